@@ -1,0 +1,125 @@
+//! The command line: argument parsing (clap), dispatch, and the exit-code contract
+//! (0: no blocker, 1: a blocker was found, 2: invalid input, with a one-line error on stderr).
+
+mod check;
+mod plan;
+mod render;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::catalog::Catalog;
+use crate::snapshot::Snapshot;
+
+/// Plan, check and run upgrades of an Aviatrix controller and its gateways.
+#[derive(Debug, Parser)]
+#[command(name = "avx-upgrade", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the upgrade path and every step from a version or a snapshot to a target.
+    Plan(plan::PlanArgs),
+    /// Dry-run one operation against a snapshot: findings grouped by severity.
+    Check(check::CheckArgs),
+    /// Open the console on the built-in simulated controller.
+    Demo,
+}
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing forbids the operation.
+    Clear,
+    /// At least one blocker.
+    Blocked,
+}
+
+/// Invalid input: a file, version, flag or gateway name that does not exist. One line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError(pub String);
+
+impl<E: std::fmt::Display> From<E> for InputError {
+    fn from(error: E) -> Self {
+        InputError(error.to_string())
+    }
+}
+
+/// Exit code for a blocker.
+pub const EXIT_BLOCKED: u8 = 1;
+/// Exit code for invalid input.
+pub const EXIT_INVALID: u8 = 2;
+
+/// Runs the command line `args` (program name first) and returns the process exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => return clap_exit(&error),
+    };
+    let result = match cli.command {
+        Some(Command::Plan(args)) => plan::run(&args),
+        Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Demo) | None => Err(InputError(
+            "the console and `demo` are not built yet: use `avx-upgrade plan` or `avx-upgrade check` (see --help)".into(),
+        )),
+    };
+    match result {
+        Ok((outcome, output)) => finish(outcome, &output),
+        Err(InputError(message)) => fail(&message),
+    }
+}
+
+/// Help and version go to stdout with status 0; usage errors print their first line only.
+fn clap_exit(error: &clap::Error) -> ExitCode {
+    if !error.use_stderr() {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    let rendered = error.render().to_string();
+    let first = rendered
+        .lines()
+        .next()
+        .unwrap_or("error: invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    fail(&format!("{first} (see avx-upgrade --help)"))
+}
+
+fn fail(message: &str) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "error: {message}");
+    ExitCode::from(EXIT_INVALID)
+}
+
+fn finish(outcome: Outcome, output: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(output.as_bytes())
+        .and_then(|()| stdout.flush());
+    if let Err(error) = written
+        && error.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return fail(&format!("cannot write the output: {error}"));
+    }
+    match outcome {
+        Outcome::Clear => ExitCode::SUCCESS,
+        Outcome::Blocked => ExitCode::from(EXIT_BLOCKED),
+    }
+}
+
+/// The catalog from `--catalog`, or the built-in one.
+fn load_catalog(path: Option<&Path>) -> Result<Catalog, InputError> {
+    match path {
+        Some(path) => Ok(Catalog::load(path)?),
+        None => Ok(Catalog::builtin()?),
+    }
+}
+
+fn load_snapshot(path: &PathBuf) -> Result<Snapshot, InputError> {
+    Ok(Snapshot::load(path)?)
+}

@@ -1,0 +1,14 @@
+//! avx-upgrade: plans, checks and runs upgrades of an Aviatrix Cloud Network Platform (the
+//! controller and its gateways) from a keyboard-driven terminal console.
+//!
+//! The library holds the pure planner ([`plan`]) and the data it works on ([`version`],
+//! [`catalog`], [`snapshot`]); the binary's command line lives in [`cli`].
+
+pub mod catalog;
+pub mod cli;
+pub mod cloud;
+pub mod load;
+pub mod plan;
+pub mod sim;
+pub mod snapshot;
+pub mod version;

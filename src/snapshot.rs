@@ -1,0 +1,568 @@
+//! A controller and its gateways at one moment: the simulator's starting state, an export of a
+//! live controller, and the input of offline planning. Format: `spec/formats.md`.
+//!
+//! Only the fields the format marks required must be present; every other one takes the value a
+//! healthy, freshly deployed fleet would have. Gateway names are unique and HA peers name each
+//! other, or the snapshot does not load.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::Cloud;
+use crate::load::{self, LoadError};
+use crate::version::Version;
+
+/// The only snapshot format this build reads and writes.
+pub const SNAPSHOT_FORMAT: u32 = 1;
+
+/// The controller ("platform") and the results of its operations checklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Controller {
+    pub current_version: Version,
+    #[serde(default)]
+    pub previous_version: Option<Version>,
+    #[serde(default)]
+    pub kernel_version: Option<String>,
+    #[serde(default)]
+    pub cloud: Option<Cloud>,
+    #[serde(default)]
+    pub instance_type: Option<String>,
+    #[serde(default)]
+    pub t2_t3_unlimited: bool,
+    #[serde(default)]
+    pub controller_ha: Option<ControllerHa>,
+    #[serde(default = "yes")]
+    pub dns_ok: bool,
+    #[serde(default = "yes")]
+    pub internet_ok: bool,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    #[serde(default)]
+    pub backup: Backup,
+}
+
+impl Controller {
+    /// A healthy controller on `current_version` that was never upgraded.
+    pub fn new(current_version: Version) -> Self {
+        Self {
+            current_version,
+            previous_version: None,
+            kernel_version: None,
+            cloud: None,
+            instance_type: None,
+            t2_t3_unlimited: false,
+            controller_ha: None,
+            dns_ok: true,
+            internet_ok: true,
+            accounts: Vec::new(),
+            backup: Backup::default(),
+        }
+    }
+}
+
+/// Controller HA (AWS only): whether it is on, and its version against the newest one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControllerHa {
+    pub enabled: bool,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub latest_version: Option<String>,
+}
+
+/// An access account and its checklist results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub name: String,
+    #[serde(default)]
+    pub cloud: Option<Cloud>,
+    #[serde(default)]
+    pub primary: bool,
+    #[serde(default = "yes")]
+    pub valid: bool,
+    #[serde(default = "yes")]
+    pub audit_ok: bool,
+}
+
+/// The controller's backup configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backup {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default, deserialize_with = "rfc3339")]
+    pub last_backup: Option<Timestamp>,
+    #[serde(default)]
+    pub files_kept: u32,
+}
+
+/// The gateway persona: the window's "Gateway Type".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GatewayType {
+    Transit,
+    Spoke,
+    Standalone,
+}
+
+/// Primary or HA secondary: the window's "Gateway Role".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Primary,
+    Secondary,
+}
+
+/// The gateway state as the controller reports `vpc_state`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GatewayState {
+    #[default]
+    Up,
+    Down,
+    Waiting,
+    ConfigFail,
+}
+
+impl GatewayType {
+    pub fn name(self) -> &'static str {
+        match self {
+            GatewayType::Transit => "transit",
+            GatewayType::Spoke => "spoke",
+            GatewayType::Standalone => "standalone",
+        }
+    }
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Primary => "primary",
+            Role::Secondary => "secondary",
+        }
+    }
+}
+
+impl GatewayState {
+    pub fn name(self) -> &'static str {
+        match self {
+            GatewayState::Up => "up",
+            GatewayState::Down => "down",
+            GatewayState::Waiting => "waiting",
+            GatewayState::ConfigFail => "config_fail",
+        }
+    }
+}
+
+impl fmt::Display for GatewayType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for GatewayState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One gateway with every column of the Selective Gateway Upgrade window that it owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gateway {
+    pub name: String,
+    pub cloud: Cloud,
+    pub region: String,
+    #[serde(default)]
+    pub account: Option<String>,
+    pub gw_type: GatewayType,
+    pub role: Role,
+    #[serde(default)]
+    pub peer: Option<String>,
+    pub software_version: Version,
+    #[serde(default)]
+    pub previous_software_version: Option<Version>,
+    #[serde(default)]
+    pub image_version: Option<String>,
+    #[serde(default)]
+    pub previous_image_version: Option<String>,
+    #[serde(default)]
+    pub kernel_version: Option<String>,
+    #[serde(default)]
+    pub state: GatewayState,
+    #[serde(default = "yes")]
+    pub tunnels_up: bool,
+    #[serde(default = "yes")]
+    pub active_mesh: bool,
+    #[serde(default)]
+    pub bgp_peers: u32,
+    #[serde(default)]
+    pub openvpn: bool,
+    #[serde(default)]
+    pub openvpn_users: u32,
+}
+
+impl Gateway {
+    /// A healthy gateway with the defaults of the format for every optional field.
+    pub fn new(
+        name: impl Into<String>,
+        cloud: Cloud,
+        region: impl Into<String>,
+        gw_type: GatewayType,
+        role: Role,
+        software_version: Version,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            cloud,
+            region: region.into(),
+            account: None,
+            gw_type,
+            role,
+            peer: None,
+            software_version,
+            previous_software_version: None,
+            image_version: None,
+            previous_image_version: None,
+            kernel_version: None,
+            state: GatewayState::Up,
+            tunnels_up: true,
+            active_mesh: true,
+            bgp_peers: 0,
+            openvpn: false,
+            openvpn_users: 0,
+        }
+    }
+
+    /// Up, with every tunnel up.
+    pub fn is_healthy(&self) -> bool {
+        self.state == GatewayState::Up && self.tunnels_up
+    }
+}
+
+fn rfc3339<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Timestamp>, D::Error> {
+    load::optional_text(
+        deserializer,
+        "timestamp",
+        "RFC 3339 such as 2026-11-22T00:00:00Z",
+    )
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotFile {
+    format: u32,
+    controller: Controller,
+    gateways: Vec<Gateway>,
+}
+
+/// A snapshot whose gateways break a rule of the format; `path` is the JSON path of the culprit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct SnapshotError {
+    pub path: String,
+    pub message: String,
+}
+
+/// A controller and its gateways, with gateway names indexed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub controller: Controller,
+    gateways: Vec<Gateway>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Snapshot {
+    /// Builds a snapshot; gateway names must be unique and every `peer` must name an existing
+    /// gateway that names it back.
+    pub fn new(controller: Controller, gateways: Vec<Gateway>) -> Result<Self, SnapshotError> {
+        let by_name = index_names(&gateways)?;
+        check_peers(&gateways, &by_name)?;
+        Ok(Self {
+            controller,
+            gateways,
+            by_name,
+        })
+    }
+
+    /// Reads a snapshot file.
+    pub fn load(path: &Path) -> Result<Self, LoadError> {
+        let bytes = load::read_file(path)?;
+        Self::parse(&path.display().to_string(), &bytes)
+    }
+
+    /// Parses snapshot JSON; `file` names the document in errors.
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<Self, LoadError> {
+        let document: SnapshotFile = load::parse_json(file, bytes)?;
+        if document.format != SNAPSHOT_FORMAT {
+            return Err(LoadError::at(
+                file,
+                "format",
+                format!(
+                    "expected format {SNAPSHOT_FORMAT}, found {}: this build reads snapshot format {SNAPSHOT_FORMAT} only",
+                    document.format
+                ),
+            ));
+        }
+        Self::new(document.controller, document.gateways)
+            .map_err(|error| LoadError::at(file, error.path, error.message))
+    }
+
+    /// The snapshot as JSON in the documented format.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        #[derive(Serialize)]
+        struct View<'a> {
+            format: u32,
+            controller: &'a Controller,
+            gateways: &'a [Gateway],
+        }
+        serde_json::to_string_pretty(&View {
+            format: SNAPSHOT_FORMAT,
+            controller: &self.controller,
+            gateways: &self.gateways,
+        })
+    }
+
+    /// Every gateway, in the order of the document.
+    pub fn gateways(&self) -> &[Gateway] {
+        &self.gateways
+    }
+
+    /// The position of the gateway called `name`.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The gateway called `name`.
+    pub fn gateway(&self, name: &str) -> Option<&Gateway> {
+        self.index_of(name).map(|index| &self.gateways[index])
+    }
+
+    /// The HA peer of the gateway at `index`.
+    pub fn peer_of(&self, index: usize) -> Option<usize> {
+        let peer = self.gateways[index].peer.as_deref()?;
+        self.index_of(peer)
+    }
+}
+
+fn index_names(gateways: &[Gateway]) -> Result<HashMap<String, usize>, SnapshotError> {
+    let mut by_name = HashMap::with_capacity(gateways.len());
+    for (index, gateway) in gateways.iter().enumerate() {
+        if gateway.name.trim().is_empty() {
+            return Err(SnapshotError {
+                path: format!("gateways[{index}].name"),
+                message: "expected a gateway name, found an empty string".into(),
+            });
+        }
+        if let Some(first) = by_name.insert(gateway.name.clone(), index) {
+            return Err(SnapshotError {
+                path: format!("gateways[{index}].name"),
+                message: format!(
+                    "gateway \"{}\" is listed twice (also at gateways[{first}]): expected unique names",
+                    gateway.name
+                ),
+            });
+        }
+    }
+    Ok(by_name)
+}
+
+fn check_peers(
+    gateways: &[Gateway],
+    by_name: &HashMap<String, usize>,
+) -> Result<(), SnapshotError> {
+    for (index, gateway) in gateways.iter().enumerate() {
+        let Some(peer_name) = gateway.peer.as_deref() else {
+            continue;
+        };
+        let error = |message: String| SnapshotError {
+            path: format!("gateways[{index}].peer"),
+            message,
+        };
+        if peer_name == gateway.name {
+            return Err(error(format!(
+                "gateway \"{peer_name}\" names itself as its peer: expected the other member of its HA pair"
+            )));
+        }
+        let Some(&peer_index) = by_name.get(peer_name) else {
+            return Err(error(format!(
+                "peer \"{peer_name}\" of gateway \"{}\" does not exist: expected the name of a gateway in this snapshot",
+                gateway.name
+            )));
+        };
+        let named_back = gateways[peer_index].peer.as_deref() == Some(gateway.name.as_str());
+        if !named_back {
+            return Err(error(format!(
+                "peer \"{peer_name}\" of gateway \"{}\" does not name it back: expected both members of an HA pair to name each other",
+                gateway.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL_EXAMPLE: &str = r#"{
+      "format": 1,
+      "controller": {
+        "current_version": "6.5.750",
+        "previous_version": "6.5.250",
+        "kernel_version": "5.4.0-1094-aws",
+        "cloud": "aws",
+        "instance_type": "t3.large",
+        "t2_t3_unlimited": false,
+        "controller_ha": { "enabled": true, "version": "1.6", "latest_version": "1.7" },
+        "dns_ok": true,
+        "internet_ok": true,
+        "accounts": [ { "name": "prod-aws", "cloud": "aws", "primary": true, "valid": true, "audit_ok": true } ],
+        "backup": { "enabled": true, "last_backup": "2026-11-22T00:00:00Z", "files_kept": 3 }
+      },
+      "gateways": [
+        {
+          "name": "spoke-use1-prod-1", "cloud": "aws", "region": "us-east-1", "account": "prod-aws",
+          "gw_type": "spoke", "role": "primary", "peer": "spoke-use1-prod-1-hagw",
+          "software_version": "6.5.750", "previous_software_version": "6.5.250",
+          "image_version": "hvm-cloudx-aws-022021", "previous_image_version": null,
+          "kernel_version": "5.4.0-1094-aws", "state": "up", "tunnels_up": true,
+          "active_mesh": true, "bgp_peers": 2, "openvpn": false, "openvpn_users": 0
+        },
+        {
+          "name": "spoke-use1-prod-1-hagw", "cloud": "aws", "region": "us-east-1",
+          "gw_type": "spoke", "role": "secondary", "peer": "spoke-use1-prod-1",
+          "software_version": "UserConnect-6.5.250"
+        }
+      ]
+    }"#;
+
+    fn minimal(gateways: &str) -> String {
+        format!(
+            r#"{{"format":1,"controller":{{"current_version":"6.5.750"}},"gateways":[{gateways}]}}"#
+        )
+    }
+
+    fn gateway_json(name: &str, peer: Option<&str>) -> String {
+        let peer = peer
+            .map(|p| format!(r#","peer":"{p}""#))
+            .unwrap_or_default();
+        format!(
+            r#"{{"name":"{name}","cloud":"gcp","region":"us-west1","gw_type":"transit","role":"primary","software_version":"6.5.750"{peer}}}"#
+        )
+    }
+
+    #[test]
+    fn the_formats_example_loads_with_every_field() {
+        let snapshot = Snapshot::parse("state.json", FULL_EXAMPLE.as_bytes()).expect("loads");
+        let controller = &snapshot.controller;
+        assert_eq!(controller.previous_version, Some(Version::new(6, 5, 250)));
+        assert_eq!(controller.cloud, Some(Cloud::Aws));
+        assert!(controller.backup.enabled);
+        assert_eq!(controller.backup.files_kept, 3);
+        let primary = snapshot.gateway("spoke-use1-prod-1").expect("present");
+        assert_eq!(primary.bgp_peers, 2);
+        assert_eq!(snapshot.peer_of(0), Some(1));
+        let secondary = &snapshot.gateways()[1];
+        assert_eq!(secondary.software_version, Version::new(6, 5, 250));
+        assert_eq!(secondary.role, Role::Secondary);
+    }
+
+    #[test]
+    fn optional_fields_default_to_a_healthy_fresh_fleet() {
+        let json = minimal(&gateway_json("gw-1", None));
+        let snapshot = Snapshot::parse("s.json", json.as_bytes()).expect("loads");
+        let controller = &snapshot.controller;
+        assert!(controller.dns_ok && controller.internet_ok);
+        assert!(!controller.backup.enabled && controller.backup.last_backup.is_none());
+        assert_eq!(controller.previous_version, None);
+        let gateway = &snapshot.gateways()[0];
+        assert!(gateway.is_healthy() && gateway.active_mesh);
+        assert_eq!((gateway.bgp_peers, gateway.openvpn), (0, false));
+    }
+
+    #[test]
+    fn writing_then_reading_gives_the_same_snapshot() {
+        let snapshot = Snapshot::parse("state.json", FULL_EXAMPLE.as_bytes()).expect("loads");
+        let written = snapshot.to_json().expect("serialises");
+        let again = Snapshot::parse("again.json", written.as_bytes()).expect("reloads");
+        assert_eq!(again, snapshot);
+    }
+
+    #[test]
+    fn load_errors_name_file_path_and_expectation() {
+        let cases = [
+            (
+                minimal(r#"{"name":"a","cloud":"aws","region":"r","gw_type":"spoke","role":"primary"}"#),
+                "gateways[0]",
+                "missing field `software_version`",
+            ),
+            (
+                minimal(r#"{"name":"a","cloud":"aws","region":"r","gw_type":"hub","role":"primary","software_version":"6.5.1"}"#),
+                "gateways[0].gw_type",
+                "transit",
+            ),
+            (
+                minimal(r#"{"name":"a","cloud":"aws","region":"r","gw_type":"spoke","role":"primary","software_version":"6.5.1","state":"sleepy"}"#),
+                "gateways[0].state",
+                "config_fail",
+            ),
+            (
+                minimal(&format!("{},{}", gateway_json("a", None), gateway_json("a", None))),
+                "gateways[1].name",
+                "listed twice",
+            ),
+            (minimal(&gateway_json("a", Some("ghost"))), "gateways[0].peer", "does not exist"),
+            (
+                minimal(&format!("{},{}", gateway_json("a", Some("b")), gateway_json("b", None))),
+                "gateways[0].peer",
+                "does not name it back",
+            ),
+            (minimal(&gateway_json("a", Some("a"))), "gateways[0].peer", "names itself"),
+            (
+                r#"{"format":1,"controller":{"current_version":"6.5"},"gateways":[]}"#.to_owned(),
+                "controller.current_version",
+                "MAJOR.MINOR.BUILD",
+            ),
+            (
+                r#"{"format":1,"controller":{"current_version":"6.5.1","backup":{"last_backup":"yesterday"}},"gateways":[]}"#.to_owned(),
+                "controller.backup.last_backup",
+                "invalid timestamp \"yesterday\": expected RFC 3339",
+            ),
+            (
+                r#"{"format":1,"controller":{"current_version":"6.5.1","colour":"red"},"gateways":[]}"#.to_owned(),
+                "controller.colour",
+                "unknown field `colour`",
+            ),
+            (r#"{"format":3,"controller":{"current_version":"6.5.1"},"gateways":[]}"#.to_owned(), "format", "expected format 1"),
+        ];
+        for (json, path, expected) in cases {
+            let error = Snapshot::parse("state.json", json.as_bytes()).expect_err(&json);
+            assert_eq!(error.json_path(), Some(path), "{error}");
+            let text = error.to_string();
+            assert!(text.starts_with("state.json: at "), "{text}");
+            assert!(text.contains(expected), "{text}");
+        }
+    }
+}
