@@ -291,6 +291,8 @@ pub struct Snapshot {
     pub controller: Controller,
     gateways: Vec<Gateway>,
     by_name: HashMap<String, usize>,
+    /// The position of each gateway's HA peer, resolved once at construction.
+    peers: Vec<Option<usize>>,
 }
 
 impl Snapshot {
@@ -298,11 +300,12 @@ impl Snapshot {
     /// gateway that names it back.
     pub fn new(controller: Controller, gateways: Vec<Gateway>) -> Result<Self, SnapshotError> {
         let by_name = index_names(&gateways)?;
-        check_peers(&gateways, &by_name)?;
+        let peers = resolve_peers(&gateways, &by_name)?;
         Ok(Self {
             controller,
             gateways,
             by_name,
+            peers,
         })
     }
 
@@ -361,8 +364,7 @@ impl Snapshot {
 
     /// The HA peer of the gateway at `index`.
     pub fn peer_of(&self, index: usize) -> Option<usize> {
-        let peer = self.gateways[index].peer.as_deref()?;
-        self.index_of(peer)
+        self.peers[index]
     }
 }
 
@@ -388,12 +390,15 @@ fn index_names(gateways: &[Gateway]) -> Result<HashMap<String, usize>, SnapshotE
     Ok(by_name)
 }
 
-fn check_peers(
+/// The position of each gateway's peer; every peer must exist and name its gateway back.
+fn resolve_peers(
     gateways: &[Gateway],
     by_name: &HashMap<String, usize>,
-) -> Result<(), SnapshotError> {
+) -> Result<Vec<Option<usize>>, SnapshotError> {
+    let mut peers = Vec::with_capacity(gateways.len());
     for (index, gateway) in gateways.iter().enumerate() {
         let Some(peer_name) = gateway.peer.as_deref() else {
+            peers.push(None);
             continue;
         };
         let error = |message: String| SnapshotError {
@@ -418,8 +423,9 @@ fn check_peers(
                 gateway.name
             )));
         }
+        peers.push(Some(peer_index));
     }
-    Ok(())
+    Ok(peers)
 }
 
 #[cfg(test)]

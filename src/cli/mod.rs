@@ -7,7 +7,7 @@ mod render;
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -82,13 +82,23 @@ fn clap_exit(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::SUCCESS;
     }
-    let rendered = error.render().to_string();
-    let first = rendered
+    fail(&format!(
+        "{} (see avx-upgrade --help)",
+        one_line(&error.render().to_string())
+    ))
+}
+
+/// A clap error on one line: its message lines joined, without the usage and the
+/// "for more information" tip.
+fn one_line(rendered: &str) -> String {
+    let message: Vec<&str> = rendered
         .lines()
-        .next()
-        .unwrap_or("error: invalid arguments");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    fail(&format!("{first} (see avx-upgrade --help)"))
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:"))
+        .filter(|line| !line.is_empty() && !line.starts_with("tip:"))
+        .collect();
+    let joined = message.join(" ");
+    joined.strip_prefix("error: ").unwrap_or(&joined).to_owned()
 }
 
 fn fail(message: &str) -> ExitCode {
@@ -120,6 +130,6 @@ fn load_catalog(path: Option<&Path>) -> Result<Catalog, InputError> {
     }
 }
 
-fn load_snapshot(path: &PathBuf) -> Result<Snapshot, InputError> {
+fn load_snapshot(path: &Path) -> Result<Snapshot, InputError> {
     Ok(Snapshot::load(path)?)
 }

@@ -50,7 +50,7 @@ struct PlanJson<'a> {
 
 pub fn run(args: &PlanArgs) -> Result<(Outcome, String), InputError> {
     let catalog = load_catalog(args.catalog.as_deref())?;
-    let snapshot = args.state.as_ref().map(load_snapshot).transpose()?;
+    let snapshot = args.state.as_deref().map(load_snapshot).transpose()?;
     let current = match (&snapshot, args.current) {
         (Some(snapshot), _) => snapshot.controller.current_version,
         (None, Some(current)) => current,

@@ -5,6 +5,7 @@
 //! Rules only read; `checks::check` decides which rules apply to which request.
 
 use crate::catalog::Catalog;
+use crate::cloud::Cloud;
 use crate::plan::finding::{Code, Finding};
 use crate::plan::path::{self, Path};
 use crate::snapshot::{Gateway, Snapshot};
@@ -296,9 +297,26 @@ pub(super) fn image_upgrade_target(
     selected: &[usize],
 ) -> Vec<Finding> {
     let train = snapshot.controller.current_version.train();
+    let images: Vec<(Cloud, Option<&str>)> = Cloud::ALL
+        .into_iter()
+        .map(|cloud| {
+            (
+                cloud,
+                catalog
+                    .image_for(cloud, train)
+                    .map(|entry| entry.image.as_str()),
+            )
+        })
+        .collect();
+    let target_image = |gateway: &Gateway| {
+        images
+            .iter()
+            .find(|(cloud, _)| *cloud == gateway.cloud)
+            .and_then(|(_, image)| *image)
+    };
     let mut findings = Vec::new();
     let missing = filter(snapshot, selected, |gateway| {
-        catalog.image_for(gateway.cloud, train).is_none()
+        target_image(gateway).is_none()
     });
     findings.extend(about(snapshot, Code::NoCompatibleImage, &missing, |who| {
         format!(
@@ -317,8 +335,7 @@ pub(super) fn image_upgrade_target(
         )
     }));
     let on_target_image = |gateway: &Gateway| {
-        let target = catalog.image_for(gateway.cloud, train);
-        target.is_some_and(|entry| gateway.image_version.as_deref() == Some(entry.image.as_str()))
+        target_image(gateway).is_some_and(|image| gateway.image_version.as_deref() == Some(image))
     };
     findings.extend(nothing_to_do(
         snapshot,
