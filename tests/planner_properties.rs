@@ -1,8 +1,8 @@
 //! Property tests of the planner against the guide's "Valid Upgrade Paths" and "Rules for
 //! Upgrading the Platform and Gateways", over random catalogs, fleets and requests.
 //!
-//! Every property compares the planner with an oracle written here from the guide, on the
-//! test's own model of the catalog (`Releases`), never with the planner's own helpers:
+//! Every property compares the planner with an oracle written here from the guide over the
+//! test's own model of the catalog (`Releases`); no oracle calls the planner's helpers:
 //!
 //! 1. a path never skips a train: its hops are the consecutive catalog trains after the running
 //!    one up to the target's (or the single in-train hop);
@@ -11,7 +11,8 @@
 //! 4. a runbook never upgrades the platform while a gateway lags, and leaves the controller and
 //!    every gateway on the target;
 //! 5. a dry run (`check`) reports a blocker for every request that breaks a rule, and (the
-//!    converse) no blocker for a request that breaks none.
+//!    converse) no blocker for a request that breaks none. Asking for the running version
+//!    itself is taken as nothing to do, not as choosing a build.
 //!
 //! Failure persistence is off so that a failing run writes no regression file into the crate;
 //! proptest prints the minimal failing input instead.

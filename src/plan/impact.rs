@@ -60,12 +60,13 @@ fn ha_pairs(snapshot: &Snapshot, selected: &[usize], selected_mask: &[bool]) -> 
     }
     let mut findings = Vec::new();
     if !both.is_empty() {
+        let pairs = both.len() / 2;
         let names = names_of(snapshot, &both);
         findings.push(Finding::about(
             Code::HaPairBothSelected,
             format!(
-                "both members of {} HA pairs are selected ({}): each pair is replaced simultaneously, without the safeguard of draining traffic to its peer; select one member of each pair at a time",
-                both.len() / 2,
+                "both members of {pairs} HA pair{} are selected, {}: each pair is replaced simultaneously, without the safeguard of draining traffic to its peer; select one member of each pair at a time",
+                if pairs == 1 { "" } else { "s" },
                 count_and_names(&names)
             ),
             names,
