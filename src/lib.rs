@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cloud;
 pub mod load;
 pub mod plan;
+pub mod secret;
 pub mod sim;
 pub mod snapshot;
 pub mod version;

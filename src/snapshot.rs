@@ -352,6 +352,12 @@ impl Snapshot {
         &self.gateways
     }
 
+    /// The gateways, to change what operations change (versions, images, state). Names and
+    /// peers must stay as they are: the name index and the HA pairs are built from them.
+    pub(crate) fn gateways_mut(&mut self) -> &mut [Gateway] {
+        &mut self.gateways
+    }
+
     /// The position of the gateway called `name`.
     pub fn index_of(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).copied()

@@ -4,6 +4,7 @@
 mod check;
 mod plan;
 mod render;
+mod sim;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -29,6 +30,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Dry-run one operation against a snapshot: findings grouped by severity.
     Check(check::CheckArgs),
+    /// Run the simulated controller: a real HTTPS server speaking the controller's protocol.
+    Sim(sim::SimArgs),
     /// Open the console on the built-in simulated controller.
     Demo,
 }
@@ -66,8 +69,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let result = match cli.command {
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Sim(args)) => sim::run(&args),
         Some(Command::Demo) | None => Err(InputError(
-            "the console and `demo` are not built yet: use `avx-upgrade plan` or `avx-upgrade check` (see --help)".into(),
+            "the console and `demo` are not built yet: use `avx-upgrade plan`, `check` or `sim` (see --help)".into(),
         )),
     };
     match result {

@@ -39,8 +39,33 @@ impl Default for FleetSpec {
             controller_version: Version::new(7, 1, 4183),
             previous_version: Some(Version::new(7, 0, 2239)),
             lagging_per_mille: 30,
-            unhealthy_per_mille: 5,
+            unhealthy_per_mille: 10,
             last_backup: None,
+        }
+    }
+}
+
+impl FleetSpec {
+    /// The demo scenario for `catalog`: the controller on the newest build of the train before
+    /// the newest (so a platform upgrade is possible), its previous version the newest build of
+    /// the train before that, and a few gateways still on it.
+    pub fn mid_rollout(catalog: &Catalog, gateways: usize, seed: u64) -> Self {
+        let trains: Vec<Version> = catalog
+            .trains()
+            .filter_map(|train| catalog.newest_in(train))
+            .collect();
+        let (controller_version, previous_version) = match trains.as_slice() {
+            [] => (Version::new(0, 0, 0), None),
+            [only] => (*only, None),
+            [.., previous, current, _newest] => (*current, Some(*previous)),
+            [previous, current] => (*current, Some(*previous)),
+        };
+        Self {
+            gateways,
+            seed,
+            controller_version,
+            previous_version,
+            ..Self::default()
         }
     }
 }
@@ -73,6 +98,21 @@ const OCI_REGIONS: &[(&str, &str)] = &[
     ("eu-frankfurt-1", "fra"),
 ];
 const ENVIRONMENTS: &[&str] = &["prod", "dev", "shared"];
+const APPLICATIONS: &[&str] = &[
+    "payments",
+    "web",
+    "data",
+    "erp",
+    "crm",
+    "analytics",
+    "identity",
+    "logistics",
+    "hr",
+    "media",
+];
+/// Percent of transit and spoke gateways deployed as HA pairs: about 60% of all gateways end
+/// up in a pair.
+const PAIRED_PERCENT: u32 = 43;
 
 fn regions(cloud: Cloud) -> &'static [(&'static str, &'static str)] {
     match cloud {
@@ -151,19 +191,11 @@ impl Generator<'_> {
         let &(region, region_short) = self.pick(regions(cloud));
         let env = *self.pick(ENVIRONMENTS);
         let gw_type = self.pick_type();
-        let prefix = match gw_type {
-            GatewayType::Transit => "transit",
-            GatewayType::Spoke => "spoke",
-            GatewayType::Standalone => "vpn",
-        };
-        let name = format!(
-            "{prefix}-{}-{region_short}-{env}-{:05}",
-            cloud.name(),
-            self.serial
-        );
+        let name = self.name(gw_type, env, region_short);
         let room_for_pair = self.spec.gateways - self.gateways.len() >= 2;
-        let paired =
-            room_for_pair && gw_type != GatewayType::Standalone && self.rng.random_range(0..10) < 8;
+        let paired = room_for_pair
+            && gw_type != GatewayType::Standalone
+            && self.rng.random_range(0..100) < PAIRED_PERCENT;
         let mut primary = self.gateway(&name, cloud, region, env, gw_type, Role::Primary);
         if !paired {
             self.gateways.push(primary);
@@ -198,10 +230,27 @@ impl Generator<'_> {
     }
 
     fn pick_type(&mut self) -> GatewayType {
-        match self.rng.random_range(0..20) {
-            0..2 => GatewayType::Transit,
-            2..19 => GatewayType::Spoke,
+        match self.rng.random_range(0..100) {
+            0..10 => GatewayType::Transit,
+            10..96 => GatewayType::Spoke,
             _ => GatewayType::Standalone,
+        }
+    }
+
+    /// A company-style name: `prod-use1-spoke-payments-0042`, `shared-weu-transit-0007`,
+    /// `dev-iad-egress-0113`, `prod-usw2-vpn-0250`; the serial keeps names unique.
+    fn name(&mut self, gw_type: GatewayType, env: &str, region: &str) -> String {
+        let serial = self.serial;
+        match gw_type {
+            GatewayType::Transit => format!("{env}-{region}-transit-{serial:04}"),
+            GatewayType::Spoke => {
+                let app = *self.pick(APPLICATIONS);
+                format!("{env}-{region}-spoke-{app}-{serial:04}")
+            }
+            GatewayType::Standalone if self.rng.random_bool(0.5) => {
+                format!("{env}-{region}-vpn-{serial:04}")
+            }
+            GatewayType::Standalone => format!("{env}-{region}-egress-{serial:04}"),
         }
     }
 
@@ -237,7 +286,7 @@ impl Generator<'_> {
             GatewayType::Transit => self.rng.random_range(1..5),
             _ => 0,
         };
-        if gw_type == GatewayType::Standalone {
+        if name.contains("-vpn-") {
             gateway.openvpn = true;
             gateway.openvpn_users = self.rng.random_range(0..120);
         }
@@ -308,7 +357,13 @@ mod tests {
             .iter()
             .filter(|gateway| gateway.peer.is_some())
             .count();
-        assert!(paired > gateways.len() / 2, "{paired} paired");
+        let share = paired as f64 / gateways.len() as f64;
+        assert!(
+            (0.5..0.7).contains(&share),
+            "{share} in HA pairs, expected about 0.6"
+        );
+        let vpn = gateways.iter().filter(|gateway| gateway.openvpn).count();
+        assert!((2..=60).contains(&vpn), "{vpn} OpenVPN gateways");
         for cloud in [Cloud::Aws, Cloud::Azure, Cloud::Gcp, Cloud::Oci] {
             assert!(
                 gateways.iter().any(|gateway| gateway.cloud == cloud),
@@ -320,7 +375,6 @@ mod tests {
                 .iter()
                 .all(|gateway| gateway.image_version.is_some())
         );
-        assert!(gateways.iter().any(|gateway| gateway.openvpn));
         assert!(gateways.iter().any(|gateway| gateway.bgp_peers > 0));
     }
 }

@@ -1,0 +1,229 @@
+//! `avx-upgrade sim`: runs the simulated controller until Ctrl-C, SIGTERM or SIGHUP.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use rand::RngExt;
+
+use crate::cli::{InputError, Outcome, load_catalog, load_snapshot};
+use crate::secret::Secret;
+use crate::sim::faults::{FAULT_HELP, Faults};
+use crate::sim::fleet::{FleetSpec, generate};
+use crate::sim::sessions::Credentials;
+use crate::sim::{self, DEFAULT_SESSION_TTL, RunningSim, SimConfig};
+
+#[derive(Debug, Args)]
+#[command(after_help = format!("Faults (--faults, comma-separated):\n{FAULT_HELP}"))]
+pub struct SimArgs {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+    /// Serve plain HTTP instead of HTTPS (loopback only).
+    #[arg(long)]
+    http: bool,
+    /// Allow listening on an address other than loopback.
+    #[arg(long)]
+    allow_remote: bool,
+    /// Start from this snapshot instead of a generated fleet.
+    #[arg(long, value_name = "SNAPSHOT", conflicts_with_all = ["gateways", "seed"])]
+    state: Option<PathBuf>,
+    /// A release catalog file (default: the built-in assets/releases.json).
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// How many gateways to generate, HA secondaries included.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    gateways: usize,
+    /// Seed of the generated fleet and of every random choice.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    seed: u64,
+    /// Simulated seconds per real second: 60 turns a 10-minute upgrade into 10 seconds.
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    speed: f64,
+    /// Faults to inject, comma-separated (see below).
+    #[arg(long, default_value = "", value_name = "LIST")]
+    faults: Faults,
+    /// The user that may log in.
+    #[arg(long, default_value = "admin", value_name = "U")]
+    user: String,
+    /// The environment variable holding the password; without it a random one is printed.
+    #[arg(long, value_name = "VAR")]
+    password_env: Option<String>,
+    /// Idle seconds after which a session expires.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_SESSION_TTL.as_secs())]
+    session_ttl: u64,
+    /// Refuse a login without a valid X-Access-Key from get_api_token.
+    #[arg(long)]
+    require_access_key: bool,
+}
+
+pub fn run(args: &SimArgs) -> Result<(Outcome, String), InputError> {
+    let config = config(args)?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|error| InputError(format!("cannot start the async runtime: {error}")))?;
+    runtime.block_on(serve(config, args))?;
+    Ok((Outcome::Clear, String::new()))
+}
+
+fn config(args: &SimArgs) -> Result<SimConfig, InputError> {
+    check_listen(args)?;
+    let catalog = load_catalog(args.catalog.as_deref())?;
+    let snapshot = match &args.state {
+        Some(path) => load_snapshot(path)?,
+        None => {
+            let mut spec = FleetSpec::mid_rollout(&catalog, args.gateways, args.seed);
+            spec.last_backup = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3));
+            generate(&spec, &catalog)?
+        }
+    };
+    Ok(SimConfig {
+        listen: args.listen,
+        tls: !args.http,
+        snapshot,
+        catalog,
+        credentials: Credentials {
+            user: args.user.clone(),
+            password: password(args.password_env.as_deref())?,
+        },
+        speed: args.speed,
+        faults: args.faults.clone(),
+        session_ttl: Duration::from_secs(args.session_ttl),
+        seed: args.seed,
+        require_access_key: args.require_access_key,
+    })
+}
+
+fn check_listen(args: &SimArgs) -> Result<(), InputError> {
+    let loopback = args.listen.ip().is_loopback();
+    if args.http && !loopback {
+        return Err(InputError(format!(
+            "--http serves plain HTTP and is allowed on loopback only, not {}: drop --http or listen on 127.0.0.1",
+            args.listen.ip()
+        )));
+    }
+    if !loopback && !args.allow_remote {
+        return Err(InputError(format!(
+            "{} is not a loopback address: the simulator listens on 127.0.0.1 unless --allow-remote is given",
+            args.listen.ip()
+        )));
+    }
+    if !loopback {
+        eprintln!(
+            "warning: the simulated controller listens on {}, reachable from other machines",
+            args.listen
+        );
+    }
+    Ok(())
+}
+
+/// The password from `VAR`, or a random one that is printed.
+fn password(variable: Option<&str>) -> Result<Secret, InputError> {
+    let Some(variable) = variable else {
+        return Ok(Secret::new(random_password()));
+    };
+    match std::env::var(variable) {
+        Ok(value) if !value.is_empty() => Ok(Secret::new(value)),
+        Ok(_) => Err(InputError(format!(
+            "--password-env {variable}: the variable is empty"
+        ))),
+        Err(_) => Err(InputError(format!(
+            "--password-env {variable}: the variable is not set"
+        ))),
+    }
+}
+
+fn random_password() -> String {
+    const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
+        .collect()
+}
+
+async fn serve(config: SimConfig, args: &SimArgs) -> Result<(), InputError> {
+    let gateways = config.snapshot.gateways().len();
+    let version = config.snapshot.controller.current_version;
+    let credentials = config.credentials.clone();
+    let running = sim::start(config).await?;
+    banner(
+        &running,
+        args,
+        &credentials,
+        version.user_connect(),
+        gateways,
+    );
+    wait_for_signal().await;
+    running.stop().await;
+    eprintln!("simulated controller stopped");
+    Ok(())
+}
+
+fn banner(
+    running: &RunningSim,
+    args: &SimArgs,
+    credentials: &Credentials,
+    version: String,
+    gateways: usize,
+) {
+    let password = match &args.password_env {
+        Some(variable) => format!("(from ${variable})"),
+        None => credentials.password.expose().to_owned(),
+    };
+    let insecure = if running.fingerprint.is_some() {
+        "k"
+    } else {
+        ""
+    };
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Simulated Aviatrix controller listening on {}\n",
+        running.url
+    ));
+    if let Some(fingerprint) = &running.fingerprint {
+        out.push_str(&format!("  certificate SHA-256: {fingerprint}\n"));
+    }
+    out.push_str(&format!("  login:    {} / {password}\n", credentials.user));
+    out.push_str(&format!(
+        "  platform: {version}, {gateways} gateways, speed x{}, faults: {}\n",
+        args.speed, args.faults
+    ));
+    out.push_str("Try it:\n");
+    out.push_str(&format!(
+        "  curl -s{insecure} {}/v2/api -d action=login -d username={} -d password='{password}'\n",
+        running.url, credentials.user
+    ));
+    out.push_str(&format!(
+        "  curl -s{insecure} '{}/v2/api?action=list_vpcs_summary&CID=<CID from the login>'\n",
+        running.url
+    ));
+    out.push_str("Press Ctrl-C to stop.\n");
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hangup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+            _ = hangup.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,213 @@
+//! Following operations: `platform_upgrade_status` (7.1+), `check_upgrade_status` (6.5–7.0,
+//! backend1) and `check_task_status` (`REQUEST_IN_PROGRESS` while running), controller-api.md
+//! §1.6 and §3.2.
+
+use serde::Serialize;
+use tokio::time::Instant;
+
+use crate::sim::actions::Reply;
+use crate::sim::engine::{GatewayOp, PlatformOp, PlatformPhase};
+use crate::sim::params::Params;
+use crate::sim::state::SimState;
+
+/// The reason `check_task_status` gives while the task runs (Confirmed).
+pub const REQUEST_IN_PROGRESS: &str = "REQUEST_IN_PROGRESS";
+
+/// Where an operation stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    InProgress(String),
+    Complete(String),
+    Failed(String),
+}
+
+/// The outcome of the operation started with `request_id`, if there is one.
+pub fn outcome(state: &SimState, request_id: u64, now: Instant) -> Option<Outcome> {
+    if let Some(op) = state
+        .platform_ops
+        .iter()
+        .find(|op| op.request_id == request_id)
+    {
+        return Some(platform_outcome(state, op, now));
+    }
+    let op = state
+        .gateway_ops
+        .iter()
+        .find(|op| op.request_id == request_id)?;
+    Some(gateway_outcome(state, op))
+}
+
+fn platform_outcome(state: &SimState, op: &PlatformOp, now: Instant) -> Outcome {
+    if op.finished {
+        return Outcome::Complete(format!(
+            "Platform upgrade to {} completed.",
+            op.to.user_connect()
+        ));
+    }
+    Outcome::InProgress(progress_message(state, op, now))
+}
+
+fn progress_message(state: &SimState, op: &PlatformOp, now: Instant) -> String {
+    let (phase, percent) = op.phase_at(op.elapsed(state, now));
+    let doing = match phase {
+        PlatformPhase::Download => format!("Downloading {}", op.to.user_connect()),
+        PlatformPhase::Install => format!("Installing {}", op.to.user_connect()),
+        PlatformPhase::Restart => "Restarting the controller".to_owned(),
+        PlatformPhase::Done => "Finishing".to_owned(),
+    };
+    format!("{doing} ... {percent}%")
+}
+
+fn gateway_outcome(state: &SimState, op: &GatewayOp) -> Outcome {
+    let total = op.jobs.len();
+    if !op.finished {
+        let done = op.jobs.iter().filter(|job| job.finished).count();
+        return Outcome::InProgress(format!(
+            "{} of {done}/{total} gateways to {}",
+            op.action.title(),
+            op.target
+        ));
+    }
+    if op.failed.is_empty() {
+        return Outcome::Complete(format!(
+            "{} of {total} gateways to {} completed.",
+            op.action.title(),
+            op.target
+        ));
+    }
+    let names: Vec<&str> = op
+        .failed
+        .iter()
+        .map(|&index| state.snapshot.gateways()[index].name.as_str())
+        .collect();
+    Outcome::Failed(format!(
+        "upgrade_fail: {} of {total} gateways failed: {}",
+        names.len(),
+        names.join(", ")
+    ))
+}
+
+#[derive(Serialize)]
+struct PlatformStatus {
+    is_upgrade_in_progress: bool,
+    platform_upgrade: PlatformUpgrade,
+}
+
+#[derive(Serialize)]
+struct PlatformUpgrade {
+    progmsg: String,
+    reason: String,
+    results: PlatformResults,
+    // Extensions.
+    phase: &'static str,
+    percent: u8,
+    from_version: String,
+    to_version: String,
+}
+
+#[derive(Serialize)]
+struct PlatformResults {
+    status: &'static str,
+    msg: String,
+    reason: String,
+}
+
+/// `platform_upgrade_status`: the last platform upgrade. `status` is `in progress` or
+/// `complete`, and empty when no platform upgrade has run.
+pub fn platform_upgrade_status(state: &SimState, now: Instant) -> Reply {
+    let Some(op) = state.platform_ops.last() else {
+        return Reply::done(&PlatformStatus {
+            is_upgrade_in_progress: false,
+            platform_upgrade: PlatformUpgrade {
+                progmsg: String::new(),
+                reason: String::new(),
+                results: PlatformResults {
+                    status: "",
+                    msg: "No platform upgrade has run.".into(),
+                    reason: String::new(),
+                },
+                phase: "",
+                percent: 0,
+                from_version: String::new(),
+                to_version: String::new(),
+            },
+        });
+    };
+    let (phase, percent) = if op.finished {
+        (PlatformPhase::Done, 100)
+    } else {
+        op.phase_at(op.elapsed(state, now))
+    };
+    let (status, msg) = match platform_outcome(state, op, now) {
+        Outcome::InProgress(message) => ("in progress", message),
+        Outcome::Complete(message) | Outcome::Failed(message) => ("complete", message),
+    };
+    Reply::done(&PlatformStatus {
+        is_upgrade_in_progress: !op.finished,
+        platform_upgrade: PlatformUpgrade {
+            progmsg: msg.clone(),
+            reason: String::new(),
+            results: PlatformResults {
+                status,
+                msg,
+                reason: String::new(),
+            },
+            phase: phase.as_str(),
+            percent,
+            from_version: op.from.user_connect(),
+            to_version: op.to.user_connect(),
+        },
+    })
+}
+
+/// `check_task_status`: `REQUEST_IN_PROGRESS` while running, the result when done, any other
+/// reason on failure.
+pub fn check_task_status(state: &SimState, params: &Params, now: Instant) -> Result<Reply, String> {
+    let request_id = request_id(params.get("request_id").or(params.get("id")))?;
+    match outcome(state, request_id, now) {
+        None => Err(format!("request_id {request_id} is unknown")),
+        Some(Outcome::InProgress(_)) => Err(REQUEST_IN_PROGRESS.into()),
+        Some(Outcome::Complete(message)) => Ok(Reply::message(message)),
+        Some(Outcome::Failed(reason)) => Err(reason),
+    }
+}
+
+#[derive(Serialize)]
+struct UpgradeStatus {
+    pos: u64,
+    done: bool,
+    status: bool,
+    result: String,
+}
+
+/// `check_upgrade_status` (backend1): `{pos, done, status, result}`; failures start with `Error`.
+pub fn check_upgrade_status(
+    state: &SimState,
+    params: &Params,
+    now: Instant,
+) -> Result<Reply, String> {
+    let request_id = request_id(params.get("id").or(params.get("request_id")))?;
+    let outcome =
+        outcome(state, request_id, now).ok_or_else(|| format!("id {request_id} is unknown"))?;
+    let (done, status, result) = match outcome {
+        Outcome::InProgress(message) => (false, true, message),
+        Outcome::Complete(message) => (true, true, message),
+        Outcome::Failed(reason) => (true, false, format!("Error: {reason}")),
+    };
+    Ok(Reply::done(&UpgradeStatus {
+        pos: 0,
+        done,
+        status,
+        result,
+    }))
+}
+
+fn request_id(value: Option<&str>) -> Result<u64, String> {
+    let text = value
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .ok_or("request_id required.")?;
+    text.parse().map_err(|_| {
+        format!("invalid request_id \"{text}\": expected the number an async request returned")
+    })
+}

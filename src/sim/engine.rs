@@ -1,0 +1,456 @@
+//! Operations over time: platform upgrades (download, install, restart, done) and gateway
+//! software upgrades, rollbacks and image upgrades (upgrading … complete or upgrade_fail).
+//!
+//! Nothing runs in the background. Each operation records when it started and a schedule drawn
+//! with jitter; `advance` replays the schedule up to "now" (tokio time, scaled by `--speed`) and
+//! applies what has finished. Tests can therefore run on a fast clock or a paused one.
+//! Every request is checked by the planner first: a rule the planner reports as a blocker
+//! refuses the request, with the finding's code at the start of the reason.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rand::RngExt;
+use tokio::time::Instant;
+
+use crate::plan::{self, Action, Request};
+use crate::sim::state::{ActiveOp, GatewayRuntime, SimState, UpdateStatus};
+use crate::snapshot::{GatewayState, Snapshot};
+use crate::version::{Target, Version};
+
+/// The reason a controller gives when an upgrade is already running (Confirmed, F3).
+pub const ACTIVE_UPGRADE: &str = "Active upgrade in progress.";
+
+const DOWNLOAD: Duration = Duration::from_secs(120);
+const INSTALL: Duration = Duration::from_secs(330);
+const RESTART: Duration = Duration::from_secs(150);
+/// The restart window with the `restart` fault.
+const LONG_RESTART: Duration = Duration::from_secs(600);
+/// Seconds of each gateway stage: upgrading, downloading, downloaded, installing, initializing.
+const SOFTWARE_STAGES: [u64; 5] = [10, 70, 10, 90, 60];
+/// Replacing a gateway (rollback, image upgrade) takes longer in the last two stages.
+const REPLACE_STAGES: [u64; 5] = [10, 70, 10, 150, 120];
+const STAGE_STATUS: [UpdateStatus; 5] = [
+    UpdateStatus::Upgrading,
+    UpdateStatus::Downloading,
+    UpdateStatus::Downloaded,
+    UpdateStatus::Installing,
+    UpdateStatus::Initializing,
+];
+
+/// The phases of a platform upgrade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformPhase {
+    Download,
+    Install,
+    Restart,
+    Done,
+}
+
+impl PlatformPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlatformPhase::Download => "download",
+            PlatformPhase::Install => "install",
+            PlatformPhase::Restart => "restart",
+            PlatformPhase::Done => "done",
+        }
+    }
+}
+
+/// One platform upgrade, with its schedule in simulated time.
+#[derive(Debug, Clone)]
+pub struct PlatformOp {
+    pub request_id: u64,
+    pub from: Version,
+    pub to: Version,
+    /// Before 6.5 the platform upgrade also upgrades every gateway.
+    pub all_gateways: bool,
+    started: Instant,
+    download: Duration,
+    install: Duration,
+    restart: Duration,
+    stuck: bool,
+    pub finished: bool,
+}
+
+impl PlatformOp {
+    /// The phase and overall percentage after `elapsed` simulated time.
+    pub fn phase_at(&self, elapsed: Duration) -> (PlatformPhase, u8) {
+        let total = self.download + self.install + self.restart;
+        let percent =
+            |done: Duration| (done.as_secs_f64() * 100.0 / total.as_secs_f64()).min(100.0) as u8;
+        if self.stuck && elapsed >= self.download + self.install.mul_f64(0.99) {
+            return (PlatformPhase::Install, 99);
+        }
+        if elapsed < self.download {
+            (PlatformPhase::Download, percent(elapsed))
+        } else if elapsed < self.download + self.install {
+            (PlatformPhase::Install, percent(elapsed))
+        } else if elapsed < total {
+            (PlatformPhase::Restart, percent(elapsed))
+        } else {
+            (PlatformPhase::Done, 100)
+        }
+    }
+
+    /// Real time since the start, scaled to simulated time by `state`.
+    pub fn elapsed(&self, state: &SimState, now: Instant) -> Duration {
+        state.simulated(now.saturating_duration_since(self.started))
+    }
+
+    /// The real time at which the restart window ends (for tests and waiting).
+    pub fn total(&self) -> Duration {
+        self.download + self.install + self.restart
+    }
+}
+
+/// One gateway's part in a gateway operation.
+#[derive(Debug, Clone)]
+pub struct GatewayJob {
+    pub index: usize,
+    delay: Duration,
+    stages: [Duration; 5],
+    fails: bool,
+    pub finished: bool,
+}
+
+impl GatewayJob {
+    fn end(&self) -> Duration {
+        self.delay + self.stages.iter().sum::<Duration>()
+    }
+
+    /// The job's status and progress after `elapsed` simulated time, while not finished.
+    fn status_at(&self, elapsed: Duration) -> (UpdateStatus, u8, usize) {
+        let mut reached = self.delay;
+        for (stage, length) in self.stages.iter().enumerate() {
+            reached += *length;
+            if elapsed < reached {
+                let done = elapsed.saturating_sub(self.delay).as_secs_f64();
+                let total = (self.end() - self.delay).as_secs_f64();
+                return (STAGE_STATUS[stage], (done * 100.0 / total) as u8, stage);
+            }
+        }
+        (UpdateStatus::Initializing, 99, 4)
+    }
+}
+
+/// One gateway software upgrade, rollback or image upgrade.
+#[derive(Debug, Clone)]
+pub struct GatewayOp {
+    pub request_id: u64,
+    pub action: Action,
+    pub target: Version,
+    started: Instant,
+    pub jobs: Vec<GatewayJob>,
+    pub failed: Vec<usize>,
+    pub finished: bool,
+}
+
+impl GatewayOp {
+    /// The job of the gateway at `index`, if it is part of this operation.
+    pub fn job_of(&self, index: usize) -> Option<&GatewayJob> {
+        self.jobs.iter().find(|job| job.index == index)
+    }
+}
+
+/// Starts a platform upgrade to `target` after the planner's check; returns its request id.
+/// `with_gateways` upgrades every gateway with the platform (the `upgrade` action), as any
+/// platform upgrade from before 6.5 does.
+pub fn start_platform(
+    state: &mut SimState,
+    target: Option<Target>,
+    with_gateways: bool,
+    now: Instant,
+) -> Result<u64, String> {
+    refuse_if_busy(state)?;
+    let request = Request::PlatformUpgrade { target };
+    refuse_if_blocked(state, &request)?;
+    let from = state.snapshot.controller.current_version;
+    let to = plan::path::resolve_target(from, target, &state.catalog)
+        .map_err(|finding| finding.reason())?;
+    let jitter =
+        |state: &mut SimState, base: Duration| base.mul_f64(state.rng.random_range(0.9..1.1));
+    let restart = if state.settings.faults.long_restart {
+        LONG_RESTART
+    } else {
+        RESTART
+    };
+    let op = PlatformOp {
+        request_id: state.next_request_id(),
+        from,
+        to,
+        all_gateways: with_gateways || from.train().before_selective_upgrade(),
+        started: now,
+        download: jitter(state, DOWNLOAD),
+        install: jitter(state, INSTALL),
+        restart: jitter(state, restart),
+        stuck: state.settings.faults.stuck,
+        finished: false,
+    };
+    let request_id = op.request_id;
+    state.platform_ops.push(op);
+    state.active = Some(ActiveOp::Platform(state.platform_ops.len() - 1));
+    Ok(request_id)
+}
+
+/// Starts a gateway operation after the planner's check; returns its request id. Gateways that
+/// already run the target are skipped.
+pub fn start_gateway_op(
+    state: &mut SimState,
+    request: &Request,
+    now: Instant,
+) -> Result<u64, String> {
+    refuse_if_busy(state)?;
+    refuse_if_blocked(state, request)?;
+    let selection = request.selection().ok_or("not a gateway operation")?;
+    let selected = plan::request::resolve_selection(&state.snapshot, selection)
+        .map_err(|error| error.to_string())?;
+    let action = request.action();
+    let target = match action {
+        Action::SoftwareRollback => state
+            .snapshot
+            .controller
+            .previous_version
+            .ok_or("no-rollback-target: the controller has no previous version")?,
+        _ => state.snapshot.controller.current_version,
+    };
+    let work: Vec<usize> = selected
+        .into_iter()
+        .filter(|&index| needs_work(state, action, target, index))
+        .collect();
+    let jobs: Vec<GatewayJob> = work
+        .iter()
+        .map(|&index| new_job(state, action, index))
+        .collect();
+    for job in &jobs {
+        state.runtime[job.index] = GatewayRuntime {
+            update_status: UpdateStatus::Upgrading,
+            progress: 0,
+            note: None,
+        };
+    }
+    let op = GatewayOp {
+        request_id: state.next_request_id(),
+        action,
+        target,
+        started: now,
+        finished: jobs.is_empty(),
+        jobs,
+        failed: Vec::new(),
+    };
+    let request_id = op.request_id;
+    let finished = op.finished;
+    state.gateway_ops.push(op);
+    if !finished {
+        state.active = Some(ActiveOp::Gateway(state.gateway_ops.len() - 1));
+    }
+    Ok(request_id)
+}
+
+fn refuse_if_busy(state: &SimState) -> Result<(), String> {
+    match state.active {
+        Some(_) => Err(ACTIVE_UPGRADE.to_owned()),
+        None => Ok(()),
+    }
+}
+
+/// Refuses with `<code>: <message>` of the planner's first blocker.
+fn refuse_if_blocked(state: &SimState, request: &Request) -> Result<(), String> {
+    let report = plan::check(&state.snapshot, &state.catalog, request, Timestamp::now())
+        .map_err(|error| error.to_string())?;
+    match report.first_blocker() {
+        Some(blocker) => Err(blocker.reason()),
+        None => Ok(()),
+    }
+}
+
+/// False for a gateway that already is where the operation would take it.
+fn needs_work(state: &SimState, action: Action, target: Version, index: usize) -> bool {
+    let gateway = &state.snapshot.gateways()[index];
+    match action {
+        Action::ImageUpgrade => {
+            let train = state.snapshot.controller.current_version.train();
+            let image = state
+                .catalog
+                .image_for(gateway.cloud, train)
+                .map(|entry| entry.image.as_str());
+            gateway.image_version.as_deref() != image
+        }
+        _ => gateway.software_version != target,
+    }
+}
+
+fn new_job(state: &mut SimState, action: Action, index: usize) -> GatewayJob {
+    let base = match action {
+        Action::SoftwareUpgrade => SOFTWARE_STAGES,
+        _ => REPLACE_STAGES,
+    };
+    let scale = state.rng.random_range(0.85..1.4);
+    let stages = base.map(|seconds| Duration::from_secs(seconds).mul_f64(scale));
+    let delay = Duration::from_secs(state.rng.random_range(0..20));
+    let fails = state.rng.random_bool(state.settings.faults.gateway_failure);
+    GatewayJob {
+        index,
+        delay,
+        stages,
+        fails,
+        finished: false,
+    }
+}
+
+/// Catches every operation up to `now`: moves statuses along and applies what has finished.
+pub fn advance(state: &mut SimState, now: Instant) {
+    match state.active {
+        Some(ActiveOp::Platform(position)) => advance_platform(state, position, now),
+        Some(ActiveOp::Gateway(position)) => advance_gateways(state, position, now),
+        None => {}
+    }
+}
+
+/// The platform upgrade in its restart window, if one is: the web tier is down.
+pub fn restarting(state: &SimState, now: Instant) -> bool {
+    let Some(ActiveOp::Platform(position)) = state.active else {
+        return false;
+    };
+    let op = &state.platform_ops[position];
+    op.phase_at(op.elapsed(state, now)).0 == PlatformPhase::Restart
+}
+
+fn advance_platform(state: &mut SimState, position: usize, now: Instant) {
+    let op = &state.platform_ops[position];
+    if op.phase_at(op.elapsed(state, now)).0 != PlatformPhase::Done {
+        return;
+    }
+    let (from, to, all_gateways) = (op.from, op.to, op.all_gateways);
+    let controller = &mut state.snapshot.controller;
+    controller.previous_version = Some(from);
+    controller.current_version = to;
+    if all_gateways {
+        for index in 0..state.snapshot.gateways().len() {
+            finish_software(&mut state.snapshot, &state.catalog, index, to, false);
+        }
+    }
+    state.sessions.drop_all();
+    state.platform_ops[position].finished = true;
+    state.active = None;
+}
+
+fn advance_gateways(state: &mut SimState, position: usize, now: Instant) {
+    let started = state.gateway_ops[position].started;
+    let elapsed = state.simulated(now.saturating_duration_since(started));
+    let jobs = state.gateway_ops[position].jobs.len();
+    for job_number in 0..jobs {
+        let job = state.gateway_ops[position].jobs[job_number].clone();
+        if job.finished {
+            continue;
+        }
+        if elapsed >= job.end() {
+            finish_job(state, position, &job);
+            state.gateway_ops[position].jobs[job_number].finished = true;
+        } else {
+            show_progress(state, position, &job, elapsed);
+        }
+    }
+    let op = &mut state.gateway_ops[position];
+    if op.jobs.iter().all(|job| job.finished) {
+        op.finished = true;
+        state.active = None;
+    }
+}
+
+fn replaces(action: Action) -> bool {
+    matches!(action, Action::SoftwareRollback | Action::ImageUpgrade)
+}
+
+fn show_progress(state: &mut SimState, position: usize, job: &GatewayJob, elapsed: Duration) {
+    let action = state.gateway_ops[position].action;
+    let (status, progress, stage) = job.status_at(elapsed);
+    state.runtime[job.index].update_status = status;
+    state.runtime[job.index].progress = progress;
+    if !replaces(action) {
+        return;
+    }
+    let replacing = match stage {
+        3 => Some(GatewayState::Down),
+        4 => Some(GatewayState::Waiting),
+        _ => None,
+    };
+    if let Some(gateway_state) = replacing {
+        state.snapshot.gateways_mut()[job.index].state = gateway_state;
+        note_peer(state, position, job.index, true);
+    }
+}
+
+/// While one member of an HA pair is replaced alone, its peer carries the traffic.
+fn note_peer(state: &mut SimState, position: usize, index: usize, replacing: bool) {
+    let Some(peer) = state.snapshot.peer_of(index) else {
+        return;
+    };
+    if state.gateway_ops[position].job_of(peer).is_some() {
+        return;
+    }
+    let name = state.snapshot.gateways()[index].name.clone();
+    state.runtime[peer].note =
+        replacing.then(|| format!("carrying the traffic of {name} while it is replaced"));
+}
+
+fn finish_job(state: &mut SimState, position: usize, job: &GatewayJob) {
+    let (action, target) = (
+        state.gateway_ops[position].action,
+        state.gateway_ops[position].target,
+    );
+    let replaced = replaces(action);
+    if replaced {
+        note_peer(state, position, job.index, false);
+    }
+    let runtime = &mut state.runtime[job.index];
+    runtime.progress = 100;
+    if job.fails {
+        runtime.update_status = UpdateStatus::UpgradeFail;
+        state.snapshot.gateways_mut()[job.index].state = GatewayState::Up;
+        state.gateway_ops[position].failed.push(job.index);
+        return;
+    }
+    runtime.update_status = UpdateStatus::Complete;
+    finish_software(
+        &mut state.snapshot,
+        &state.catalog,
+        job.index,
+        target,
+        replaced,
+    );
+    let config_fail = replaced && state.settings.faults.config_fail;
+    state.snapshot.gateways_mut()[job.index].state = if config_fail {
+        GatewayState::ConfigFail
+    } else {
+        GatewayState::Up
+    };
+}
+
+/// Moves a gateway to `software`; a replaced gateway also gets the image the matrix gives for
+/// that software (or keeps its own when the matrix has none).
+fn finish_software(
+    snapshot: &mut Snapshot,
+    catalog: &crate::catalog::Catalog,
+    index: usize,
+    software: Version,
+    replaced: bool,
+) {
+    let gateway = &mut snapshot.gateways_mut()[index];
+    if gateway.software_version != software {
+        gateway.previous_software_version = Some(gateway.software_version);
+        gateway.software_version = software;
+    }
+    if !replaced {
+        return;
+    }
+    let Some(entry) = catalog.image_for(gateway.cloud, software.train()) else {
+        return;
+    };
+    if gateway.image_version.as_deref() != Some(entry.image.as_str()) {
+        gateway.previous_image_version = gateway.image_version.take();
+        gateway.image_version = Some(entry.image.clone());
+        gateway.kernel_version = entry.kernel.clone().or(gateway.kernel_version.take());
+    }
+}

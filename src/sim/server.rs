@@ -1,0 +1,274 @@
+//! The simulator's HTTP(S) server: one handler for `/v1/api`, `/v2/api`, `/v1/backend1` and
+//! `/v2/backend1`. Every RPC answer is HTTP 200, `Content-Type: text/json`, with the
+//! `{"return", "results", "reason"}` envelope (controller-api.md §1.4). During a platform
+//! upgrade's restart the web tier answers an HTML 503 page or drops the connection, and the
+//! `flaky` and `slow` faults disturb calls, as real controllers do.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use rand::RngExt;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::time::Instant;
+use tokio_rustls::TlsAcceptor;
+
+use crate::sim::actions::status::{self, Outcome};
+use crate::sim::actions::{self, Endpoint, Reply};
+use crate::sim::engine;
+use crate::sim::params::{BODY_LIMIT, ParamError, Params};
+use crate::sim::state::SimState;
+
+/// How often a synchronous request looks at its operation.
+const WAIT_POLL: Duration = Duration::from_millis(100);
+/// The delay before a failed login is answered.
+const LOGIN_FAILURE_DELAY: Duration = Duration::from_millis(300);
+
+const SERVICE_UNAVAILABLE: &str = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>503 Service Unavailable</title>\n</head><body>\n<h1>Service Unavailable</h1>\n<p>The server is temporarily unable to service your\nrequest due to maintenance downtime or capacity\nproblems. Please try again later.</p>\n</body></html>\n";
+const PROXY_ERROR: &str = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>502 Proxy Error</title>\n</head><body>\n<h1>Proxy Error</h1>\n<p>The proxy server received an invalid\nresponse from an upstream server.</p>\n</body></html>\n";
+
+/// The state every connection shares.
+pub struct Shared {
+    state: Mutex<SimState>,
+    latency: Duration,
+    flaky: bool,
+    restart_drop_chance: f64,
+}
+
+impl Shared {
+    pub fn new(state: SimState) -> Self {
+        let faults = state.settings.faults.clone();
+        Self {
+            latency: faults.latency,
+            flaky: faults.flaky,
+            restart_drop_chance: if faults.long_restart { 0.4 } else { 0.15 },
+            state: Mutex::new(state),
+        }
+    }
+
+    /// The state, locked. A panic elsewhere never poisons it for good: the simulator keeps
+    /// serving what it has.
+    pub fn lock(&self) -> MutexGuard<'_, SimState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The connection is dropped without an answer, as a restarting controller does.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by the simulated controller")]
+struct Dropped;
+
+type Answer = Result<Response<Full<Bytes>>, Dropped>;
+
+/// Accepts connections until `shutdown` changes.
+pub async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(connection(stream, tls.clone(), Arc::clone(&shared)));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            },
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
+async fn connection(stream: TcpStream, tls: Option<TlsAcceptor>, shared: Arc<Shared>) {
+    let _ = stream.set_nodelay(true);
+    match tls {
+        Some(acceptor) => {
+            if let Ok(secured) = acceptor.accept(stream).await {
+                http(secured, shared).await;
+            }
+        }
+        None => http(stream, shared).await,
+    }
+}
+
+async fn http(io: impl AsyncRead + AsyncWrite + Unpin + Send + 'static, shared: Arc<Shared>) {
+    let service = service_fn(move |request| respond(Arc::clone(&shared), request));
+    let _ = http1::Builder::new()
+        .serve_connection(TokioIo::new(io), service)
+        .await;
+}
+
+async fn respond(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {
+    if !shared.latency.is_zero() {
+        tokio::time::sleep(shared.latency).await;
+    }
+    let endpoint = match request.uri().path().trim_end_matches('/') {
+        "/v1/api" | "/v2/api" => Endpoint::Api,
+        "/v1/backend1" | "/v2/backend1" => Endpoint::Backend,
+        _ => {
+            return Ok(html(
+                StatusCode::NOT_FOUND,
+                "<html><body><h1>Not Found</h1></body></html>\n",
+            ));
+        }
+    };
+    if let Some(outage) = web_tier_down(&shared) {
+        return outage;
+    }
+    let query = request.uri().query().map(str::to_owned);
+    let content_type = header(&request, CONTENT_TYPE.as_str());
+    let access_key = header(&request, "x-access-key");
+    let params = match read_params(request, query.as_deref(), content_type.as_deref()).await {
+        Ok(params) => params,
+        Err(error) => return Ok(envelope(Reply::Refused(error.to_string()))),
+    };
+    let action = params.get("action").unwrap_or("").trim().to_owned();
+    if shared.flaky
+        && actions::is_read(&action)
+        && let Some(fault) = flaky(&shared)
+    {
+        return fault;
+    }
+    let reply = {
+        let mut state = shared.lock();
+        let now = Instant::now();
+        engine::advance(&mut state, now);
+        actions::dispatch(&mut state, endpoint, &params, access_key.as_deref(), now)
+    };
+    let reply = match reply {
+        Reply::WaitFor(request_id) => wait_for(&shared, request_id).await?,
+        Reply::LoginFailed(reason) => {
+            tokio::time::sleep(LOGIN_FAILURE_DELAY).await;
+            Reply::Refused(reason)
+        }
+        other => other,
+    };
+    Ok(envelope(reply))
+}
+
+fn header(request: &Request<Incoming>, name: &str) -> Option<String> {
+    request
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+async fn read_params(
+    request: Request<Incoming>,
+    query: Option<&str>,
+    content_type: Option<&str>,
+) -> Result<Params, ParamError> {
+    let body = Limited::new(request.into_body(), BODY_LIMIT)
+        .collect()
+        .await
+        .map_err(|error| match error.downcast_ref::<LengthLimitError>() {
+            Some(_) => ParamError::TooLarge,
+            None => ParamError::Unreadable(error.to_string()),
+        })?
+        .to_bytes();
+    Params::read(query, content_type, &body)
+}
+
+/// During a platform upgrade's restart: an HTML 503, or a dropped connection.
+fn web_tier_down(shared: &Shared) -> Option<Answer> {
+    let mut state = shared.lock();
+    let now = Instant::now();
+    engine::advance(&mut state, now);
+    if !engine::restarting(&state, now) {
+        return None;
+    }
+    if state.rng.random_bool(shared.restart_drop_chance) {
+        return Some(Err(Dropped));
+    }
+    Some(Ok(html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        SERVICE_UNAVAILABLE,
+    )))
+}
+
+/// The `flaky` fault: some reads get a 502/503 page or a reset.
+fn flaky(shared: &Shared) -> Option<Answer> {
+    let roll: f64 = shared.lock().rng.random_range(0.0..1.0);
+    match roll {
+        r if r < 0.06 => Some(Ok(html(StatusCode::BAD_GATEWAY, PROXY_ERROR))),
+        r if r < 0.10 => Some(Ok(html(
+            StatusCode::SERVICE_UNAVAILABLE,
+            SERVICE_UNAVAILABLE,
+        ))),
+        r if r < 0.14 => Some(Err(Dropped)),
+        _ => None,
+    }
+}
+
+/// Waits for a synchronous operation to finish. A platform restart drops the connection.
+async fn wait_for(shared: &Shared, request_id: u64) -> Result<Reply, Dropped> {
+    loop {
+        tokio::time::sleep(WAIT_POLL).await;
+        let mut state = shared.lock();
+        let now = Instant::now();
+        engine::advance(&mut state, now);
+        if engine::restarting(&state, now) {
+            return Err(Dropped);
+        }
+        match status::outcome(&state, request_id, now) {
+            Some(Outcome::InProgress(_)) => continue,
+            Some(Outcome::Complete(message)) => return Ok(Reply::message(message)),
+            Some(Outcome::Failed(reason)) => return Ok(Reply::Refused(reason)),
+            None => {
+                return Ok(Reply::Refused(format!(
+                    "request_id {request_id} is unknown"
+                )));
+            }
+        }
+    }
+}
+
+/// The JSON envelope of a reply.
+fn envelope(reply: Reply) -> Response<Full<Bytes>> {
+    let body = match reply {
+        Reply::Done(results) => format!("{{\"return\":true,\"results\":{results}}}"),
+        Reply::LoggedIn { cid, message } => format!(
+            "{{\"return\":true,\"results\":{},\"CID\":{}}}",
+            quote(&message),
+            quote(&cid)
+        ),
+        Reply::Refused(reason) | Reply::LoginFailed(reason) => {
+            format!("{{\"return\":false,\"reason\":{}}}", quote(&reason))
+        }
+        Reply::WaitFor(request_id) => format!("{{\"return\":true,\"results\":\"{request_id}\"}}"),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/json"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("pragma", HeaderValue::from_static("no-cache"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    response
+}
+
+fn quote(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+fn html(status: StatusCode, page: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(page.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=iso-8859-1"),
+    );
+    response
+}

@@ -1,0 +1,144 @@
+//! Everything the simulated controller knows: the controller and its gateways (a snapshot),
+//! the release catalog, sessions, each gateway's upgrade status, and the operations it has run.
+//!
+//! One `SimState` sits behind a mutex; every request locks it briefly, lets the engine catch
+//! the operations up to "now", and answers from it.
+
+use std::fmt;
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::catalog::Catalog;
+use crate::sim::engine::{GatewayOp, PlatformOp};
+use crate::sim::faults::Faults;
+use crate::sim::sessions::{Credentials, Sessions};
+use crate::snapshot::Snapshot;
+
+/// A gateway's "Update Status" column (controller-api.md §3.4, Confirmed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateStatus {
+    Upgrading,
+    Downloading,
+    Downloaded,
+    Installing,
+    Initializing,
+    Complete,
+    UpgradeFail,
+}
+
+impl UpdateStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateStatus::Upgrading => "upgrading",
+            UpdateStatus::Downloading => "downloading",
+            UpdateStatus::Downloaded => "downloaded",
+            UpdateStatus::Installing => "installing",
+            UpdateStatus::Initializing => "initializing",
+            UpdateStatus::Complete => "complete",
+            UpdateStatus::UpgradeFail => "upgrade_fail",
+        }
+    }
+
+    /// True while an operation is working on the gateway.
+    pub fn in_progress(self) -> bool {
+        !matches!(self, UpdateStatus::Complete | UpdateStatus::UpgradeFail)
+    }
+}
+
+impl fmt::Display for UpdateStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the controller shows about a gateway beyond its configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayRuntime {
+    pub update_status: UpdateStatus,
+    /// 0..=100 within the current operation (simulator extension).
+    pub progress: u8,
+    /// A remark such as "carrying traffic for spoke-1 while it is replaced" (extension).
+    pub note: Option<String>,
+}
+
+impl Default for GatewayRuntime {
+    fn default() -> Self {
+        Self {
+            update_status: UpdateStatus::Complete,
+            progress: 100,
+            note: None,
+        }
+    }
+}
+
+/// Which operation is running, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActiveOp {
+    Platform(usize),
+    Gateway(usize),
+}
+
+/// How the simulator was started; fixed for its lifetime.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub credentials: Credentials,
+    /// Simulated seconds per real second.
+    pub speed: f64,
+    pub faults: Faults,
+    pub session_ttl: Duration,
+    pub seed: u64,
+    /// Whether a valid `X-Access-Key` is required on login (real controllers accept none).
+    pub require_access_key: bool,
+}
+
+/// The simulated controller's whole state.
+pub struct SimState {
+    pub settings: Settings,
+    pub snapshot: Snapshot,
+    pub catalog: Catalog,
+    pub runtime: Vec<GatewayRuntime>,
+    pub sessions: Sessions,
+    pub platform_ops: Vec<PlatformOp>,
+    pub gateway_ops: Vec<GatewayOp>,
+    pub active: Option<ActiveOp>,
+    pub rng: StdRng,
+    next_request_id: u64,
+}
+
+impl SimState {
+    pub fn new(settings: Settings, snapshot: Snapshot, catalog: Catalog) -> Self {
+        let runtime = vec![GatewayRuntime::default(); snapshot.gateways().len()];
+        let ttl = settings.session_ttl;
+        let seed = settings.seed;
+        Self {
+            settings,
+            snapshot,
+            catalog,
+            runtime,
+            sessions: Sessions::new(ttl, seed),
+            platform_ops: Vec::new(),
+            gateway_ops: Vec::new(),
+            active: None,
+            rng: StdRng::seed_from_u64(seed ^ 0x0e_9e_17_e5),
+            next_request_id: 1000,
+        }
+    }
+
+    /// A new request id for an asynchronous operation.
+    pub fn next_request_id(&mut self) -> u64 {
+        self.next_request_id += 1;
+        self.next_request_id
+    }
+
+    /// Scales a simulated duration to real time.
+    pub fn real(&self, simulated: Duration) -> Duration {
+        simulated.div_f64(self.settings.speed)
+    }
+
+    /// Scales a real duration to simulated time.
+    pub fn simulated(&self, real: Duration) -> Duration {
+        real.mul_f64(self.settings.speed)
+    }
+}
