@@ -1,0 +1,93 @@
+//! Benchmarks of the simulated controller at 100,000 gateways: building its state (generating
+//! or loading the fleet, starting the server) and serving `list_vpcs_summary` for every gateway
+//! over HTTP on loopback.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use avx_upgrade::catalog::Catalog;
+use avx_upgrade::secret::Secret;
+use avx_upgrade::sim::fleet::{FleetSpec, generate};
+use avx_upgrade::sim::sessions::Credentials;
+use avx_upgrade::sim::{self, SimConfig};
+use avx_upgrade::snapshot::Snapshot;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const GATEWAYS: usize = 100_000;
+
+fn fleet(catalog: &Catalog) -> Snapshot {
+    generate(&FleetSpec::mid_rollout(catalog, GATEWAYS, 7), catalog).expect("generated fleet")
+}
+
+fn config(snapshot: Snapshot, catalog: Catalog) -> SimConfig {
+    SimConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        tls: false,
+        snapshot,
+        catalog,
+        credentials: Credentials {
+            user: "admin".into(),
+            password: Secret::new("bench"),
+        },
+        speed: 1.0,
+        faults: Default::default(),
+        session_ttl: Duration::from_secs(3600),
+        seed: 7,
+        require_access_key: false,
+    }
+}
+
+fn bench_load(c: &mut Criterion) {
+    let catalog = Catalog::builtin().expect("catalog");
+    let json = fleet(&catalog).to_json().expect("serialises");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let mut group = c.benchmark_group("sim-load");
+    group.sample_size(10);
+    group.bench_function("generate-fleet/100k", |b| b.iter(|| fleet(black_box(&catalog))));
+    group.bench_function("snapshot-file-to-serving/100k", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let snapshot = Snapshot::parse("bench.json", json.as_bytes()).expect("parses");
+                let running = sim::start(config(snapshot, catalog.clone())).await.expect("starts");
+                running.stop().await;
+            })
+        })
+    });
+    group.finish();
+}
+
+fn bench_serve(c: &mut Criterion) {
+    let catalog = Catalog::builtin().expect("catalog");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (running, cid, client) = runtime.block_on(async {
+        let running = sim::start(config(fleet(&catalog), catalog.clone())).await.expect("starts");
+        let client = reqwest::Client::new();
+        let login: serde_json::Value = client
+            .post(format!("{}/v2/api", running.url))
+            .form(&[("action", "login"), ("username", "admin"), ("password", "bench")])
+            .send()
+            .await
+            .expect("login answered")
+            .json()
+            .await
+            .expect("login JSON");
+        let cid = login["CID"].as_str().expect("a CID").to_owned();
+        (running, cid, client)
+    });
+    let url = format!("{}/v2/api?action=list_vpcs_summary&CID={cid}", running.url);
+    let mut group = c.benchmark_group("sim-serve");
+    group.sample_size(10);
+    group.bench_function("list_vpcs_summary/100k", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let body = client.get(&url).send().await.expect("answered").bytes().await.expect("body");
+                assert!(body.len() > 10_000_000, "{} bytes", body.len());
+            })
+        })
+    });
+    group.finish();
+    runtime.block_on(running.stop());
+}
+
+criterion_group!(benches, bench_load, bench_serve);
+criterion_main!(benches);
