@@ -6,9 +6,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use avx_upgrade::catalog::Catalog;
+use avx_upgrade::secret::Credentials;
 use avx_upgrade::secret::Secret;
 use avx_upgrade::sim::fleet::{FleetSpec, generate};
-use avx_upgrade::sim::sessions::Credentials;
 use avx_upgrade::sim::{self, SimConfig};
 use avx_upgrade::snapshot::Snapshot;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -43,12 +43,16 @@ fn bench_load(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let mut group = c.benchmark_group("sim-load");
     group.sample_size(10);
-    group.bench_function("generate-fleet/100k", |b| b.iter(|| fleet(black_box(&catalog))));
+    group.bench_function("generate-fleet/100k", |b| {
+        b.iter(|| fleet(black_box(&catalog)))
+    });
     group.bench_function("snapshot-file-to-serving/100k", |b| {
         b.iter(|| {
             runtime.block_on(async {
                 let snapshot = Snapshot::parse("bench.json", json.as_bytes()).expect("parses");
-                let running = sim::start(config(snapshot, catalog.clone())).await.expect("starts");
+                let running = sim::start(config(snapshot, catalog.clone()))
+                    .await
+                    .expect("starts");
                 running.stop().await;
             })
         })
@@ -60,11 +64,17 @@ fn bench_serve(c: &mut Criterion) {
     let catalog = Catalog::builtin().expect("catalog");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (running, cid, client) = runtime.block_on(async {
-        let running = sim::start(config(fleet(&catalog), catalog.clone())).await.expect("starts");
+        let running = sim::start(config(fleet(&catalog), catalog.clone()))
+            .await
+            .expect("starts");
         let client = reqwest::Client::new();
         let login: serde_json::Value = client
             .post(format!("{}/v2/api", running.url))
-            .form(&[("action", "login"), ("username", "admin"), ("password", "bench")])
+            .form(&[
+                ("action", "login"),
+                ("username", "admin"),
+                ("password", "bench"),
+            ])
             .send()
             .await
             .expect("login answered")
@@ -80,7 +90,14 @@ fn bench_serve(c: &mut Criterion) {
     group.bench_function("list_vpcs_summary/100k", |b| {
         b.iter(|| {
             runtime.block_on(async {
-                let body = client.get(&url).send().await.expect("answered").bytes().await.expect("body");
+                let body = client
+                    .get(&url)
+                    .send()
+                    .await
+                    .expect("answered")
+                    .bytes()
+                    .await
+                    .expect("body");
                 assert!(body.len() > 10_000_000, "{} bytes", body.len());
             })
         })

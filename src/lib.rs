@@ -4,6 +4,7 @@
 //! The library holds the pure planner ([`plan`]) and the data it works on ([`version`],
 //! [`catalog`], [`snapshot`]); the binary's command line lives in [`cli`].
 
+pub mod api;
 pub mod catalog;
 pub mod cli;
 pub mod cloud;

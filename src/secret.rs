@@ -40,6 +40,19 @@ impl fmt::Display for Secret {
     }
 }
 
+/// A user name and its password; `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub user: String,
+    pub password: Secret,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Credentials {{ user: {:?}, password: *** }}", self.user)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

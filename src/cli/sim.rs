@@ -9,10 +9,10 @@ use clap::Args;
 use rand::RngExt;
 
 use crate::cli::{InputError, Outcome, load_catalog, load_snapshot};
+use crate::secret::Credentials;
 use crate::secret::Secret;
 use crate::sim::faults::{FAULT_HELP, Faults};
 use crate::sim::fleet::{FleetSpec, generate};
-use crate::sim::sessions::Credentials;
 use crate::sim::{self, DEFAULT_SESSION_TTL, RunningSim, SimConfig};
 
 #[derive(Debug, Args)]

@@ -23,9 +23,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::catalog::Catalog;
+use crate::secret::Credentials;
 use crate::sim::faults::Faults;
 use crate::sim::server::Shared;
-use crate::sim::sessions::Credentials;
 use crate::sim::state::{Settings, SimState};
 use crate::snapshot::Snapshot;
 

@@ -5,11 +5,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
-use tokio::time::Instant;
+use rand::RngExt;
 
-use crate::secret::Secret;
+/// The simulator's one user; the type lives with the other secrets.
+pub use crate::secret::Credentials;
+use tokio::time::Instant;
 
 /// The reason a controller gives for an unknown or expired CID (Confirmed).
 pub const CID_INVALID: &str = "CID is invalid or expired.";
@@ -19,19 +19,6 @@ const TOKEN_LENGTH: usize = 32;
 /// How many API tokens are remembered; older ones stop being accepted.
 const TOKENS_KEPT: usize = 4096;
 const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-/// The one user the simulator accepts.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub user: String,
-    pub password: Secret,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Credentials {{ user: {:?}, password: *** }}", self.user)
-    }
-}
 
 struct Session {
     user: String,
@@ -43,16 +30,14 @@ pub struct Sessions {
     idle_ttl: Duration,
     by_cid: HashMap<String, Session>,
     tokens: VecDeque<String>,
-    rng: StdRng,
 }
 
 impl Sessions {
-    pub fn new(idle_ttl: Duration, seed: u64) -> Self {
+    pub fn new(idle_ttl: Duration) -> Self {
         Self {
             idle_ttl,
             by_cid: HashMap::new(),
             tokens: VecDeque::new(),
-            rng: StdRng::seed_from_u64(seed ^ 0x5e55_10e5),
         }
     }
 
@@ -111,9 +96,12 @@ impl Sessions {
         self.by_cid.len()
     }
 
+    /// Random letters and digits from the operating system's generator: session ids must not
+    /// be predictable, whatever `--seed` says.
     fn random_text(&mut self, length: usize) -> String {
+        let mut rng = rand::rng();
         (0..length)
-            .map(|_| char::from(ALPHANUMERIC[self.rng.random_range(0..ALPHANUMERIC.len())]))
+            .map(|_| char::from(ALPHANUMERIC[rng.random_range(0..ALPHANUMERIC.len())]))
             .collect()
     }
 }
@@ -124,7 +112,7 @@ mod tests {
 
     #[test]
     fn cids_are_20_alphanumeric_characters_and_unique() {
-        let mut sessions = Sessions::new(Duration::from_secs(60), 1);
+        let mut sessions = Sessions::new(Duration::from_secs(60));
         let now = Instant::now();
         let first = sessions.open("admin", now);
         let second = sessions.open("admin", now);
@@ -136,7 +124,7 @@ mod tests {
 
     #[test]
     fn idle_sessions_expire_and_use_keeps_them_alive() {
-        let mut sessions = Sessions::new(Duration::from_secs(60), 1);
+        let mut sessions = Sessions::new(Duration::from_secs(60));
         let start = Instant::now();
         let cid = sessions.open("admin", start);
         assert!(
@@ -166,7 +154,7 @@ mod tests {
 
     #[test]
     fn drop_all_ends_every_session_and_tokens_are_remembered() {
-        let mut sessions = Sessions::new(Duration::from_secs(60), 1);
+        let mut sessions = Sessions::new(Duration::from_secs(60));
         let now = Instant::now();
         let cid = sessions.open("admin", now);
         sessions.drop_all();

@@ -11,9 +11,10 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::catalog::Catalog;
+use crate::secret::Credentials;
 use crate::sim::engine::{GatewayOp, PlatformOp};
 use crate::sim::faults::Faults;
-use crate::sim::sessions::{Credentials, Sessions};
+use crate::sim::sessions::Sessions;
 use crate::snapshot::Snapshot;
 
 /// A gateway's "Update Status" column (controller-api.md §3.4, Confirmed).
@@ -117,7 +118,7 @@ impl SimState {
             snapshot,
             catalog,
             runtime,
-            sessions: Sessions::new(ttl, seed),
+            sessions: Sessions::new(ttl),
             platform_ops: Vec::new(),
             gateway_ops: Vec::new(),
             active: None,

@@ -1,0 +1,571 @@
+//! Typed actions: each controller action as a method with typed parameters and results.
+//! Decoding tolerates unknown fields and missing extensions (a real controller has none of the
+//! simulator's extension fields; the model then takes the snapshot format's defaults).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::api::client::{Call, Client};
+use crate::api::error::ApiError;
+use crate::catalog::Catalog;
+use crate::cloud::Cloud;
+use crate::plan::{Action, Finding, Severity};
+use crate::snapshot::{Account, Backup, ControllerHa, Gateway, GatewayState, GatewayType, Role};
+use crate::version::{Target, Version};
+
+/// `list_version_info`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionInfo {
+    pub current: Version,
+    pub previous: Option<Version>,
+    pub latest: Option<Version>,
+    pub kernel: Option<String>,
+}
+
+/// A gateway the client could not map into the model, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub name: String,
+    pub reason: String,
+}
+
+/// The gateways of `list_vpcs_summary`, and those that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Fleet {
+    pub gateways: Vec<Gateway>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// One entry of `list_gateway_upgrade_status`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct GatewayStatus {
+    pub name: String,
+    #[serde(default)]
+    pub vpc_state: String,
+    #[serde(default)]
+    pub update_status: String,
+    #[serde(default)]
+    pub current_version: Option<String>,
+    #[serde(default)]
+    pub progress: Option<u8>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl GatewayStatus {
+    /// True while an operation works on the gateway.
+    pub fn in_progress(&self) -> bool {
+        matches!(
+            self.update_status.as_str(),
+            "upgrading" | "downloading" | "downloaded" | "installing" | "initializing"
+        )
+    }
+}
+
+/// The result of a dry run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DryRun {
+    pub target: Option<String>,
+    pub blocked: bool,
+    pub findings: Vec<Finding>,
+}
+
+/// How an operation was started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Started {
+    /// The controller answered with this request id.
+    RequestId(String),
+    /// The answer was lost, and the controller's status shows the operation running.
+    ConfirmedByStatus,
+}
+
+/// `check_task_status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskState {
+    InProgress,
+    Done(String),
+    Failed(String),
+}
+
+/// `platform_upgrade_status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformStatus {
+    pub in_progress: bool,
+    /// `in progress`, `complete`, a failure word, or empty before any upgrade.
+    pub status: String,
+    pub message: String,
+    pub reason: String,
+    /// Extension fields, when the controller gives them.
+    pub phase: Option<String>,
+    pub percent: Option<u8>,
+}
+
+/// `check_upgrade_status` (6.5–7.0).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LegacyUpgradeStatus {
+    #[serde(default)]
+    pub pos: u64,
+    pub done: bool,
+    pub status: bool,
+    #[serde(default)]
+    pub result: String,
+}
+
+/// The operations-checklist inputs (simulator extension `get_upgrade_checklist`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Checklist {
+    pub dns_ok: bool,
+    pub internet_ok: bool,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    #[serde(default)]
+    pub controller_ha: Option<ControllerHa>,
+    #[serde(default)]
+    pub backup: Backup,
+    #[serde(default)]
+    pub cloud: Option<Cloud>,
+    #[serde(default)]
+    pub instance_type: Option<String>,
+    #[serde(default)]
+    pub t2_t3_unlimited: bool,
+}
+
+fn decode<T: serde::de::DeserializeOwned>(action: &str, value: Value) -> Result<T, ApiError> {
+    serde_json::from_value(value).map_err(|error| ApiError::Decode {
+        action: action.to_owned(),
+        detail: error.to_string(),
+    })
+}
+
+fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+    value.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+fn optional_version(text: &str) -> Option<Version> {
+    if text.trim().is_empty() {
+        None
+    } else {
+        text.parse().ok()
+    }
+}
+
+impl Client {
+    /// `list_version_info` with `latest_version=true`.
+    pub async fn version_info(&self) -> Result<VersionInfo, ApiError> {
+        let results = self
+            .call(&Call::read("list_version_info").param("latest_version", "true"))
+            .await?;
+        let current = text(&results, "current_version");
+        let current = current.parse().map_err(|error| ApiError::Decode {
+            action: "list_version_info".into(),
+            detail: format!("current_version: {error}"),
+        })?;
+        Ok(VersionInfo {
+            current,
+            previous: optional_version(text(&results, "previous_version")),
+            latest: optional_version(text(&results, "latest_version")),
+            kernel: Some(text(&results, "kernel_version").to_owned())
+                .filter(|kernel| !kernel.is_empty()),
+        })
+    }
+
+    /// `list_vpcs_summary`, mapped into the model (numeric `cloud_type` to [`Cloud`]).
+    pub async fn gateways(&self) -> Result<Fleet, ApiError> {
+        let results = self.call(&Call::read("list_vpcs_summary")).await?;
+        let Value::Array(records) = results else {
+            return Err(ApiError::Decode {
+                action: "list_vpcs_summary".into(),
+                detail: "results is not an array".into(),
+            });
+        };
+        Ok(fleet_from_records(&records))
+    }
+
+    /// `list_gateway_upgrade_status`.
+    pub async fn gateway_upgrade_status(&self) -> Result<Vec<GatewayStatus>, ApiError> {
+        let results = self
+            .call(&Call::read("list_gateway_upgrade_status"))
+            .await?;
+        let entries = results
+            .get("gw_info")
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new()));
+        decode("list_gateway_upgrade_status", entries)
+    }
+
+    /// `get_compatible_image_version`.
+    pub async fn compatible_image(
+        &self,
+        cloud: Cloud,
+        software: Version,
+    ) -> Result<String, ApiError> {
+        let call = Call::read("get_compatible_image_version")
+            .param("cloud_type", cloud.cloud_type().to_string())
+            .param("software_version", software.to_string());
+        let results = self.call(&call).await?;
+        Ok(text(&results, "image_version").to_owned())
+    }
+
+    /// The platform upgrade's dry run (simulator extension `dry_run=true`).
+    pub async fn platform_dry_run(&self, target: Option<Target>) -> Result<DryRun, ApiError> {
+        let call = platform_call(target).param("dry_run", "true");
+        dry_run("upgrade_platform", self.call(&call).await?)
+    }
+
+    /// Starts a platform upgrade (`upgrade_platform`, `async=true`). A lost answer is resolved
+    /// with `platform_upgrade_status`, never by sending the request again.
+    pub async fn start_platform_upgrade(
+        &self,
+        target: Option<Target>,
+    ) -> Result<Started, ApiError> {
+        let call = platform_call(target).param("async", "true");
+        match self.call(&call).await {
+            Ok(results) => Ok(Started::RequestId(request_id(&results))),
+            Err(ApiError::OutcomeUnknown { action, cause }) => {
+                tracing::warn!(%action, %cause, "outcome unknown: checking platform_upgrade_status");
+                self.confirm_platform_started(action, cause).await
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn confirm_platform_started(
+        &self,
+        action: String,
+        cause: String,
+    ) -> Result<Started, ApiError> {
+        let status = self.platform_upgrade_status().await?;
+        if status.in_progress {
+            return Ok(Started::ConfirmedByStatus);
+        }
+        Err(ApiError::Refused {
+            action,
+            reason: format!(
+                "the answer was lost ({cause}) and the controller shows no platform upgrade running: it did not start"
+            ),
+        })
+    }
+
+    /// A gateway operation's dry run.
+    pub async fn gateway_dry_run(
+        &self,
+        action: Action,
+        gateways: &[String],
+    ) -> Result<DryRun, ApiError> {
+        let call = gateway_call(action, gateways)?.param("dry_run", "true");
+        dry_run("upgrade_selected_gateway", self.call(&call).await?)
+    }
+
+    /// Starts a gateway software upgrade, rollback or image upgrade (`async=true`). A lost
+    /// answer is resolved with `list_gateway_upgrade_status`.
+    pub async fn start_gateway_operation(
+        &self,
+        action: Action,
+        gateways: &[String],
+    ) -> Result<Started, ApiError> {
+        let call = gateway_call(action, gateways)?.param("async", "true");
+        match self.call(&call).await {
+            Ok(results) => Ok(Started::RequestId(request_id(&results))),
+            Err(ApiError::OutcomeUnknown { action, cause }) => {
+                tracing::warn!(%action, %cause, "outcome unknown: checking list_gateway_upgrade_status");
+                let statuses = self.gateway_upgrade_status().await?;
+                let running = statuses
+                    .iter()
+                    .any(|status| gateways.contains(&status.name) && status.in_progress());
+                if running {
+                    return Ok(Started::ConfirmedByStatus);
+                }
+                Err(ApiError::Refused {
+                    action,
+                    reason: format!(
+                        "the answer was lost ({cause}) and no selected gateway shows an operation running: it did not start"
+                    ),
+                })
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `check_task_status`.
+    pub async fn task_status(&self, request_id: &str) -> Result<TaskState, ApiError> {
+        let call = Call::read("check_task_status").param("request_id", request_id);
+        match self.call(&call).await {
+            Ok(results) => Ok(TaskState::Done(
+                results.as_str().unwrap_or("done").to_owned(),
+            )),
+            Err(ApiError::Refused { reason, .. }) if reason == "REQUEST_IN_PROGRESS" => {
+                Ok(TaskState::InProgress)
+            }
+            Err(ApiError::Refused { reason, .. }) => Ok(TaskState::Failed(reason)),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `platform_upgrade_status` (`platform_only=true`).
+    pub async fn platform_upgrade_status(&self) -> Result<PlatformStatus, ApiError> {
+        let results = self
+            .call(&Call::read("platform_upgrade_status").param("platform_only", "true"))
+            .await?;
+        let upgrade = &results["platform_upgrade"];
+        let inner = &upgrade["results"];
+        Ok(PlatformStatus {
+            in_progress: results["is_upgrade_in_progress"].as_bool().unwrap_or(false),
+            status: text(inner, "status").to_owned(),
+            message: Some(text(upgrade, "progmsg"))
+                .filter(|m| !m.is_empty())
+                .unwrap_or(text(inner, "msg"))
+                .to_owned(),
+            reason: Some(text(inner, "reason"))
+                .filter(|r| !r.is_empty())
+                .unwrap_or(text(upgrade, "reason"))
+                .to_owned(),
+            phase: upgrade
+                .get("phase")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            percent: upgrade
+                .get("percent")
+                .and_then(Value::as_u64)
+                .and_then(|p| u8::try_from(p).ok()),
+        })
+    }
+
+    /// `check_upgrade_status` on backend1 (the 6.5–7.0 flow).
+    pub async fn legacy_upgrade_status(&self, id: &str) -> Result<LegacyUpgradeStatus, ApiError> {
+        let call = Call::read("check_upgrade_status")
+            .param("id", id)
+            .param("pos", "0")
+            .on_backend();
+        decode("check_upgrade_status", self.call(&call).await?)
+    }
+
+    /// `get_cloudn_backup_config`: (enabled, last backup if the controller says).
+    pub async fn backup_config(&self) -> Result<Backup, ApiError> {
+        let results = self.call(&Call::read("get_cloudn_backup_config")).await?;
+        Ok(Backup {
+            enabled: text(&results, "enabled") == "yes",
+            last_backup: text(&results, "last_backup").parse().ok(),
+            files_kept: results["files_kept"]
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0),
+        })
+    }
+
+    /// `enable_cloudn_backup_config` with `now=true`: take a backup now.
+    pub async fn backup_now(&self) -> Result<(), ApiError> {
+        self.call(&Call::mutate("enable_cloudn_backup_config").param("now", "true"))
+            .await
+            .map(|_| ())
+    }
+
+    /// The release catalog (simulator extension `get_release_catalog`).
+    pub async fn release_catalog(&self) -> Result<Catalog, ApiError> {
+        let results = self.call(&Call::read("get_release_catalog")).await?;
+        let bytes = serde_json::to_vec(&results).unwrap_or_default();
+        Catalog::parse("the controller's release catalog", &bytes).map_err(|error| {
+            ApiError::Decode {
+                action: "get_release_catalog".into(),
+                detail: error.to_string(),
+            }
+        })
+    }
+
+    /// The operations-checklist inputs (simulator extension `get_upgrade_checklist`).
+    pub async fn checklist(&self) -> Result<Checklist, ApiError> {
+        decode(
+            "get_upgrade_checklist",
+            self.call(&Call::read("get_upgrade_checklist")).await?,
+        )
+    }
+}
+
+fn platform_call(target: Option<Target>) -> Call {
+    let version = target.map(|target| target.to_string()).unwrap_or_default();
+    Call::mutate("upgrade_platform")
+        .param("gateway_list", "")
+        .param("software_version", version.clone())
+        .param("version", version)
+}
+
+fn gateway_call(action: Action, gateways: &[String]) -> Result<Call, ApiError> {
+    let software = match action {
+        Action::SoftwareRollback => "previous",
+        Action::SoftwareUpgrade | Action::ImageUpgrade => "latest",
+        Action::PlatformUpgrade => {
+            return Err(ApiError::Config(
+                "a platform upgrade is not a gateway operation".into(),
+            ));
+        }
+    };
+    let mut call = Call::mutate("upgrade_selected_gateway")
+        .param("gateway_list", gateways.join(","))
+        .param("software_version", software)
+        .param("operation", action.as_str());
+    if action == Action::ImageUpgrade {
+        call = call.param("image_version", "latest");
+    }
+    Ok(call)
+}
+
+fn request_id(results: &Value) -> String {
+    match results {
+        Value::String(id) => id.clone(),
+        Value::Number(id) => id.to_string(),
+        other => text(other, "request_id").to_owned(),
+    }
+}
+
+fn dry_run(action: &str, results: Value) -> Result<DryRun, ApiError> {
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(default)]
+        target: Option<String>,
+        #[serde(default)]
+        blocked: bool,
+        #[serde(default)]
+        findings: Vec<RawFinding>,
+    }
+    #[derive(Deserialize)]
+    struct RawFinding {
+        severity: String,
+        code: String,
+        message: String,
+        #[serde(default)]
+        gateways: Vec<String>,
+    }
+    let raw: Raw = decode(action, results)?;
+    let findings = raw
+        .findings
+        .into_iter()
+        .filter_map(|finding| {
+            let code = crate::plan::Code::ALL
+                .into_iter()
+                .find(|code| code.as_str() == finding.code)?;
+            let mut decoded = Finding::about(code, finding.message, finding.gateways);
+            decoded.severity = match finding.severity.as_str() {
+                "blocker" => Severity::Blocker,
+                "warning" => Severity::Warning,
+                _ => Severity::Info,
+            };
+            Some(decoded)
+        })
+        .collect();
+    Ok(DryRun {
+        target: raw.target,
+        blocked: raw.blocked,
+        findings,
+    })
+}
+
+/// Maps `list_vpcs_summary` records into the model. HA links that do not name each other back
+/// are dropped rather than failing the whole fleet.
+pub fn fleet_from_records(records: &[Value]) -> Fleet {
+    let mut fleet = Fleet::default();
+    for record in records {
+        match gateway_from_record(record) {
+            Ok(gateway) => fleet.gateways.push(gateway),
+            Err(reason) => fleet.skipped.push(Skipped {
+                name: text(record, "vpc_name").to_owned(),
+                reason,
+            }),
+        }
+    }
+    let names: std::collections::HashMap<String, Option<String>> = fleet
+        .gateways
+        .iter()
+        .map(|gateway| (gateway.name.clone(), gateway.peer.clone()))
+        .collect();
+    for gateway in &mut fleet.gateways {
+        let reciprocal = gateway.peer.as_ref().is_some_and(|peer| {
+            names
+                .get(peer)
+                .is_some_and(|back| back.as_deref() == Some(gateway.name.as_str()))
+        });
+        if !reciprocal {
+            gateway.peer = None;
+        }
+    }
+    fleet
+}
+
+fn gateway_from_record(record: &Value) -> Result<Gateway, String> {
+    let name = text(record, "vpc_name");
+    if name.is_empty() {
+        return Err("no vpc_name".into());
+    }
+    let code = record["cloud_type"].as_u64().unwrap_or(0);
+    let cloud = u32::try_from(code)
+        .ok()
+        .and_then(Cloud::from_cloud_type)
+        .ok_or_else(|| format!("cloud_type {code} is not a cloud this tool manages"))?;
+    let software: Version = text(record, "gw_software_version")
+        .parse()
+        .map_err(|error| format!("gw_software_version: {error}"))?;
+    let mut gateway = Gateway::new(
+        name,
+        cloud,
+        text(record, "vpc_region"),
+        gateway_type(record),
+        role(record),
+        software,
+    );
+    gateway.account =
+        Some(text(record, "account_name").to_owned()).filter(|account| !account.is_empty());
+    gateway.peer = peer(record);
+    gateway.image_version =
+        Some(text(record, "gw_image_name").to_owned()).filter(|image| !image.is_empty());
+    gateway.previous_software_version = optional_version(text(record, "previous_software_version"));
+    gateway.previous_image_version =
+        Some(text(record, "previous_image_name").to_owned()).filter(|image| !image.is_empty());
+    gateway.kernel_version =
+        Some(text(record, "kernel_version").to_owned()).filter(|kernel| !kernel.is_empty());
+    gateway.state = match text(record, "vpc_state") {
+        "down" => GatewayState::Down,
+        "waiting" => GatewayState::Waiting,
+        "config_fail" => GatewayState::ConfigFail,
+        _ => GatewayState::Up,
+    };
+    gateway.tunnels_up = record["tunnels_up"].as_bool().unwrap_or(true);
+    gateway.active_mesh = record["active_mesh"].as_bool().unwrap_or(true);
+    gateway.bgp_peers = record["bgp_peers"]
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0);
+    gateway.openvpn = record["openvpn"].as_bool().unwrap_or(false);
+    gateway.openvpn_users = record["openvpn_users"]
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0);
+    Ok(gateway)
+}
+
+fn gateway_type(record: &Value) -> GatewayType {
+    match text(record, "gw_type") {
+        "transit" => GatewayType::Transit,
+        "spoke" => GatewayType::Spoke,
+        "standalone" => GatewayType::Standalone,
+        _ if text(record, "transit_vpc") == "yes" => GatewayType::Transit,
+        _ if text(record, "spoke_vpc") == "yes" => GatewayType::Spoke,
+        _ => GatewayType::Standalone,
+    }
+}
+
+fn role(record: &Value) -> Role {
+    match (text(record, "gw_role"), text(record, "is_hagw")) {
+        ("secondary", _) | (_, "yes") => Role::Secondary,
+        _ => Role::Primary,
+    }
+}
+
+fn peer(record: &Value) -> Option<String> {
+    let nested = record
+        .get("hagw_details")
+        .map(|details| text(details, "vpc_name"))
+        .unwrap_or("");
+    let primary = text(record, "primary_gw_name");
+    [nested, primary]
+        .into_iter()
+        .find(|name| !name.is_empty())
+        .map(str::to_owned)
+}

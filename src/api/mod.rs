@@ -1,0 +1,12 @@
+//! The controller client: sessions, typed actions, polling that survives restarts, and
+//! certificate trust. It knows the wire protocol (`docs/controller-api.md`) and nothing about
+//! screens.
+
+pub mod actions;
+pub mod client;
+pub mod error;
+pub mod trust;
+
+pub use client::{Call, Client, ClientSettings, Kind};
+pub use error::ApiError;
+pub use trust::TrustMode;
