@@ -5,6 +5,8 @@
 pub mod actions;
 pub mod client;
 pub mod error;
+pub mod known;
+pub mod poll;
 pub mod trust;
 
 pub use client::{Call, Client, ClientSettings, Kind};

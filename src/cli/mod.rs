@@ -2,9 +2,11 @@
 //! (0: no blocker, 1: a blocker was found, 2: invalid input, with a one-line error on stderr).
 
 mod check;
+mod connect;
 mod plan;
 mod render;
 mod sim;
+mod status;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -32,6 +34,10 @@ enum Command {
     Check(check::CheckArgs),
     /// Run the simulated controller: a real HTTPS server speaking the controller's protocol.
     Sim(sim::SimArgs),
+    /// Show a controller's versions, gateway counts and any operation in progress.
+    Status(status::StatusArgs),
+    /// Write a controller's state as a snapshot file (for check --state or a support ticket).
+    Snapshot(status::SnapshotArgs),
     /// Open the console on the built-in simulated controller.
     Demo,
 }
@@ -70,6 +76,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Sim(args)) => sim::run(&args),
+        Some(Command::Status(args)) => status::run_status(&args),
+        Some(Command::Snapshot(args)) => status::run_snapshot(&args),
         Some(Command::Demo) | None => Err(InputError(
             "the console and `demo` are not built yet: use `avx-upgrade plan`, `check` or `sim` (see --help)".into(),
         )),

@@ -1,0 +1,190 @@
+//! Connecting to a controller from the shell: the URL, the user, the password (an environment
+//! variable or a prompt, never argv) and whom to trust (a CA file, a fingerprint pinned on
+//! first use, or `--insecure`, loudly).
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use clap::Args;
+
+use crate::api::known::{self, KnownControllers};
+use crate::api::trust::{self, TrustMode};
+use crate::api::{Client, ClientSettings};
+use crate::cli::InputError;
+use crate::secret::{Credentials, Secret};
+
+/// The default variable that holds the password.
+pub const DEFAULT_PASSWORD_ENV: &str = "AVX_PASSWORD";
+
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    /// The controller, e.g. https://ctl.example.com (http:// only for loopback).
+    #[arg(long, value_name = "URL")]
+    pub controller: String,
+    /// The user to log in as.
+    #[arg(long, value_name = "U", default_value = "admin")]
+    pub user: String,
+    /// The environment variable holding the password; unset on a terminal means a prompt.
+    #[arg(long, value_name = "VAR", default_value = DEFAULT_PASSWORD_ENV)]
+    pub password_env: String,
+    /// Trust the controller's certificate only if it has this SHA-256 fingerprint, and pin it.
+    #[arg(long, value_name = "FINGERPRINT", conflicts_with_all = ["ca_cert", "insecure"])]
+    pub trust: Option<String>,
+    /// Verify the controller's certificate against this CA (PEM).
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub ca_cert: Option<std::path::PathBuf>,
+    /// Accept any certificate. Dangerous: anyone in the path can read the password.
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// A logged-in client, and any warning to show.
+pub async fn connect(args: &ConnectArgs) -> Result<Arc<Client>, InputError> {
+    trust::check_scheme(&args.controller)?;
+    let password = password(&args.password_env)?;
+    let mode = trust_mode(args).await?;
+    let credentials = Credentials {
+        user: args.user.clone(),
+        password,
+    };
+    let client = Client::new(ClientSettings::new(
+        args.controller.clone(),
+        credentials,
+        mode,
+    ))?;
+    client
+        .login()
+        .await
+        .map_err(|error| InputError(describe_login_error(args, &error)))?;
+    Ok(Arc::new(client))
+}
+
+fn describe_login_error(args: &ConnectArgs, error: &crate::api::ApiError) -> String {
+    let text = error.to_string();
+    if text.contains("certificate") && text.contains("does not match") {
+        return format!(
+            "THE CONTROLLER'S CERTIFICATE HAS CHANGED since it was pinned for {}: {text}. Someone may be intercepting the connection, or the controller got a new certificate. If you know why it changed, remove its line from the known-controllers file and connect again.",
+            args.controller
+        );
+    }
+    text
+}
+
+/// The password from the environment, or a prompt on a terminal.
+fn password(variable: &str) -> Result<Secret, InputError> {
+    if let Ok(value) = std::env::var(variable)
+        && !value.is_empty()
+    {
+        return Ok(Secret::new(value));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(InputError(format!(
+            "no password: set the environment variable {variable} (or name another with --password-env)"
+        )));
+    }
+    rpassword::prompt_password("Controller password: ")
+        .map(Secret::new)
+        .map_err(|error| InputError(format!("cannot read the password: {error}")))
+}
+
+/// Whom to trust: `--insecure`, `--ca-cert`, plain HTTP, or the pinned fingerprint (trust on
+/// first use: `--trust` or a prompt pins it; a change is a hard error).
+async fn trust_mode(args: &ConnectArgs) -> Result<TrustMode, InputError> {
+    if args.insecure {
+        eprintln!(
+            "WARNING: --insecure: the controller's certificate is not checked; anyone in the path can impersonate it and read the password"
+        );
+        return Ok(TrustMode::Insecure);
+    }
+    if let Some(path) = &args.ca_cert {
+        return Ok(TrustMode::CaFile(path.clone()));
+    }
+    let url = url::Url::parse(&args.controller)
+        .map_err(|error| InputError(format!("invalid --controller: {error}")))?;
+    if url.scheme() == "http" {
+        return Ok(TrustMode::System);
+    }
+    let host = url.host_str().unwrap_or("").to_owned();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let path = known::default_path().ok_or_else(|| {
+        InputError("cannot find a config directory: set HOME or AVX_UPGRADE_CONFIG_DIR".into())
+    })?;
+    let mut known = KnownControllers::load(&path)?;
+    let controller = format!("{host}:{port}");
+    if let Some(pin) = known.get(&controller) {
+        return pinned(args, &known, &controller, pin.fingerprint.clone(), pin.line);
+    }
+    first_use(args, &mut known, &controller, &host, port).await
+}
+
+fn pinned(
+    args: &ConnectArgs,
+    known: &KnownControllers,
+    controller: &str,
+    fingerprint: String,
+    line: usize,
+) -> Result<TrustMode, InputError> {
+    if let Some(given) = &args.trust {
+        let given = trust::normalize_fingerprint(given)?;
+        if given != fingerprint {
+            return Err(InputError(format!(
+                "--trust {given} differs from the fingerprint pinned for {controller} ({fingerprint}) at {}:{line}: remove that line if the controller's certificate really changed",
+                known.path().display()
+            )));
+        }
+    }
+    Ok(TrustMode::Pinned(fingerprint))
+}
+
+async fn first_use(
+    args: &ConnectArgs,
+    known: &mut KnownControllers,
+    controller: &str,
+    host: &str,
+    port: u16,
+) -> Result<TrustMode, InputError> {
+    let actual = trust::fetch_fingerprint(host, port).await?;
+    let accepted = match &args.trust {
+        Some(given) => {
+            let given = trust::normalize_fingerprint(given)?;
+            if given != actual {
+                return Err(InputError(format!(
+                    "the certificate of {controller} has fingerprint {actual}, not {given} (--trust): not connecting"
+                )));
+            }
+            true
+        }
+        None => ask(controller, &actual)?,
+    };
+    if !accepted {
+        return Err(InputError(format!(
+            "not trusting {controller}: nothing was sent"
+        )));
+    }
+    known.pin(controller, &actual)?;
+    eprintln!(
+        "pinned {controller} ({actual}) in {}",
+        known.path().display()
+    );
+    Ok(TrustMode::Pinned(actual))
+}
+
+/// Asks on the terminal; without one, says how to pass `--trust`.
+fn ask(controller: &str, fingerprint: &str) -> Result<bool, InputError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(InputError(format!(
+            "first connection to {controller}: its certificate's SHA-256 fingerprint is {fingerprint}. Verify it (e.g. on the controller's console) and pass --trust {fingerprint}"
+        )));
+    }
+    eprintln!("The authenticity of controller {controller} can't be established.");
+    eprintln!("Its certificate's SHA-256 fingerprint is {fingerprint}.");
+    eprint!("Trust it and pin it for next time (yes/no)? ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|error| InputError(format!("cannot read the answer: {error}")))?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "yes" | "y"
+    ))
+}
