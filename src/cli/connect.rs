@@ -11,6 +11,7 @@ use crate::api::known::{self, KnownControllers};
 use crate::api::trust::{self, TrustMode};
 use crate::api::{Client, ClientSettings};
 use crate::cli::InputError;
+use crate::config::{self, Config, Profile};
 use crate::secret::{Credentials, Secret};
 
 /// The default variable that holds the password.
@@ -18,15 +19,19 @@ pub const DEFAULT_PASSWORD_ENV: &str = "AVX_PASSWORD";
 
 #[derive(Debug, Clone, Args)]
 pub struct ConnectArgs {
+    /// A controller profile from the config file (see assets/config.sample.toml).
+    #[arg(long, value_name = "P", conflicts_with = "controller")]
+    pub profile: Option<String>,
     /// The controller, e.g. https://ctl.example.com (http:// only for loopback).
     #[arg(long, value_name = "URL")]
-    pub controller: String,
-    /// The user to log in as.
-    #[arg(long, value_name = "U", default_value = "admin")]
-    pub user: String,
-    /// The environment variable holding the password; unset on a terminal means a prompt.
-    #[arg(long, value_name = "VAR", default_value = DEFAULT_PASSWORD_ENV)]
-    pub password_env: String,
+    pub controller: Option<String>,
+    /// The user to log in as [default: admin].
+    #[arg(long, value_name = "U")]
+    pub user: Option<String>,
+    /// The environment variable holding the password [default: AVX_PASSWORD]; unset on a
+    /// terminal means a prompt. Passwords are never taken from the command line.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
     /// Trust the controller's certificate only if it has this SHA-256 fingerprint, and pin it.
     #[arg(long, value_name = "FINGERPRINT", conflicts_with_all = ["ca_cert", "insecure"])]
     pub trust: Option<String>,
@@ -38,33 +43,88 @@ pub struct ConnectArgs {
     pub insecure: bool,
 }
 
-/// A logged-in client, and any warning to show.
+/// The connection settings after the profile and the flags are merged (flags win).
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub url: String,
+    pub user: String,
+    pub password_env: String,
+    pub trust: Option<String>,
+    pub ca_cert: Option<std::path::PathBuf>,
+    pub insecure: bool,
+}
+
+/// Merges `--profile` with the flags.
+pub fn resolve(args: &ConnectArgs) -> Result<Resolved, InputError> {
+    let profile = match &args.profile {
+        Some(name) => Some(load_profile(name)?),
+        None => None,
+    };
+    let url = args
+        .controller
+        .clone()
+        .or_else(|| profile.as_ref().map(|profile| profile.url.clone()))
+        .ok_or_else(|| InputError("give --controller URL or --profile NAME".into()))?;
+    let from_profile = |pick: fn(&Profile) -> Option<String>| profile.as_ref().and_then(pick);
+    Ok(Resolved {
+        url,
+        user: args
+            .user
+            .clone()
+            .or_else(|| from_profile(|p| p.user.clone()))
+            .unwrap_or_else(|| "admin".into()),
+        password_env: args
+            .password_env
+            .clone()
+            .or_else(|| from_profile(|p| p.password_env.clone()))
+            .unwrap_or_else(|| DEFAULT_PASSWORD_ENV.into()),
+        trust: args
+            .trust
+            .clone()
+            .or_else(|| from_profile(|p| p.fingerprint.clone())),
+        ca_cert: args
+            .ca_cert
+            .clone()
+            .or_else(|| profile.as_ref().and_then(|p| p.ca_cert.clone())),
+        insecure: args.insecure,
+    })
+}
+
+fn load_profile(name: &str) -> Result<Profile, InputError> {
+    let path = config::default_path().ok_or_else(|| {
+        InputError("cannot find a config directory: set HOME or AVX_UPGRADE_CONFIG_DIR".into())
+    })?;
+    let config = Config::load(&path).map_err(InputError)?;
+    if let Some(warning) = &config.warning {
+        eprintln!("warning: {warning}");
+    }
+    config.profile(name).cloned().map_err(InputError)
+}
+
+/// A logged-in client.
 pub async fn connect(args: &ConnectArgs) -> Result<Arc<Client>, InputError> {
-    trust::check_scheme(&args.controller)?;
-    let password = password(&args.password_env)?;
-    let mode = trust_mode(args).await?;
+    let target = resolve(args)?;
+    trust::check_scheme(&target.url)?;
+    let password = password(&target.password_env)?;
+    let mode = trust_mode(&target).await?;
     let credentials = Credentials {
-        user: args.user.clone(),
+        user: target.user.clone(),
         password,
     };
-    let client = Client::new(ClientSettings::new(
-        args.controller.clone(),
-        credentials,
-        mode,
-    ))?;
+    let client = Client::new(ClientSettings::new(target.url.clone(), credentials, mode))?;
     client
         .login()
         .await
-        .map_err(|error| InputError(describe_login_error(args, &error)))?;
+        .map_err(|error| InputError(describe_login_error(&target, &error)))?;
     Ok(Arc::new(client))
 }
 
-fn describe_login_error(args: &ConnectArgs, error: &crate::api::ApiError) -> String {
+fn describe_login_error(args: &Resolved, error: &crate::api::ApiError) -> String {
     let text = error.to_string();
     if text.contains("certificate") && text.contains("does not match") {
         return format!(
             "THE CONTROLLER'S CERTIFICATE HAS CHANGED since it was pinned for {}: {text}. Someone may be intercepting the connection, or the controller got a new certificate. If you know why it changed, remove its line from the known-controllers file and connect again.",
-            args.controller
+            args.url
         );
     }
     text
@@ -89,7 +149,7 @@ fn password(variable: &str) -> Result<Secret, InputError> {
 
 /// Whom to trust: `--insecure`, `--ca-cert`, plain HTTP, or the pinned fingerprint (trust on
 /// first use: `--trust` or a prompt pins it; a change is a hard error).
-async fn trust_mode(args: &ConnectArgs) -> Result<TrustMode, InputError> {
+async fn trust_mode(args: &Resolved) -> Result<TrustMode, InputError> {
     if args.insecure {
         eprintln!(
             "WARNING: --insecure: the controller's certificate is not checked; anyone in the path can impersonate it and read the password"
@@ -99,8 +159,8 @@ async fn trust_mode(args: &ConnectArgs) -> Result<TrustMode, InputError> {
     if let Some(path) = &args.ca_cert {
         return Ok(TrustMode::CaFile(path.clone()));
     }
-    let url = url::Url::parse(&args.controller)
-        .map_err(|error| InputError(format!("invalid --controller: {error}")))?;
+    let url = url::Url::parse(&args.url)
+        .map_err(|error| InputError(format!("invalid controller URL {}: {error}", args.url)))?;
     if url.scheme() == "http" {
         return Ok(TrustMode::System);
     }
@@ -118,7 +178,7 @@ async fn trust_mode(args: &ConnectArgs) -> Result<TrustMode, InputError> {
 }
 
 fn pinned(
-    args: &ConnectArgs,
+    args: &Resolved,
     known: &KnownControllers,
     controller: &str,
     fingerprint: String,
@@ -137,7 +197,7 @@ fn pinned(
 }
 
 async fn first_use(
-    args: &ConnectArgs,
+    args: &Resolved,
     known: &mut KnownControllers,
     controller: &str,
     host: &str,

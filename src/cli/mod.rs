@@ -3,6 +3,7 @@
 
 mod check;
 mod connect;
+mod doctor;
 mod plan;
 mod render;
 mod sim;
@@ -38,8 +39,17 @@ enum Command {
     Status(status::StatusArgs),
     /// Write a controller's state as a snapshot file (for check --state or a support ticket).
     Snapshot(status::SnapshotArgs),
+    /// Check the files, the terminal and a controller connection; each line says OK or what to fix.
+    Doctor(doctor::DoctorArgs),
     /// Open the console on the built-in simulated controller.
     Demo,
+}
+
+impl Command {
+    /// Commands that open connections log to the log file; `plan` and `check` are pure.
+    fn talks_to_a_controller(&self) -> bool {
+        !matches!(self, Command::Plan(_) | Command::Check(_))
+    }
 }
 
 /// How a command ended.
@@ -72,12 +82,21 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return clap_exit(&error),
     };
+    if cli
+        .command
+        .as_ref()
+        .is_some_and(Command::talks_to_a_controller)
+        && let Err(problem) = crate::logging::init()
+    {
+        let _ = writeln!(std::io::stderr(), "warning: no log file: {problem}");
+    }
     let result = match cli.command {
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Sim(args)) => sim::run(&args),
         Some(Command::Status(args)) => status::run_status(&args),
         Some(Command::Snapshot(args)) => status::run_snapshot(&args),
+        Some(Command::Doctor(args)) => doctor::run(&args),
         Some(Command::Demo) | None => Err(InputError(
             "the console and `demo` are not built yet: use `avx-upgrade plan`, `check` or `sim` (see --help)".into(),
         )),

@@ -13,7 +13,7 @@ expire       sessions expire after 15 s idle (F2)
 stuck        a platform upgrade freezes at 99% and never completes (F4, F5)
 gw-fail=P    each gateway operation fails (upgrade_fail) with probability P, 0..1 (F9)
 config-fail  a replaced gateway (rollback, image upgrade) ends in config_fail (F10)
-slow=MS      MS milliseconds of latency on every call";
+slow=MS      every answer comes MS milliseconds late (the call itself is handled at once)";
 
 /// The set of injected faults. The default injects none.
 #[derive(Debug, Clone, Default, PartialEq)]

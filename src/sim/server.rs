@@ -111,9 +111,6 @@ async fn http(io: impl AsyncRead + AsyncWrite + Unpin + Send + 'static, shared: 
 }
 
 async fn respond(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {
-    if !shared.latency.is_zero() {
-        tokio::time::sleep(shared.latency).await;
-    }
     let endpoint = match request.uri().path().trim_end_matches('/') {
         "/v1/api" | "/v2/api" => Endpoint::Api,
         "/v1/backend1" | "/v2/backend1" => Endpoint::Backend,
@@ -147,6 +144,11 @@ async fn respond(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {
         engine::advance(&mut state, now);
         actions::dispatch(&mut state, endpoint, &params, access_key.as_deref(), now)
     };
+    if !shared.latency.is_zero() {
+        // A slow controller: the call is handled, the answer comes late. A client that gives
+        // up meanwhile does not know whether a mutating call took effect.
+        tokio::time::sleep(shared.latency).await;
+    }
     let reply = match reply {
         Reply::WaitFor(request_id) => wait_for(&shared, request_id).await?,
         Reply::LoginFailed(reason) => {

@@ -105,6 +105,8 @@ pub struct SimState {
     pub gateway_ops: Vec<GatewayOp>,
     pub active: Option<ActiveOp>,
     pub rng: StdRng,
+    /// How many times each action was called (for tests that prove a call was not resent).
+    pub calls: std::collections::BTreeMap<String, u64>,
     next_request_id: u64,
 }
 
@@ -123,6 +125,7 @@ impl SimState {
             gateway_ops: Vec::new(),
             active: None,
             rng: StdRng::seed_from_u64(seed ^ 0x0e_9e_17_e5),
+            calls: std::collections::BTreeMap::new(),
             next_request_id: 1000,
         }
     }

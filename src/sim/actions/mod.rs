@@ -77,6 +77,7 @@ pub fn dispatch(
     now: Instant,
 ) -> Reply {
     let action = params.get("action").map(str::trim).unwrap_or("");
+    *state.calls.entry(action.to_owned()).or_default() += 1;
     match action {
         "get_api_token" => return session::get_api_token(state),
         "login" => return session::login(state, params, access_key, now),
