@@ -1,10 +1,11 @@
 //! Benchmarks of the simulated controller at 100,000 gateways: building its state (generating
 //! or loading the fleet, starting the server) and serving `list_vpcs_summary` for every gateway
-//! over HTTP on loopback.
+//! over HTTP on loopback, raw and through the typed client.
 
 use std::hint::black_box;
 use std::time::Duration;
 
+use avx_upgrade::api::{Client, ClientSettings, TrustMode};
 use avx_upgrade::catalog::Catalog;
 use avx_upgrade::secret::Credentials;
 use avx_upgrade::secret::Secret;
@@ -99,6 +100,23 @@ fn bench_serve(c: &mut Criterion) {
                     .await
                     .expect("body");
                 assert!(body.len() > 10_000_000, "{} bytes", body.len());
+            })
+        })
+    });
+    let settings = ClientSettings::new(
+        running.url.clone(),
+        Credentials {
+            user: "admin".into(),
+            password: Secret::new("bench"),
+        },
+        TrustMode::System,
+    );
+    let typed = Client::new(settings).expect("client");
+    group.bench_function("client-gateways-typed/100k", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let fleet = typed.gateways().await.expect("gateways");
+                assert_eq!(fleet.gateways.len(), GATEWAYS);
             })
         })
     });

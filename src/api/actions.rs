@@ -2,6 +2,9 @@
 //! Decoding tolerates unknown fields and missing extensions (a real controller has none of the
 //! simulator's extension fields; the model then takes the snapshot format's defaults).
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -171,26 +174,31 @@ impl Client {
 
     /// `list_vpcs_summary`, mapped into the model (numeric `cloud_type` to [`Cloud`]).
     pub async fn gateways(&self) -> Result<Fleet, ApiError> {
-        let results = self.call(&Call::read("list_vpcs_summary")).await?;
-        let Value::Array(records) = results else {
-            return Err(ApiError::Decode {
+        let raw = self.call_raw(&Call::read("list_vpcs_summary")).await?;
+        let records: Vec<RawRecord<'_>> =
+            serde_json::from_str(raw.get()).map_err(|error| ApiError::Decode {
                 action: "list_vpcs_summary".into(),
-                detail: "results is not an array".into(),
-            });
-        };
+                detail: format!("results is not a list of gateway records: {error}"),
+            })?;
         Ok(fleet_from_records(&records))
     }
 
     /// `list_gateway_upgrade_status`.
     pub async fn gateway_upgrade_status(&self) -> Result<Vec<GatewayStatus>, ApiError> {
-        let results = self
-            .call(&Call::read("list_gateway_upgrade_status"))
+        #[derive(Deserialize)]
+        struct Statuses {
+            #[serde(default)]
+            gw_info: Vec<GatewayStatus>,
+        }
+        let raw = self
+            .call_raw(&Call::read("list_gateway_upgrade_status"))
             .await?;
-        let entries = results
-            .get("gw_info")
-            .cloned()
-            .unwrap_or(Value::Array(Vec::new()));
-        decode("list_gateway_upgrade_status", entries)
+        let statuses: Statuses =
+            serde_json::from_str(raw.get()).map_err(|error| ApiError::Decode {
+                action: "list_gateway_upgrade_status".into(),
+                detail: error.to_string(),
+            })?;
+        Ok(statuses.gw_info)
     }
 
     /// `get_compatible_image_version`.
@@ -264,21 +272,22 @@ impl Client {
         gateways: &[String],
     ) -> Result<Started, ApiError> {
         let call = gateway_call(action, gateways)?.param("async", "true");
+        // What the selected gateways look like before the call: if its answer is lost, a change
+        // since then (or an operation running) proves that it started.
+        let before = selected_statuses(&self.gateway_upgrade_status().await?, gateways);
         match self.call(&call).await {
             Ok(results) => Ok(Started::RequestId(request_id(&results))),
             Err(ApiError::OutcomeUnknown { action, cause }) => {
                 tracing::warn!(%action, %cause, "outcome unknown: checking list_gateway_upgrade_status");
-                let statuses = self.gateway_upgrade_status().await?;
-                let running = statuses
-                    .iter()
-                    .any(|status| gateways.contains(&status.name) && status.in_progress());
-                if running {
+                let after = selected_statuses(&self.gateway_upgrade_status().await?, gateways);
+                let started = after.iter().any(GatewayStatus::in_progress) || after != before;
+                if started {
                     return Ok(Started::ConfirmedByStatus);
                 }
                 Err(ApiError::Refused {
                     action,
                     reason: format!(
-                        "the answer was lost ({cause}) and no selected gateway shows an operation running: it did not start"
+                        "the answer was lost ({cause}) and no selected gateway changed or shows an operation running: it did not start"
                     ),
                 })
             }
@@ -380,6 +389,15 @@ impl Client {
     }
 }
 
+/// The statuses of the named gateways, in the controller's order.
+fn selected_statuses(statuses: &[GatewayStatus], names: &[String]) -> Vec<GatewayStatus> {
+    statuses
+        .iter()
+        .filter(|status| names.contains(&status.name))
+        .cloned()
+        .collect()
+}
+
 fn platform_call(target: Option<Target>) -> Call {
     let version = target.map(|target| target.to_string()).unwrap_or_default();
     Call::mutate("upgrade_platform")
@@ -458,113 +476,169 @@ fn dry_run(action: &str, results: Value) -> Result<DryRun, ApiError> {
     })
 }
 
+/// A `list_vpcs_summary` record as it arrives: the confirmed fields, and the simulator's
+/// extensions when present. Strings are borrowed from the answer where they can be.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RawRecord<'a> {
+    #[serde(borrow)]
+    vpc_name: Cow<'a, str>,
+    cloud_type: u64,
+    #[serde(borrow)]
+    account_name: Cow<'a, str>,
+    #[serde(borrow)]
+    vpc_region: Cow<'a, str>,
+    #[serde(borrow)]
+    gw_software_version: Cow<'a, str>,
+    #[serde(borrow)]
+    gw_image_name: Cow<'a, str>,
+    #[serde(borrow)]
+    transit_vpc: Cow<'a, str>,
+    #[serde(borrow)]
+    spoke_vpc: Cow<'a, str>,
+    #[serde(borrow)]
+    vpc_state: Cow<'a, str>,
+    #[serde(borrow)]
+    is_hagw: Cow<'a, str>,
+    #[serde(borrow)]
+    primary_gw_name: Cow<'a, str>,
+    #[serde(borrow)]
+    hagw_details: Option<RawHa<'a>>,
+    #[serde(borrow)]
+    gw_type: Cow<'a, str>,
+    #[serde(borrow)]
+    gw_role: Cow<'a, str>,
+    #[serde(borrow)]
+    kernel_version: Cow<'a, str>,
+    #[serde(borrow)]
+    previous_software_version: Cow<'a, str>,
+    #[serde(borrow)]
+    previous_image_name: Cow<'a, str>,
+    tunnels_up: Option<bool>,
+    active_mesh: Option<bool>,
+    bgp_peers: u32,
+    openvpn: bool,
+    openvpn_users: u32,
+}
+
+/// The part of `hagw_details` the model needs.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RawHa<'a> {
+    #[serde(borrow)]
+    vpc_name: Cow<'a, str>,
+}
+
 /// Maps `list_vpcs_summary` records into the model. HA links that do not name each other back
 /// are dropped rather than failing the whole fleet.
-pub fn fleet_from_records(records: &[Value]) -> Fleet {
+pub fn fleet_from_records(records: &[RawRecord<'_>]) -> Fleet {
     let mut fleet = Fleet::default();
     for record in records {
         match gateway_from_record(record) {
             Ok(gateway) => fleet.gateways.push(gateway),
             Err(reason) => fleet.skipped.push(Skipped {
-                name: text(record, "vpc_name").to_owned(),
+                name: record.vpc_name.to_string(),
                 reason,
             }),
         }
     }
-    let names: std::collections::HashMap<String, Option<String>> = fleet
+    let peers: HashMap<&str, Option<&str>> = fleet
         .gateways
         .iter()
-        .map(|gateway| (gateway.name.clone(), gateway.peer.clone()))
+        .map(|gateway| (gateway.name.as_str(), gateway.peer.as_deref()))
         .collect();
-    for gateway in &mut fleet.gateways {
-        let reciprocal = gateway.peer.as_ref().is_some_and(|peer| {
-            names
-                .get(peer)
-                .is_some_and(|back| back.as_deref() == Some(gateway.name.as_str()))
-        });
-        if !reciprocal {
-            gateway.peer = None;
-        }
+    let broken: Vec<usize> = fleet
+        .gateways
+        .iter()
+        .enumerate()
+        .filter(|(_, gateway)| {
+            gateway.peer.as_deref().is_some_and(|peer| {
+                peers.get(peer).copied().flatten() != Some(gateway.name.as_str())
+            })
+        })
+        .map(|(index, _)| index)
+        .collect();
+    for index in broken {
+        fleet.gateways[index].peer = None;
     }
     fleet
 }
 
-fn gateway_from_record(record: &Value) -> Result<Gateway, String> {
-    let name = text(record, "vpc_name");
-    if name.is_empty() {
+fn non_empty(text: &str) -> Option<String> {
+    Some(text.to_owned()).filter(|text| !text.is_empty())
+}
+
+fn gateway_from_record(record: &RawRecord<'_>) -> Result<Gateway, String> {
+    if record.vpc_name.is_empty() {
         return Err("no vpc_name".into());
     }
-    let code = record["cloud_type"].as_u64().unwrap_or(0);
-    let cloud = u32::try_from(code)
+    let cloud = u32::try_from(record.cloud_type)
         .ok()
         .and_then(Cloud::from_cloud_type)
-        .ok_or_else(|| format!("cloud_type {code} is not a cloud this tool manages"))?;
-    let software: Version = text(record, "gw_software_version")
+        .ok_or_else(|| {
+            format!(
+                "cloud_type {} is not a cloud this tool manages",
+                record.cloud_type
+            )
+        })?;
+    let software: Version = record
+        .gw_software_version
         .parse()
         .map_err(|error| format!("gw_software_version: {error}"))?;
     let mut gateway = Gateway::new(
-        name,
+        record.vpc_name.as_ref(),
         cloud,
-        text(record, "vpc_region"),
+        record.vpc_region.as_ref(),
         gateway_type(record),
         role(record),
         software,
     );
-    gateway.account =
-        Some(text(record, "account_name").to_owned()).filter(|account| !account.is_empty());
+    gateway.account = non_empty(&record.account_name);
     gateway.peer = peer(record);
-    gateway.image_version =
-        Some(text(record, "gw_image_name").to_owned()).filter(|image| !image.is_empty());
-    gateway.previous_software_version = optional_version(text(record, "previous_software_version"));
-    gateway.previous_image_version =
-        Some(text(record, "previous_image_name").to_owned()).filter(|image| !image.is_empty());
-    gateway.kernel_version =
-        Some(text(record, "kernel_version").to_owned()).filter(|kernel| !kernel.is_empty());
-    gateway.state = match text(record, "vpc_state") {
+    gateway.image_version = non_empty(&record.gw_image_name);
+    gateway.previous_software_version = optional_version(&record.previous_software_version);
+    gateway.previous_image_version = non_empty(&record.previous_image_name);
+    gateway.kernel_version = non_empty(&record.kernel_version);
+    gateway.state = match record.vpc_state.as_ref() {
         "down" => GatewayState::Down,
         "waiting" => GatewayState::Waiting,
         "config_fail" => GatewayState::ConfigFail,
         _ => GatewayState::Up,
     };
-    gateway.tunnels_up = record["tunnels_up"].as_bool().unwrap_or(true);
-    gateway.active_mesh = record["active_mesh"].as_bool().unwrap_or(true);
-    gateway.bgp_peers = record["bgp_peers"]
-        .as_u64()
-        .and_then(|n| u32::try_from(n).ok())
-        .unwrap_or(0);
-    gateway.openvpn = record["openvpn"].as_bool().unwrap_or(false);
-    gateway.openvpn_users = record["openvpn_users"]
-        .as_u64()
-        .and_then(|n| u32::try_from(n).ok())
-        .unwrap_or(0);
+    gateway.tunnels_up = record.tunnels_up.unwrap_or(true);
+    gateway.active_mesh = record.active_mesh.unwrap_or(true);
+    gateway.bgp_peers = record.bgp_peers;
+    gateway.openvpn = record.openvpn;
+    gateway.openvpn_users = record.openvpn_users;
     Ok(gateway)
 }
 
-fn gateway_type(record: &Value) -> GatewayType {
-    match text(record, "gw_type") {
+fn gateway_type(record: &RawRecord<'_>) -> GatewayType {
+    match record.gw_type.as_ref() {
         "transit" => GatewayType::Transit,
         "spoke" => GatewayType::Spoke,
         "standalone" => GatewayType::Standalone,
-        _ if text(record, "transit_vpc") == "yes" => GatewayType::Transit,
-        _ if text(record, "spoke_vpc") == "yes" => GatewayType::Spoke,
+        _ if record.transit_vpc == "yes" => GatewayType::Transit,
+        _ if record.spoke_vpc == "yes" => GatewayType::Spoke,
         _ => GatewayType::Standalone,
     }
 }
 
-fn role(record: &Value) -> Role {
-    match (text(record, "gw_role"), text(record, "is_hagw")) {
-        ("secondary", _) | (_, "yes") => Role::Secondary,
-        _ => Role::Primary,
+fn role(record: &RawRecord<'_>) -> Role {
+    if record.gw_role == "secondary" || record.is_hagw == "yes" {
+        Role::Secondary
+    } else {
+        Role::Primary
     }
 }
 
-fn peer(record: &Value) -> Option<String> {
+fn peer(record: &RawRecord<'_>) -> Option<String> {
     let nested = record
-        .get("hagw_details")
-        .map(|details| text(details, "vpc_name"))
+        .hagw_details
+        .as_ref()
+        .map(|details| details.vpc_name.as_ref())
         .unwrap_or("");
-    let primary = text(record, "primary_gw_name");
-    [nested, primary]
+    [nested, record.primary_gw_name.as_ref()]
         .into_iter()
         .find(|name| !name.is_empty())
         .map(str::to_owned)

@@ -18,6 +18,7 @@ use std::time::Duration;
 use rand::RngExt;
 use reqwest::StatusCode;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::Mutex;
 
 use crate::api::error::ApiError;
@@ -146,8 +147,23 @@ impl std::fmt::Debug for Client {
 /// The parsed envelope of one answer.
 struct Envelope {
     ok: bool,
-    results: Value,
+    /// `results` as raw JSON, decoded by the caller into what it expects.
+    results: Box<RawValue>,
     reason: String,
+    cid: Option<String>,
+}
+
+/// The envelope as it arrives; `results` stays unparsed so a 100,000-gateway answer is decoded
+/// once, straight into its typed records.
+#[derive(serde::Deserialize)]
+struct RawEnvelope<'a> {
+    #[serde(rename = "return")]
+    ok: Option<bool>,
+    #[serde(borrow, default)]
+    results: Option<&'a RawValue>,
+    #[serde(default)]
+    reason: Option<Value>,
+    #[serde(rename = "CID", default)]
     cid: Option<String>,
 }
 
@@ -204,7 +220,23 @@ impl Client {
         Ok((cid, session.generation))
     }
 
+    /// Logs in, retrying transient failures like a read: a lost login only leaves an unused
+    /// session behind on the controller.
     async fn fresh_login(&self) -> Result<Secret, ApiError> {
+        let mut attempt = 1;
+        loop {
+            match self.login_once().await {
+                Err(error) if error.is_transient() && attempt < self.settings.read_attempts => {
+                    tracing::debug!(attempt, %error, "retrying the login");
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn login_once(&self) -> Result<Secret, ApiError> {
         let token = self.api_token().await?;
         let credentials = &self.settings.credentials;
         let params = vec![
@@ -238,7 +270,12 @@ impl Client {
             .timeout(self.settings.read_timeout);
         match self.send(request, "get_api_token", Kind::Read).await {
             Ok(envelope) if envelope.ok => {
-                Ok(envelope.results["api_token"].as_str().map(Secret::new))
+                #[derive(serde::Deserialize)]
+                struct Token {
+                    api_token: Option<String>,
+                }
+                let token: Option<Token> = serde_json::from_str(envelope.results.get()).ok();
+                Ok(token.and_then(|token| token.api_token).map(Secret::new))
             }
             Ok(_) => Ok(None),
             Err(ApiError::NotJson { status: 404, .. }) => {
@@ -274,6 +311,16 @@ impl Client {
 
     /// Makes `call` and returns its `results`; refusals are errors.
     pub async fn call(&self, call: &Call) -> Result<Value, ApiError> {
+        let raw = self.call_raw(call).await?;
+        serde_json::from_str(raw.get()).map_err(|error| ApiError::Decode {
+            action: call.action.to_owned(),
+            detail: error.to_string(),
+        })
+    }
+
+    /// Makes `call` and returns its `results` undecoded, for large answers that the caller
+    /// decodes straight into typed records.
+    pub async fn call_raw(&self, call: &Call) -> Result<Box<RawValue>, ApiError> {
         let (mut cid, mut generation) = self.current_session().await?;
         let mut relogged = false;
         loop {
@@ -467,24 +514,32 @@ fn decode(
             snippet: snippet.trim().to_owned(),
         });
     }
-    let value: Value = serde_json::from_slice(body).map_err(|error| ApiError::Decode {
+    let raw: RawEnvelope<'_> = serde_json::from_slice(body).map_err(|error| ApiError::Decode {
         action: action.to_owned(),
         detail: format!("invalid JSON: {error}"),
     })?;
-    let Some(ok) = value.get("return").and_then(Value::as_bool) else {
+    let Some(ok) = raw.ok else {
         return Err(ApiError::Decode {
             action: action.to_owned(),
             detail: "no boolean \"return\" field".into(),
         });
     };
+    let null = || RawValue::from_string("null".to_owned());
+    let results = match raw.results {
+        Some(results) => results.to_owned(),
+        None => null().map_err(|error| ApiError::Decode {
+            action: action.to_owned(),
+            detail: error.to_string(),
+        })?,
+    };
     Ok(Envelope {
         ok,
-        reason: value
-            .get("reason")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned(),
-        cid: value.get("CID").and_then(Value::as_str).map(str::to_owned),
-        results: value.get("results").cloned().unwrap_or(Value::Null),
+        reason: match raw.reason {
+            Some(Value::String(reason)) => reason,
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        },
+        cid: raw.cid,
+        results,
     })
 }

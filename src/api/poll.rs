@@ -297,8 +297,15 @@ pub fn gateways(
                 let Progress::Gateways { done, failed, .. } = event else {
                     return;
                 };
-                let message = format!("{done} of {} gateways done, {failed} failed", names.len());
-                emit(&mut events, finished(failed == 0, message)).await;
+                let missing = names.len().saturating_sub(done + failed);
+                let message = match missing {
+                    0 => format!("{done} of {} gateways done, {failed} failed", names.len()),
+                    _ => format!(
+                        "{done} of {} gateways done, {failed} failed, {missing} not listed by the controller",
+                        names.len()
+                    ),
+                };
+                emit(&mut events, finished(done == names.len(), message)).await;
                 return;
             }
         }

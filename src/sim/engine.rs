@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use rand::RngExt;
 use tokio::time::Instant;
 
-use crate::plan::{self, Action, Request};
+use crate::plan::{self, Action, Code, Report, Request};
 use crate::sim::state::{ActiveOp, GatewayRuntime, SimState, UpdateStatus};
 use crate::snapshot::{GatewayState, Snapshot};
 use crate::version::{Target, Version};
@@ -81,7 +81,7 @@ impl PlatformOp {
         let percent =
             |done: Duration| (done.as_secs_f64() * 100.0 / total.as_secs_f64()).min(100.0) as u8;
         if self.stuck && elapsed >= self.download + self.install.mul_f64(0.99) {
-            return (PlatformPhase::Install, 99);
+            return (PlatformPhase::Install, percent(elapsed).min(99));
         }
         if elapsed < self.download {
             (PlatformPhase::Download, percent(elapsed))
@@ -165,7 +165,10 @@ pub fn start_platform(
 ) -> Result<u64, String> {
     refuse_if_busy(state)?;
     let request = Request::PlatformUpgrade { target };
-    refuse_if_blocked(state, &request)?;
+    let report = refuse_if_blocked(state, &request)?;
+    if let Some(nothing_to_do) = report.get(Code::AlreadyCurrent) {
+        return Err(nothing_to_do.reason());
+    }
     let from = state.snapshot.controller.current_version;
     let to = plan::path::resolve_target(from, target, &state.catalog)
         .map_err(|finding| finding.reason())?;
@@ -255,13 +258,13 @@ fn refuse_if_busy(state: &SimState) -> Result<(), String> {
     }
 }
 
-/// Refuses with `<code>: <message>` of the planner's first blocker.
-fn refuse_if_blocked(state: &SimState, request: &Request) -> Result<(), String> {
+/// Refuses with `<code>: <message>` of the planner's first blocker; otherwise the report.
+fn refuse_if_blocked(state: &SimState, request: &Request) -> Result<Report, String> {
     let report = plan::check(&state.snapshot, &state.catalog, request, Timestamp::now())
         .map_err(|error| error.to_string())?;
     match report.first_blocker() {
         Some(blocker) => Err(blocker.reason()),
-        None => Ok(()),
+        None => Ok(report),
     }
 }
 

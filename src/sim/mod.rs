@@ -127,11 +127,8 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         seed: config.seed,
         require_access_key: config.require_access_key,
     };
-    let shared = Arc::new(Shared::new(SimState::new(
-        settings,
-        config.snapshot,
-        config.catalog,
-    )));
+    let state = SimState::new(settings, config.snapshot, config.catalog);
+    let shared = Arc::new(Shared::new(state, config.tls));
     let (shutdown, stopped) = watch::channel(false);
     let acceptor = identity.as_ref().map(|identity| identity.acceptor.clone());
     let task = tokio::spawn(server::serve(

@@ -42,15 +42,18 @@ pub struct Shared {
     latency: Duration,
     flaky: bool,
     restart_drop_chance: f64,
+    /// Served over HTTPS: answers carry Strict-Transport-Security, as a real controller's do.
+    https: bool,
 }
 
 impl Shared {
-    pub fn new(state: SimState) -> Self {
+    pub fn new(state: SimState, https: bool) -> Self {
         let faults = state.settings.faults.clone();
         Self {
             latency: faults.latency,
             flaky: faults.flaky,
             restart_drop_chance: if faults.long_restart { 0.4 } else { 0.15 },
+            https,
             state: Mutex::new(state),
         }
     }
@@ -129,7 +132,7 @@ async fn respond(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {
     let access_key = header(&request, "x-access-key");
     let params = match read_params(request, query.as_deref(), content_type.as_deref()).await {
         Ok(params) => params,
-        Err(error) => return Ok(envelope(Reply::Refused(error.to_string()))),
+        Err(error) => return Ok(envelope(Reply::Refused(error.to_string()), shared.https)),
     };
     let action = params.get("action").unwrap_or("").trim().to_owned();
     if shared.flaky
@@ -157,7 +160,7 @@ async fn respond(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {
         }
         other => other,
     };
-    Ok(envelope(reply))
+    Ok(envelope(reply, shared.https))
 }
 
 fn header(request: &Request<Incoming>, name: &str) -> Option<String> {
@@ -239,7 +242,7 @@ async fn wait_for(shared: &Shared, request_id: u64) -> Result<Reply, Dropped> {
 }
 
 /// The JSON envelope of a reply.
-fn envelope(reply: Reply) -> Response<Full<Bytes>> {
+fn envelope(reply: Reply, https: bool) -> Response<Full<Bytes>> {
     let body = match reply {
         Reply::Done(results) => format!("{{\"return\":true,\"results\":{results}}}"),
         Reply::LoggedIn { cid, message } => format!(
@@ -258,6 +261,12 @@ fn envelope(reply: Reply) -> Response<Full<Bytes>> {
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert("pragma", HeaderValue::from_static("no-cache"));
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    if https {
+        headers.insert(
+            "strict-transport-security",
+            HeaderValue::from_static("max-age=77760000"),
+        );
+    }
     response
 }
 

@@ -78,9 +78,9 @@ pub fn dispatch(
 ) -> Reply {
     let action = params.get("action").map(str::trim).unwrap_or("");
     *state.calls.entry(action.to_owned()).or_default() += 1;
-    match action {
-        "get_api_token" => return session::get_api_token(state),
-        "login" => return session::login(state, params, access_key, now),
+    match (endpoint, action) {
+        (Endpoint::Api, "get_api_token") => return session::get_api_token(state),
+        (Endpoint::Api, "login") => return session::login(state, params, access_key, now),
         _ => {}
     }
     if !known(endpoint, action) {

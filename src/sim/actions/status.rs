@@ -81,10 +81,15 @@ fn gateway_outcome(state: &SimState, op: &GatewayOp) -> Outcome {
         .map(|&index| state.snapshot.gateways()[index].name.as_str())
         .collect();
     Outcome::Failed(format!(
-        "upgrade_fail: {} of {total} gateways failed: {}",
+        "upgrade_fail: {} of {total} {} failed: {}",
         names.len(),
+        gateways_word(total),
         names.join(", ")
     ))
+}
+
+fn gateways_word(count: usize) -> &'static str {
+    if count == 1 { "gateway" } else { "gateways" }
 }
 
 #[derive(Serialize)]

@@ -62,6 +62,7 @@ fn platform(
 ) -> Result<Reply, String> {
     let target = platform_target(params.get(target_key))?;
     let request = Request::PlatformUpgrade { target };
+    let asynchronous = params.flag("async")?;
     if params.flag("dry_run")? {
         let current = state.snapshot.controller.current_version;
         let resolved = plan::path::resolve_target(current, target, &state.catalog)
@@ -70,7 +71,7 @@ fn platform(
         return dry_run(state, &request, resolved);
     }
     let request_id = engine::start_platform(state, target, with_gateways, now)?;
-    started(request_id, params)
+    Ok(started(request_id, asynchronous))
 }
 
 /// The platform target of a request: empty or `latest` mean the newest build of the running train.
@@ -95,12 +96,13 @@ pub fn upgrade_selected_gateway(
         gateway_index(state, name)?;
     }
     let request = gateway_request(state, params, names)?;
+    let asynchronous = params.flag("async")?;
     if params.flag("dry_run")? {
         let target = request_target(state, &request);
         return dry_run(state, &request, target);
     }
     let request_id = engine::start_gateway_op(state, &request, now)?;
-    started(request_id, params)
+    Ok(started(request_id, asynchronous))
 }
 
 /// `replace_gateway`: an image upgrade of `gateway_name`.
@@ -114,12 +116,13 @@ pub fn replace_gateway(
     let request = Request::ImageUpgrade {
         gateways: Selection::Named(vec![name.trim().to_owned()]),
     };
+    let asynchronous = params.flag("async")?;
     if params.flag("dry_run")? {
         let target = request_target(state, &request);
         return dry_run(state, &request, target);
     }
     let request_id = engine::start_gateway_op(state, &request, now)?;
-    started(request_id, params)
+    Ok(started(request_id, asynchronous))
 }
 
 fn gateway_list(list: &str) -> Vec<String> {
@@ -263,9 +266,9 @@ fn dry_run(state: &SimState, request: &Request, target: Option<String>) -> Resul
 
 /// The answer to a started operation: its request id with `async=true`, otherwise the result
 /// once it has finished.
-fn started(request_id: u64, params: &Params) -> Result<Reply, String> {
-    if params.flag("async")? {
-        return Ok(Reply::done(&request_id.to_string()));
+fn started(request_id: u64, asynchronous: bool) -> Reply {
+    if asynchronous {
+        return Reply::done(&request_id.to_string());
     }
-    Ok(Reply::WaitFor(request_id))
+    Reply::WaitFor(request_id)
 }

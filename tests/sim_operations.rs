@@ -1,0 +1,1478 @@
+//! Operations over simulated time, watched over real HTTP the way a client watches a real
+//! controller: a gateway software upgrade and rollback seen through
+//! `list_gateway_upgrade_status`, an image upgrade, platform upgrades through their 503 window
+//! (sessions dropped, versions moved one hop, pre-6.5 controllers taking every gateway along),
+//! requests refused by the planner's rules with their finding codes, `Active upgrade in
+//! progress.`, and every fault mode (flaky, restart, expire, stuck, gw-fail=P, config-fail,
+//! slow=MS).
+//!
+//! Each test runs its own simulator on a fast clock (`speed` simulated seconds per real second)
+//! and polls with short sleeps under a deadline, so a hang fails instead of blocking CI.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use avx_upgrade::catalog::Catalog;
+use avx_upgrade::sim::SHORT_SESSION_TTL;
+use avx_upgrade::sim::fleet::{self, FleetSpec};
+use avx_upgrade::snapshot::{Gateway, GatewayState, GatewayType, Role, Snapshot};
+use common::*;
+use serde_json::Value;
+
+const CID_INVALID: &str = "CID is invalid or expired.";
+const ACTIVE_UPGRADE: &str = "Active upgrade in progress.";
+/// The Update Status column of a gateway operation, in order (controller-api.md §3.4).
+const STAGES: [&str; 6] = [
+    "upgrading",
+    "downloading",
+    "downloaded",
+    "installing",
+    "initializing",
+    "complete",
+];
+
+fn text(value: &Value) -> &str {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("a string: {value}"))
+}
+
+/// The standard fleet with some gateways changed by `change`.
+fn fleet_with(software: &str, change: impl FnOnce(&mut Vec<Gateway>)) -> Snapshot {
+    let base = fleet(software);
+    let mut gateways = base.gateways().to_vec();
+    change(&mut gateways);
+    Snapshot::new(base.controller.clone(), gateways).expect("valid snapshot")
+}
+
+fn find<'a>(gateways: &'a mut [Gateway], name: &str) -> &'a mut Gateway {
+    gateways
+        .iter_mut()
+        .find(|gateway| gateway.name == name)
+        .unwrap_or_else(|| panic!("{name} in the fleet"))
+}
+
+/// Starts an asynchronous operation and returns its request id.
+async fn start_async(sim: &Sim, cid: &str, action: &str, params: &[(&str, &str)]) -> String {
+    let mut params = params.to_vec();
+    params.push(("async", "true"));
+    let id = sim.results(cid, action, &params).await;
+    text(&id).to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watching gateways
+// ---------------------------------------------------------------------------------------------
+
+/// What a watcher saw of one gateway in `gw_info[]`, consecutive repeats removed.
+#[derive(Debug, Default)]
+struct Trace {
+    update_status: Vec<String>,
+    vpc_state: Vec<String>,
+    note: Vec<String>,
+    progress: Vec<u64>,
+}
+
+fn push_change(trace: &mut Vec<String>, value: &Value) {
+    let value = text(value);
+    if trace.last().map(String::as_str) != Some(value) {
+        trace.push(value.to_owned());
+    }
+}
+
+/// Polls `list_gateway_upgrade_status` every few milliseconds until every gateway of `names`
+/// has finished (`complete` or `upgrade_fail`), recording `names` and `also` (their peers).
+async fn watch(sim: &Sim, cid: &str, names: &[&str], also: &[&str]) -> BTreeMap<String, Trace> {
+    let mut traces: BTreeMap<String, Trace> = BTreeMap::new();
+    let give_up = Instant::now() + DEADLINE;
+    loop {
+        let gw_info = sim.upgrade_status(cid).await;
+        let mut finished = true;
+        for entry in &gw_info {
+            let name = text(&entry["name"]);
+            if !names.contains(&name) && !also.contains(&name) {
+                continue;
+            }
+            let trace = traces.entry(name.to_owned()).or_default();
+            push_change(&mut trace.update_status, &entry["update_status"]);
+            push_change(&mut trace.vpc_state, &entry["vpc_state"]);
+            push_change(&mut trace.note, &entry["note"]);
+            trace
+                .progress
+                .push(entry["progress"].as_u64().expect("progress"));
+            let status = text(&entry["update_status"]);
+            if names.contains(&name) && status != "complete" && status != "upgrade_fail" {
+                finished = false;
+            }
+        }
+        if finished {
+            return traces;
+        }
+        assert!(
+            Instant::now() < give_up,
+            "timed out watching {names:?}: {traces:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[track_caller]
+fn assert_every_stage_in_order(name: &str, trace: &Trace) {
+    assert_eq!(
+        trace.update_status, STAGES,
+        "{name} goes through every Update Status in order"
+    );
+    assert!(
+        trace.progress.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{name}'s progress never goes back: {:?}",
+        trace.progress
+    );
+    assert_eq!(trace.progress.last(), Some(&100), "{name}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_software_upgrade_and_rollback_seen_through_list_gateway_upgrade_status() {
+    // The spoke pair still runs the previous version; the transit pair was upgraded from it.
+    let snapshot = fleet_with(CURRENT, |gateways| {
+        for name in ["spoke-use1-web", "spoke-use1-web-hagw"] {
+            let spoke = find(gateways, name);
+            spoke.software_version = v(PREVIOUS);
+            spoke.image_version = Some(AWS_IMAGE_70.into());
+            spoke.kernel_version = Some("5.15.0-1026-aws".into());
+        }
+        find(gateways, "transit-use1").previous_software_version = Some(v(PREVIOUS));
+    });
+    // Slow enough that a 5 ms poll sees even the shortest stage (about 60 ms).
+    let sim = Sim::start(config(snapshot, 150.0)).await;
+    let cid = sim.login().await;
+
+    // Software upgrade, as the provider sends it: the target and the gateway's own image.
+    let started = Instant::now();
+    let upgrade = start_async(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[
+            ("gateway_list", "spoke-use1-web"),
+            ("software_version", "latest"),
+            ("image_version", AWS_IMAGE_70),
+            ("force_upgrade", "false"),
+        ],
+    )
+    .await;
+    let traces = watch(&sim, &cid, &["spoke-use1-web"], &["spoke-use1-web-hagw"]).await;
+    // About 3 to 5 simulated minutes, with jitter.
+    let simulated = started.elapsed().mul_f64(150.0);
+    assert!(
+        (Duration::from_secs(180)..=Duration::from_secs(420)).contains(&simulated),
+        "a gateway software upgrade took {simulated:?} of simulated time"
+    );
+    let spoke = &traces["spoke-use1-web"];
+    assert_every_stage_in_order("spoke-use1-web", spoke);
+    assert_eq!(spoke.vpc_state, ["up"], "a software upgrade is hitless");
+    let peer = &traces["spoke-use1-web-hagw"];
+    assert_eq!(peer.update_status, ["complete"], "the peer is not upgraded");
+    assert_eq!(
+        peer.note,
+        [""],
+        "nobody drains to the peer in a software upgrade"
+    );
+    let done = sim.wait_task(&cid, &upgrade).await;
+    assert_eq!(done["return"], true, "{done}");
+    let status = sim.gateway_status(&cid, "spoke-use1-web").await;
+    assert_eq!(status["current_version"], CURRENT);
+    assert_eq!(status["previous_version"], PREVIOUS, "versions move on");
+    assert_eq!(status["image_version"], AWS_IMAGE_70, "the image stays");
+    let peer = sim.gateway_status(&cid, "spoke-use1-web-hagw").await;
+    assert_eq!(peer["current_version"], PREVIOUS);
+
+    // Rollback of one member of each pair: both are replaced while their peers carry traffic.
+    let rollback = start_async(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[
+            ("gateway_list", "spoke-use1-web, transit-use1"),
+            ("software_version", "previous"),
+        ],
+    )
+    .await;
+    let traces = watch(
+        &sim,
+        &cid,
+        &["spoke-use1-web", "transit-use1"],
+        &["spoke-use1-web-hagw", "transit-use1-hagw"],
+    )
+    .await;
+    for (name, peer) in [
+        ("spoke-use1-web", "spoke-use1-web-hagw"),
+        ("transit-use1", "transit-use1-hagw"),
+    ] {
+        let trace = &traces[name];
+        assert_every_stage_in_order(name, trace);
+        assert_eq!(
+            trace.vpc_state,
+            ["up", "down", "waiting", "up"],
+            "{name} is replaced"
+        );
+        let peer_trace = &traces[peer];
+        assert_eq!(peer_trace.vpc_state, ["up"], "{peer} stays up");
+        let carrying = format!("carrying the traffic of {name}");
+        assert!(
+            peer_trace.note.iter().any(|note| note.contains(&carrying)),
+            "{peer} carries the traffic while {name} is replaced: {:?}",
+            peer_trace.note
+        );
+        assert_eq!(
+            peer_trace.note.last().map(String::as_str),
+            Some(""),
+            "the note goes once {name} is back"
+        );
+    }
+    let done = sim.wait_task(&cid, &rollback).await;
+    assert_eq!(done["return"], true, "{done}");
+    assert!(
+        text(&done["results"]).contains("Software Rollback"),
+        "{done}"
+    );
+
+    let spoke = sim.gateway_status(&cid, "spoke-use1-web").await;
+    assert_eq!(spoke["current_version"], PREVIOUS);
+    assert_eq!(spoke["previous_version"], CURRENT);
+    assert_eq!(
+        spoke["image_version"], AWS_IMAGE_70,
+        "the matrix's image for 7.0"
+    );
+    let transit = sim.gateway_status(&cid, "transit-use1").await;
+    assert_eq!(transit["current_version"], PREVIOUS);
+    assert_eq!(transit["previous_version"], CURRENT);
+    assert_eq!(
+        transit["image_version"], AWS_IMAGE_70,
+        "replaced with the 7.0 image"
+    );
+    assert_eq!(transit["previous_image_version"], AWS_IMAGE_71);
+    assert_eq!(transit["kernel_version"], "5.15.0-1026-aws");
+    assert_eq!(transit["update_status"], "complete");
+    assert_eq!(transit["vpc_state"], "up");
+    let record = sim
+        .results(
+            &cid,
+            "get_gateway_info",
+            &[("gateway_name", "transit-use1")],
+        )
+        .await;
+    assert_eq!(record["gw_software_version"], PREVIOUS);
+    assert_eq!(record["gw_image_name"], AWS_IMAGE_70);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn an_image_upgrade_replaces_the_gateway_with_the_matrix_image() {
+    // Both gateways run the controller's software on the 7.0 image.
+    let snapshot = fleet_with(CURRENT, |gateways| {
+        for name in ["egress-use1", "transit-use1"] {
+            let gateway = find(gateways, name);
+            gateway.image_version = Some(AWS_IMAGE_70.into());
+            gateway.kernel_version = Some("5.15.0-1026-aws".into());
+        }
+    });
+    let sim = Sim::start(config(snapshot, 600.0)).await;
+    let cid = sim.login().await;
+    let params = [
+        ("gateway_list", "egress-use1"),
+        ("software_version", CURRENT),
+        ("image_version", AWS_IMAGE_71),
+    ];
+    let mut dry = params.to_vec();
+    dry.push(("dry_run", "true"));
+    let report = sim.results(&cid, "upgrade_selected_gateway", &dry).await;
+    assert_eq!(report["operation"], "image-upgrade", "{report}");
+    assert_eq!(report["blocked"], false, "{report}");
+
+    let request = start_async(&sim, &cid, "upgrade_selected_gateway", &params).await;
+    let traces = watch(&sim, &cid, &["egress-use1"], &[]).await;
+    let egress = &traces["egress-use1"];
+    assert_eq!(
+        egress.vpc_state,
+        ["up", "down", "waiting", "up"],
+        "replaced"
+    );
+    assert_eq!(
+        egress.update_status.last().map(String::as_str),
+        Some("complete")
+    );
+    assert_eq!(sim.wait_task(&cid, &request).await["return"], true);
+    let status = sim.gateway_status(&cid, "egress-use1").await;
+    assert_eq!(status["image_version"], AWS_IMAGE_71);
+    assert_eq!(status["previous_image_version"], AWS_IMAGE_70);
+    assert_eq!(status["kernel_version"], "5.15.0-1040-aws");
+    assert_eq!(status["current_version"], CURRENT, "the software stays");
+
+    // `replace_gateway` is the same operation; selecting one member of a pair drains to its peer.
+    let request = start_async(
+        &sim,
+        &cid,
+        "replace_gateway",
+        &[("gateway_name", "transit-use1")],
+    )
+    .await;
+    let traces = watch(&sim, &cid, &["transit-use1"], &["transit-use1-hagw"]).await;
+    assert_eq!(
+        traces["transit-use1"].vpc_state,
+        ["up", "down", "waiting", "up"]
+    );
+    assert!(
+        traces["transit-use1-hagw"]
+            .note
+            .iter()
+            .any(|note| note.contains("carrying the traffic of transit-use1")),
+        "{:?}",
+        traces["transit-use1-hagw"]
+    );
+    assert_eq!(sim.wait_task(&cid, &request).await["return"], true);
+    let record = sim
+        .results(
+            &cid,
+            "get_gateway_info",
+            &[("gateway_name", "transit-use1")],
+        )
+        .await;
+    assert_eq!(record["gw_image_name"], AWS_IMAGE_71);
+    assert_eq!(record["gw_software_version"], CURRENT);
+
+    // Nothing left to do: a second image upgrade of the same gateway finishes at once.
+    let report = sim
+        .results(
+            &cid,
+            "replace_gateway",
+            &[("gateway_name", "egress-use1"), ("dry_run", "true")],
+        )
+        .await;
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|finding| finding["code"] == "already-current"),
+        "{report}"
+    );
+    sim.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Platform upgrades
+// ---------------------------------------------------------------------------------------------
+
+/// What a client polling `platform_upgrade_status` saw of one platform upgrade.
+#[derive(Debug, Default)]
+struct PlatformWatch {
+    /// `phase` of the JSON answers while in progress, repeats removed.
+    phases: Vec<String>,
+    percents: Vec<u64>,
+    /// HTML error pages: status and body.
+    pages: Vec<(u16, String)>,
+    /// Connections dropped without an answer.
+    drops: usize,
+    /// When the first and the last outage (page or drop) was seen.
+    outage: Option<(Instant, Instant)>,
+    /// An in-progress JSON answer came after the outage had begun.
+    answered_during_outage: bool,
+    /// The first JSON answer after the outage.
+    after: Value,
+}
+
+/// Polls `platform_upgrade_status` with `cid` every few milliseconds, treating a transport
+/// error or an HTML 502/503 page as "keep polling", until the controller answers JSON again
+/// after its restart.
+async fn watch_platform(sim: &Sim, cid: &str) -> PlatformWatch {
+    let mut seen = PlatformWatch::default();
+    let give_up = Instant::now() + DEADLINE;
+    loop {
+        let answer = try_call(
+            &sim.client,
+            &sim.api(),
+            &[
+                ("action", "platform_upgrade_status"),
+                ("CID", cid),
+                ("platform_only", "true"),
+            ],
+        )
+        .await;
+        let now = Instant::now();
+        match answer {
+            Seen::Json(value) => {
+                let in_progress =
+                    value["return"] == true && value["results"]["is_upgrade_in_progress"] == true;
+                if !in_progress {
+                    seen.after = value;
+                    return seen;
+                }
+                if seen.outage.is_some() {
+                    seen.answered_during_outage = true;
+                }
+                let upgrade = &value["results"]["platform_upgrade"];
+                push_change(&mut seen.phases, &upgrade["phase"]);
+                seen.percents
+                    .push(upgrade["percent"].as_u64().expect("percent"));
+                assert_eq!(upgrade["results"]["status"], "in progress", "{value}");
+            }
+            Seen::Html(status, body) => {
+                seen.pages.push((status, body));
+                seen.outage = Some((seen.outage.map_or(now, |(first, _)| first), now));
+            }
+            Seen::Dropped(_) => {
+                seen.drops += 1;
+                seen.outage = Some((seen.outage.map_or(now, |(first, _)| first), now));
+            }
+        }
+        assert!(Instant::now() < give_up, "timed out: {seen:?}");
+        tokio::time::sleep(Duration::from_millis(4)).await;
+    }
+}
+
+/// Logs in again once the controller serves again, and waits for the platform upgrade to be
+/// reported complete; returns the new CID.
+async fn wait_platform_done(sim: &Sim) -> String {
+    let api = sim.api();
+    eventually("the platform upgrade to complete", || async {
+        let login = try_call(
+            &sim.client,
+            &api,
+            &[
+                ("action", "login"),
+                ("username", USER),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+        let Seen::Json(login) = login else {
+            return None;
+        };
+        let cid = login["CID"].as_str()?.to_owned();
+        let status = try_call(
+            &sim.client,
+            &api,
+            &[("action", "platform_upgrade_status"), ("CID", &cid)],
+        )
+        .await;
+        match status {
+            Seen::Json(value) if value["results"]["is_upgrade_in_progress"] == false => Some(cid),
+            _ => None,
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_upgrade_goes_through_its_503_window_then_drops_every_session() {
+    let sim = Sim::start(config(fleet(CURRENT), 600.0)).await;
+    let cid = sim.login().await;
+    let other_cid = login(&client(), &sim.url).await;
+
+    // As the provider sends it (7.1+): controller only, target in both parameters.
+    let started = Instant::now();
+    let request = start_async(
+        &sim,
+        &cid,
+        "upgrade_platform",
+        &[
+            ("gateway_list", ""),
+            ("software_version", "7.2"),
+            ("version", "7.2"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        sim.refused(&cid, "upgrade_platform", &[("version", "7.2")])
+            .await,
+        ACTIVE_UPGRADE
+    );
+    let seen = watch_platform(&sim, &cid).await;
+    // About ten simulated minutes, with jitter.
+    let simulated = started.elapsed().mul_f64(600.0);
+    assert!(
+        (Duration::from_secs(480)..=Duration::from_secs(900)).contains(&simulated),
+        "a platform upgrade took {simulated:?} of simulated time"
+    );
+
+    assert_eq!(seen.phases, ["download", "install"], "{seen:?}");
+    assert!(
+        seen.percents.windows(2).all(|pair| pair[0] <= pair[1]),
+        "the percentage never goes back: {:?}",
+        seen.percents
+    );
+    assert!(seen.percents.iter().all(|&percent| percent < 100));
+    assert!(
+        !seen.pages.is_empty(),
+        "the restart window answered HTML 503 pages (polled often enough): {seen:?}"
+    );
+    for (status, body) in &seen.pages {
+        assert_eq!(*status, 503, "{body}");
+        assert!(body.contains("503 Service Unavailable"), "{body}");
+    }
+    assert!(
+        !seen.answered_during_outage,
+        "the web tier is down for one contiguous window"
+    );
+    let (first, last) = seen.outage.expect("an outage");
+    let window = last - first;
+    assert!(
+        window < Duration::from_secs(2),
+        "the normal restart window is short ({window:?})"
+    );
+    // Afterwards every session is invalid.
+    assert_eq!(seen.after["return"], false, "{}", seen.after);
+    assert_eq!(seen.after["reason"], CID_INVALID);
+    assert_eq!(
+        sim.refused(&other_cid, "list_version_info", &[]).await,
+        CID_INVALID,
+        "every session is dropped, not only the poller's"
+    );
+
+    let cid = sim.login().await;
+    let status = sim
+        .results(
+            &cid,
+            "platform_upgrade_status",
+            &[("platform_only", "true")],
+        )
+        .await;
+    assert_eq!(status["is_upgrade_in_progress"], false, "{status}");
+    let upgrade = &status["platform_upgrade"];
+    assert_eq!(upgrade["results"]["status"], "complete", "{status}");
+    assert!(text(&upgrade["progmsg"]).contains(NEXT), "{status}");
+    assert_eq!(upgrade["from_version"], format!("UserConnect-{CURRENT}"));
+    assert_eq!(upgrade["to_version"], format!("UserConnect-{NEXT}"));
+    let done = sim
+        .call(&cid, "check_task_status", &[("request_id", &request)])
+        .await;
+    assert_eq!(done["return"], true, "{done}");
+
+    // Versions moved one hop; the gateways stayed where they were.
+    let versions = sim.versions(&cid).await;
+    assert_eq!(versions["current_version"], format!("UserConnect-{NEXT}"));
+    assert_eq!(
+        versions["previous_version"],
+        format!("UserConnect-{CURRENT}")
+    );
+    for entry in sim.upgrade_status(&cid).await {
+        assert_eq!(entry["current_version"], CURRENT, "{entry}");
+        assert_eq!(entry["target_version"], NEXT, "{entry}");
+        assert_eq!(entry["rollback_version"], CURRENT, "{entry}");
+    }
+    // So the next platform upgrade waits for them.
+    let reason = sim
+        .refused(&cid, "upgrade_platform", &[("async", "true")])
+        .await;
+    assert!(
+        reason.starts_with("gateways-behind-controller: 5 gateways"),
+        "{reason}"
+    );
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upgrade_action_takes_every_gateway_along_and_a_waiting_call_is_dropped() {
+    let sim = Sim::start(config(fleet(CURRENT), 600.0)).await;
+    let cid = sim.login().await;
+    // Without async the call waits for the upgrade; the restart drops it, as CP reports
+    // ("Remote end closed connection without response").
+    let waiting = sim
+        .client
+        .post(sim.api())
+        .form(&[("action", "upgrade"), ("CID", &cid), ("version", "7.2")])
+        .send()
+        .await;
+    let error = waiting.expect_err("the restart drops the waiting call");
+    assert!(!error.is_timeout(), "dropped, not timed out: {error}");
+
+    let cid = wait_platform_done(&sim).await;
+    let versions = sim.versions(&cid).await;
+    assert_eq!(versions["current_version"], format!("UserConnect-{NEXT}"));
+    assert_eq!(
+        versions["previous_version"],
+        format!("UserConnect-{CURRENT}")
+    );
+    let gw_info = sim.upgrade_status(&cid).await;
+    assert_eq!(gw_info.len(), 5);
+    for entry in gw_info {
+        assert_eq!(entry["current_version"], NEXT, "{entry}");
+        assert_eq!(entry["previous_version"], CURRENT, "{entry}");
+        assert_eq!(entry["update_status"], "complete", "{entry}");
+    }
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_controller_older_than_6_5_upgrades_every_gateway_with_it() {
+    let gateways: Vec<Gateway> = fleet("6.4.3015").gateways().to_vec();
+    let snapshot =
+        Snapshot::new(controller("6.4.3015", Some("6.4.2869")), gateways).expect("snapshot");
+    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let cid = sim.login().await;
+    let report = sim
+        .results(
+            &cid,
+            "upgrade_platform",
+            &[("version", "6.5"), ("dry_run", "true")],
+        )
+        .await;
+    assert_eq!(report["blocked"], false, "{report}");
+    assert_eq!(report["target"], "6.5.3012");
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|finding| finding["code"] == "pre-6.5-all-gateways"),
+        "{report}"
+    );
+    start_async(&sim, &cid, "upgrade_platform", &[("version", "6.5")]).await;
+    let cid = wait_platform_done(&sim).await;
+    let versions = sim.versions(&cid).await;
+    assert_eq!(versions["current_version"], "UserConnect-6.5.3012");
+    assert_eq!(versions["previous_version"], "UserConnect-6.4.3015");
+    let records = sim.results(&cid, "list_vpcs_summary", &[]).await;
+    for record in records.as_array().expect("array") {
+        assert_eq!(record["gw_software_version"], "6.5.3012", "{record}");
+    }
+    sim.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules
+// ---------------------------------------------------------------------------------------------
+
+/// Asserts that `action` is refused with `code` first in its reason, that the dry run of the
+/// same request reports `code` as a blocker, and that nothing was started. Returns the reason.
+async fn assert_rejected(
+    sim: &Sim,
+    cid: &str,
+    action: &str,
+    params: &[(&str, &str)],
+    code: &str,
+) -> String {
+    let before = sim.running.with_state(|state| state.snapshot.clone());
+    let reason = sim.refused(cid, action, params).await;
+    let prefix = format!("{code}: ");
+    assert!(
+        reason.starts_with(&prefix) && reason.len() > prefix.len() + 10,
+        "{action} {params:?}: expected `{prefix}…`, got {reason:?}"
+    );
+    let mut dry = params.to_vec();
+    dry.push(("dry_run", "true"));
+    let report = sim.results(cid, action, &dry).await;
+    assert_eq!(report["blocked"], true, "{report}");
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|finding| finding["code"] == code && finding["severity"] == "blocker"),
+        "the dry run reports {code}: {report}"
+    );
+    sim.running.with_state(|state| {
+        assert!(
+            state.active.is_none(),
+            "{action} {params:?} started nothing"
+        );
+        assert_eq!(
+            state.snapshot, before,
+            "{action} {params:?} changed nothing"
+        );
+    });
+    reason
+}
+
+#[tokio::test]
+async fn the_demo_fleet_blocks_the_platform_upgrade_until_the_lagging_gateways_catch_up() {
+    let catalog = catalog();
+    let spec = FleetSpec::mid_rollout(&catalog, 200, 5);
+    let snapshot = fleet::generate(&spec, &catalog).expect("fleet");
+    assert_eq!(snapshot.controller.current_version, v(CURRENT));
+    let lagging: BTreeSet<String> = snapshot
+        .gateways()
+        .iter()
+        .filter(|gateway| gateway.software_version != v(CURRENT))
+        .map(|gateway| gateway.name.clone())
+        .collect();
+    assert!(lagging.len() > 1, "the demo fleet is mid-rollout");
+    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let cid = sim.login().await;
+    let count = lagging.len();
+    for action in ["upgrade_platform", "upgrade"] {
+        let reason = assert_rejected(
+            &sim,
+            &cid,
+            action,
+            &[("version", "7.2"), ("async", "true")],
+            "gateways-behind-controller",
+        )
+        .await;
+        assert!(
+            reason.starts_with(&format!("gateways-behind-controller: {count} gateways (")),
+            "{reason}"
+        );
+        assert!(
+            reason.contains(&format!("are not on {CURRENT}")),
+            "{reason}"
+        );
+    }
+    let report = sim
+        .results(
+            &cid,
+            "upgrade_platform",
+            &[("version", "7.2"), ("dry_run", "true")],
+        )
+        .await;
+    let named: BTreeSet<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|finding| finding["code"] == "gateways-behind-controller")
+        .expect("the finding")["gateways"]
+        .as_array()
+        .expect("gateways")
+        .iter()
+        .map(|name| text(name).to_owned())
+        .collect();
+    assert_eq!(named, lagging, "the finding names every lagging gateway");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn platform_requests_that_break_a_rule_are_refused_with_the_finding_code() {
+    // Controller on 7.0.2239, every gateway with it.
+    let gateways = fleet(PREVIOUS).gateways().to_vec();
+    let snapshot =
+        Snapshot::new(controller(PREVIOUS, Some("6.9.349")), gateways).expect("snapshot");
+    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let cid = sim.login().await;
+    for (version, code, detail) in [
+        ("7.2", "train-skip", "would skip train 7.1"),
+        ("7.2.5090", "train-skip", "Upgrade to 7.1 (7.1.4183) first"),
+        ("6.9", "target-below-current", "cannot be downgraded"),
+        ("7.0.1383", "target-below-current", "7.0.1383"),
+        ("7.1.1794", "build-not-selectable", "7.1.4183"),
+        ("7.1.9999", "unknown-target", "not in the release catalog"),
+        ("7.9", "unknown-target", "7.9"),
+    ] {
+        for action in ["upgrade_platform", "upgrade"] {
+            let reason = assert_rejected(&sim, &cid, action, &[("version", version)], code).await;
+            assert!(reason.contains(detail), "{version}: {reason}");
+        }
+    }
+    sim.stop().await;
+
+    // An unhealthy gateway blocks the platform.
+    let snapshot = fleet_with(CURRENT, |gateways| {
+        find(gateways, "spoke-use1-web-hagw").tunnels_up = false;
+    });
+    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let cid = sim.login().await;
+    let reason = assert_rejected(
+        &sim,
+        &cid,
+        "upgrade_platform",
+        &[("version", "7.2")],
+        "gateway-unhealthy",
+    )
+    .await;
+    assert!(reason.contains("spoke-use1-web-hagw"), "{reason}");
+    sim.stop().await;
+
+    // After a rollback of every gateway the controller is stuck (the guide's corner case).
+    let gateways: Vec<Gateway> = fleet(PREVIOUS)
+        .gateways()
+        .iter()
+        .cloned()
+        .map(|mut gateway| {
+            gateway.previous_software_version = Some(v(CURRENT));
+            gateway
+        })
+        .collect();
+    let snapshot = Snapshot::new(controller(CURRENT, Some(PREVIOUS)), gateways).expect("snapshot");
+    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let cid = sim.login().await;
+    // The reason carries the first blocker; the dry run lists every one.
+    assert_rejected(
+        &sim,
+        &cid,
+        "upgrade_platform",
+        &[("version", "7.2")],
+        "gateways-behind-controller",
+    )
+    .await;
+    let report = sim
+        .results(
+            &cid,
+            "upgrade_platform",
+            &[("version", "7.2"), ("dry_run", "true")],
+        )
+        .await;
+    let stuck = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|finding| finding["code"] == "stuck-mixed-versions")
+        .unwrap_or_else(|| panic!("stuck-mixed-versions: {report}"));
+    assert_eq!(stuck["severity"], "blocker");
+    assert!(
+        text(&stuck["message"]).contains("contact Aviatrix Support"),
+        "{stuck}"
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn gateway_requests_that_break_a_rule_are_refused_with_the_finding_code() {
+    let snapshot = fleet_with(CURRENT, |gateways| {
+        for name in ["spoke-use1-web", "spoke-use1-web-hagw"] {
+            find(gateways, name).software_version = v(PREVIOUS);
+        }
+        find(gateways, "egress-use1").state = GatewayState::Down;
+        let transit = find(gateways, "transit-use1");
+        transit.active_mesh = false;
+        transit.image_version = Some(AWS_IMAGE_70.into());
+    });
+    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let cid = sim.login().await;
+    let reason = assert_rejected(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[
+            ("gateway_list", "spoke-use1-web"),
+            ("software_version", NEXT),
+        ],
+        "gateway-target-mismatch",
+    )
+    .await;
+    assert!(
+        reason.contains(NEXT) && reason.contains(CURRENT),
+        "{reason}"
+    );
+    let reason = assert_rejected(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[
+            ("gateway_list", "spoke-use1-web,spoke-use1-web-hagw"),
+            ("software_version", "previous"),
+        ],
+        "no-rollback-target",
+    )
+    .await;
+    assert!(reason.contains("nothing to roll back"), "{reason}");
+    let reason = assert_rejected(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[
+            ("gateway_list", "egress-use1"),
+            ("software_version", "previous"),
+        ],
+        "gateway-unhealthy",
+    )
+    .await;
+    assert!(reason.contains("egress-use1"), "{reason}");
+    let reason = assert_rejected(
+        &sim,
+        &cid,
+        "replace_gateway",
+        &[("gateway_name", "transit-use1")],
+        "active-mesh-required",
+    )
+    .await;
+    assert!(reason.contains("transit-use1"), "{reason}");
+    assert_rejected(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[
+            ("gateway_list", "transit-use1"),
+            ("software_version", CURRENT),
+            ("image_version", AWS_IMAGE_71),
+        ],
+        "active-mesh-required",
+    )
+    .await;
+    sim.stop().await;
+
+    // A controller that was never upgraded has nothing to roll back to.
+    let gateways = fleet(CURRENT).gateways().to_vec();
+    let sim = Sim::start(config(
+        Snapshot::new(controller(CURRENT, None), gateways).expect("snapshot"),
+        1000.0,
+    ))
+    .await;
+    let cid = sim.login().await;
+    assert_rejected(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[
+            ("gateway_list", "egress-use1"),
+            ("software_version", "previous"),
+        ],
+        "no-rollback-target",
+    )
+    .await;
+    sim.stop().await;
+
+    // Before 6.5 there is no selective gateway upgrade at all.
+    let gateways = fleet("6.4.3015").gateways().to_vec();
+    let sim = Sim::start(config(
+        Snapshot::new(controller("6.4.3015", Some("6.4.2869")), gateways).expect("snapshot"),
+        1000.0,
+    ))
+    .await;
+    let cid = sim.login().await;
+    assert_rejected(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[("gateway_list", "egress-use1")],
+        "selective-upgrade-unavailable",
+    )
+    .await;
+    sim.stop().await;
+
+    // A catalog without an image matrix has no image to upgrade to.
+    let mut no_images = config(fleet(CURRENT), 1000.0);
+    no_images.catalog =
+        Catalog::from_versions([v(PREVIOUS), v(CURRENT), v(NEXT)]).expect("catalog");
+    let sim = Sim::start(no_images).await;
+    let cid = sim.login().await;
+    assert_rejected(
+        &sim,
+        &cid,
+        "replace_gateway",
+        &[("gateway_name", "egress-use1")],
+        "no-compatible-image",
+    )
+    .await;
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_upgrade_while_one_runs_is_refused_as_active_upgrade_in_progress() {
+    let sim = Sim::start(config(fleet(PREVIOUS), 300.0)).await;
+    let cid = sim.login().await;
+    let running = start_async(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[("gateway_list", "egress-use1")],
+    )
+    .await;
+    for (action, params) in [
+        (
+            "upgrade_selected_gateway",
+            vec![("gateway_list", "transit-use1")],
+        ),
+        (
+            "upgrade_selected_gateway",
+            vec![("gateway_list", "egress-use1")],
+        ),
+        ("replace_gateway", vec![("gateway_name", "transit-use1")]),
+        ("upgrade_platform", vec![("version", "7.2")]),
+        ("upgrade", vec![]),
+    ] {
+        assert_eq!(
+            sim.refused(&cid, action, &params).await,
+            ACTIVE_UPGRADE,
+            "{action}"
+        );
+    }
+    // Reads and dry runs still answer while it runs.
+    let report = sim
+        .results(
+            &cid,
+            "upgrade_selected_gateway",
+            &[("gateway_list", "transit-use1"), ("dry_run", "true")],
+        )
+        .await;
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(
+        sim.gateway_status(&cid, "egress-use1").await["update_status"]
+            .as_str()
+            .map(|status| status != "complete"),
+        Some(true)
+    );
+    // Once it has finished, the next one is accepted.
+    assert_eq!(sim.wait_task(&cid, &running).await["return"], true);
+    start_async(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[("gateway_list", "transit-use1")],
+    )
+    .await;
+    sim.stop().await;
+
+    // The same while a platform upgrade runs.
+    let sim = Sim::start(config(fleet(CURRENT), 300.0)).await;
+    let cid = sim.login().await;
+    start_async(&sim, &cid, "upgrade_platform", &[("version", "7.2")]).await;
+    for (action, params) in [
+        (
+            "upgrade_selected_gateway",
+            vec![("gateway_list", "egress-use1")],
+        ),
+        ("upgrade_platform", vec![("version", "7.2")]),
+        ("upgrade", vec![("version", "7.2")]),
+    ] {
+        assert_eq!(
+            sim.refused(&cid, action, &params).await,
+            ACTIVE_UPGRADE,
+            "{action}"
+        );
+    }
+    sim.stop().await;
+}
+
+/// F13: when `latest` is what already runs, nothing is upgraded. A real controller answers that
+/// it is already on the latest release (TF #1230); it must not run a platform upgrade from a
+/// version to itself, drop every session and lose its previous version.
+#[tokio::test]
+async fn upgrading_to_the_version_that_already_runs_starts_nothing() {
+    let sim = Sim::start(config(fleet(CURRENT), 3000.0)).await;
+    let cid = sim.login().await;
+    for params in [
+        vec![],
+        vec![("version", "latest")],
+        vec![("version", CURRENT)],
+    ] {
+        let answer = sim.call(&cid, "upgrade_platform", &params).await;
+        assert_eq!(answer["return"], false, "{params:?}: {answer}");
+        let started = sim.running.with_state(|state| state.active.is_some());
+        assert!(!started, "{params:?} started a platform upgrade");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let versions = sim.versions(&cid).await;
+    assert_eq!(
+        versions["previous_version"],
+        format!("UserConnect-{PREVIOUS}")
+    );
+    sim.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_flaky_disturbs_some_reads_and_never_writes() {
+    let sim = Sim::start(with_faults(config(fleet(PREVIOUS), 1000.0), "flaky")).await;
+    let cid = sim.login().await;
+    let api = sim.api();
+    let (mut answered, mut proxy_errors, mut unavailable, mut dropped) = (0, 0, 0, 0);
+    for _ in 0..300 {
+        match try_call(
+            &sim.client,
+            &api,
+            &[("action", "list_version_info"), ("CID", &cid)],
+        )
+        .await
+        {
+            Seen::Json(answer) => {
+                assert_eq!(answer["return"], true, "{answer}");
+                answered += 1;
+            }
+            Seen::Html(502, body) => {
+                assert!(body.contains("502 Proxy Error"), "{body}");
+                proxy_errors += 1;
+            }
+            Seen::Html(status, body) => {
+                assert_eq!(status, 503);
+                assert!(body.contains("503 Service Unavailable"), "{body}");
+                unavailable += 1;
+            }
+            Seen::Dropped(_) => dropped += 1,
+        }
+    }
+    assert!(answered >= 200, "most reads are answered: {answered}/300");
+    assert!(
+        proxy_errors > 0 && unavailable > 0,
+        "some reads get 502 and 503 pages: {proxy_errors} 502, {unavailable} 503, {dropped} dropped"
+    );
+    // Writes (and logins) are never disturbed.
+    for round in 0..40 {
+        let now = if round % 2 == 0 { "false" } else { "true" };
+        let answer = post_form(
+            &sim.client,
+            &api,
+            &[
+                ("action", "enable_cloudn_backup_config"),
+                ("CID", &cid),
+                ("now", now),
+            ],
+        )
+        .await;
+        assert_eq!(answer["return"], true, "{answer}");
+        login(&sim.client, &sim.url).await;
+    }
+    // A client that retries like the provider still follows an operation to its end.
+    let request = start_async(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[("gateway_list", "egress-use1")],
+    )
+    .await;
+    let result = eventually("the upgrade through a flaky controller", || async {
+        match try_call(
+            &sim.client,
+            &api,
+            &[
+                ("action", "check_task_status"),
+                ("CID", &cid),
+                ("request_id", &request),
+            ],
+        )
+        .await
+        {
+            Seen::Json(answer) if answer["reason"] != "REQUEST_IN_PROGRESS" => Some(answer),
+            _ => None,
+        }
+    })
+    .await;
+    assert_eq!(result["return"], true, "{result}");
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_restart_makes_the_503_window_long_with_dropped_connections() {
+    let speed = 1200.0;
+    let sim = Sim::start(with_faults(config(fleet(CURRENT), speed), "restart")).await;
+    let cid = sim.login().await;
+    start_async(&sim, &cid, "upgrade_platform", &[("version", "7.2")]).await;
+    let seen = watch_platform(&sim, &cid).await;
+    let (first, last) = seen.outage.expect("an outage");
+    let window = last - first;
+    // The normal restart lasts at most 165 simulated seconds (0.14 s here); this one ~600.
+    assert!(
+        window >= Duration::from_millis(350),
+        "the restart window is long: {window:?}"
+    );
+    assert!(!seen.pages.is_empty(), "503 pages: {seen:?}");
+    assert!(seen.drops > 0, "and dropped connections: {seen:?}");
+    assert!(!seen.answered_during_outage);
+    assert_eq!(seen.after["reason"], CID_INVALID, "{}", seen.after);
+    let cid = sim.login().await;
+    let versions = sim.versions(&cid).await;
+    assert_eq!(versions["current_version"], format!("UserConnect-{NEXT}"));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn fault_expire_shortens_the_idle_time_of_sessions() {
+    let sim = Sim::start(with_faults(config(fleet(CURRENT), 1000.0), "expire")).await;
+    let ttl = sim.running.with_state(|state| state.settings.session_ttl);
+    assert_eq!(ttl, SHORT_SESSION_TTL);
+    assert!(ttl <= Duration::from_secs(60), "a short TTL: {ttl:?}");
+    let cid = sim.login().await;
+    sim.versions(&cid).await;
+    // Ask the session table about the future rather than sleeping through the TTL.
+    let (alive, expired) = sim.running.with_state(|state| {
+        let later = tokio::time::Instant::now() + ttl - Duration::from_secs(1);
+        let alive = state.sessions.touch(&cid, later).is_some();
+        let expired = state
+            .sessions
+            .touch(&cid, later + ttl + Duration::from_secs(1))
+            .is_none();
+        (alive, expired)
+    });
+    assert!(alive, "a session lives through almost {ttl:?} of idleness");
+    assert!(expired, "and expires after more than {ttl:?} idle");
+    assert_eq!(
+        sim.refused(&cid, "list_version_info", &[]).await,
+        CID_INVALID
+    );
+    let fresh = sim.login().await;
+    sim.versions(&fresh).await;
+    sim.stop().await;
+
+    // Without the fault, the same idleness does not end a session.
+    let sim = Sim::start(config(fleet(CURRENT), 1000.0)).await;
+    let cid = sim.login().await;
+    let alive = sim.running.with_state(|state| {
+        let later = tokio::time::Instant::now() + ttl + Duration::from_secs(1);
+        state.sessions.touch(&cid, later).is_some()
+    });
+    assert!(alive, "the default TTL is longer than {ttl:?}");
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_stuck_freezes_a_platform_upgrade_at_99_percent() {
+    let speed = 3000.0;
+    let sim = Sim::start(with_faults(config(fleet(CURRENT), speed), "stuck")).await;
+    let cid = sim.login().await;
+    let request = start_async(&sim, &cid, "upgrade_platform", &[("version", "7.2")]).await;
+    // A whole platform upgrade takes at most 660 simulated seconds: 0.22 s here. Watch for 0.7 s.
+    let started = Instant::now();
+    let mut percents = Vec::new();
+    let mut last = Value::Null;
+    while started.elapsed() < Duration::from_millis(700) {
+        last = sim
+            .results(
+                &cid,
+                "platform_upgrade_status",
+                &[("platform_only", "true")],
+            )
+            .await;
+        assert_eq!(last["is_upgrade_in_progress"], true, "{last}");
+        percents.push(
+            last["platform_upgrade"]["percent"]
+                .as_u64()
+                .expect("percent"),
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        percents.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{percents:?}"
+    );
+    let upgrade = &last["platform_upgrade"];
+    assert_eq!(upgrade["percent"], 99, "{last}");
+    assert_eq!(upgrade["results"]["status"], "in progress", "{last}");
+    assert!(text(&upgrade["progmsg"]).contains("99%"), "{last}");
+    // It never reaches the restart: the session lives and the version stays.
+    assert_eq!(
+        sim.call(&cid, "check_task_status", &[("request_id", &request)])
+            .await["reason"],
+        "REQUEST_IN_PROGRESS"
+    );
+    assert_eq!(
+        sim.refused(&cid, "upgrade_platform", &[("version", "7.2")])
+            .await,
+        ACTIVE_UPGRADE
+    );
+    let versions = sim.versions(&cid).await;
+    assert_eq!(
+        versions["current_version"],
+        format!("UserConnect-{CURRENT}")
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn fault_gw_fail_1_fails_every_gateway_job() {
+    let sim = Sim::start(with_faults(config(fleet(PREVIOUS), 1000.0), "gw-fail=1")).await;
+    let cid = sim.login().await;
+    let request = start_async(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[("gateway_list", "egress-use1,spoke-use1-web")],
+    )
+    .await;
+    let traces = watch(&sim, &cid, &["egress-use1", "spoke-use1-web"], &[]).await;
+    for (name, trace) in &traces {
+        assert_eq!(
+            trace.update_status.last().map(String::as_str),
+            Some("upgrade_fail"),
+            "{name}: {trace:?}"
+        );
+        assert_eq!(trace.vpc_state.last().map(String::as_str), Some("up"));
+    }
+    let failed = sim.wait_task(&cid, &request).await;
+    assert_eq!(failed["return"], false, "{failed}");
+    let reason = text(&failed["reason"]);
+    assert!(
+        reason.starts_with("upgrade_fail: 2 of 2 gateways failed: "),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("egress-use1") && reason.contains("spoke-use1-web"),
+        "{reason}"
+    );
+    let backend = post_form(
+        &sim.client,
+        &format!("{}/v2/backend1", sim.url),
+        &[
+            ("action", "check_upgrade_status"),
+            ("CID", &cid),
+            ("id", &request),
+        ],
+    )
+    .await;
+    let result = &backend["results"];
+    assert_eq!(result["done"], true, "{backend}");
+    assert_eq!(result["status"], false, "{backend}");
+    assert!(text(&result["result"]).starts_with("Error"), "{backend}");
+    for name in ["egress-use1", "spoke-use1-web"] {
+        let status = sim.gateway_status(&cid, name).await;
+        assert_eq!(
+            status["current_version"], PREVIOUS,
+            "a failed job changes nothing"
+        );
+    }
+    // The controller is free again: a retry is accepted.
+    start_async(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[("gateway_list", "egress-use1")],
+    )
+    .await;
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn fault_gw_fail_half_fails_some_gateways_and_not_others() {
+    let names: Vec<String> = (1..=16).map(|n| format!("egress-use1-{n:04}")).collect();
+    let gateways: Vec<Gateway> = names
+        .iter()
+        .map(|name| gateway(name, GatewayType::Standalone, Role::Primary, PREVIOUS))
+        .collect();
+    let snapshot = Snapshot::new(controller(CURRENT, Some(PREVIOUS)), gateways).expect("snapshot");
+    let sim = Sim::start(with_faults(config(snapshot, 1000.0), "gw-fail=0.5")).await;
+    let cid = sim.login().await;
+    let list = names.join(",");
+    let request = start_async(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[("gateway_list", &list)],
+    )
+    .await;
+    let outcome = sim.wait_task(&cid, &request).await;
+    let mut failed = BTreeSet::new();
+    let mut upgraded = BTreeSet::new();
+    for entry in sim.upgrade_status(&cid).await {
+        let name = text(&entry["name"]).to_owned();
+        match text(&entry["update_status"]) {
+            "upgrade_fail" => {
+                assert_eq!(entry["current_version"], PREVIOUS, "{entry}");
+                failed.insert(name);
+            }
+            "complete" => {
+                assert_eq!(entry["current_version"], CURRENT, "{entry}");
+                upgraded.insert(name);
+            }
+            other => panic!("{name} ended {other}"),
+        }
+    }
+    assert!(
+        !failed.is_empty() && !upgraded.is_empty(),
+        "with P=0.5 some of 16 fail and some succeed: {failed:?}"
+    );
+    assert_eq!(failed.len() + upgraded.len(), 16);
+    let reason = text(&outcome["reason"]);
+    assert!(
+        reason.starts_with(&format!(
+            "upgrade_fail: {} of 16 gateways failed: ",
+            failed.len()
+        )),
+        "{reason}"
+    );
+    for name in &failed {
+        assert!(reason.contains(name.as_str()), "{reason}");
+    }
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_config_fail_leaves_replaced_gateways_in_config_fail() {
+    let snapshot = fleet_with(CURRENT, |gateways| {
+        find(gateways, "egress-use1").image_version = Some(AWS_IMAGE_70.into());
+        find(gateways, "transit-use1").previous_software_version = Some(v(PREVIOUS));
+        find(gateways, "spoke-use1-web").software_version = v(PREVIOUS);
+    });
+    let sim = Sim::start(with_faults(config(snapshot, 1000.0), "config-fail")).await;
+    let cid = sim.login().await;
+
+    // A software upgrade replaces nothing: the gateway comes back up.
+    let request = start_async(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[("gateway_list", "spoke-use1-web")],
+    )
+    .await;
+    assert_eq!(sim.wait_task(&cid, &request).await["return"], true);
+    assert_eq!(
+        sim.gateway_status(&cid, "spoke-use1-web").await["vpc_state"],
+        "up"
+    );
+
+    // An image upgrade and a rollback replace the gateway, which ends in config_fail.
+    for (action, params, name) in [
+        (
+            "replace_gateway",
+            vec![("gateway_name", "egress-use1")],
+            "egress-use1",
+        ),
+        (
+            "upgrade_selected_gateway",
+            vec![
+                ("gateway_list", "transit-use1"),
+                ("software_version", "previous"),
+            ],
+            "transit-use1",
+        ),
+    ] {
+        let request = start_async(&sim, &cid, action, &params).await;
+        let traces = watch(&sim, &cid, &[name], &[]).await;
+        assert_eq!(
+            traces[name].vpc_state,
+            ["up", "down", "waiting", "config_fail"],
+            "{name}"
+        );
+        assert_eq!(sim.wait_task(&cid, &request).await["return"], true);
+        let status = sim.gateway_status(&cid, name).await;
+        assert_eq!(status["vpc_state"], "config_fail", "{status}");
+        assert_eq!(status["update_status"], "complete", "{status}");
+    }
+    let egress = sim.gateway_status(&cid, "egress-use1").await;
+    assert_eq!(
+        egress["image_version"], AWS_IMAGE_71,
+        "the image did change"
+    );
+    let transit = sim.gateway_status(&cid, "transit-use1").await;
+    assert_eq!(
+        transit["current_version"], PREVIOUS,
+        "the rollback did happen"
+    );
+
+    // A gateway in config_fail blocks the next operation on it.
+    assert_rejected(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[("gateway_list", "transit-use1")],
+        "gateway-unhealthy",
+    )
+    .await;
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn fault_slow_adds_latency_to_every_call() {
+    let sim = Sim::start(with_faults(config(fleet(CURRENT), 1000.0), "slow=150")).await;
+    let latency = Duration::from_millis(150);
+    let started = Instant::now();
+    let cid = sim.login().await;
+    assert!(
+        started.elapsed() >= latency,
+        "login: {:?}",
+        started.elapsed()
+    );
+    for (action, params) in [
+        ("list_version_info", vec![]),
+        ("list_vpcs_summary", vec![]),
+        ("get_gateway_info", vec![("gateway_name", "nope")]),
+        ("no_such_action", vec![]),
+    ] {
+        let started = Instant::now();
+        let answer = sim.call(&cid, action, &params).await;
+        let took = started.elapsed();
+        assert!(took >= latency, "{action} answered in {took:?}: {answer}");
+    }
+    sim.stop().await;
+}
