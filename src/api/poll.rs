@@ -108,6 +108,16 @@ impl Deadline {
         self.started.elapsed() >= self.settings.give_up_after
     }
 
+    /// Waits one interval; false, after reporting it, once the deadline has passed.
+    async fn next_poll(&self, events: &mut Events) -> bool {
+        tokio::time::sleep(self.settings.interval).await;
+        if !self.passed() {
+            return true;
+        }
+        emit(events, self.gave_up()).await;
+        false
+    }
+
     fn gave_up(&self) -> Progress {
         let seconds = self.settings.give_up_after.as_secs();
         Progress::Finished {
@@ -201,9 +211,7 @@ pub fn legacy_platform(
     spawn(move |mut events| async move {
         let deadline = Deadline::new(settings);
         loop {
-            tokio::time::sleep(settings.interval).await;
-            if deadline.passed() {
-                emit(&mut events, deadline.gave_up()).await;
+            if !deadline.next_poll(&mut events).await {
                 return;
             }
             let event = match client.legacy_upgrade_status(&id).await {
@@ -242,9 +250,7 @@ pub fn task(
     spawn(move |mut events| async move {
         let deadline = Deadline::new(settings);
         loop {
-            tokio::time::sleep(settings.interval).await;
-            if deadline.passed() {
-                emit(&mut events, deadline.gave_up()).await;
+            if !deadline.next_poll(&mut events).await {
                 return;
             }
             let event = match client.task_status(&request_id).await {
@@ -271,9 +277,7 @@ pub fn gateways(
     spawn(move |mut events| async move {
         let deadline = Deadline::new(settings);
         loop {
-            tokio::time::sleep(settings.interval).await;
-            if deadline.passed() {
-                emit(&mut events, deadline.gave_up()).await;
+            if !deadline.next_poll(&mut events).await {
                 return;
             }
             let statuses = match client.gateway_upgrade_status().await {
