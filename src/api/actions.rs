@@ -2,18 +2,16 @@
 //! Decoding tolerates unknown fields and missing extensions (a real controller has none of the
 //! simulator's extension fields; the model then takes the snapshot format's defaults).
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::api::client::{Call, Client};
 use crate::api::error::ApiError;
+use crate::api::records;
 use crate::catalog::Catalog;
 use crate::cloud::Cloud;
 use crate::plan::{Action, Finding, Severity};
-use crate::snapshot::{Account, Backup, ControllerHa, Gateway, GatewayState, GatewayType, Role};
+use crate::snapshot::{Account, Backup, ControllerHa, Gateway};
 use crate::version::{Target, Version};
 
 /// `list_version_info`.
@@ -144,14 +142,6 @@ fn text<'a>(value: &'a Value, key: &str) -> &'a str {
     value.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-fn optional_version(text: &str) -> Option<Version> {
-    if text.trim().is_empty() {
-        None
-    } else {
-        text.parse().ok()
-    }
-}
-
 impl Client {
     /// `list_version_info` with `latest_version=true`.
     pub async fn version_info(&self) -> Result<VersionInfo, ApiError> {
@@ -165,8 +155,8 @@ impl Client {
         })?;
         Ok(VersionInfo {
             current,
-            previous: optional_version(text(&results, "previous_version")),
-            latest: optional_version(text(&results, "latest_version")),
+            previous: records::optional_version(text(&results, "previous_version")),
+            latest: records::optional_version(text(&results, "latest_version")),
             kernel: Some(text(&results, "kernel_version").to_owned())
                 .filter(|kernel| !kernel.is_empty()),
         })
@@ -175,12 +165,12 @@ impl Client {
     /// `list_vpcs_summary`, mapped into the model (numeric `cloud_type` to [`Cloud`]).
     pub async fn gateways(&self) -> Result<Fleet, ApiError> {
         let raw = self.call_raw(&Call::read("list_vpcs_summary")).await?;
-        let records: Vec<RawRecord<'_>> =
+        let records: Vec<records::RawRecord<'_>> =
             serde_json::from_str(raw.get()).map_err(|error| ApiError::Decode {
                 action: "list_vpcs_summary".into(),
                 detail: format!("results is not a list of gateway records: {error}"),
             })?;
-        Ok(fleet_from_records(&records))
+        Ok(records::fleet_from_records(&records))
     }
 
     /// `list_gateway_upgrade_status`.
@@ -474,172 +464,4 @@ fn dry_run(action: &str, results: Value) -> Result<DryRun, ApiError> {
         blocked: raw.blocked,
         findings,
     })
-}
-
-/// A `list_vpcs_summary` record as it arrives: the confirmed fields, and the simulator's
-/// extensions when present. Strings are borrowed from the answer where they can be.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct RawRecord<'a> {
-    #[serde(borrow)]
-    vpc_name: Cow<'a, str>,
-    cloud_type: u64,
-    #[serde(borrow)]
-    account_name: Cow<'a, str>,
-    #[serde(borrow)]
-    vpc_region: Cow<'a, str>,
-    #[serde(borrow)]
-    gw_software_version: Cow<'a, str>,
-    #[serde(borrow)]
-    gw_image_name: Cow<'a, str>,
-    #[serde(borrow)]
-    transit_vpc: Cow<'a, str>,
-    #[serde(borrow)]
-    spoke_vpc: Cow<'a, str>,
-    #[serde(borrow)]
-    vpc_state: Cow<'a, str>,
-    #[serde(borrow)]
-    is_hagw: Cow<'a, str>,
-    #[serde(borrow)]
-    primary_gw_name: Cow<'a, str>,
-    #[serde(borrow)]
-    hagw_details: Option<RawHa<'a>>,
-    #[serde(borrow)]
-    gw_type: Cow<'a, str>,
-    #[serde(borrow)]
-    gw_role: Cow<'a, str>,
-    #[serde(borrow)]
-    kernel_version: Cow<'a, str>,
-    #[serde(borrow)]
-    previous_software_version: Cow<'a, str>,
-    #[serde(borrow)]
-    previous_image_name: Cow<'a, str>,
-    tunnels_up: Option<bool>,
-    active_mesh: Option<bool>,
-    bgp_peers: u32,
-    openvpn: bool,
-    openvpn_users: u32,
-}
-
-/// The part of `hagw_details` the model needs.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct RawHa<'a> {
-    #[serde(borrow)]
-    vpc_name: Cow<'a, str>,
-}
-
-/// Maps `list_vpcs_summary` records into the model. HA links that do not name each other back
-/// are dropped rather than failing the whole fleet.
-pub fn fleet_from_records(records: &[RawRecord<'_>]) -> Fleet {
-    let mut fleet = Fleet::default();
-    for record in records {
-        match gateway_from_record(record) {
-            Ok(gateway) => fleet.gateways.push(gateway),
-            Err(reason) => fleet.skipped.push(Skipped {
-                name: record.vpc_name.to_string(),
-                reason,
-            }),
-        }
-    }
-    let peers: HashMap<&str, Option<&str>> = fleet
-        .gateways
-        .iter()
-        .map(|gateway| (gateway.name.as_str(), gateway.peer.as_deref()))
-        .collect();
-    let broken: Vec<usize> = fleet
-        .gateways
-        .iter()
-        .enumerate()
-        .filter(|(_, gateway)| {
-            gateway.peer.as_deref().is_some_and(|peer| {
-                peers.get(peer).copied().flatten() != Some(gateway.name.as_str())
-            })
-        })
-        .map(|(index, _)| index)
-        .collect();
-    for index in broken {
-        fleet.gateways[index].peer = None;
-    }
-    fleet
-}
-
-fn non_empty(text: &str) -> Option<String> {
-    Some(text.to_owned()).filter(|text| !text.is_empty())
-}
-
-fn gateway_from_record(record: &RawRecord<'_>) -> Result<Gateway, String> {
-    if record.vpc_name.is_empty() {
-        return Err("no vpc_name".into());
-    }
-    let cloud = u32::try_from(record.cloud_type)
-        .ok()
-        .and_then(Cloud::from_cloud_type)
-        .ok_or_else(|| {
-            format!(
-                "cloud_type {} is not a cloud this tool manages",
-                record.cloud_type
-            )
-        })?;
-    let software: Version = record
-        .gw_software_version
-        .parse()
-        .map_err(|error| format!("gw_software_version: {error}"))?;
-    let mut gateway = Gateway::new(
-        record.vpc_name.as_ref(),
-        cloud,
-        record.vpc_region.as_ref(),
-        gateway_type(record),
-        role(record),
-        software,
-    );
-    gateway.account = non_empty(&record.account_name);
-    gateway.peer = peer(record);
-    gateway.image_version = non_empty(&record.gw_image_name);
-    gateway.previous_software_version = optional_version(&record.previous_software_version);
-    gateway.previous_image_version = non_empty(&record.previous_image_name);
-    gateway.kernel_version = non_empty(&record.kernel_version);
-    gateway.state = match record.vpc_state.as_ref() {
-        "down" => GatewayState::Down,
-        "waiting" => GatewayState::Waiting,
-        "config_fail" => GatewayState::ConfigFail,
-        _ => GatewayState::Up,
-    };
-    gateway.tunnels_up = record.tunnels_up.unwrap_or(true);
-    gateway.active_mesh = record.active_mesh.unwrap_or(true);
-    gateway.bgp_peers = record.bgp_peers;
-    gateway.openvpn = record.openvpn;
-    gateway.openvpn_users = record.openvpn_users;
-    Ok(gateway)
-}
-
-fn gateway_type(record: &RawRecord<'_>) -> GatewayType {
-    match record.gw_type.as_ref() {
-        "transit" => GatewayType::Transit,
-        "spoke" => GatewayType::Spoke,
-        "standalone" => GatewayType::Standalone,
-        _ if record.transit_vpc == "yes" => GatewayType::Transit,
-        _ if record.spoke_vpc == "yes" => GatewayType::Spoke,
-        _ => GatewayType::Standalone,
-    }
-}
-
-fn role(record: &RawRecord<'_>) -> Role {
-    if record.gw_role == "secondary" || record.is_hagw == "yes" {
-        Role::Secondary
-    } else {
-        Role::Primary
-    }
-}
-
-fn peer(record: &RawRecord<'_>) -> Option<String> {
-    let nested = record
-        .hagw_details
-        .as_ref()
-        .map(|details| details.vpc_name.as_ref())
-        .unwrap_or("");
-    [nested, record.primary_gw_name.as_ref()]
-        .into_iter()
-        .find(|name| !name.is_empty())
-        .map(str::to_owned)
 }

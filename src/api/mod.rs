@@ -7,6 +7,7 @@ pub mod client;
 pub mod error;
 pub mod known;
 pub mod poll;
+pub mod records;
 pub mod trust;
 
 pub use client::{Call, Client, ClientSettings, Kind};
