@@ -165,7 +165,7 @@ impl Client {
     /// `list_vpcs_summary`, mapped into the model (numeric `cloud_type` to [`Cloud`]).
     pub async fn gateways(&self) -> Result<Fleet, ApiError> {
         let raw = self.call_raw(&Call::read("list_vpcs_summary")).await?;
-        let records: Vec<records::RawRecord<'_>> =
+        let records: Vec<&serde_json::value::RawValue> =
             serde_json::from_str(raw.get()).map_err(|error| ApiError::Decode {
                 action: "list_vpcs_summary".into(),
                 detail: format!("results is not a list of gateway records: {error}"),

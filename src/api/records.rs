@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::api::actions::{Fleet, Skipped};
 use crate::cloud::Cloud;
@@ -76,15 +77,18 @@ pub struct RawHa<'a> {
 
 /// Maps `list_vpcs_summary` records into the model. HA links that do not name each other back
 /// are dropped rather than failing the whole fleet.
-pub fn fleet_from_records(records: &[RawRecord<'_>]) -> Fleet {
+/// A record that does not decode is skipped with its reason, not fatal to the whole fleet.
+pub fn fleet_from_records(records: &[&RawValue]) -> Fleet {
     let mut fleet = Fleet::default();
-    for record in records {
-        match gateway_from_record(record) {
+    for raw in records {
+        let decoded = serde_json::from_str::<RawRecord<'_>>(raw.get())
+            .map_err(|error| (name_of(raw), format!("unexpected record: {error}")))
+            .and_then(|record| {
+                gateway_from_record(&record).map_err(|reason| (record.vpc_name.to_string(), reason))
+            });
+        match decoded {
             Ok(gateway) => fleet.gateways.push(gateway),
-            Err(reason) => fleet.skipped.push(Skipped {
-                name: record.vpc_name.to_string(),
-                reason,
-            }),
+            Err((name, reason)) => fleet.skipped.push(Skipped { name, reason }),
         }
     }
     let peers: HashMap<&str, Option<&str>> = fleet
@@ -107,6 +111,19 @@ pub fn fleet_from_records(records: &[RawRecord<'_>]) -> Fleet {
         fleet.gateways[index].peer = None;
     }
     fleet
+}
+
+/// The `vpc_name` of a record that does not decode as a whole, when it can be read.
+fn name_of(raw: &RawValue) -> String {
+    #[derive(Deserialize)]
+    struct Named {
+        #[serde(default)]
+        vpc_name: serde_json::Value,
+    }
+    serde_json::from_str::<Named>(raw.get())
+        .ok()
+        .and_then(|named| named.vpc_name.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "(unnamed)".to_owned())
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -187,4 +204,58 @@ fn peer(record: &RawRecord<'_>) -> Option<String> {
         .into_iter()
         .find(|name| !name.is_empty())
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(json: &str) -> Box<RawValue> {
+        RawValue::from_string(json.to_owned()).expect("valid JSON")
+    }
+
+    #[test]
+    fn a_bad_record_is_skipped_and_the_rest_is_kept() {
+        let records = [
+            raw(
+                r#"{"vpc_name":"a","cloud_type":1,"vpc_region":"us-east-1","gw_software_version":"7.1.4183","transit_vpc":"yes","hagw_details":{"vpc_name":"a-hagw"}}"#,
+            ),
+            raw(
+                r#"{"vpc_name":"a-hagw","cloud_type":1,"vpc_region":"us-east-1","gw_software_version":"7.1.4183","is_hagw":"yes","primary_gw_name":"a"}"#,
+            ),
+            raw(
+                r#"{"vpc_name":"b","cloud_type":1,"gw_software_version":"7.1.4183","bgp_peers":"lots"}"#,
+            ),
+            raw(r#"{"vpc_name":"edge","cloud_type":4096,"gw_software_version":"7.1.4183"}"#),
+            raw(
+                r#"{"vpc_name":"c","cloud_type":8,"gw_software_version":"7.1.4183","hagw_details":{"vpc_name":"ghost"}}"#,
+            ),
+        ];
+        let refs: Vec<&RawValue> = records.iter().map(|record| record.as_ref()).collect();
+        let fleet = fleet_from_records(&refs);
+        let names: Vec<&str> = fleet
+            .gateways
+            .iter()
+            .map(|gateway| gateway.name.as_str())
+            .collect();
+        assert_eq!(names, ["a", "a-hagw", "c"]);
+        assert_eq!(fleet.gateways[0].gw_type, GatewayType::Transit);
+        assert_eq!(fleet.gateways[0].peer.as_deref(), Some("a-hagw"));
+        assert_eq!(fleet.gateways[1].role, Role::Secondary);
+        assert_eq!(
+            fleet.gateways[2].peer, None,
+            "a peer that is not listed is dropped"
+        );
+        let skipped: Vec<&str> = fleet
+            .skipped
+            .iter()
+            .map(|skipped| skipped.name.as_str())
+            .collect();
+        assert_eq!(skipped, ["b", "edge"]);
+        assert!(
+            fleet.skipped[1].reason.contains("4096"),
+            "{:?}",
+            fleet.skipped[1]
+        );
+    }
 }
