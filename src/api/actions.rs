@@ -11,7 +11,7 @@ use crate::api::records;
 use crate::catalog::Catalog;
 use crate::cloud::Cloud;
 use crate::plan::{Action, Finding, Severity};
-use crate::snapshot::{Account, Backup, ControllerHa, Gateway};
+use crate::snapshot::{Backup, Checklist, Gateway};
 use crate::version::{Target, Version};
 
 /// `list_version_info`.
@@ -110,25 +110,6 @@ pub struct LegacyUpgradeStatus {
     pub status: bool,
     #[serde(default)]
     pub result: String,
-}
-
-/// The operations-checklist inputs (simulator extension `get_upgrade_checklist`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Checklist {
-    pub dns_ok: bool,
-    pub internet_ok: bool,
-    #[serde(default)]
-    pub accounts: Vec<Account>,
-    #[serde(default)]
-    pub controller_ha: Option<ControllerHa>,
-    #[serde(default)]
-    pub backup: Backup,
-    #[serde(default)]
-    pub cloud: Option<Cloud>,
-    #[serde(default)]
-    pub instance_type: Option<String>,
-    #[serde(default)]
-    pub t2_t3_unlimited: bool,
 }
 
 fn decode<T: serde::de::DeserializeOwned>(action: &str, value: Value) -> Result<T, ApiError> {

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod client;
+mod envelope;
 pub mod error;
 pub mod known;
 pub mod poll;

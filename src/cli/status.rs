@@ -234,16 +234,7 @@ async fn gather_snapshot(args: &ConnectArgs) -> Result<Snapshot, InputError> {
     controller.previous_version = versions.previous;
     controller.kernel_version = versions.kernel;
     match client.checklist().await {
-        Ok(checklist) => {
-            controller.dns_ok = checklist.dns_ok;
-            controller.internet_ok = checklist.internet_ok;
-            controller.accounts = checklist.accounts;
-            controller.controller_ha = checklist.controller_ha;
-            controller.backup = checklist.backup;
-            controller.cloud = checklist.cloud;
-            controller.instance_type = checklist.instance_type;
-            controller.t2_t3_unlimited = checklist.t2_t3_unlimited;
-        }
+        Ok(checklist) => controller.apply_checklist(checklist),
         Err(error) => {
             eprintln!(
                 "warning: the controller gives no checklist results ({error}); the snapshot assumes DNS, internet and accounts pass"

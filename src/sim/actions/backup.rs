@@ -7,7 +7,6 @@ use serde::Serialize;
 use crate::sim::actions::Reply;
 use crate::sim::params::Params;
 use crate::sim::state::SimState;
-use crate::snapshot::{Account, Backup, ControllerHa};
 
 #[derive(Serialize)]
 struct BackupConfig {
@@ -78,30 +77,8 @@ pub fn disable_cloudn_backup_config(state: &mut SimState) -> Reply {
     Reply::message("Backup configuration disabled.")
 }
 
-#[derive(Serialize)]
-struct Checklist<'a> {
-    dns_ok: bool,
-    internet_ok: bool,
-    accounts: &'a [Account],
-    controller_ha: &'a Option<ControllerHa>,
-    backup: &'a Backup,
-    cloud: Option<&'static str>,
-    instance_type: Option<&'a str>,
-    t2_t3_unlimited: bool,
-}
-
 /// `get_upgrade_checklist` (extension): the operations checklist's inputs, with the field names
 /// of the snapshot format (`spec/formats.md`), so a client runs the planner's checks on them.
 pub fn get_upgrade_checklist(state: &SimState) -> Reply {
-    let controller = &state.snapshot.controller;
-    Reply::done(&Checklist {
-        dns_ok: controller.dns_ok,
-        internet_ok: controller.internet_ok,
-        accounts: &controller.accounts,
-        controller_ha: &controller.controller_ha,
-        backup: &controller.backup,
-        cloud: controller.cloud.map(|cloud| cloud.name()),
-        instance_type: controller.instance_type.as_deref(),
-        t2_t3_unlimited: controller.t2_t3_unlimited,
-    })
+    Reply::done(&state.snapshot.controller.checklist())
 }

@@ -6,7 +6,6 @@
 //! other, or the snapshot does not load.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::Path;
 
 use jiff::Timestamp;
@@ -15,6 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::cloud::Cloud;
 use crate::load::{self, LoadError};
 use crate::version::Version;
+
+mod gateway;
+
+pub use gateway::{Gateway, GatewayState, GatewayType, Role};
 
 /// The only snapshot format this build reads and writes.
 pub const SNAPSHOT_FORMAT: u32 = 1;
@@ -65,6 +68,54 @@ impl Controller {
     }
 }
 
+/// The operations checklist's inputs, as the simulator's `get_upgrade_checklist` extension
+/// carries them: the controller's fields that are not versions, with the same names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checklist {
+    pub dns_ok: bool,
+    pub internet_ok: bool,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    #[serde(default)]
+    pub controller_ha: Option<ControllerHa>,
+    #[serde(default)]
+    pub backup: Backup,
+    #[serde(default)]
+    pub cloud: Option<Cloud>,
+    #[serde(default)]
+    pub instance_type: Option<String>,
+    #[serde(default)]
+    pub t2_t3_unlimited: bool,
+}
+
+impl Controller {
+    /// The controller's checklist inputs.
+    pub fn checklist(&self) -> Checklist {
+        Checklist {
+            dns_ok: self.dns_ok,
+            internet_ok: self.internet_ok,
+            accounts: self.accounts.clone(),
+            controller_ha: self.controller_ha.clone(),
+            backup: self.backup.clone(),
+            cloud: self.cloud,
+            instance_type: self.instance_type.clone(),
+            t2_t3_unlimited: self.t2_t3_unlimited,
+        }
+    }
+
+    /// Takes the checklist inputs from `checklist`.
+    pub fn apply_checklist(&mut self, checklist: Checklist) {
+        self.dns_ok = checklist.dns_ok;
+        self.internet_ok = checklist.internet_ok;
+        self.accounts = checklist.accounts;
+        self.controller_ha = checklist.controller_ha;
+        self.backup = checklist.backup;
+        self.cloud = checklist.cloud;
+        self.instance_type = checklist.instance_type;
+        self.t2_t3_unlimited = checklist.t2_t3_unlimited;
+    }
+}
+
 /// Controller HA (AWS only): whether it is on, and its version against the newest one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,158 +154,6 @@ pub struct Backup {
     pub files_kept: u32,
 }
 
-/// The gateway persona: the window's "Gateway Type".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GatewayType {
-    Transit,
-    Spoke,
-    Standalone,
-}
-
-/// Primary or HA secondary: the window's "Gateway Role".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Primary,
-    Secondary,
-}
-
-/// The gateway state as the controller reports `vpc_state`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum GatewayState {
-    #[default]
-    Up,
-    Down,
-    Waiting,
-    ConfigFail,
-}
-
-impl GatewayType {
-    pub fn name(self) -> &'static str {
-        match self {
-            GatewayType::Transit => "transit",
-            GatewayType::Spoke => "spoke",
-            GatewayType::Standalone => "standalone",
-        }
-    }
-}
-
-impl Role {
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Primary => "primary",
-            Role::Secondary => "secondary",
-        }
-    }
-}
-
-impl GatewayState {
-    pub fn name(self) -> &'static str {
-        match self {
-            GatewayState::Up => "up",
-            GatewayState::Down => "down",
-            GatewayState::Waiting => "waiting",
-            GatewayState::ConfigFail => "config_fail",
-        }
-    }
-}
-
-impl fmt::Display for GatewayType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl fmt::Display for GatewayState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// One gateway with every column of the Selective Gateway Upgrade window that it owns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Gateway {
-    pub name: String,
-    pub cloud: Cloud,
-    pub region: String,
-    #[serde(default)]
-    pub account: Option<String>,
-    pub gw_type: GatewayType,
-    pub role: Role,
-    #[serde(default)]
-    pub peer: Option<String>,
-    pub software_version: Version,
-    #[serde(default)]
-    pub previous_software_version: Option<Version>,
-    #[serde(default)]
-    pub image_version: Option<String>,
-    #[serde(default)]
-    pub previous_image_version: Option<String>,
-    #[serde(default)]
-    pub kernel_version: Option<String>,
-    #[serde(default)]
-    pub state: GatewayState,
-    #[serde(default = "yes")]
-    pub tunnels_up: bool,
-    #[serde(default = "yes")]
-    pub active_mesh: bool,
-    #[serde(default)]
-    pub bgp_peers: u32,
-    #[serde(default)]
-    pub openvpn: bool,
-    #[serde(default)]
-    pub openvpn_users: u32,
-}
-
-impl Gateway {
-    /// A healthy gateway with the defaults of the format for every optional field.
-    pub fn new(
-        name: impl Into<String>,
-        cloud: Cloud,
-        region: impl Into<String>,
-        gw_type: GatewayType,
-        role: Role,
-        software_version: Version,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            cloud,
-            region: region.into(),
-            account: None,
-            gw_type,
-            role,
-            peer: None,
-            software_version,
-            previous_software_version: None,
-            image_version: None,
-            previous_image_version: None,
-            kernel_version: None,
-            state: GatewayState::Up,
-            tunnels_up: true,
-            active_mesh: true,
-            bgp_peers: 0,
-            openvpn: false,
-            openvpn_users: 0,
-        }
-    }
-
-    /// Up, with every tunnel up.
-    pub fn is_healthy(&self) -> bool {
-        self.state == GatewayState::Up && self.tunnels_up
-    }
-}
-
 fn rfc3339<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Timestamp>, D::Error> {
@@ -265,6 +164,7 @@ fn rfc3339<'de, D: serde::Deserializer<'de>>(
     )
 }
 
+/// The default of the boolean fields that are true in a healthy, fresh fleet.
 fn yes() -> bool {
     true
 }

@@ -1,0 +1,134 @@
+//! One answer of the controller: the `{"return", "results", "reason"}` envelope decoded with
+//! `results` left raw, non-JSON answers (HTML 502/503 while restarting, `Error: ...` text) as
+//! typed errors, and transport failures mapped so a lost answer to a mutating call becomes
+//! `OutcomeUnknown`. Nothing here keeps a URL, which could hold a CID.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::api::client::Kind;
+use crate::api::error::ApiError;
+
+/// The parsed envelope of one answer.
+pub(super) struct Envelope {
+    pub(super) ok: bool,
+    /// `results` as raw JSON, decoded by the caller into what it expects.
+    pub(super) results: Box<RawValue>,
+    pub(super) reason: String,
+    pub(super) cid: Option<String>,
+}
+
+/// The envelope as it arrives; `results` stays unparsed so a 100,000-gateway answer is decoded
+/// once, straight into its typed records.
+#[derive(serde::Deserialize)]
+struct RawEnvelope<'a> {
+    #[serde(rename = "return")]
+    ok: Option<bool>,
+    #[serde(borrow, default)]
+    results: Option<&'a RawValue>,
+    #[serde(default)]
+    reason: Option<Value>,
+    #[serde(rename = "CID", default)]
+    cid: Option<String>,
+}
+
+pub(super) fn transport_error(action: &str, kind: Kind, error: &reqwest::Error) -> ApiError {
+    let detail = error_chain(error);
+    let transient = if error.is_timeout() {
+        ApiError::Timeout {
+            action: action.to_owned(),
+        }
+    } else if error.is_connect() {
+        ApiError::Connect(detail.clone())
+    } else {
+        ApiError::Disconnected {
+            action: action.to_owned(),
+            detail: detail.clone(),
+        }
+    };
+    match (kind, &transient) {
+        (Kind::Mutate, ApiError::Timeout { .. } | ApiError::Disconnected { .. }) => {
+            ApiError::OutcomeUnknown {
+                action: action.to_owned(),
+                cause: detail,
+            }
+        }
+        _ => transient,
+    }
+}
+
+/// The error and its causes, without the URL (which could hold a CID).
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(error);
+    while let Some(cause) = source {
+        parts.push(cause.to_string());
+        source = cause.source();
+    }
+    let head = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "connection failed"
+    } else if error.is_body() || error.is_decode() {
+        "the answer broke off"
+    } else {
+        "request failed"
+    };
+    if parts.is_empty() {
+        head.to_owned()
+    } else {
+        format!("{head}: {}", parts.join(": "))
+    }
+}
+
+pub(super) fn decode(
+    action: &str,
+    status: StatusCode,
+    json_type: bool,
+    body: &[u8],
+) -> Result<Envelope, ApiError> {
+    let looks_json =
+        json_type || body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{');
+    if !looks_json {
+        if matches!(status.as_u16(), 502 | 503) {
+            return Err(ApiError::Restarting {
+                status: status.as_u16(),
+            });
+        }
+        let snippet: String = String::from_utf8_lossy(body).chars().take(120).collect();
+        return Err(ApiError::NotJson {
+            action: action.to_owned(),
+            status: status.as_u16(),
+            snippet: snippet.trim().to_owned(),
+        });
+    }
+    let raw: RawEnvelope<'_> = serde_json::from_slice(body).map_err(|error| ApiError::Decode {
+        action: action.to_owned(),
+        detail: format!("invalid JSON: {error}"),
+    })?;
+    let Some(ok) = raw.ok else {
+        return Err(ApiError::Decode {
+            action: action.to_owned(),
+            detail: "no boolean \"return\" field".into(),
+        });
+    };
+    let null = || RawValue::from_string("null".to_owned());
+    let results = match raw.results {
+        Some(results) => results.to_owned(),
+        None => null().map_err(|error| ApiError::Decode {
+            action: action.to_owned(),
+            detail: error.to_string(),
+        })?,
+    };
+    Ok(Envelope {
+        ok,
+        reason: match raw.reason {
+            Some(Value::String(reason)) => reason,
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        },
+        cid: raw.cid,
+        results,
+    })
+}

@@ -1,0 +1,161 @@
+//! A gateway as a snapshot holds it: its persona, role and state, and every column of the
+//! Selective Gateway Upgrade window that belongs to the gateway itself.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::Cloud;
+use crate::version::Version;
+
+/// The gateway persona: the window's "Gateway Type".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GatewayType {
+    Transit,
+    Spoke,
+    Standalone,
+}
+
+/// Primary or HA secondary: the window's "Gateway Role".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Primary,
+    Secondary,
+}
+
+/// The gateway state as the controller reports `vpc_state`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GatewayState {
+    #[default]
+    Up,
+    Down,
+    Waiting,
+    ConfigFail,
+}
+
+impl GatewayType {
+    pub fn name(self) -> &'static str {
+        match self {
+            GatewayType::Transit => "transit",
+            GatewayType::Spoke => "spoke",
+            GatewayType::Standalone => "standalone",
+        }
+    }
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Primary => "primary",
+            Role::Secondary => "secondary",
+        }
+    }
+}
+
+impl GatewayState {
+    pub fn name(self) -> &'static str {
+        match self {
+            GatewayState::Up => "up",
+            GatewayState::Down => "down",
+            GatewayState::Waiting => "waiting",
+            GatewayState::ConfigFail => "config_fail",
+        }
+    }
+}
+
+impl fmt::Display for GatewayType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for GatewayState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One gateway with every column of the Selective Gateway Upgrade window that it owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gateway {
+    pub name: String,
+    pub cloud: Cloud,
+    pub region: String,
+    #[serde(default)]
+    pub account: Option<String>,
+    pub gw_type: GatewayType,
+    pub role: Role,
+    #[serde(default)]
+    pub peer: Option<String>,
+    pub software_version: Version,
+    #[serde(default)]
+    pub previous_software_version: Option<Version>,
+    #[serde(default)]
+    pub image_version: Option<String>,
+    #[serde(default)]
+    pub previous_image_version: Option<String>,
+    #[serde(default)]
+    pub kernel_version: Option<String>,
+    #[serde(default)]
+    pub state: GatewayState,
+    #[serde(default = "super::yes")]
+    pub tunnels_up: bool,
+    #[serde(default = "super::yes")]
+    pub active_mesh: bool,
+    #[serde(default)]
+    pub bgp_peers: u32,
+    #[serde(default)]
+    pub openvpn: bool,
+    #[serde(default)]
+    pub openvpn_users: u32,
+}
+
+impl Gateway {
+    /// A healthy gateway with the defaults of the format for every optional field.
+    pub fn new(
+        name: impl Into<String>,
+        cloud: Cloud,
+        region: impl Into<String>,
+        gw_type: GatewayType,
+        role: Role,
+        software_version: Version,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            cloud,
+            region: region.into(),
+            account: None,
+            gw_type,
+            role,
+            peer: None,
+            software_version,
+            previous_software_version: None,
+            image_version: None,
+            previous_image_version: None,
+            kernel_version: None,
+            state: GatewayState::Up,
+            tunnels_up: true,
+            active_mesh: true,
+            bgp_peers: 0,
+            openvpn: false,
+            openvpn_users: 0,
+        }
+    }
+
+    /// Up, with every tunnel up.
+    pub fn is_healthy(&self) -> bool {
+        self.state == GatewayState::Up && self.tunnels_up
+    }
+}
