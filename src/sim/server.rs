@@ -144,7 +144,9 @@ async fn respond(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {
     let reply = {
         let mut state = shared.lock();
         let now = Instant::now();
-        engine::advance(&mut state, now);
+        if let Some(answer) = outage(&shared, &mut state, now) {
+            return answer;
+        }
         actions::dispatch(&mut state, endpoint, &params, access_key.as_deref(), now)
     };
     if !shared.latency.is_zero() {
@@ -190,9 +192,15 @@ async fn read_params(
 /// During a platform upgrade's restart: an HTML 503, or a dropped connection.
 fn web_tier_down(shared: &Shared) -> Option<Answer> {
     let mut state = shared.lock();
-    let now = Instant::now();
-    engine::advance(&mut state, now);
-    if !engine::restarting(&state, now) {
+    outage(shared, &mut state, Instant::now())
+}
+
+/// The outage answer when the platform restarts at `now`, after catching the state up to it.
+/// The check and the dispatch share one lock and one `now`, so no JSON answer is ever given
+/// from inside the restart window.
+fn outage(shared: &Shared, state: &mut SimState, now: Instant) -> Option<Answer> {
+    engine::advance(state, now);
+    if !engine::restarting(state, now) {
         return None;
     }
     if state.rng.random_bool(shared.restart_drop_chance) {
