@@ -38,6 +38,20 @@ pub struct Profile {
 struct ConfigFile {
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
+    #[serde(default)]
+    console: ConsoleSettings,
+}
+
+/// The `[console]` section: how the console behaves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// Capture the mouse (wheel scrolling); off by default so text selection works.
+    #[serde(default)]
+    pub mouse: bool,
+    /// Open every console read-only, as if `--readonly` were given.
+    #[serde(default)]
+    pub readonly: bool,
 }
 
 /// The config file and its profiles.
@@ -45,6 +59,8 @@ struct ConfigFile {
 pub struct Config {
     path: PathBuf,
     profiles: BTreeMap<String, Profile>,
+    /// The `[console]` section.
+    pub console: ConsoleSettings,
     /// A warning to show, e.g. a file others can read.
     pub warning: Option<String>,
 }
@@ -67,6 +83,7 @@ impl Config {
         Ok(Self {
             path: path.to_owned(),
             profiles: file.profiles,
+            console: file.console,
             warning: readable_by_others(path),
         })
     }

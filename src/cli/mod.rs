@@ -3,6 +3,7 @@
 
 mod check;
 mod connect;
+mod console;
 mod doctor;
 mod plan;
 mod render;
@@ -22,9 +23,13 @@ use crate::snapshot::Snapshot;
 /// Plan, check and run upgrades of an Aviatrix controller and its gateways.
 #[derive(Debug, Parser)]
 #[command(name = "avx-upgrade", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// With no command: open the console on this controller.
+    #[command(flatten)]
+    open: console::OpenArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,8 +46,8 @@ enum Command {
     Snapshot(status::SnapshotArgs),
     /// Check the files, the terminal and a controller connection; each line says OK or what to fix.
     Doctor(doctor::DoctorArgs),
-    /// Open the console on the built-in simulated controller.
-    Demo,
+    /// Open the console on a simulated controller started in-process (no controller needed).
+    Demo(console::DemoArgs),
 }
 
 impl Command {
@@ -85,7 +90,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     if cli
         .command
         .as_ref()
-        .is_some_and(Command::talks_to_a_controller)
+        .is_none_or(Command::talks_to_a_controller)
         && let Err(problem) = crate::logging::init()
     {
         let _ = writeln!(std::io::stderr(), "warning: no log file: {problem}");
@@ -97,9 +102,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Some(Command::Status(args)) => status::run_status(&args),
         Some(Command::Snapshot(args)) => status::run_snapshot(&args),
         Some(Command::Doctor(args)) => doctor::run(&args),
-        Some(Command::Demo) | None => Err(InputError(
-            "the console and `demo` are not built yet: use `avx-upgrade plan`, `check` or `sim` (see --help)".into(),
-        )),
+        Some(Command::Demo(args)) => console::run_demo(&args),
+        None => console::run_open(&cli.open),
     };
     match result {
         Ok((outcome, output)) => finish(outcome, &output),

@@ -134,7 +134,7 @@ fn password(variable: Option<&str>) -> Result<Secret, InputError> {
     }
 }
 
-fn random_password() -> String {
+pub(crate) fn random_password() -> String {
     const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     let mut rng = rand::rng();
     (0..16)

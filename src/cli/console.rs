@@ -1,0 +1,209 @@
+//! Opening the console: `avx-upgrade demo` (on the simulated controller, started in-process on
+//! an ephemeral loopback port) and `avx-upgrade [--profile P | --controller URL …]` (on a real
+//! controller).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::api::poll::PollSettings;
+use crate::api::{Client, ClientSettings, TrustMode};
+use crate::cli::connect::{ConnectArgs, connect};
+use crate::cli::sim::random_password;
+use crate::cli::{InputError, Outcome, load_catalog};
+use crate::config::{Config, ConsoleSettings};
+use crate::secret::{Credentials, Secret};
+use crate::sim::faults::Faults;
+use crate::sim::fleet::{FleetSpec, generate};
+use crate::sim::{self, DEFAULT_SESSION_TTL, SimConfig};
+use crate::tui::keymap::Keymap;
+use crate::tui::ui::{MIN_HEIGHT, MIN_WIDTH};
+use crate::tui::{self, Ending, Options};
+
+/// How the console looks and behaves, for both `demo` and a real controller.
+#[derive(Debug, Clone, Args)]
+pub struct ConsoleArgs {
+    /// Hide and refuse every mutating action (upgrades, rollbacks, image upgrades).
+    #[arg(long)]
+    readonly: bool,
+    /// A keymap file overriding the default keys [default: keymap.toml in the config directory].
+    #[arg(long, value_name = "FILE")]
+    keymap: Option<PathBuf>,
+    /// Capture the mouse for wheel scrolling (also `mouse = true` under [console] in the config).
+    #[arg(long)]
+    mouse: bool,
+}
+
+/// `avx-upgrade demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many gateways the simulated fleet has, HA secondaries included.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    gateways: usize,
+    /// Seed of the generated fleet.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    seed: u64,
+    /// Simulated seconds per real second: the default 60 runs a 5-minute gateway upgrade in 5 s.
+    #[arg(long, default_value_t = 60.0, value_name = "X")]
+    speed: f64,
+    /// Faults to inject, comma-separated (see `avx-upgrade sim --help`).
+    #[arg(long, default_value = "", value_name = "LIST")]
+    faults: Faults,
+    #[command(flatten)]
+    console: ConsoleArgs,
+}
+
+/// `avx-upgrade` with no command: the console on a real controller.
+#[derive(Debug, Clone, Args)]
+pub struct OpenArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+    #[command(flatten)]
+    console: ConsoleArgs,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, InputError> {
+    tokio::runtime::Runtime::new()
+        .map_err(|error| InputError(format!("cannot start the async runtime: {error}")))
+}
+
+/// The console on the controller given by `args`.
+pub fn run_open(args: &OpenArgs) -> Result<(Outcome, String), InputError> {
+    if args.connect.profile.is_none() && args.connect.controller.is_none() {
+        return Err(InputError(
+            "which controller? give --profile NAME or --controller URL, or try `avx-upgrade demo` (see --help)".into(),
+        ));
+    }
+    let options = options(&args.console, PollSettings::default())?;
+    require_terminal()?;
+    let runtime = runtime()?;
+    let ending = runtime.block_on(async {
+        let client = connect(&args.connect).await?;
+        tui::open(client, options)
+            .await
+            .map_err(|error| InputError(format!("the terminal failed: {error}")))
+    })?;
+    Ok((Outcome::Clear, farewell(&ending, false)))
+}
+
+/// The console on a simulated controller started in this process.
+pub fn run_demo(args: &DemoArgs) -> Result<(Outcome, String), InputError> {
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        return Err(InputError(format!(
+            "--speed {}: give a positive number of simulated seconds per second, e.g. 60",
+            args.speed
+        )));
+    }
+    if args.gateways == 0 {
+        return Err(InputError("--gateways 0: the demo needs at least one gateway".into()));
+    }
+    let options = options(&args.console, demo_polling(args.speed))?;
+    require_terminal()?;
+    let config = demo_config(args)?;
+    let runtime = runtime()?;
+    let ending = runtime.block_on(async {
+        let credentials = config.credentials.clone();
+        let running = sim::start(config).await?;
+        let trust = running
+            .fingerprint
+            .clone()
+            .map_or(TrustMode::Insecure, TrustMode::Pinned);
+        let client = Client::new(ClientSettings::new(running.url.clone(), credentials, trust))?;
+        client.login().await?;
+        let ending = tui::open(Arc::new(client), options)
+            .await
+            .map_err(|error| InputError(format!("the terminal failed: {error}")));
+        running.stop().await;
+        ending
+    })?;
+    Ok((Outcome::Clear, farewell(&ending, true)))
+}
+
+fn demo_config(args: &DemoArgs) -> Result<SimConfig, InputError> {
+    let catalog = load_catalog(None)?;
+    let mut spec = FleetSpec::mid_rollout(&catalog, args.gateways, args.seed);
+    spec.last_backup = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3));
+    let snapshot = generate(&spec, &catalog)?;
+    Ok(SimConfig {
+        listen: "127.0.0.1:0".parse().map_err(|_| InputError("bad loopback address".into()))?,
+        tls: true,
+        snapshot,
+        catalog,
+        credentials: Credentials {
+            user: "admin".into(),
+            password: Secret::new(random_password()),
+        },
+        speed: args.speed,
+        faults: args.faults.clone(),
+        session_ttl: DEFAULT_SESSION_TTL,
+        seed: args.seed,
+        require_access_key: false,
+    })
+}
+
+/// Polling scaled to the simulator's clock, never faster than 4 times a second.
+fn demo_polling(speed: f64) -> PollSettings {
+    let defaults = PollSettings::default();
+    let scaled = |duration: Duration, floor: Duration| duration.div_f64(speed).max(floor);
+    PollSettings {
+        interval: scaled(defaults.interval, Duration::from_millis(250)),
+        initial_wait: scaled(defaults.initial_wait, Duration::from_millis(250)),
+        give_up_after: scaled(defaults.give_up_after, Duration::from_secs(120)),
+    }
+}
+
+fn options(args: &ConsoleArgs, poll: PollSettings) -> Result<Options, InputError> {
+    let settings = console_settings()?;
+    let keymap = match keymap_path(args) {
+        Some(path) if args.keymap.is_some() || path.exists() => Keymap::load(&path).map_err(InputError)?,
+        _ => Keymap::default(),
+    };
+    Ok(Options {
+        readonly: args.readonly || settings.readonly,
+        mouse: args.mouse || settings.mouse,
+        keymap,
+        poll,
+    })
+}
+
+fn keymap_path(args: &ConsoleArgs) -> Option<PathBuf> {
+    args.keymap
+        .clone()
+        .or_else(|| crate::api::known::config_dir().map(|dir| dir.join("keymap.toml")))
+}
+
+fn console_settings() -> Result<ConsoleSettings, InputError> {
+    let Some(path) = crate::config::default_path() else {
+        return Ok(ConsoleSettings::default());
+    };
+    Ok(Config::load(&path).map_err(InputError)?.console)
+}
+
+/// The console needs a terminal of at least 80×24 (it says so on screen if smaller).
+fn require_terminal() -> Result<(), InputError> {
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    Err(InputError(format!(
+        "the console needs a terminal (stdin and stdout are not both one); it draws full-screen at {MIN_WIDTH}×{MIN_HEIGHT} or more. For scripts use plan, check, status or snapshot"
+    )))
+}
+
+/// What to say after the terminal is restored.
+fn farewell(ending: &Ending, demo: bool) -> String {
+    let Some(title) = &ending.running else {
+        return String::new();
+    };
+    if demo {
+        return format!(
+            "{title} was still running: the demo's simulated controller stops with the console.\n"
+        );
+    }
+    let _ = std::io::stderr().flush();
+    format!(
+        "{title} goes on at the controller. Start avx-upgrade again to follow it; it shows the operation in progress.\n"
+    )
+}

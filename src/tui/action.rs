@@ -1,0 +1,187 @@
+//! The console's vocabulary: [`Command`]s the keymap binds keys to, [`Msg`]s that reach the
+//! pure `update` (keys, controller results, progress), and [`Effect`]s that `update` asks the
+//! outside world to perform (controller calls). Nothing here does anything.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::actions::DryRun;
+use crate::api::poll::Progress;
+use crate::catalog::Catalog;
+use crate::plan::request::Request;
+use crate::snapshot::Snapshot;
+use crate::tui::fleet::Live;
+
+/// What a key can be bound to. The names (kebab-case) are the keymap file's vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Command {
+    Quit,
+    Help,
+    CommandLine,
+    Refresh,
+    PlatformWindow,
+    GatewayWindow,
+    NextWindow,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Mark,
+    MarkShown,
+    ClearMarks,
+    SortNext,
+    SortReverse,
+    Filter,
+    FilterPicker,
+    Details,
+    EditTarget,
+    DryRun,
+    Upgrade,
+    Rollback,
+    ImageUpgrade,
+    ToggleProgress,
+    Close,
+}
+
+impl Command {
+    pub const ALL: [Command; 28] = [
+        Command::Quit,
+        Command::Help,
+        Command::CommandLine,
+        Command::Refresh,
+        Command::PlatformWindow,
+        Command::GatewayWindow,
+        Command::NextWindow,
+        Command::Up,
+        Command::Down,
+        Command::Top,
+        Command::Bottom,
+        Command::PageUp,
+        Command::PageDown,
+        Command::Mark,
+        Command::MarkShown,
+        Command::ClearMarks,
+        Command::SortNext,
+        Command::SortReverse,
+        Command::Filter,
+        Command::FilterPicker,
+        Command::Details,
+        Command::EditTarget,
+        Command::DryRun,
+        Command::Upgrade,
+        Command::Rollback,
+        Command::ImageUpgrade,
+        Command::ToggleProgress,
+        Command::Close,
+    ];
+
+    /// What the command does, for the help screen.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Command::Quit => "quit (an operation in flight goes on at the controller)",
+            Command::Help => "show this help",
+            Command::CommandLine => "command line: :platform, :gateways, :refresh, :q",
+            Command::Refresh => "read the controller again",
+            Command::PlatformWindow => "Platform Upgrade window",
+            Command::GatewayWindow => "Selective Gateway Upgrade window",
+            Command::NextWindow => "switch window",
+            Command::Up => "move up",
+            Command::Down => "move down",
+            Command::Top => "first row",
+            Command::Bottom => "last row",
+            Command::PageUp => "page up",
+            Command::PageDown => "page down",
+            Command::Mark => "mark or unmark the gateway",
+            Command::MarkShown => "mark every shown gateway",
+            Command::ClearMarks => "clear every mark",
+            Command::SortNext => "sort by the next column",
+            Command::SortReverse => "reverse the sort",
+            Command::Filter => "filter: text, cloud:aws, role:primary, !state:up …",
+            Command::FilterPicker => "pick a filter from the values in the fleet",
+            Command::Details => "every field of the gateway",
+            Command::EditTarget => "edit the Target Release Version",
+            Command::DryRun => "dry run of this window's operation",
+            Command::Upgrade => "platform upgrade (window 1) / software upgrade (window 2)",
+            Command::Rollback => "software rollback of the gateways",
+            Command::ImageUpgrade => "image upgrade of the gateways",
+            Command::ToggleProgress => "show or hide the progress pane",
+            Command::Close => "close the pane or dialog",
+        }
+    }
+
+    /// Whether the command asks the controller to change something.
+    pub fn mutates(self) -> bool {
+        matches!(
+            self,
+            Command::Upgrade | Command::Rollback | Command::ImageUpgrade
+        )
+    }
+}
+
+/// Everything the controller told us in one refresh.
+#[derive(Debug)]
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    pub catalog: Catalog,
+    /// Live status by gateway position in `snapshot`.
+    pub live: Vec<Live>,
+    /// Gateways whose records could not be read, with the reason.
+    pub skipped: Vec<String>,
+    /// A platform upgrade running at the controller, with its message.
+    pub platform_running: Option<String>,
+    /// Gateways with an operation running at the controller.
+    pub gateways_running: Vec<String>,
+}
+
+/// Something that happened: a key, a result from the controller, the clock.
+#[derive(Debug)]
+pub enum Msg {
+    Key(crossterm::event::KeyEvent),
+    /// A command from elsewhere than the keyboard (the mouse wheel, tests).
+    Command(Command),
+    Resize,
+    /// One second passed (sent only while an operation runs, for elapsed time).
+    Tick,
+    Loaded(Box<Loaded>),
+    LoadFailed(String),
+    DryRunDone {
+        request: Request,
+        result: Result<DryRun, String>,
+    },
+    /// The controller accepted an operation.
+    Started {
+        operation: u64,
+    },
+    StartFailed {
+        operation: u64,
+        error: String,
+    },
+    Progress {
+        operation: u64,
+        progress: Progress,
+    },
+    /// SIGTERM or SIGHUP.
+    Signal(&'static str),
+}
+
+/// What `update` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Read versions, gateways, statuses and the catalog.
+    Refresh,
+    /// The controller's dry run of `request`.
+    DryRun(Request),
+    /// Start `request` (already checked and confirmed) and follow it as `operation`.
+    Start { operation: u64, request: Request },
+    /// Follow an operation found running at the controller.
+    Follow { operation: u64, follow: Follow },
+}
+
+/// An operation the console did not start but finds running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Follow {
+    Platform,
+    Gateways(Vec<String>),
+}

@@ -1,0 +1,366 @@
+//! The Selective Gateway Upgrade table's model: the gateways, their live update status, the
+//! filtered and sorted index of the rows shown, the cursor and the marks.
+//!
+//! Built for 100,000 gateways: the lower-case search text of every gateway is made once per
+//! refresh, a filter keystroke rescans that text into a reused index vector, and sorting
+//! reorders `u32` indices, never the gateways. Marks are kept by position and carried across a
+//! refresh by name, so a refresh never loses what the user selected.
+
+use std::cmp::Ordering;
+use std::collections::HashSet;
+
+use crate::snapshot::{Gateway, Snapshot};
+use crate::tui::query::{Query, QueryError, Subject};
+
+/// What the controller last said about one gateway's upgrade.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Live {
+    /// `list_gateway_upgrade_status`'s `update_status`, e.g. `complete`, `upgrading`.
+    pub update_status: String,
+    /// The state during an operation, when it differs from the record's.
+    pub state: Option<String>,
+    pub progress: Option<u8>,
+}
+
+/// A column the table can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    State,
+    UpdateStatus,
+    Version,
+    Cloud,
+    Region,
+    Type,
+    Role,
+    Account,
+}
+
+impl SortKey {
+    pub const CYCLE: [SortKey; 9] = [
+        SortKey::Name,
+        SortKey::State,
+        SortKey::UpdateStatus,
+        SortKey::Version,
+        SortKey::Cloud,
+        SortKey::Region,
+        SortKey::Type,
+        SortKey::Role,
+        SortKey::Account,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::State => "state",
+            SortKey::UpdateStatus => "update status",
+            SortKey::Version => "current version",
+            SortKey::Cloud => "cloud",
+            SortKey::Region => "region",
+            SortKey::Type => "type",
+            SortKey::Role => "role",
+            SortKey::Account => "account",
+        }
+    }
+
+    fn next(self) -> SortKey {
+        let position = SortKey::CYCLE
+            .iter()
+            .position(|&key| key == self)
+            .unwrap_or(0);
+        SortKey::CYCLE[(position + 1) % SortKey::CYCLE.len()]
+    }
+}
+
+/// The table's rows and selection.
+#[derive(Debug, Default)]
+pub struct FleetView {
+    snapshot: Option<Snapshot>,
+    live: Vec<Live>,
+    haystacks: Vec<String>,
+    /// Every gateway, in sort order.
+    order: Vec<u32>,
+    /// The rows shown: `order` filtered by `query`.
+    shown: Vec<u32>,
+    marked: Vec<bool>,
+    marked_count: usize,
+    query: Query,
+    sort: Option<(SortKey, bool)>,
+    cursor: usize,
+}
+
+impl FleetView {
+    /// Replaces the gateways after a refresh, keeping the filter, sort, marks (by name) and
+    /// the cursor's gateway.
+    pub fn replace(&mut self, snapshot: Snapshot, live: Vec<Live>) {
+        let marked_names: HashSet<String> = self.marked_names().into_iter().collect();
+        let cursor_name = self.cursor_gateway().map(|gateway| gateway.name.clone());
+        let total = snapshot.gateways().len();
+        self.haystacks = snapshot.gateways().iter().map(haystack).collect();
+        self.marked = snapshot
+            .gateways()
+            .iter()
+            .map(|gateway| marked_names.contains(&gateway.name))
+            .collect();
+        self.marked_count = self.marked.iter().filter(|&&marked| marked).count();
+        self.snapshot = Some(snapshot);
+        self.live = live;
+        self.live.resize(total, Live::default());
+        self.order = (0..total as u32).collect();
+        self.resort();
+        self.cursor = cursor_name
+            .and_then(|name| self.index_of(&name))
+            .and_then(|index| self.shown.iter().position(|&i| i as usize == index))
+            .unwrap_or(0);
+        self.clamp_cursor();
+    }
+
+    /// The controller and gateways as last read; `None` before the first refresh.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.snapshot.as_ref()
+    }
+
+    pub fn gateways(&self) -> &[Gateway] {
+        self.snapshot.as_ref().map_or(&[], Snapshot::gateways)
+    }
+
+    pub fn total(&self) -> usize {
+        self.gateways().len()
+    }
+
+    pub fn shown_len(&self) -> usize {
+        self.shown.len()
+    }
+
+    pub fn gateway(&self, index: usize) -> Option<&Gateway> {
+        self.gateways().get(index)
+    }
+
+    pub fn live(&self, index: usize) -> Option<&Live> {
+        self.live.get(index)
+    }
+
+    /// The gateway index of shown row `row`.
+    pub fn shown_index(&self, row: usize) -> Option<usize> {
+        self.shown.get(row).map(|&index| index as usize)
+    }
+
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
+    pub fn sort(&self) -> Option<(SortKey, bool)> {
+        self.sort
+    }
+
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    pub fn cursor_gateway(&self) -> Option<&Gateway> {
+        self.shown_index(self.cursor).and_then(|i| self.gateway(i))
+    }
+
+    pub fn is_marked(&self, index: usize) -> bool {
+        self.marked.get(index).copied().unwrap_or(false)
+    }
+
+    pub fn marked_count(&self) -> usize {
+        self.marked_count
+    }
+
+    /// The marked gateways' names, in table order of the gateways.
+    pub fn marked_names(&self) -> Vec<String> {
+        self.marked
+            .iter()
+            .zip(self.gateways())
+            .filter(|(marked, _)| **marked)
+            .map(|(_, gateway)| gateway.name.clone())
+            .collect()
+    }
+
+    /// What an operation applies to: the marked gateways, or the cursor's when none is marked.
+    pub fn operation_targets(&self) -> Vec<String> {
+        if self.marked_count > 0 {
+            return self.marked_names();
+        }
+        self.cursor_gateway()
+            .map(|gateway| vec![gateway.name.clone()])
+            .unwrap_or_default()
+    }
+
+    /// Applies `text` as the filter; on a parse error the previous filter stays.
+    pub fn set_filter(&mut self, text: &str) -> Result<(), QueryError> {
+        let query = Query::parse(text)?;
+        if query == self.query {
+            return Ok(());
+        }
+        self.query = query;
+        self.refilter();
+        Ok(())
+    }
+
+    fn refilter(&mut self) {
+        let cursor_index = self.shown_index(self.cursor);
+        let mut shown = std::mem::take(&mut self.shown);
+        shown.clear();
+        if self.query.is_empty() {
+            shown.extend_from_slice(&self.order);
+        } else {
+            shown.extend(self.order.iter().copied().filter(|&i| self.passes(i as usize)));
+        }
+        self.shown = shown;
+        self.cursor = cursor_index
+            .and_then(|index| self.shown.iter().position(|&i| i as usize == index))
+            .unwrap_or(0);
+        self.clamp_cursor();
+    }
+
+    fn passes(&self, index: usize) -> bool {
+        self.query.matches(&Subject {
+            gateway: &self.gateways()[index],
+            haystack: &self.haystacks[index],
+            update_status: &self.live[index].update_status,
+        })
+    }
+
+    /// Moves the cursor by `delta` rows, within the shown rows.
+    pub fn move_cursor(&mut self, delta: isize) {
+        let target = self.cursor.saturating_add_signed(delta);
+        self.cursor = target;
+        self.clamp_cursor();
+    }
+
+    pub fn cursor_to_top(&mut self) {
+        self.cursor = 0;
+    }
+
+    pub fn cursor_to_bottom(&mut self) {
+        self.cursor = self.shown.len().saturating_sub(1);
+    }
+
+    fn clamp_cursor(&mut self) {
+        self.cursor = self.cursor.min(self.shown.len().saturating_sub(1));
+    }
+
+    /// Marks or unmarks the cursor's gateway.
+    pub fn toggle_mark(&mut self) {
+        let Some(index) = self.shown_index(self.cursor) else {
+            return;
+        };
+        let mark = !self.marked[index];
+        self.set_mark(index, mark);
+    }
+
+    fn set_mark(&mut self, index: usize, mark: bool) {
+        if self.marked[index] != mark {
+            self.marked[index] = mark;
+            if mark {
+                self.marked_count += 1;
+            } else {
+                self.marked_count -= 1;
+            }
+        }
+    }
+
+    /// Marks every shown gateway.
+    pub fn mark_shown(&mut self) {
+        for row in 0..self.shown.len() {
+            let index = self.shown[row] as usize;
+            self.set_mark(index, true);
+        }
+    }
+
+    pub fn clear_marks(&mut self) {
+        self.marked.iter_mut().for_each(|marked| *marked = false);
+        self.marked_count = 0;
+    }
+
+    /// Sorts by the next column (the first press sorts by name).
+    pub fn cycle_sort(&mut self) {
+        let key = match self.sort {
+            None => SortKey::Name,
+            Some((key, _)) => key.next(),
+        };
+        self.sort = Some((key, false));
+        self.resort();
+    }
+
+    /// Reverses the sort (sorting by name first when unsorted).
+    pub fn reverse_sort(&mut self) {
+        let (key, descending) = self.sort.unwrap_or((SortKey::Name, false));
+        self.sort = Some((key, !descending));
+        self.resort();
+    }
+
+    fn resort(&mut self) {
+        if let Some((key, descending)) = self.sort {
+            let gateways = self.snapshot.as_ref().map_or(&[][..], Snapshot::gateways);
+            let live = &self.live;
+            self.order.sort_by(|&a, &b| {
+                let ordering = compare(key, gateways, live, a as usize, b as usize);
+                if descending {
+                    ordering.reverse()
+                } else {
+                    ordering
+                }
+            });
+        } else {
+            self.order.sort_unstable();
+        }
+        self.refilter();
+    }
+
+    /// Records what the controller says about gateway `index`.
+    pub fn set_live(&mut self, index: usize, live: Live) {
+        if let Some(slot) = self.live.get_mut(index) {
+            *slot = live;
+        }
+    }
+
+    /// The position of gateway `name`.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.snapshot.as_ref()?.index_of(name)
+    }
+
+    /// Distinct values of `pick` over the fleet with their counts, most common first.
+    pub fn values<'a>(&'a self, pick: impl Fn(&'a Gateway) -> &'a str) -> Vec<(String, usize)> {
+        let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for gateway in self.gateways() {
+            *counts.entry(pick(gateway)).or_default() += 1;
+        }
+        let mut values: Vec<(String, usize)> = counts
+            .into_iter()
+            .map(|(value, count)| (value.to_owned(), count))
+            .collect();
+        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        values
+    }
+}
+
+fn haystack(gateway: &Gateway) -> String {
+    format!(
+        "{} {} {} {}",
+        gateway.name,
+        gateway.region,
+        gateway.account.as_deref().unwrap_or(""),
+        gateway.software_version
+    )
+    .to_lowercase()
+}
+
+fn compare(key: SortKey, gateways: &[Gateway], live: &[Live], a: usize, b: usize) -> Ordering {
+    let (x, y) = (&gateways[a], &gateways[b]);
+    let primary = match key {
+        SortKey::Name => Ordering::Equal,
+        SortKey::State => x.state.cmp(&y.state),
+        SortKey::UpdateStatus => live[a].update_status.cmp(&live[b].update_status),
+        SortKey::Version => x.software_version.cmp(&y.software_version),
+        SortKey::Cloud => x.cloud.cmp(&y.cloud),
+        SortKey::Region => x.region.cmp(&y.region),
+        SortKey::Type => x.gw_type.cmp(&y.gw_type),
+        SortKey::Role => x.role.cmp(&y.role),
+        SortKey::Account => x.account.cmp(&y.account),
+    };
+    primary.then_with(|| x.name.cmp(&y.name))
+}

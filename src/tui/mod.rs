@@ -1,0 +1,67 @@
+//! The console: a full-screen TUI of the controller's Platform Upgrade and Selective Gateway
+//! Upgrade windows. One [`state::App`], one message type, a pure [`update::update`], widgets
+//! in `ui/` that only read the state, and a terminal guard that always restores the terminal.
+
+pub mod action;
+pub mod app;
+pub mod confirm;
+pub mod fleet;
+pub mod keymap;
+pub mod operation;
+pub mod query;
+pub mod state;
+pub mod terminal;
+pub mod theme;
+pub mod ui;
+pub mod update;
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::api::Client;
+use crate::api::poll::PollSettings;
+use crate::ops::Runner;
+use crate::tui::keymap::Keymap;
+use crate::tui::state::App;
+use crate::tui::theme::Theme;
+
+/// How the console opens.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub readonly: bool,
+    pub mouse: bool,
+    pub keymap: Keymap,
+    pub poll: PollSettings,
+}
+
+/// What the user left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    /// The operation still running at the controller, in words.
+    pub running: Option<String>,
+}
+
+/// Opens the console on `client` (logged in) until the user quits.
+pub async fn open(client: Arc<Client>, options: Options) -> std::io::Result<Ending> {
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let app = App::new(
+        client.base_url().to_owned(),
+        client.user().to_owned(),
+        options.readonly,
+        options.keymap,
+        Timestamp::now(),
+    );
+    let runner = Runner::new(client, sender, options.poll);
+    let (mut screen, guard) = terminal::Guard::enter(options.mouse)?;
+    let result = app::run(&mut screen, app, Theme::from_env(), runner, receiver).await;
+    drop(guard);
+    let app = result?;
+    Ok(Ending {
+        running: app
+            .operation
+            .as_ref()
+            .filter(|operation| operation.is_running())
+            .map(|operation| operation.title.clone()),
+    })
+}

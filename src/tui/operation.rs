@@ -1,0 +1,312 @@
+//! One operation's life as the console follows it: requested, running (or the controller
+//! restarting), then succeeded or failed. Pure: events and the clock come in as arguments.
+
+use std::collections::HashMap;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::api::poll::{GatewayProgress, Progress};
+use crate::plan::request::Action;
+
+/// At most this many log lines are kept.
+const LOG_LINES: usize = 500;
+
+/// Where the operation is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// Sent; the controller has not answered yet.
+    Requesting,
+    Running,
+    /// The controller restarts (503 or dropped connections); polling goes on.
+    Restarting,
+    Succeeded(String),
+    Failed(String),
+}
+
+/// An operation the console started or found running.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub id: u64,
+    pub action: Action,
+    /// e.g. "Software Upgrade to 7.1.2100".
+    pub title: String,
+    pub gateways: Vec<String>,
+    pub done: usize,
+    pub failed: usize,
+    pub phase: Phase,
+    /// The platform upgrade's own phase and percentage, when the controller gives them.
+    pub step: Option<String>,
+    pub percent: Option<u8>,
+    pub started: Timestamp,
+    pub ended: Option<Timestamp>,
+    pub log: Vec<(Timestamp, String)>,
+    statuses: HashMap<String, String>,
+}
+
+impl Operation {
+    pub fn new(id: u64, action: Action, title: String, gateways: Vec<String>, now: Timestamp) -> Self {
+        let mut operation = Operation {
+            id,
+            action,
+            title,
+            gateways,
+            done: 0,
+            failed: 0,
+            phase: Phase::Requesting,
+            step: None,
+            percent: None,
+            started: now,
+            ended: None,
+            log: Vec::new(),
+            statuses: HashMap::new(),
+        };
+        let line = format!("{}: sent to the controller", operation.title);
+        operation.note(now, line);
+        operation
+    }
+
+    /// Gateways concerned; a platform upgrade counts as one unit of work.
+    pub fn total(&self) -> usize {
+        self.gateways.len().max(1)
+    }
+
+    pub fn is_running(&self) -> bool {
+        matches!(self.phase, Phase::Requesting | Phase::Running | Phase::Restarting)
+    }
+
+    pub fn note(&mut self, now: Timestamp, line: String) {
+        if self.log.len() == LOG_LINES {
+            self.log.remove(0);
+        }
+        self.log.push((now, line));
+    }
+
+    /// The controller took the request.
+    pub fn started(&mut self, now: Timestamp) {
+        if self.phase == Phase::Requesting {
+            self.phase = Phase::Running;
+            self.note(now, "the controller accepted the request".into());
+        }
+    }
+
+    /// The request was refused or could not be sent.
+    pub fn start_failed(&mut self, now: Timestamp, error: String) {
+        self.note(now, format!("not started: {error}"));
+        self.finish(now, Phase::Failed(error));
+    }
+
+    /// Applies one poller event; returns the gateways whose status changed.
+    pub fn progress(&mut self, now: Timestamp, progress: Progress) -> Vec<GatewayProgress> {
+        if !self.is_running() {
+            return Vec::new();
+        }
+        match progress {
+            Progress::Platform { message, phase, percent } => {
+                self.platform(now, message, phase, percent);
+                Vec::new()
+            }
+            Progress::Restarting { detail } => {
+                if self.phase != Phase::Restarting {
+                    self.note(now, format!("controller restarting: still polling ({detail})"));
+                }
+                self.phase = Phase::Restarting;
+                Vec::new()
+            }
+            Progress::Gateways { gateways, done, failed } => {
+                self.phase = Phase::Running;
+                self.done = done;
+                self.failed = failed;
+                self.gateway_changes(now, gateways)
+            }
+            Progress::LoggedInAgain => {
+                self.note(now, "logged in again after the controller restarted".into());
+                Vec::new()
+            }
+            Progress::Finished { ok, message } => {
+                let outcome = if ok { "done" } else { "FAILED" };
+                self.note(now, format!("{outcome}: {message}"));
+                if ok && self.action == Action::PlatformUpgrade {
+                    self.done = 1;
+                    self.percent = Some(100);
+                }
+                let phase = if ok {
+                    Phase::Succeeded(message)
+                } else {
+                    Phase::Failed(message)
+                };
+                self.finish(now, phase);
+                Vec::new()
+            }
+        }
+    }
+
+    fn platform(&mut self, now: Timestamp, message: String, step: Option<String>, percent: Option<u8>) {
+        if self.phase == Phase::Restarting {
+            self.note(now, "the controller answers again".into());
+        }
+        self.phase = Phase::Running;
+        let changed = step != self.step || (self.log.last().map(|(_, l)| l) != Some(&message) && !message.is_empty());
+        if changed {
+            let line = match &step {
+                Some(step) => format!("phase {step}: {message}"),
+                None => message,
+            };
+            self.note(now, line);
+        }
+        self.step = step;
+        self.percent = percent.or(self.percent);
+    }
+
+    fn gateway_changes(&mut self, now: Timestamp, gateways: Vec<GatewayProgress>) -> Vec<GatewayProgress> {
+        let mut changed = Vec::new();
+        for gateway in gateways {
+            let before = self.statuses.get(&gateway.name);
+            if before == Some(&gateway.update_status) {
+                continue;
+            }
+            self.statuses.insert(gateway.name.clone(), gateway.update_status.clone());
+            self.note(now, format!("{}: {}", gateway.name, describe(&gateway.update_status)));
+            changed.push(gateway);
+        }
+        changed
+    }
+
+    fn finish(&mut self, now: Timestamp, phase: Phase) {
+        self.phase = phase;
+        self.ended = Some(now);
+    }
+
+    pub fn elapsed(&self, now: Timestamp) -> SignedDuration {
+        self.ended.unwrap_or(now).duration_since(self.started)
+    }
+
+    /// The time left, from the pace so far; `None` until something finished.
+    pub fn remaining(&self, now: Timestamp) -> Option<SignedDuration> {
+        if !self.is_running() {
+            return None;
+        }
+        let elapsed = self.elapsed(now).as_secs_f64();
+        let fraction = match self.action {
+            Action::PlatformUpgrade => f64::from(self.percent?) / 100.0,
+            _ => (self.done + self.failed) as f64 / self.total() as f64,
+        };
+        if fraction <= 0.0 || fraction >= 1.0 {
+            return None;
+        }
+        Some(SignedDuration::from_secs_f64(elapsed * (1.0 - fraction) / fraction))
+    }
+
+    /// Done (or failed) work as a fraction, for the gauge.
+    pub fn ratio(&self) -> f64 {
+        let ratio = match self.action {
+            Action::PlatformUpgrade => f64::from(self.percent.unwrap_or(0)) / 100.0,
+            _ => (self.done + self.failed) as f64 / self.total() as f64,
+        };
+        ratio.clamp(0.0, 1.0)
+    }
+}
+
+/// A controller update status in words.
+pub fn describe(update_status: &str) -> &str {
+    match update_status {
+        "complete" => "complete",
+        "upgrade_fail" => "FAILED",
+        "" => "no status",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + seconds).expect("time")
+    }
+
+    fn gateway_op() -> Operation {
+        Operation::new(
+            1,
+            Action::SoftwareUpgrade,
+            "Software Upgrade to 7.1.2100".into(),
+            vec!["a".into(), "b".into()],
+            at(0),
+        )
+    }
+
+    fn status(name: &str, update_status: &str) -> GatewayProgress {
+        GatewayProgress {
+            name: name.into(),
+            state: "up".into(),
+            update_status: update_status.into(),
+            progress: None,
+        }
+    }
+
+    #[test]
+    fn requested_then_running_then_done() {
+        let mut op = gateway_op();
+        assert_eq!(op.phase, Phase::Requesting);
+        op.started(at(1));
+        assert_eq!(op.phase, Phase::Running);
+        let changed = op.progress(
+            at(10),
+            Progress::Gateways {
+                gateways: vec![status("a", "complete"), status("b", "upgrading")],
+                done: 1,
+                failed: 0,
+            },
+        );
+        assert_eq!(changed.len(), 2);
+        assert_eq!(op.remaining(at(10)), Some(SignedDuration::from_secs(10)));
+        let again = op.progress(
+            at(12),
+            Progress::Gateways {
+                gateways: vec![status("a", "complete"), status("b", "upgrading")],
+                done: 1,
+                failed: 0,
+            },
+        );
+        assert!(again.is_empty(), "unchanged statuses are not logged twice");
+        op.progress(at(20), Progress::Finished { ok: true, message: "2 of 2 done".into() });
+        assert_eq!(op.phase, Phase::Succeeded("2 of 2 done".into()));
+        assert_eq!(op.elapsed(at(99)), SignedDuration::from_secs(20));
+        assert!(!op.is_running());
+    }
+
+    #[test]
+    fn events_after_the_end_change_nothing() {
+        let mut op = gateway_op();
+        op.start_failed(at(1), "Active upgrade in progress.".into());
+        assert!(matches!(op.phase, Phase::Failed(_)));
+        op.progress(at(2), Progress::Restarting { detail: "503".into() });
+        assert!(matches!(op.phase, Phase::Failed(_)));
+    }
+
+    #[test]
+    fn a_platform_upgrade_restarts_and_comes_back() {
+        let mut op = Operation::new(2, Action::PlatformUpgrade, "Platform Upgrade to 7.1".into(), Vec::new(), at(0));
+        op.started(at(1));
+        op.progress(at(5), Progress::Platform { message: "downloading".into(), phase: Some("download".into()), percent: Some(25) });
+        assert_eq!(op.remaining(at(5)), Some(SignedDuration::from_secs(15)));
+        op.progress(at(6), Progress::Restarting { detail: "HTTP 503".into() });
+        op.progress(at(7), Progress::Restarting { detail: "HTTP 503".into() });
+        assert_eq!(op.phase, Phase::Restarting);
+        let restarts = op.log.iter().filter(|(_, line)| line.contains("controller restarting")).count();
+        assert_eq!(restarts, 1, "one line per restart, not per poll");
+        op.progress(at(9), Progress::LoggedInAgain);
+        op.progress(at(10), Progress::Finished { ok: true, message: "complete".into() });
+        assert_eq!(op.ratio(), 1.0);
+        assert!(matches!(op.phase, Phase::Succeeded(_)));
+    }
+
+    #[test]
+    fn the_log_is_capped() {
+        let mut op = gateway_op();
+        for i in 0..(LOG_LINES + 50) {
+            op.note(at(i as i64), format!("line {i}"));
+        }
+        assert_eq!(op.log.len(), LOG_LINES);
+        assert_eq!(op.log.last().map(|(_, l)| l.as_str()), Some("line 549"));
+    }
+}

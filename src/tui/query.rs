@@ -1,0 +1,305 @@
+//! The gateway filter language typed after `/`.
+//!
+//! Free words match a gateway's name, region, account or version (case-insensitive substring).
+//! `key:value` predicates match one field: `cloud`, `region`, `type`, `role`, `state`,
+//! `version`, `account`, `name` and `status` (the update status). Different keys combine with
+//! AND, the same key given twice means OR (`cloud:aws cloud:gcp`), and `!` negates a word or a
+//! predicate. A value ending in `*` matches as a prefix; `version:6.5` matches the whole train.
+
+use std::fmt;
+
+use crate::snapshot::Gateway;
+
+/// A field a predicate can test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    Cloud,
+    Region,
+    Type,
+    Role,
+    State,
+    Version,
+    Account,
+    Name,
+    Status,
+}
+
+impl Field {
+    pub const ALL: [Field; 9] = [
+        Field::Cloud,
+        Field::Region,
+        Field::Type,
+        Field::Role,
+        Field::State,
+        Field::Version,
+        Field::Account,
+        Field::Name,
+        Field::Status,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Cloud => "cloud",
+            Field::Region => "region",
+            Field::Type => "type",
+            Field::Role => "role",
+            Field::State => "state",
+            Field::Version => "version",
+            Field::Account => "account",
+            Field::Name => "name",
+            Field::Status => "status",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Field> {
+        Field::ALL
+            .into_iter()
+            .find(|field| field.key().eq_ignore_ascii_case(key))
+    }
+}
+
+/// One `key:value` test, or a free word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Test {
+    field: Option<Field>,
+    /// Lower-case; without its trailing `*` when `prefix`.
+    value: String,
+    prefix: bool,
+    negated: bool,
+}
+
+/// A parsed query. The empty query matches every gateway.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    text: String,
+    /// Positive predicates grouped by field: any in a group may match (OR), every group must.
+    any_of: Vec<(Field, Vec<Test>)>,
+    /// Free words and negated predicates: every one must hold.
+    all_of: Vec<Test>,
+}
+
+/// A query that cannot be parsed, in words that say how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError(pub String);
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a gateway offers to the filter besides its record: its live update status, and a
+/// lower-case haystack of name, region, account and version built once per refresh.
+pub struct Subject<'a> {
+    pub gateway: &'a Gateway,
+    pub haystack: &'a str,
+    pub update_status: &'a str,
+}
+
+impl Query {
+    /// Parses `text`.
+    pub fn parse(text: &str) -> Result<Query, QueryError> {
+        let mut query = Query {
+            text: text.trim().to_owned(),
+            ..Query::default()
+        };
+        for word in text.split_whitespace() {
+            let test = parse_word(word)?;
+            match (test.field, test.negated) {
+                (Some(field), false) => query.push_any(field, test),
+                _ => query.all_of.push(test),
+            }
+        }
+        Ok(query)
+    }
+
+    fn push_any(&mut self, field: Field, test: Test) {
+        match self.any_of.iter_mut().find(|(known, _)| *known == field) {
+            Some((_, tests)) => tests.push(test),
+            None => self.any_of.push((field, vec![test])),
+        }
+    }
+
+    /// The query as typed (trimmed); empty for "no filter".
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.any_of.is_empty() && self.all_of.is_empty()
+    }
+
+    /// Whether `subject` passes.
+    pub fn matches(&self, subject: &Subject<'_>) -> bool {
+        self.all_of
+            .iter()
+            .all(|test| test.holds(subject) != test.negated)
+            && self
+                .any_of
+                .iter()
+                .all(|(_, tests)| tests.iter().any(|test| test.holds(subject)))
+    }
+}
+
+fn parse_word(word: &str) -> Result<Test, QueryError> {
+    let (negated, body) = match word.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, word),
+    };
+    let (field, value) = match body.split_once(':') {
+        Some((key, value)) => {
+            let field = Field::from_key(key).ok_or_else(|| {
+                QueryError(format!(
+                    "unknown filter key \"{key}\": use {}",
+                    Field::ALL.map(Field::key).join(", ")
+                ))
+            })?;
+            (Some(field), value)
+        }
+        None => (None, body),
+    };
+    if value.is_empty() {
+        return Err(QueryError(format!(
+            "\"{word}\" has nothing to match: write a value, e.g. cloud:aws"
+        )));
+    }
+    let lower = value.to_lowercase();
+    let (value, prefix) = match lower.strip_suffix('*') {
+        Some(stem) => (stem.to_owned(), true),
+        None => (lower, false),
+    };
+    Ok(Test {
+        field,
+        value,
+        prefix,
+        negated,
+    })
+}
+
+impl Test {
+    fn holds(&self, subject: &Subject<'_>) -> bool {
+        let gateway = subject.gateway;
+        let Some(field) = self.field else {
+            return subject.haystack.contains(self.value.as_str());
+        };
+        match field {
+            Field::Cloud => self.equals(gateway.cloud.name()),
+            Field::Region => self.equals(&gateway.region),
+            Field::Type => self.equals(gateway.gw_type.name()),
+            Field::Role => self.equals(gateway.role.name()),
+            Field::State => self.equals(gateway.state.name()),
+            Field::Version => self.version(gateway),
+            Field::Account => self.equals(gateway.account.as_deref().unwrap_or("")),
+            Field::Name => self.equals(&gateway.name),
+            Field::Status => self.equals(subject.update_status),
+        }
+    }
+
+    /// Case-insensitive equality, or a prefix test for `value*`.
+    fn equals(&self, actual: &str) -> bool {
+        let Some(head) = actual.get(..self.value.len()) else {
+            return false;
+        };
+        head.eq_ignore_ascii_case(&self.value) && (self.prefix || actual.len() == self.value.len())
+    }
+
+    /// `version:6.5.250` is that build; `version:6.5` is the whole train.
+    fn version(&self, gateway: &Gateway) -> bool {
+        let version = gateway.software_version;
+        let train = version.train();
+        let exact = self.equals(&version.to_string());
+        exact || (!self.prefix && self.value == train.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::Cloud;
+    use crate::snapshot::{GatewayType, Role};
+
+    fn gateway(name: &str, cloud: Cloud, region: &str, gw_type: GatewayType) -> Gateway {
+        let mut gateway = Gateway::new(
+            name,
+            cloud,
+            region,
+            gw_type,
+            Role::Primary,
+            "6.5.250".parse().expect("version"),
+        );
+        gateway.account = Some("prod-acct".into());
+        gateway
+    }
+
+    fn passes(query: &str, gateway: &Gateway) -> bool {
+        let query = Query::parse(query).expect("query parses");
+        let haystack = format!(
+            "{} {} {} {}",
+            gateway.name,
+            gateway.region,
+            gateway.account.as_deref().unwrap_or(""),
+            gateway.software_version
+        )
+        .to_lowercase();
+        query.matches(&Subject {
+            gateway,
+            haystack: &haystack,
+            update_status: "complete",
+        })
+    }
+
+    #[test]
+    fn free_text_matches_name_region_account_and_version() {
+        let east = gateway("Transit-East", Cloud::Aws, "us-east-1", GatewayType::Transit);
+        assert!(passes("transit-e", &east));
+        assert!(passes("US-EAST", &east));
+        assert!(passes("prod-acct", &east));
+        assert!(passes("6.5.250", &east));
+        assert!(!passes("west", &east));
+    }
+
+    #[test]
+    fn different_keys_and_same_key_or() {
+        let aws = gateway("a", Cloud::Aws, "us-east-1", GatewayType::Transit);
+        let gcp = gateway("g", Cloud::Gcp, "us-east1", GatewayType::Spoke);
+        assert!(passes("cloud:aws type:transit", &aws));
+        assert!(!passes("cloud:aws type:spoke", &aws));
+        assert!(passes("cloud:aws cloud:gcp", &aws));
+        assert!(passes("cloud:aws cloud:gcp", &gcp));
+        assert!(!passes("cloud:azure cloud:oci", &gcp));
+    }
+
+    #[test]
+    fn negation_of_words_and_predicates() {
+        let aws = gateway("a-transit", Cloud::Aws, "us-east-1", GatewayType::Transit);
+        assert!(!passes("!cloud:aws", &aws));
+        assert!(passes("!cloud:gcp !cloud:azure", &aws));
+        assert!(!passes("!transit", &aws));
+        assert!(passes("cloud:aws !role:secondary", &aws));
+    }
+
+    #[test]
+    fn exact_values_prefixes_and_trains() {
+        let mut aws = gateway("a", Cloud::AwsGov, "us-gov-west-1", GatewayType::Spoke);
+        aws.role = Role::Secondary;
+        assert!(!passes("cloud:aws", &aws), "aws does not match aws-gov");
+        assert!(passes("cloud:aws*", &aws));
+        assert!(passes("region:us-gov-*", &aws));
+        assert!(passes("role:SECONDARY", &aws));
+        assert!(passes("version:6.5", &aws));
+        assert!(passes("version:6.5.250", &aws));
+        assert!(!passes("version:6.5.25", &aws));
+        assert!(passes("status:complete", &aws));
+        assert!(passes("state:up", &aws));
+    }
+
+    #[test]
+    fn bad_queries_say_what_to_write() {
+        let unknown = Query::parse("colour:red").expect_err("unknown key");
+        assert!(unknown.0.contains("unknown filter key \"colour\""), "{unknown}");
+        assert!(unknown.0.contains("cloud, region"), "{unknown}");
+        let empty = Query::parse("cloud:").expect_err("no value");
+        assert!(empty.0.contains("nothing to match"), "{empty}");
+        assert!(Query::parse("   ").expect("blank").is_empty());
+    }
+}

@@ -1,0 +1,205 @@
+//! The console's whole state: one [`App`], changed only by `update`, read by the widgets.
+
+use std::cell::Cell;
+
+use jiff::Timestamp;
+use tui_input::Input;
+
+use crate::api::actions::DryRun;
+use crate::catalog::Catalog;
+use crate::plan::request::{Action, Request};
+use crate::plan::runbook::Runbook;
+use crate::tui::confirm::Confirm;
+use crate::tui::fleet::FleetView;
+use crate::tui::keymap::Keymap;
+use crate::tui::operation::Operation;
+use crate::tui::query::Field;
+
+/// The two windows of Settings › Maintenance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    Platform,
+    Gateways,
+}
+
+/// How the console stands with the controller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// Before the first answer.
+    Connecting,
+    Ok,
+    /// The controller restarts during an operation; the pollers keep trying.
+    Reconnecting,
+    /// The last refresh failed; the data shown is from `since`.
+    Stale { since: Option<Timestamp>, error: String },
+}
+
+/// The Target Release Version field and what the planner says about it.
+#[derive(Debug, Default)]
+pub struct PlatformForm {
+    pub input: Input,
+    pub editing: bool,
+    /// The planner's runbook for the target, or why the target is invalid.
+    pub verdict: Option<Result<Runbook, String>>,
+}
+
+/// A one-line input at the bottom: the filter query or a `:` command.
+#[derive(Debug, Clone)]
+pub enum Prompt {
+    Query(Input),
+    Command(Input),
+}
+
+/// The filter picker: values present in the fleet.
+#[derive(Debug, Clone, Default)]
+pub struct Picker {
+    pub entries: Vec<(Field, String, usize)>,
+    pub cursor: usize,
+}
+
+/// A dry run shown in the result pane.
+#[derive(Debug, Clone)]
+pub struct DryRunPane {
+    pub title: String,
+    /// `None` while the controller works on it.
+    pub result: Option<Result<DryRun, String>>,
+    pub scroll: u16,
+}
+
+/// What covers the window, at most one at a time.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    DryRun(DryRunPane),
+    Confirm(Box<Confirm>),
+    /// Every field of gateway `index`.
+    Detail(usize),
+    Picker(Picker),
+}
+
+/// A one-line message in the status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub level: Level,
+    pub text: String,
+}
+
+/// The console.
+#[derive(Debug)]
+pub struct App {
+    pub url: String,
+    pub user: String,
+    pub readonly: bool,
+    pub keymap: Keymap,
+    pub window: Window,
+    pub connection: Connection,
+    pub last_refresh: Option<Timestamp>,
+    pub refreshing: bool,
+    pub fleet: FleetView,
+    pub catalog: Option<Catalog>,
+    /// Gateways the controller listed but whose records could not be read.
+    pub skipped: Vec<String>,
+    pub platform: PlatformForm,
+    pub prompt: Option<Prompt>,
+    /// Why the query being typed does not parse.
+    pub query_error: Option<String>,
+    pub overlay: Option<Overlay>,
+    pub operation: Option<Operation>,
+    pub show_progress: bool,
+    pub next_operation: u64,
+    /// What `d` dry-runs in the gateway window: the operation last chosen.
+    pub gateway_action: Action,
+    pub flash: Option<Flash>,
+    /// The clock, set by the loop before each message (fixed in tests).
+    pub now: Timestamp,
+    pub quit: bool,
+    /// Rows of the gateway table that fit on screen, written by the last draw.
+    pub page_rows: Cell<u16>,
+    /// The gateway table's first row on screen, kept by the draw so the cursor stays visible.
+    pub table_offset: Cell<usize>,
+}
+
+impl App {
+    pub fn new(url: String, user: String, readonly: bool, keymap: Keymap, now: Timestamp) -> Self {
+        App {
+            url,
+            user,
+            readonly,
+            keymap,
+            window: Window::Platform,
+            connection: Connection::Connecting,
+            last_refresh: None,
+            refreshing: false,
+            fleet: FleetView::default(),
+            catalog: None,
+            skipped: Vec::new(),
+            platform: PlatformForm::default(),
+            prompt: None,
+            query_error: None,
+            overlay: None,
+            operation: None,
+            show_progress: true,
+            next_operation: 1,
+            gateway_action: Action::SoftwareUpgrade,
+            flash: None,
+            now,
+            quit: false,
+            page_rows: Cell::new(10),
+            table_offset: Cell::new(0),
+        }
+    }
+
+    /// Whether an operation is in flight.
+    pub fn busy(&self) -> bool {
+        self.operation.as_ref().is_some_and(Operation::is_running)
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.flash = Some(Flash { level: Level::Info, text: text.into() });
+    }
+
+    pub fn warn(&mut self, text: impl Into<String>) {
+        self.flash = Some(Flash { level: Level::Warn, text: text.into() });
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.flash = Some(Flash { level: Level::Error, text: text.into() });
+    }
+
+    /// The request `d` would dry-run in the current window, or why there is none.
+    pub fn request_for(&self, action: Action) -> Result<Request, String> {
+        use crate::plan::request::Selection;
+        if action == Action::PlatformUpgrade {
+            return self.platform_target().map(|target| Request::PlatformUpgrade { target });
+        }
+        let names = self.fleet.operation_targets();
+        if names.is_empty() {
+            return Err("no gateway: the filter shows none; change it (/ or Esc in the query)".into());
+        }
+        let gateways = Selection::Named(names);
+        Ok(match action {
+            Action::SoftwareUpgrade => Request::SoftwareUpgrade { gateways, target: None },
+            Action::SoftwareRollback => Request::SoftwareRollback { gateways, target: None },
+            _ => Request::ImageUpgrade { gateways },
+        })
+    }
+
+    /// The Target Release Version as typed: `None` when empty (the newest build of the running
+    /// train), or why it does not parse.
+    pub fn platform_target(&self) -> Result<Option<crate::version::Target>, String> {
+        let text = self.platform.input.value().trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse()
+            .map(Some)
+            .map_err(|error: crate::version::VersionError| error.to_string())
+    }
+}

@@ -1,0 +1,125 @@
+//! Drawing: one pure function of the state per widget, one widget per file. Nothing here
+//! changes the state (the table's scroll offset lives in a `Cell`).
+
+mod confirm;
+mod detail;
+mod dry_run;
+mod gateways;
+mod header;
+mod help;
+mod picker;
+mod platform;
+mod progress;
+mod status;
+
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use crate::tui::state::{App, Overlay, Window};
+use crate::tui::theme::Theme;
+
+/// The smallest terminal the console draws in.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Lines the progress pane takes when shown.
+const PROGRESS_HEIGHT: u16 = 8;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area, theme);
+        return;
+    }
+    let progress_height = if app.operation.is_some() && app.show_progress {
+        PROGRESS_HEIGHT
+    } else {
+        0
+    };
+    let [top, body, progress_area, bottom] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(8),
+        Constraint::Length(progress_height),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::draw(frame, top, app, theme);
+    match app.window {
+        Window::Platform => platform::draw(frame, body, app, theme),
+        Window::Gateways => gateways::draw(frame, body, app, theme),
+    }
+    if let Some(operation) = app.operation.as_ref().filter(|_| progress_height > 0) {
+        progress::draw(frame, progress_area, operation, app.now, theme);
+    }
+    status::draw(frame, bottom, app, theme);
+    if let Some(overlay) = &app.overlay {
+        draw_overlay(frame, body, app, overlay, theme);
+    }
+}
+
+fn draw_overlay(frame: &mut Frame, body: Rect, app: &App, overlay: &Overlay, theme: &Theme) {
+    match overlay {
+        Overlay::Help { scroll } => help::draw(frame, body, app, *scroll, theme),
+        Overlay::DryRun(pane) => dry_run::draw(frame, body, pane, theme),
+        Overlay::Confirm(dialog) => confirm::draw(frame, body, dialog, theme),
+        Overlay::Detail(index) => detail::draw(frame, body, app, *index, theme),
+        Overlay::Picker(picker) => picker::draw(frame, body, picker, theme),
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let lines = vec![
+        Line::styled("terminal too small", theme.error),
+        Line::from(format!(
+            "this is {}×{}; need {MIN_WIDTH}×{MIN_HEIGHT}",
+            area.width, area.height
+        )),
+        Line::from("enlarge the window, or press q to quit"),
+    ];
+    let height = (lines.len() as u16).min(area.height);
+    let middle = Rect {
+        y: area.y + area.height.saturating_sub(height) / 2,
+        height,
+        ..area
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .centered()
+            .wrap(Wrap { trim: true }),
+        middle,
+    );
+}
+
+/// A box of `width`×`height` in the middle of `area`, cleared.
+fn popup(frame: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, rect);
+    rect
+}
+
+/// `HH:MM:SS` in UTC.
+fn clock(time: Timestamp) -> String {
+    time.strftime("%H:%M:%S").to_string()
+}
+
+/// `1h02m`, `3m05s`, `12s`.
+fn duration(span: jiff::SignedDuration) -> String {
+    let seconds = span.as_secs().max(0);
+    let (hours, minutes, secs) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    match (hours, minutes) {
+        (0, 0) => format!("{secs}s"),
+        (0, _) => format!("{minutes}m{secs:02}s"),
+        _ => format!("{hours}h{minutes:02}m"),
+    }
+}

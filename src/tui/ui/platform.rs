@@ -1,0 +1,122 @@
+//! Window 1, Platform Upgrade: the controller's versions, the upgrade path, the Target Release
+//! Version field with the planner's verdict, and the runbook for that target.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::plan::path::release_versions;
+use crate::plan::runbook::Runbook;
+use crate::tui::action::Command;
+use crate::tui::state::App;
+use crate::tui::theme::{Status, Theme, symbol};
+
+const LABEL_WIDTH: usize = 24;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let block = Block::bordered().title(Span::styled(" Platform Upgrade ", theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(snapshot) = app.fleet.snapshot() else {
+        frame.render_widget(Paragraph::new(loading(app)), inner);
+        return;
+    };
+    let controller = &snapshot.controller;
+    let releases = app
+        .catalog
+        .as_ref()
+        .map_or("…".into(), |catalog| release_versions(controller.current_version, catalog));
+    let mut lines = vec![
+        field("Previous Version", optional(controller.previous_version), theme),
+        field("Current Version", controller.current_version.to_string(), theme),
+        field("Kernel Version", controller.kernel_version.clone().unwrap_or_else(|| "—".into()), theme),
+        field("Release Versions", releases, theme),
+    ];
+    lines.push(target_line(app, theme));
+    lines.push(verdict_line(app, theme));
+    let [fields, runbook] =
+        Layout::vertical([Constraint::Length(lines.len() as u16 + 1), Constraint::Min(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines), fields);
+    if app.platform.editing {
+        let x = fields.x + LABEL_WIDTH as u16 + 2 + app.platform.input.visual_cursor() as u16;
+        frame.set_cursor_position(Position::new(x.min(fields.right().saturating_sub(1)), fields.y + 4));
+    }
+    if let Some(Ok(plan)) = &app.platform.verdict {
+        frame.render_widget(runbook_widget(plan, theme), runbook);
+    }
+}
+
+fn loading(app: &App) -> Vec<Line<'static>> {
+    vec![Line::from(format!("reading {} …", app.url))]
+}
+
+fn optional(version: Option<crate::version::Version>) -> String {
+    version.map_or("— (never upgraded)".into(), |version| version.to_string())
+}
+
+fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<LABEL_WIDTH$}  "), theme.muted),
+        Span::raw(value),
+    ])
+}
+
+fn target_line(app: &App, theme: &Theme) -> Line<'static> {
+    let value = app.platform.input.value();
+    let shown = if value.is_empty() && !app.platform.editing {
+        Span::styled("(empty: newest build of the running train)", theme.muted)
+    } else {
+        Span::raw(value.to_owned())
+    };
+    let hint = if app.platform.editing {
+        Span::styled("   Enter/Esc: done", theme.muted)
+    } else {
+        let key = app.keymap.key_for(Command::EditTarget);
+        Span::styled(format!("   {key}: edit"), theme.muted)
+    };
+    let label_style = if app.platform.editing { theme.focus } else { theme.muted };
+    Line::from(vec![
+        Span::styled(format!("{:<LABEL_WIDTH$}", "Target Release Version"), label_style),
+        Span::raw("  "),
+        shown,
+        hint,
+    ])
+}
+
+fn verdict_line(app: &App, theme: &Theme) -> Line<'static> {
+    let pad = Span::raw(" ".repeat(LABEL_WIDTH + 2));
+    match &app.platform.verdict {
+        None => Line::from(vec![pad, Span::styled("…", theme.pending)]),
+        Some(Err(why)) => Line::from(vec![
+            pad,
+            Span::styled(format!("{} invalid target: {why}", symbol(Status::Error)), theme.error),
+        ]),
+        Some(Ok(plan)) => {
+            let text = if plan.path.is_empty() {
+                format!("{} nothing to do: already at {}", symbol(Status::Ok), plan.path.current)
+            } else {
+                let hops: Vec<String> = plan.path.hops.iter().map(ToString::to_string).collect();
+                format!("{} valid: {} → {}", symbol(Status::Ok), plan.path.current, hops.join(" → "))
+            };
+            Line::from(vec![pad, Span::styled(text, theme.ok)])
+        }
+    }
+}
+
+fn runbook_widget(plan: &Runbook, theme: &Theme) -> Paragraph<'static> {
+    let mut lines = vec![Line::styled("Runbook", theme.title)];
+    for step in &plan.steps {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>2}. ", step.step), theme.key),
+            Span::raw(step.text.clone()),
+        ]));
+    }
+    for finding in &plan.findings {
+        lines.push(Line::styled(
+            format!("{} {}: {}", symbol(Status::Warn), finding.code.as_str(), finding.message),
+            theme.warn,
+        ));
+    }
+    Paragraph::new(lines).wrap(Wrap { trim: false })
+}

@@ -1,0 +1,152 @@
+//! A headless console for tests: the real `App`, `update` and ops runner against an in-process
+//! simulator on 127.0.0.1, drawn into a ratatui `TestBackend`. Keys go in as the keyboard sends
+//! them; the harness applies controller messages as the real loop does, with a fixed clock for
+//! snapshots.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use avx_upgrade::api::poll::PollSettings;
+use avx_upgrade::api::{Client, ClientSettings, TrustMode};
+use avx_upgrade::ops::Runner;
+use avx_upgrade::secret::{Credentials, Secret};
+use avx_upgrade::sim::{self, RunningSim, SimConfig};
+use avx_upgrade::tui::action::Msg;
+use avx_upgrade::tui::keymap::Keymap;
+use avx_upgrade::tui::state::App;
+use avx_upgrade::tui::theme::Theme;
+use avx_upgrade::tui::ui;
+use avx_upgrade::tui::update::update;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// The longest a flow waits for the controller.
+pub const FLOW_DEADLINE: Duration = Duration::from_secs(40);
+
+pub struct Console {
+    pub app: App,
+    runner: Runner,
+    messages: UnboundedReceiver<Msg>,
+    pub sim: RunningSim,
+    /// Keep the clock still (for snapshots) instead of reading it.
+    pub frozen: Option<Timestamp>,
+}
+
+/// Polling fast enough for a simulator at `speed`.
+pub fn polling(speed: f64) -> PollSettings {
+    let scale = |seconds: f64| Duration::from_secs_f64(seconds / speed).max(Duration::from_millis(50));
+    PollSettings {
+        interval: scale(10.0),
+        initial_wait: scale(90.0),
+        give_up_after: Duration::from_secs(60),
+    }
+}
+
+impl Console {
+    /// Starts `config` and opens a console on it (read-write unless `readonly`).
+    pub async fn open(config: SimConfig, readonly: bool) -> Console {
+        let speed = config.speed;
+        let credentials = Credentials {
+            user: config.credentials.user.clone(),
+            password: Secret::new(config.credentials.password.expose()),
+        };
+        let sim = sim::start(config).await.expect("the simulator starts");
+        let client = Client::new(ClientSettings::new(sim.url.clone(), credentials, TrustMode::Insecure))
+            .expect("client");
+        client.login().await.expect("login");
+        let (sender, messages) = tokio::sync::mpsc::unbounded_channel();
+        let client = Arc::new(client);
+        let app = App::new(
+            client.base_url().to_owned(),
+            client.user().to_owned(),
+            readonly,
+            Keymap::default(),
+            Timestamp::now(),
+        );
+        let runner = Runner::new(client, sender, polling(speed));
+        let mut console = Console { app, runner, messages, sim, frozen: None };
+        console.command_refresh();
+        console.until("the first refresh", |app| app.fleet.snapshot().is_some()).await;
+        console
+    }
+
+    fn command_refresh(&mut self) {
+        self.app.refreshing = true;
+        self.runner.spawn(avx_upgrade::tui::action::Effect::Refresh);
+    }
+
+    fn apply(&mut self, msg: Msg) {
+        self.app.now = self.frozen.unwrap_or_else(Timestamp::now);
+        for effect in update(&mut self.app, msg) {
+            self.runner.spawn(effect);
+        }
+    }
+
+    /// Presses one key.
+    pub fn press(&mut self, code: KeyCode) {
+        let modifiers = match code {
+            KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+            _ => KeyModifiers::NONE,
+        };
+        self.apply(Msg::Key(KeyEvent::new(code, modifiers)));
+    }
+
+    pub fn ctrl(&mut self, c: char) {
+        self.apply(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+    }
+
+    /// Types every character of `text` (each a key press).
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.press(KeyCode::Char(c));
+        }
+    }
+
+    /// Applies the controller's messages until `done` holds; panics after [`FLOW_DEADLINE`].
+    pub async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = tokio::time::Instant::now() + FLOW_DEADLINE;
+        while !done(&self.app) {
+            let msg = tokio::time::timeout_at(deadline, self.messages.recv())
+                .await
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}; screen:\n{}", self.screen(120, 40)))
+                .expect("the runner is alive");
+            self.apply(msg);
+        }
+    }
+
+    /// The screen at `width`×`height`, one line per row, trailing spaces trimmed.
+    pub fn screen(&self, width: u16, height: u16) -> String {
+        text_of(&self.draw(width, height, &Theme::colored()))
+    }
+
+    /// Draws into a test terminal.
+    pub fn draw(&self, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
+        draw(&self.app, width, height, theme)
+    }
+
+    pub async fn close(self) {
+        self.sim.stop().await;
+    }
+}
+
+pub fn draw(app: &App, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal.draw(|frame| ui::draw(frame, app, theme)).expect("draw");
+    terminal
+}
+
+pub fn text_of(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let width = buffer.area.width as usize;
+    let symbols: Vec<&str> = buffer.content.iter().map(|cell| cell.symbol()).collect();
+    symbols
+        .chunks(width)
+        .map(|row| row.concat().trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
