@@ -4,18 +4,222 @@
 mod common;
 mod console;
 
-use avx_upgrade::snapshot::GatewayType;
+use avx_upgrade::cloud::Cloud;
+use avx_upgrade::snapshot::{GatewayType, Snapshot};
+use avx_upgrade::tui::operation::Phase;
+use avx_upgrade::tui::state::{Overlay, Window};
+use common::{CURRENT, NEXT, PREVIOUS};
 use console::Console;
 use crossterm::event::KeyCode;
 
+/// AWS and GCP transit pairs and an AWS spoke pair, all on `software`.
+fn mixed_fleet(software: &str) -> Snapshot {
+    let mut gateways = Vec::new();
+    gateways.extend(common::pair("aws-transit", GatewayType::Transit, software));
+    gateways.extend(common::pair("aws-spoke", GatewayType::Spoke, software));
+    let mut gcp = common::pair("gcp-transit", GatewayType::Transit, software);
+    for gateway in &mut gcp {
+        gateway.cloud = Cloud::Gcp;
+        gateway.region = "us-central1".into();
+        gateway.image_version = common::catalog()
+            .image_for(Cloud::Gcp, gateway.software_version.train())
+            .map(|entry| entry.image.clone());
+    }
+    gateways.extend(gcp);
+    Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("valid fleet")
+}
+
+fn finished(app: &avx_upgrade::tui::state::App) -> bool {
+    app.operation.as_ref().is_some_and(|op| !op.is_running()) && !app.refreshing
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn look() {
-    let config = common::config(common::fleet("7.0.2239"), 60.0);
+async fn filter_aws_transit_mark_dry_run_upgrade_and_watch_them_complete() {
+    let config = common::config(mixed_fleet(PREVIOUS), 120.0);
     let mut console = Console::open(config, false).await;
-    println!("{}", console.screen(80, 24));
     console.press(KeyCode::Char('2'));
-    println!("{}", console.screen(80, 24));
-    println!("{}", console.screen(120, 40));
-    let _ = GatewayType::Transit;
+    console.press(KeyCode::Char('/'));
+    console.type_text("cloud:aws type:transit");
+    console.press(KeyCode::Enter);
+    assert_eq!(console.app.fleet.shown_len(), 2);
+    let screen = console.screen(120, 40);
+    assert!(screen.contains("2/6 shown filter: cloud:aws type:transit"), "{screen}");
+    assert!(!screen.contains("gcp-transit"), "{screen}");
+
+    console.press(KeyCode::Char('a'));
+    assert_eq!(console.app.fleet.marked_count(), 2);
+    console.press(KeyCode::Char('d'));
+    console
+        .until("the dry run", |app| {
+            matches!(&app.overlay, Some(Overlay::DryRun(pane)) if pane.result.is_some())
+        })
+        .await;
+    let screen = console.screen(120, 40);
+    assert!(screen.contains("PASSED"), "{screen}");
+    assert!(screen.contains("0 blockers"), "{screen}");
+    assert!(screen.contains("Software Upgrade of 2 gateways"), "{screen}");
+    console.press(KeyCode::Esc);
+
+    console.press(KeyCode::Char('U'));
+    let screen = console.screen(120, 40);
+    assert!(screen.contains("Confirm Software Upgrade"), "{screen}");
+    assert!(screen.contains(&format!("Target     {CURRENT}")), "{screen}");
+    assert!(screen.contains("Gateways   2"), "{screen}");
+    console.press(KeyCode::Char('y'));
+    console.until("the upgrade to end", finished).await;
+    let operation = console.app.operation.as_ref().expect("operation");
+    assert!(matches!(operation.phase, Phase::Succeeded(_)), "{:?}", operation.phase);
+    assert_eq!((operation.done, operation.failed), (2, 0));
+    assert!(operation.log.iter().any(|(_, line)| line == "aws-transit: complete"));
+    let screen = console.screen(120, 40);
+    assert!(screen.contains("2/2 done, 0 failed"), "{screen}");
+    for name in ["aws-transit", "aws-transit-hagw"] {
+        let index = console.app.fleet.index_of(name).expect(name);
+        let gateway = console.app.fleet.gateway(index).expect(name);
+        assert_eq!(gateway.software_version.to_string(), CURRENT, "{name}");
+    }
+    let untouched = console.app.fleet.index_of("gcp-transit").expect("gcp");
+    let gcp = console.app.fleet.gateway(untouched).expect("gcp");
+    assert_eq!(gcp.software_version.to_string(), PREVIOUS, "only marked gateways change");
+    assert_eq!(console.app.fleet.query().text(), "cloud:aws type:transit", "the filter survives the refresh");
     console.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_upgrade_goes_through_the_restart_window_and_logs_back_in() {
+    let config = common::config(mixed_fleet(CURRENT), 120.0);
+    let mut console = Console::open(config, false).await;
+    assert_eq!(console.app.window, Window::Platform);
+    console.press(KeyCode::Char('t'));
+    console.type_text("7.2");
+    console.press(KeyCode::Enter);
+    let screen = console.screen(80, 24);
+    assert!(screen.contains(&format!("✓ valid: {CURRENT} → {NEXT}")), "{screen}");
+    console.press(KeyCode::Char('U'));
+    let screen = console.screen(80, 24);
+    assert!(screen.contains("Confirm Platform Upgrade"), "{screen}");
+    assert!(screen.contains(NEXT), "{screen}");
+    console.press(KeyCode::Char('y'));
+    console.until("the platform upgrade to end", finished).await;
+    let operation = console.app.operation.as_ref().expect("operation");
+    assert!(matches!(operation.phase, Phase::Succeeded(_)), "{:?}", operation.log);
+    let log: Vec<&str> = operation.log.iter().map(|(_, line)| line.as_str()).collect();
+    assert!(log.iter().any(|line| line.starts_with("controller restarting")), "{log:?}");
+    assert!(log.iter().any(|line| line.starts_with("logged in again")), "{log:?}");
+    assert!(!log.iter().any(|line| line.contains("FAILED")), "{log:?}");
+    let snapshot = console.app.fleet.snapshot().expect("snapshot");
+    assert_eq!(snapshot.controller.current_version.to_string(), NEXT);
+    let screen = console.screen(80, 24);
+    assert!(screen.contains(&format!("controller {NEXT}")), "{screen}");
+    console.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_needs_the_count_typed_and_returns_the_gateway() {
+    let mut snapshot = mixed_fleet(CURRENT);
+    let mut gateways = snapshot.gateways().to_vec();
+    for gateway in &mut gateways {
+        gateway.previous_software_version = Some(common::v(PREVIOUS));
+    }
+    snapshot = Snapshot::new(snapshot.controller.clone(), gateways).expect("fleet");
+    let config = common::config(snapshot, 120.0);
+    let mut console = Console::open(config, false).await;
+    console.press(KeyCode::Char('2'));
+    console.press(KeyCode::Char('/'));
+    console.type_text("name:aws-spoke");
+    console.press(KeyCode::Enter);
+    console.press(KeyCode::Char('R'));
+    let screen = console.screen(80, 24);
+    assert!(screen.contains("Confirm Software Rollback"), "{screen}");
+    assert!(screen.contains("rollback-disruptive"), "{screen}");
+    assert!(screen.contains("Type 1 (the number of gateways)"), "{screen}");
+    console.press(KeyCode::Char('y'));
+    assert!(console.app.operation.is_none(), "y alone does not confirm a rollback");
+    console.type_text("1");
+    console.press(KeyCode::Enter);
+    console.until("the rollback to end", finished).await;
+    let operation = console.app.operation.as_ref().expect("operation");
+    assert!(matches!(operation.phase, Phase::Succeeded(_)), "{:?}", operation.log);
+    let index = console.app.fleet.index_of("aws-spoke").expect("spoke");
+    let spoke = console.app.fleet.gateway(index).expect("spoke");
+    assert_eq!(spoke.software_version.to_string(), PREVIOUS);
+    console.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_platform_upgrade_cannot_be_confirmed() {
+    // Gateways lag behind the controller: the planner forbids the platform upgrade.
+    let config = common::config(mixed_fleet(PREVIOUS), 120.0);
+    let mut console = Console::open(config, false).await;
+    console.press(KeyCode::Char('t'));
+    console.type_text("7.2");
+    console.press(KeyCode::Esc);
+    console.press(KeyCode::Char('d'));
+    console
+        .until("the dry run", |app| {
+            matches!(&app.overlay, Some(Overlay::DryRun(pane)) if pane.result.is_some())
+        })
+        .await;
+    let screen = console.screen(120, 40);
+    assert!(screen.contains("BLOCKED"), "{screen}");
+    assert!(screen.contains("gateways-behind-controller"), "{screen}");
+    console.press(KeyCode::Esc);
+    console.press(KeyCode::Char('U'));
+    let screen = console.screen(80, 24);
+    assert!(screen.contains("Platform Upgrade — BLOCKED"), "{screen}");
+    assert!(screen.contains("gateways-behind-controller"), "{screen}");
+    for key in [KeyCode::Char('y'), KeyCode::Enter, KeyCode::Tab, KeyCode::Enter] {
+        console.press(key);
+    }
+    assert!(console.app.operation.is_none(), "nothing was started");
+    assert!(matches!(console.app.overlay, Some(Overlay::Confirm(_))));
+    console.press(KeyCode::Esc);
+    assert!(console.app.overlay.is_none());
+    let calls_before = console.sim.with_state(|state| state.calls.clone());
+    console.press(KeyCode::Char('U'));
+    console.press(KeyCode::Char('y'));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(console.sim.with_state(|state| state.calls.clone()), calls_before, "no request reached the controller");
+    console.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readonly_refuses_every_mutating_action() {
+    let config = common::config(mixed_fleet(PREVIOUS), 120.0);
+    let mut console = Console::open(config, true).await;
+    console.press(KeyCode::Char('2'));
+    for key in ['U', 'R', 'I'] {
+        console.press(KeyCode::Char(key));
+        assert!(console.app.overlay.is_none(), "{key} opened a dialog");
+        let screen = console.screen(120, 40);
+        assert!(screen.contains("read-only console"), "{screen}");
+    }
+    let screen = console.screen(120, 40);
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    console.press(KeyCode::Char('?'));
+    let help = console.screen(120, 40);
+    assert!(!help.contains("rollback of the gateways"), "help hides mutating keys: {help}");
+    console.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_opened_during_an_operation_follows_it() {
+    let config = common::config(mixed_fleet(PREVIOUS), 20.0);
+    let mut first = Console::open(config, false).await;
+    first.press(KeyCode::Char('2'));
+    first.press(KeyCode::Char('U'));
+    first.press(KeyCode::Char('y'));
+    first
+        .until("the controller to accept", |app| {
+            app.operation.as_ref().is_some_and(|op| op.phase == Phase::Running)
+        })
+        .await;
+    let mut second = console::Console::attach(&first.sim, false).await;
+    let operation = second.app.operation.as_ref().expect("the second console found the operation");
+    assert!(operation.title.contains("already running at the controller"), "{}", operation.title);
+    assert_eq!(operation.gateways.len(), 1);
+    second.until("the operation to end", finished).await;
+    assert!(matches!(second.app.operation.as_ref().map(|op| &op.phase), Some(Phase::Succeeded(_))));
+    drop(second);
+    first.close().await;
 }

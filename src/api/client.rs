@@ -73,6 +73,9 @@ impl ClientSettings {
 pub enum Kind {
     /// Reads: GET, retried.
     Read,
+    /// Reads sent once: a poller's status read, where the poller is the retry loop and a
+    /// restarting controller must show at once.
+    Poll,
     /// Changes: POST, never resent after a lost answer.
     Mutate,
 }
@@ -100,6 +103,14 @@ impl Call {
             params: Vec::new(),
             kind: Kind::Read,
             endpoint: Endpoint::Api,
+        }
+    }
+
+    /// A read sent once (see [`Kind::Poll`]).
+    pub fn poll(action: &'static str) -> Self {
+        Self {
+            kind: Kind::Poll,
+            ..Self::read(action)
         }
     }
 
@@ -303,7 +314,7 @@ impl Client {
         loop {
             let envelope = match call.kind {
                 Kind::Read => self.read_with_retry(call, &cid).await?,
-                Kind::Mutate => self.send_call(call, &cid).await?,
+                Kind::Poll | Kind::Mutate => self.send_call(call, &cid).await?,
             };
             if envelope.ok {
                 return Ok(envelope.results);
@@ -366,7 +377,7 @@ impl Client {
         );
         let url = self.url(call.endpoint);
         let request = match call.kind {
-            Kind::Read => self
+            Kind::Read | Kind::Poll => self
                 .http
                 .get(url)
                 .query(&params)

@@ -154,7 +154,7 @@ pub fn platform(client: Arc<Client>, settings: PollSettings) -> impl Stream<Item
                 emit(&mut events, deadline.gave_up()).await;
                 return;
             }
-            let event = match client.platform_upgrade_status().await {
+            let event = match client.poll_platform_upgrade_status().await {
                 Ok(status) if status.in_progress || status.status == "in progress" => {
                     Progress::Platform {
                         message: status.message,

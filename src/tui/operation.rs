@@ -37,6 +37,8 @@ pub struct Operation {
     /// The platform upgrade's own phase and percentage, when the controller gives them.
     pub step: Option<String>,
     pub percent: Option<u8>,
+    /// The controller's latest message about it.
+    pub message: String,
     pub started: Timestamp,
     pub ended: Option<Timestamp>,
     pub log: Vec<(Timestamp, String)>,
@@ -55,6 +57,7 @@ impl Operation {
             phase: Phase::Requesting,
             step: None,
             percent: None,
+            message: String::new(),
             started: now,
             ended: None,
             log: Vec::new(),
@@ -145,8 +148,10 @@ impl Operation {
             self.note(now, "the controller answers again".into());
         }
         self.phase = Phase::Running;
-        let changed = step != self.step || (self.log.last().map(|(_, l)| l) != Some(&message) && !message.is_empty());
-        if changed {
+        // A new phase is logged; progress within a phase shows in the gauge.
+        let changed = step != self.step || (step.is_none() && self.message != message);
+        self.message.clone_from(&message);
+        if changed && !message.is_empty() {
             let line = match &step {
                 Some(step) => format!("phase {step}: {message}"),
                 None => message,

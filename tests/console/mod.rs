@@ -32,7 +32,7 @@ pub struct Console {
     pub app: App,
     runner: Runner,
     messages: UnboundedReceiver<Msg>,
-    pub sim: RunningSim,
+    pub sim: Sim,
     /// Keep the clock still (for snapshots) instead of reading it.
     pub frozen: Option<Timestamp>,
 }
@@ -55,8 +55,22 @@ impl Console {
             user: config.credentials.user.clone(),
             password: Secret::new(config.credentials.password.expose()),
         };
-        let sim = sim::start(config).await.expect("the simulator starts");
-        let client = Client::new(ClientSettings::new(sim.url.clone(), credentials, TrustMode::Insecure))
+        let running = sim::start(config).await.expect("the simulator starts");
+        Console::connect(Sim::Owned(running), credentials, speed, readonly).await
+    }
+
+    /// A second console on the simulator of `other`.
+    pub async fn attach(other: &Sim, readonly: bool) -> Console {
+        let credentials = Credentials {
+            user: common_user(),
+            password: Secret::new(common_password()),
+        };
+        let url = other.url().to_owned();
+        Console::connect(Sim::Shared(url), credentials, 20.0, readonly).await
+    }
+
+    async fn connect(sim: Sim, credentials: Credentials, speed: f64, readonly: bool) -> Console {
+        let client = Client::new(ClientSettings::new(sim.url().to_owned(), credentials, TrustMode::Insecure))
             .expect("client");
         client.login().await.expect("login");
         let (sender, messages) = tokio::sync::mpsc::unbounded_channel();
@@ -130,8 +144,41 @@ impl Console {
     }
 
     pub async fn close(self) {
-        self.sim.stop().await;
+        if let Sim::Owned(running) = self.sim {
+            running.stop().await;
+        }
     }
+}
+
+/// The simulator a console talks to: its own, or another console's.
+pub enum Sim {
+    Owned(RunningSim),
+    Shared(String),
+}
+
+impl Sim {
+    pub fn url(&self) -> &str {
+        match self {
+            Sim::Owned(running) => &running.url,
+            Sim::Shared(url) => url,
+        }
+    }
+
+    /// Reads or changes the simulator's state (owned simulators only).
+    pub fn with_state<R>(&self, change: impl FnOnce(&mut avx_upgrade::sim::state::SimState) -> R) -> R {
+        match self {
+            Sim::Owned(running) => running.with_state(change),
+            Sim::Shared(_) => panic!("with_state needs the console that owns the simulator"),
+        }
+    }
+}
+
+fn common_user() -> String {
+    "admin".into()
+}
+
+fn common_password() -> String {
+    "pw".into()
 }
 
 pub fn draw(app: &App, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {

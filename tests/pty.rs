@@ -1,0 +1,432 @@
+//! End-to-end tests of the real console binary in a pseudo-terminal: `avx-upgrade demo` runs
+//! in a 100×30 pty, every byte it writes goes through a `vt100` parser, and the tests press
+//! keys, read the parsed screen, send signals, and count the bytes written.
+//!
+//! What they pin down: the console starts, navigates, filters, shows its help and quits with
+//! status 0; it leaves the alternate screen and shows the cursor again on every way out
+//! (`q`, SIGTERM, SIGHUP); an idle console writes nothing; and a running upgrade of about a
+//! hundred gateways does not flood the terminal.
+//!
+//! Raw mode cannot be read back from the output bytes (it is a termios setting of the pty, not
+//! an escape sequence), so leaving the alternate screen and showing the cursor again, which the
+//! same restore path writes right after disabling raw mode, stand in for it.
+//!
+//! The child only ever talks to its own in-process simulated controller on 127.0.0.1.
+
+use std::io::{Read, Write};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};
+use tempfile::TempDir;
+
+const ROWS: u16 = 30;
+const COLS: u16 = 100;
+/// Generous: CI is a slow 2-core box running debug binaries side by side.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+const ENTER_ALT_SCREEN: &[u8] = b"\x1b[?1049h";
+const LEAVE_ALT_SCREEN: &[u8] = b"\x1b[?1049l";
+const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
+const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
+
+/// Everything the child wrote, as parsed screen, raw bytes and timed chunks.
+struct Output {
+    parser: vt100::Parser,
+    raw: Vec<u8>,
+    /// When each chunk arrived and how long it was.
+    chunks: Vec<(Instant, usize)>,
+}
+
+/// The console running in a pty, and the thread reading what it writes.
+struct Console {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    /// Kept open until the end: dropping it hangs the terminal up.
+    _master: Box<dyn MasterPty + Send>,
+    output: Arc<Mutex<Output>>,
+    /// Set by the reader when the pty reports end of file or an error.
+    closed: Arc<AtomicBool>,
+    reader: Option<JoinHandle<()>>,
+    /// The log file, config and working directories; removed on drop.
+    _dirs: TempDir,
+}
+
+impl Console {
+    /// `avx-upgrade demo --gateways N --speed X` in a fresh 100×30 pty.
+    fn demo(gateways: usize, speed: u32) -> Console {
+        let dirs = tempfile::tempdir().expect("a temporary directory");
+        let config = dirs.path().join("config");
+        let xdg_config = dirs.path().join("xdg-config");
+        let work = dirs.path().join("work");
+        for dir in [&config, &xdg_config, &work] {
+            std::fs::create_dir(dir).expect("an empty directory");
+        }
+
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
+            .expect("a pseudo-terminal");
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_avx-upgrade"));
+        command.args(["demo", "--gateways", &gateways.to_string(), "--speed", &speed.to_string()]);
+        command.cwd(&work);
+        command.env("TERM", "xterm-256color");
+        command.env("AVX_UPGRADE_LOG_FILE", dirs.path().join("avx-upgrade.log"));
+        command.env("AVX_UPGRADE_CONFIG_DIR", &config);
+        command.env("XDG_CONFIG_HOME", &xdg_config);
+        command.env("XDG_STATE_HOME", dirs.path().join("state"));
+        command.env_remove("NO_COLOR");
+        let child = pair.slave.spawn_command(command).expect("the console starts in the pty");
+        // Only the child holds the terminal side now, so the reader sees the end when it exits.
+        drop(pair.slave);
+
+        let mut reader = pair.master.try_clone_reader().expect("a reader on the pty");
+        let writer = pair.master.take_writer().expect("a writer on the pty");
+        let output = Arc::new(Mutex::new(Output {
+            parser: vt100::Parser::new(
+                ROWS.try_into().expect("rows > 0"),
+                COLS.try_into().expect("cols > 0"),
+                0,
+            ),
+            raw: Vec::new(),
+            chunks: Vec::new(),
+        }));
+        let closed = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let output = Arc::clone(&output);
+            let closed = Arc::clone(&closed);
+            thread::spawn(move || {
+                let mut buffer = [0u8; 16 * 1024];
+                loop {
+                    match reader.read(&mut buffer) {
+                        // EOF, or EIO once the child has gone: both end the output.
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            let mut output = output.lock().unwrap_or_else(|e| e.into_inner());
+                            output.parser.process(&buffer[..n]);
+                            output.raw.extend_from_slice(&buffer[..n]);
+                            output.chunks.push((Instant::now(), n));
+                        }
+                    }
+                }
+                closed.store(true, Ordering::SeqCst);
+            })
+        };
+        Console {
+            child,
+            writer,
+            _master: pair.master,
+            output,
+            closed,
+            reader: Some(thread),
+            _dirs: dirs,
+        }
+    }
+
+    fn output(&self) -> MutexGuard<'_, Output> {
+        self.output.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The parsed screen, as text.
+    fn screen(&self) -> String {
+        self.output().parser.screen().contents()
+    }
+
+    /// Every byte written so far.
+    fn total_bytes(&self) -> usize {
+        self.output().raw.len()
+    }
+
+    /// Bytes that arrived in `[from, to)`, by the reader's timestamps.
+    fn bytes_between(&self, from: Instant, to: Instant) -> usize {
+        self.output()
+            .chunks
+            .iter()
+            .filter(|(at, _)| *at >= from && *at < to)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Waits until the screen shows `text`; panics with the screen on timeout.
+    fn wait_for(&self, text: &str, timeout: Duration) -> String {
+        self.wait_until(&format!("{text:?} on screen"), timeout, |screen| screen.contains(text))
+    }
+
+    /// Waits until the screen no longer shows `text`.
+    fn wait_gone(&self, text: &str, timeout: Duration) -> String {
+        self.wait_until(&format!("{text:?} gone from the screen"), timeout, |screen| {
+            !screen.contains(text)
+        })
+    }
+
+    fn wait_until(&self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            if start.elapsed() > timeout {
+                panic!(
+                    "timed out after {timeout:?} waiting for {what}; the screen:\n{}\n(child exited: {})",
+                    frame(&screen),
+                    self.closed.load(Ordering::SeqCst)
+                );
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Types `keys` as the terminal would send them.
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).expect("the pty takes input");
+        self.writer.flush().expect("the pty takes input");
+    }
+
+    /// Esc on its own: a lone ESC byte must not be followed by another key in the same read,
+    /// or the terminal library reads the pair as Alt+key, so pause after it.
+    fn escape(&mut self) {
+        self.send("\x1b");
+        thread::sleep(Duration::from_millis(150));
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.process_id().expect("the child has a process id")
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.pid().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{name} failed: {status}");
+    }
+
+    /// Waits for the child to exit, then for the reader to drain what it wrote last.
+    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            if start.elapsed() > timeout {
+                let _ = self.child.kill();
+                panic!(
+                    "the console did not exit within {timeout:?}; the screen:\n{}",
+                    frame(&self.screen())
+                );
+            }
+            thread::sleep(Duration::from_millis(50));
+        };
+        let drained = Instant::now();
+        while !self.closed.load(Ordering::SeqCst) && drained.elapsed() < Duration::from_secs(10) {
+            thread::sleep(Duration::from_millis(20));
+        }
+        status
+    }
+
+    /// The raw output must leave the alternate screen after entering it last, and show the
+    /// cursor after hiding it last; the parsed screen must be the main one.
+    fn assert_terminal_restored(&self) {
+        let output = self.output();
+        let raw = &output.raw;
+        let entered = rfind(raw, ENTER_ALT_SCREEN).expect("the console entered the alternate screen");
+        let left = rfind(raw, LEAVE_ALT_SCREEN);
+        assert!(
+            left.is_some_and(|left| left > entered),
+            "the alternate screen was not left after it was entered (last enter at byte {entered}, last leave at {left:?}, {} bytes in all); the tail:\n{:?}",
+            raw.len(),
+            tail(raw)
+        );
+        let hidden = rfind(raw, HIDE_CURSOR).expect("the console hid the cursor");
+        let shown = rfind(raw, SHOW_CURSOR);
+        assert!(
+            shown.is_some_and(|shown| shown > hidden),
+            "the cursor was not shown again after it was hidden (last hide at byte {hidden}, last show at {shown:?}); the tail:\n{:?}",
+            tail(raw)
+        );
+        assert!(
+            !output.parser.screen().alternate_screen(),
+            "the terminal is still on the alternate screen"
+        );
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        // A failed test must not leave a console running behind it.
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        if let Some(reader) = self.reader.take()
+            && self.closed.load(Ordering::SeqCst)
+        {
+            let _ = reader.join();
+        }
+    }
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|window| window == needle)
+}
+
+fn tail(raw: &[u8]) -> String {
+    String::from_utf8_lossy(&raw[raw.len().saturating_sub(400)..]).into_owned()
+}
+
+/// The screen with a frame, so trailing blanks and empty rows show in a panic message.
+fn frame(screen: &str) -> String {
+    screen.lines().map(|line| format!("|{line}\n")).collect()
+}
+
+/// `Type N (the number of gateways)` in the confirmation dialog.
+fn typed_count(screen: &str) -> Option<usize> {
+    let at = screen.find(" (the number of gateways)")?;
+    let before = &screen[..at];
+    let digits = before.rsplit(|c: char| !c.is_ascii_digit()).next()?;
+    before[..before.len() - digits.len()].ends_with("Type ").then(|| digits.parse().ok())?
+}
+
+fn bytes_per_second(bytes: usize, window: Duration) -> f64 {
+    bytes as f64 / window.as_secs_f64()
+}
+
+/// Starts the demo and waits until the first refresh has finished.
+fn started(gateways: usize, speed: u32) -> Console {
+    let console = Console::demo(gateways, speed);
+    console.wait_for("Platform Upgrade", TIMEOUT);
+    console.wait_for("✓ OK", TIMEOUT);
+    console
+}
+
+#[test]
+fn demo_starts_navigates_and_quits_restoring_the_terminal() {
+    let mut console = started(60, 120);
+    assert!(console.output().parser.screen().alternate_screen());
+
+    console.send("2");
+    console.wait_for("Selective Gateway Upgrade", TIMEOUT);
+    console.wait_for("shown", TIMEOUT);
+
+    console.send("/");
+    console.send("cloud:aws");
+    console.send("\r");
+    console.wait_for("filter: cloud:aws", TIMEOUT);
+
+    console.send("?");
+    console.wait_for("show this help", TIMEOUT);
+    console.escape();
+    console.wait_gone("show this help", TIMEOUT);
+
+    console.send("q");
+    let status = console.wait_exit(TIMEOUT);
+    assert!(status.success(), "q exits with status 0, not {status}");
+    console.assert_terminal_restored();
+}
+
+#[test]
+fn an_idle_console_writes_nothing() {
+    let mut console = started(60, 120);
+    thread::sleep(Duration::from_millis(1500));
+
+    let window = Duration::from_secs(3);
+    let before = console.total_bytes();
+    let from = Instant::now();
+    thread::sleep(window);
+    let to = Instant::now();
+    let written = console.total_bytes() - before;
+    eprintln!(
+        "idle console: {written} bytes in {window:?} = {:.1} bytes/s (by timestamps: {} bytes)",
+        bytes_per_second(written, window),
+        console.bytes_between(from, to)
+    );
+    assert_eq!(
+        written,
+        0,
+        "an idle console wrote {written} bytes in {window:?}; the screen:\n{}",
+        frame(&console.screen())
+    );
+
+    console.send("q");
+    let status = console.wait_exit(TIMEOUT);
+    assert!(status.success(), "q exits with status 0, not {status}");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut console = started(60, 120);
+    console.signal("TERM");
+    let status = console.wait_exit(TIMEOUT);
+    eprintln!("after SIGTERM the console exited with {status}");
+    console.assert_terminal_restored();
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    let mut console = started(60, 120);
+    let before = console.total_bytes();
+    console.signal("HUP");
+    let status = console.wait_exit(TIMEOUT);
+    let after = console.total_bytes() - before;
+    eprintln!("after SIGHUP the console exited with {status} and wrote {after} more bytes");
+    // The pty is still open here (only the signal says it hung up), so whatever the console
+    // wrote on its way out was read; if it wrote anything, it must have restored the terminal.
+    if after > 0 {
+        console.assert_terminal_restored();
+    }
+}
+
+#[test]
+fn bytes_per_second_while_gateways_upgrade() {
+    let mut console = started(120, 120);
+    console.send("2");
+    console.wait_for("shown", TIMEOUT);
+    let screen = console.screen();
+    eprintln!("window 2:\n{}", frame(&screen));
+    console.send("/");
+    console.send("state:up");
+    console.send("\r");
+    console.wait_for("filter: state:up", TIMEOUT);
+    console.send("a");
+    console.wait_for("marked", TIMEOUT);
+    console.send("U");
+    let dialog = console.wait_until("the confirmation dialog", TIMEOUT, |screen| {
+        screen.contains("BLOCKED") || screen.contains("Confirm ")
+    });
+    eprintln!("dialog:\n{}", frame(&dialog));
+    if dialog.contains("BLOCKED") {
+        eprintln!("the planner blocked the upgrade; nothing measured");
+        console.escape();
+        console.send("q");
+        console.wait_exit(TIMEOUT);
+        return;
+    }
+    if let Some(count) = typed_count(&dialog) {
+        console.send(&count.to_string());
+        console.send("\r");
+    } else {
+        console.send("y");
+    }
+    console.wait_gone("(the number of gateways)", TIMEOUT);
+    thread::sleep(Duration::from_millis(1000));
+    eprintln!("after confirming:\n{}", frame(&console.screen()));
+
+    let window = Duration::from_secs(5);
+    let before = console.total_bytes();
+    thread::sleep(window);
+    let written = console.total_bytes() - before;
+    let rate = bytes_per_second(written, window);
+    eprintln!("during the upgrade: {written} bytes in {window:?} = {rate:.0} bytes/s");
+    eprintln!("screen at the end:\n{}", frame(&console.screen()));
+    assert!(rate < 200_000.0, "{rate:.0} bytes/s while gateways upgrade");
+
+    console.send("q");
+    let status = console.wait_exit(TIMEOUT);
+    assert!(status.success(), "q exits with status 0, not {status}");
+    console.assert_terminal_restored();
+}
