@@ -28,6 +28,9 @@ const COLS: u16 = 100;
 /// Generous: CI is a slow 2-core box running debug binaries side by side.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Simulated seconds per real second for the upgrade measurement.
+const UPGRADE_SPEED: u32 = 30;
+
 const ENTER_ALT_SCREEN: &[u8] = b"\x1b[?1049h";
 const LEAVE_ALT_SCREEN: &[u8] = b"\x1b[?1049l";
 const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
@@ -52,7 +55,7 @@ struct Console {
     closed: Arc<AtomicBool>,
     reader: Option<JoinHandle<()>>,
     /// The log file, config and working directories; removed on drop.
-    _dirs: TempDir,
+    dirs: TempDir,
 }
 
 impl Console {
@@ -68,10 +71,21 @@ impl Console {
 
         let pty = native_pty_system();
         let pair = pty
-            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("a pseudo-terminal");
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_avx-upgrade"));
-        command.args(["demo", "--gateways", &gateways.to_string(), "--speed", &speed.to_string()]);
+        command.args([
+            "demo",
+            "--gateways",
+            &gateways.to_string(),
+            "--speed",
+            &speed.to_string(),
+        ]);
         command.cwd(&work);
         command.env("TERM", "xterm-256color");
         command.env("AVX_UPGRADE_LOG_FILE", dirs.path().join("avx-upgrade.log"));
@@ -79,7 +93,10 @@ impl Console {
         command.env("XDG_CONFIG_HOME", &xdg_config);
         command.env("XDG_STATE_HOME", dirs.path().join("state"));
         command.env_remove("NO_COLOR");
-        let child = pair.slave.spawn_command(command).expect("the console starts in the pty");
+        let child = pair
+            .slave
+            .spawn_command(command)
+            .expect("the console starts in the pty");
         // Only the child holds the terminal side now, so the reader sees the end when it exits.
         drop(pair.slave);
 
@@ -122,12 +139,18 @@ impl Console {
             output,
             closed,
             reader: Some(thread),
-            _dirs: dirs,
+            dirs,
         }
     }
 
     fn output(&self) -> MutexGuard<'_, Output> {
         self.output.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What the console logged so far (for failure messages).
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dirs.path().join("avx-upgrade.log"))
+            .unwrap_or_else(|error| format!("(no log: {error})"))
     }
 
     /// The parsed screen, as text.
@@ -152,14 +175,18 @@ impl Console {
 
     /// Waits until the screen shows `text`; panics with the screen on timeout.
     fn wait_for(&self, text: &str, timeout: Duration) -> String {
-        self.wait_until(&format!("{text:?} on screen"), timeout, |screen| screen.contains(text))
+        self.wait_until(&format!("{text:?} on screen"), timeout, |screen| {
+            screen.contains(text)
+        })
     }
 
     /// Waits until the screen no longer shows `text`.
     fn wait_gone(&self, text: &str, timeout: Duration) -> String {
-        self.wait_until(&format!("{text:?} gone from the screen"), timeout, |screen| {
-            !screen.contains(text)
-        })
+        self.wait_until(
+            &format!("{text:?} gone from the screen"),
+            timeout,
+            |screen| !screen.contains(text),
+        )
     }
 
     fn wait_until(&self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
@@ -171,9 +198,10 @@ impl Console {
             }
             if start.elapsed() > timeout {
                 panic!(
-                    "timed out after {timeout:?} waiting for {what}; the screen:\n{}\n(child exited: {})",
+                    "timed out after {timeout:?} waiting for {what}; the screen:\n{}\n(output closed: {}) the log:\n{}",
                     frame(&screen),
-                    self.closed.load(Ordering::SeqCst)
+                    self.closed.load(Ordering::SeqCst),
+                    self.log()
                 );
             }
             thread::sleep(Duration::from_millis(50));
@@ -182,7 +210,9 @@ impl Console {
 
     /// Types `keys` as the terminal would send them.
     fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).expect("the pty takes input");
+        self.writer
+            .write_all(keys.as_bytes())
+            .expect("the pty takes input");
         self.writer.flush().expect("the pty takes input");
     }
 
@@ -216,8 +246,9 @@ impl Console {
             if start.elapsed() > timeout {
                 let _ = self.child.kill();
                 panic!(
-                    "the console did not exit within {timeout:?}; the screen:\n{}",
-                    frame(&self.screen())
+                    "the console did not exit within {timeout:?}; the screen:\n{}\nthe log:\n{}",
+                    frame(&self.screen()),
+                    self.log()
                 );
             }
             thread::sleep(Duration::from_millis(50));
@@ -234,7 +265,8 @@ impl Console {
     fn assert_terminal_restored(&self) {
         let output = self.output();
         let raw = &output.raw;
-        let entered = rfind(raw, ENTER_ALT_SCREEN).expect("the console entered the alternate screen");
+        let entered =
+            rfind(raw, ENTER_ALT_SCREEN).expect("the console entered the alternate screen");
         let left = rfind(raw, LEAVE_ALT_SCREEN);
         assert!(
             left.is_some_and(|left| left > entered),
@@ -272,7 +304,9 @@ impl Drop for Console {
 }
 
 fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).rposition(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .rposition(|window| window == needle)
 }
 
 fn tail(raw: &[u8]) -> String {
@@ -289,7 +323,9 @@ fn typed_count(screen: &str) -> Option<usize> {
     let at = screen.find(" (the number of gateways)")?;
     let before = &screen[..at];
     let digits = before.rsplit(|c: char| !c.is_ascii_digit()).next()?;
-    before[..before.len() - digits.len()].ends_with("Type ").then(|| digits.parse().ok())?
+    before[..before.len() - digits.len()]
+        .ends_with("Type ")
+        .then(|| digits.parse().ok())?
 }
 
 fn bytes_per_second(bytes: usize, window: Duration) -> f64 {
@@ -383,11 +419,13 @@ fn sighup_restores_the_terminal() {
 
 #[test]
 fn bytes_per_second_while_gateways_upgrade() {
-    let mut console = started(120, 120);
+    // At the demo's --speed 120 the simulated 5-minute gateway upgrade takes 2.5 s, shorter
+    // than the 5-second window; --speed 30 stretches it to about 10 s so that the window falls
+    // inside the upgrade. (Gateways already on the controller's version complete at once.)
+    let mut console = started(120, UPGRADE_SPEED);
     console.send("2");
     console.wait_for("shown", TIMEOUT);
-    let screen = console.screen();
-    eprintln!("window 2:\n{}", frame(&screen));
+    // The one gateway that is down would block the upgrade (gateway-unhealthy).
     console.send("/");
     console.send("state:up");
     console.send("\r");
@@ -398,31 +436,48 @@ fn bytes_per_second_while_gateways_upgrade() {
     let dialog = console.wait_until("the confirmation dialog", TIMEOUT, |screen| {
         screen.contains("BLOCKED") || screen.contains("Confirm ")
     });
-    eprintln!("dialog:\n{}", frame(&dialog));
     if dialog.contains("BLOCKED") {
-        eprintln!("the planner blocked the upgrade; nothing measured");
+        // Nothing to measure: say so, and leave cleanly.
+        eprintln!(
+            "the planner blocked the upgrade; nothing measured:\n{}",
+            frame(&dialog)
+        );
         console.escape();
         console.send("q");
-        console.wait_exit(TIMEOUT);
+        let status = console.wait_exit(TIMEOUT);
+        assert!(status.success(), "q exits with status 0, not {status}");
         return;
     }
-    if let Some(count) = typed_count(&dialog) {
-        console.send(&count.to_string());
-        console.send("\r");
-    } else {
-        console.send("y");
+    match typed_count(&dialog) {
+        Some(count) => {
+            console.send(&count.to_string());
+            console.send("\r");
+        }
+        None => console.send("y"),
     }
-    console.wait_gone("(the number of gateways)", TIMEOUT);
-    thread::sleep(Duration::from_millis(1000));
-    eprintln!("after confirming:\n{}", frame(&console.screen()));
+    let confirmed = Instant::now();
+    let bytes_at_confirm = console.total_bytes();
+    console.wait_for("… running", TIMEOUT);
 
     let window = Duration::from_secs(5);
     let before = console.total_bytes();
     thread::sleep(window);
     let written = console.total_bytes() - before;
+    let screen = console.screen();
+    let still_running = screen.contains("… running");
     let rate = bytes_per_second(written, window);
-    eprintln!("during the upgrade: {written} bytes in {window:?} = {rate:.0} bytes/s");
-    eprintln!("screen at the end:\n{}", frame(&console.screen()));
+    eprintln!(
+        "during the upgrade: {written} bytes in {window:?} = {rate:.0} bytes/s (still running at the end of the window: {still_running})"
+    );
+
+    let done = console.wait_for("✓ done", TIMEOUT);
+    let elapsed = confirmed.elapsed();
+    let whole = console.total_bytes() - bytes_at_confirm;
+    eprintln!(
+        "the whole upgrade: {whole} bytes in {elapsed:.1?} = {:.0} bytes/s; at the end:\n{}",
+        bytes_per_second(whole, elapsed),
+        frame(&done)
+    );
     assert!(rate < 200_000.0, "{rate:.0} bytes/s while gateways upgrade");
 
     console.send("q");

@@ -197,3 +197,57 @@ pub fn text_of(terminal: &Terminal<TestBackend>) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// A fixed moment for screens that show times.
+pub fn fixed_now() -> Timestamp {
+    "2026-11-23T14:05:09Z".parse().expect("time")
+}
+
+/// A console state loaded with `snapshot`, without a controller: for pure and screen tests.
+pub fn loaded_app(snapshot: avx_upgrade::snapshot::Snapshot, readonly: bool) -> App {
+    use avx_upgrade::tui::action::Loaded;
+    use avx_upgrade::tui::fleet::Live;
+    let mut app = App::new(
+        "https://ctl.example.com".into(),
+        "admin".into(),
+        readonly,
+        Keymap::default(),
+        fixed_now(),
+    );
+    let live = snapshot
+        .gateways()
+        .iter()
+        .map(|_| Live {
+            update_status: "complete".into(),
+            state: None,
+            progress: None,
+        })
+        .collect();
+    let loaded = Loaded {
+        snapshot,
+        catalog: avx_upgrade::catalog::Catalog::builtin().expect("catalog"),
+        live,
+        skipped: Vec::new(),
+        platform_running: None,
+        gateways_running: Vec::new(),
+    };
+    let effects = update(&mut app, Msg::Loaded(Box::new(loaded)));
+    assert!(effects.is_empty(), "nothing runs at the controller: {effects:?}");
+    app
+}
+
+/// Presses `code` on `app` (shift for capitals), returning the effects.
+pub fn press(app: &mut App, code: KeyCode) -> Vec<avx_upgrade::tui::action::Effect> {
+    let modifiers = match code {
+        KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    update(app, Msg::Key(KeyEvent::new(code, modifiers)))
+}
+
+/// Types `text` on `app`.
+pub fn type_into(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}

@@ -50,7 +50,7 @@ fn hints(app: &App, theme: &Theme) -> Line<'static> {
         (Some(_), _) => &[Command::Close, Command::Up, Command::Down, Command::Quit],
         (None, Window::Platform) if app.platform.editing => &[],
         (None, Window::Platform) => &[Command::EditTarget, Command::DryRun, Command::Upgrade, Command::GatewayWindow, Command::Refresh, Command::Help, Command::Quit],
-        (None, Window::Gateways) => &[Command::Filter, Command::FilterPicker, Command::Mark, Command::DryRun, Command::Upgrade, Command::Rollback, Command::ImageUpgrade, Command::Details, Command::PlatformWindow, Command::Help, Command::Quit],
+        (None, Window::Gateways) => &[Command::Filter, Command::FilterPicker, Command::Mark, Command::DryRun, Command::Upgrade, Command::Rollback, Command::ImageUpgrade, Command::Help, Command::Quit],
     };
     let mut spans = Vec::new();
     for &command in commands.iter().filter(|c| !(app.readonly && c.mutates())) {

@@ -1,0 +1,197 @@
+//! Whole-screen snapshots (insta) of every window, pane and dialog at 80×24 and 120×40, and
+//! explicit style checks: snapshots show text, not colour.
+
+mod common;
+mod console;
+
+use avx_upgrade::api::actions::DryRun;
+use avx_upgrade::api::poll::{GatewayProgress, Progress};
+use avx_upgrade::plan::finding::{Code, Finding};
+use avx_upgrade::plan::request::{Request, Selection};
+use avx_upgrade::snapshot::{GatewayState, GatewayType, Snapshot};
+use avx_upgrade::tui::action::Msg;
+use avx_upgrade::tui::state::App;
+use avx_upgrade::tui::theme::Theme;
+use avx_upgrade::tui::update::update;
+use common::{CURRENT, PREVIOUS};
+use console::{draw, loaded_app, press, text_of, type_into};
+use crossterm::event::KeyCode;
+use ratatui::style::Color;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// A small fleet with a gateway down, one behind and an HA pair.
+fn fleet() -> Snapshot {
+    let mut gateways = Vec::new();
+    gateways.extend(common::pair("transit-use1", GatewayType::Transit, CURRENT));
+    gateways.extend(common::pair("spoke-use1-web", GatewayType::Spoke, PREVIOUS));
+    let mut down = common::gateway("egress-use1", GatewayType::Standalone, avx_upgrade::snapshot::Role::Primary, PREVIOUS);
+    down.state = GatewayState::Down;
+    gateways.push(down);
+    Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("fleet")
+}
+
+fn snap(name: &str, app: &App) {
+    for (width, height) in SIZES {
+        let screen = text_of(&draw(app, width, height, &Theme::colored()));
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen);
+    }
+}
+
+fn gateways() -> App {
+    let mut app = loaded_app(fleet(), false);
+    press(&mut app, KeyCode::Char('2'));
+    app
+}
+
+#[test]
+fn platform_window() {
+    let mut app = loaded_app(fleet(), false);
+    snap("platform", &app);
+    press(&mut app, KeyCode::Char('t'));
+    type_into(&mut app, "6.4");
+    snap("platform_invalid_target", &app);
+}
+
+#[test]
+fn gateway_window_with_filter_marks_and_sort() {
+    let mut app = gateways();
+    snap("gateways", &app);
+    press(&mut app, KeyCode::Char('/'));
+    type_into(&mut app, "spoke");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('s'));
+    snap("gateways_filtered_marked_sorted", &app);
+}
+
+#[test]
+fn dry_run_pane() {
+    let mut app = gateways();
+    press(&mut app, KeyCode::Char('d'));
+    let request = Request::SoftwareUpgrade {
+        gateways: Selection::Named(vec!["transit-use1".into()]),
+        target: None,
+    };
+    let findings = vec![
+        Finding::about(Code::GatewayUnhealthy, "egress-use1 is down: bring it up first", vec!["egress-use1".into()]),
+        Finding::new(Code::BackupMissing, "no backup in the last 24 hours: back up the controller first"),
+        Finding::about(Code::BgpReconverge, "BGP sessions re-converge on transit-use1", vec!["transit-use1".into()]),
+    ];
+    let result = Ok(DryRun { target: Some(CURRENT.into()), blocked: true, findings });
+    update(&mut app, Msg::DryRunDone { request, result });
+    snap("dry_run", &app);
+}
+
+#[test]
+fn confirmation_dialogs() {
+    let mut app = gateways();
+    press(&mut app, KeyCode::Char('U'));
+    snap("confirm_upgrade", &app);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('R'));
+    type_into(&mut app, "1");
+    snap("confirm_rollback_typed", &app);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('t'));
+    type_into(&mut app, "7.2");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('U'));
+    snap("confirm_blocked_platform", &app);
+}
+
+#[test]
+fn progress_pane() {
+    let mut app = gateways();
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char('U'));
+    press(&mut app, KeyCode::Char('y'));
+    update(&mut app, Msg::Started { operation: 1 });
+    app.now = console::fixed_now() + jiff::SignedDuration::from_secs(95);
+    let status = |name: &str, update_status: &str, progress| GatewayProgress {
+        name: name.into(),
+        state: "up".into(),
+        update_status: update_status.into(),
+        progress,
+    };
+    let progress = Progress::Gateways {
+        gateways: vec![status("spoke-use1-web", "complete", None), status("spoke-use1-web-hagw", "installing", Some(60))],
+        done: 1,
+        failed: 0,
+    };
+    update(&mut app, Msg::Progress { operation: 1, progress });
+    snap("progress", &app);
+}
+
+#[test]
+fn help_and_too_small() {
+    let mut app = gateways();
+    press(&mut app, KeyCode::Char('?'));
+    snap("help", &app);
+    let small = text_of(&draw(&app, 60, 20, &Theme::colored()));
+    insta::assert_snapshot!("too_small_60x20", small);
+    assert!(small.contains("need 80×24"));
+}
+
+/// The style of the first cell whose row contains `row_text`, at the column where `symbol` is.
+fn style_at(terminal: &ratatui::Terminal<ratatui::backend::TestBackend>, row_text: &str, symbol: &str) -> ratatui::style::Style {
+    let buffer = terminal.backend().buffer();
+    let width = buffer.area.width as usize;
+    let rows: Vec<String> = text_of(terminal).lines().map(str::to_owned).collect();
+    let y = rows.iter().position(|row| row.contains(row_text)).unwrap_or_else(|| panic!("no row with {row_text}"));
+    let x = rows[y].find(symbol).map(|byte| rows[y][..byte].chars().count()).expect("symbol");
+    buffer.content[y * width + x].style()
+}
+
+#[test]
+fn status_colours_come_with_a_word_or_symbol() {
+    let app = gateways();
+    let terminal = draw(&app, 120, 40, &Theme::colored());
+    let up = style_at(&terminal, "transit-use1-hagw", "✓ up");
+    assert_eq!(up.fg, Some(Color::Green));
+    let down = style_at(&terminal, "egress-use1", "✗ down");
+    assert_eq!(down.fg, Some(Color::Red));
+    let complete = style_at(&terminal, "egress-use1", "✓ complete");
+    assert_eq!(complete.fg, Some(Color::Green));
+    let header = style_at(&terminal, "avx-upgrade", "✓ OK");
+    assert_eq!(header.fg, Some(Color::Green));
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer.content.iter().all(|cell| cell.style().bg.is_none_or(|bg| bg == Color::Reset)),
+        "the default theme keeps the terminal's own background"
+    );
+}
+
+#[test]
+fn no_color_uses_no_colour_at_all() {
+    let mut app = gateways();
+    press(&mut app, KeyCode::Char('U'));
+    for (width, height) in SIZES {
+        let terminal = draw(&app, width, height, &Theme::monochrome());
+        let buffer = terminal.backend().buffer();
+        for cell in &buffer.content {
+            assert_eq!(cell.fg, Color::Reset, "{:?} has a colour", cell.symbol());
+            assert_eq!(cell.bg, Color::Reset, "{:?} has a background", cell.symbol());
+        }
+        let text = text_of(&terminal);
+        assert!(text.contains("[ Cancel ]"), "{text}");
+    }
+    // Without colour the cursor row and the focused button still stand out, by reverse video.
+    let terminal = draw(&app, 120, 40, &Theme::monochrome());
+    let cancel = style_at(&terminal, "[ Cancel ]", "[ Cancel ]");
+    assert!(cancel.add_modifier.contains(ratatui::style::Modifier::REVERSED));
+}
+
+#[test]
+fn no_color_is_read_from_the_environment() {
+    // The only test that reads NO_COLOR; other tests pass a theme explicitly.
+    unsafe { std::env::set_var("NO_COLOR", "1") };
+    assert_eq!(Theme::from_env(), Theme::monochrome());
+    unsafe { std::env::set_var("NO_COLOR", "") };
+    assert_eq!(Theme::from_env(), Theme::colored(), "an empty NO_COLOR means colour (no-color.org)");
+    unsafe { std::env::remove_var("NO_COLOR") };
+}

@@ -1,0 +1,338 @@
+//! Pure tests of the console's `update`: filters, marks, sort, the confirmation rules and the
+//! operation state machine, with no terminal and no controller.
+
+mod common;
+mod console;
+
+use avx_upgrade::api::poll::{GatewayProgress, Progress};
+use avx_upgrade::cloud::Cloud;
+use avx_upgrade::plan::request::{Request, Selection};
+use avx_upgrade::snapshot::{GatewayType, Snapshot};
+use avx_upgrade::tui::action::{Command, Effect, Follow, Loaded, Msg};
+use avx_upgrade::tui::fleet::{Live, SortKey};
+use avx_upgrade::tui::operation::Phase;
+use avx_upgrade::tui::state::{App, Overlay, Prompt, Window};
+use avx_upgrade::tui::update::update;
+use common::{CURRENT, PREVIOUS};
+use console::{loaded_app, press, type_into};
+use crossterm::event::KeyCode;
+
+/// 12 AWS spokes (6 pairs), a GCP transit pair, all behind the controller on `PREVIOUS`.
+fn fleet() -> Snapshot {
+    let mut gateways = Vec::new();
+    for i in 0..6 {
+        gateways.extend(common::pair(&format!("spoke-{i:02}"), GatewayType::Spoke, PREVIOUS));
+    }
+    let mut gcp = common::pair("gcp-transit", GatewayType::Transit, PREVIOUS);
+    for gateway in &mut gcp {
+        gateway.cloud = Cloud::Gcp;
+        gateway.region = "us-central1".into();
+    }
+    gateways.extend(gcp);
+    Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("fleet")
+}
+
+fn gateways_window(readonly: bool) -> App {
+    let mut app = loaded_app(fleet(), readonly);
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.window, Window::Gateways);
+    app
+}
+
+fn shown_names(app: &App) -> Vec<String> {
+    (0..app.fleet.shown_len())
+        .filter_map(|row| app.fleet.shown_index(row))
+        .filter_map(|index| app.fleet.gateway(index))
+        .map(|gateway| gateway.name.clone())
+        .collect()
+}
+
+#[test]
+fn the_query_filters_as_you_type_enter_keeps_it_and_esc_clears_it() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('/'));
+    assert!(matches!(app.prompt, Some(Prompt::Query(_))));
+    type_into(&mut app, "cloud:gcp");
+    assert_eq!(shown_names(&app), ["gcp-transit", "gcp-transit-hagw"]);
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.is_none());
+    assert_eq!(app.fleet.query().text(), "cloud:gcp");
+    press(&mut app, KeyCode::Char('/'));
+    type_into(&mut app, " !role:secondary");
+    assert_eq!(shown_names(&app), ["gcp-transit"]);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.fleet.query().is_empty());
+    assert_eq!(app.fleet.shown_len(), 14);
+}
+
+#[test]
+fn a_bad_query_says_why_and_enter_does_not_accept_it() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('/'));
+    type_into(&mut app, "colour:red");
+    let error = app.query_error.clone().expect("an error");
+    assert!(error.contains("unknown filter key \"colour\""), "{error}");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.is_some(), "the prompt stays open on an error");
+    assert_eq!(app.fleet.query().text(), "colour", "the last filter that parsed stays");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.fleet.shown_len(), 14);
+}
+
+#[test]
+fn same_key_twice_is_or_and_the_picker_adds_predicates() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('/'));
+    type_into(&mut app, "cloud:gcp cloud:aws");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.fleet.shown_len(), 14);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.fleet.query().is_empty(), "Esc with no pane open clears the filter");
+    press(&mut app, KeyCode::Char('f'));
+    let Some(Overlay::Picker(picker)) = &app.overlay else {
+        panic!("the picker opens");
+    };
+    assert_eq!(picker.entries[0].1, "aws", "most common value first");
+    assert_eq!(picker.entries[0].2, 12);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.fleet.query().text(), "cloud:gcp");
+    assert_eq!(app.fleet.shown_len(), 2);
+}
+
+#[test]
+fn marks_space_a_and_capital_a_and_they_survive_a_refresh() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.fleet.marked_count(), 1);
+    assert_eq!(app.fleet.cursor(), 1, "space moves to the next row");
+    press(&mut app, KeyCode::Char('/'));
+    type_into(&mut app, "gcp");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.fleet.marked_count(), 3, "a marks the shown gateways, keeping others");
+    let loaded = Loaded {
+        snapshot: fleet(),
+        catalog: common::catalog(),
+        live: Vec::new(),
+        skipped: Vec::new(),
+        platform_running: None,
+        gateways_running: Vec::new(),
+    };
+    update(&mut app, Msg::Loaded(Box::new(loaded)));
+    assert_eq!(app.fleet.marked_names(), ["spoke-00", "gcp-transit", "gcp-transit-hagw"]);
+    assert_eq!(app.fleet.query().text(), "gcp", "the filter survives the refresh");
+    press(&mut app, KeyCode::Char('A'));
+    assert_eq!(app.fleet.marked_count(), 0);
+}
+
+#[test]
+fn s_cycles_the_sort_and_capital_s_reverses_it() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.fleet.sort(), Some((SortKey::Name, false)));
+    assert_eq!(shown_names(&app)[0], "gcp-transit");
+    press(&mut app, KeyCode::Char('S'));
+    assert_eq!(app.fleet.sort(), Some((SortKey::Name, true)));
+    assert_eq!(shown_names(&app)[0], "spoke-05-hagw");
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Char('s'));
+    }
+    assert_eq!(app.fleet.sort(), Some((SortKey::Cloud, false)));
+    assert_eq!(shown_names(&app)[0], "spoke-00", "aws before gcp, then by name");
+}
+
+#[test]
+fn moving_stays_within_the_rows() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.fleet.cursor(), 0);
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.fleet.cursor(), 13);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.fleet.cursor(), 13);
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(app.fleet.cursor(), 3, "a page is 10 rows before the first draw");
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.fleet.cursor(), 0);
+}
+
+#[test]
+fn the_upgrade_asks_for_confirmation_and_sends_exactly_what_it_showed() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char('U'));
+    let Some(Overlay::Confirm(dialog)) = &app.overlay else {
+        panic!("U opens the confirmation");
+    };
+    assert_eq!(dialog.target, CURRENT);
+    assert_eq!(dialog.gateways, 2);
+    assert!(!dialog.needs_typed_count());
+    let effects = press(&mut app, KeyCode::Char('y'));
+    let expected = Request::SoftwareUpgrade {
+        gateways: Selection::Named(vec!["spoke-00".into(), "spoke-00-hagw".into()]),
+        target: None,
+    };
+    assert_eq!(effects, [Effect::Start { operation: 1, request: expected }]);
+    assert!(app.busy());
+    press(&mut app, KeyCode::Char('U'));
+    assert!(app.overlay.is_none(), "no second operation while one runs");
+    assert!(app.flash.as_ref().is_some_and(|flash| flash.text.contains("already running")));
+}
+
+#[test]
+fn more_than_ten_gateways_need_the_count_typed() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('U'));
+    assert!(press(&mut app, KeyCode::Char('y')).is_empty(), "y is not enough for 14");
+    type_into(&mut app, "13");
+    assert!(press(&mut app, KeyCode::Enter).is_empty(), "13 is not 14");
+    press(&mut app, KeyCode::Backspace);
+    type_into(&mut app, "4");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::Start { .. }]), "{effects:?}");
+}
+
+#[test]
+fn cancel_is_the_default_and_nothing_is_sent() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('U'));
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(app.overlay.is_none());
+    assert!(app.operation.is_none());
+    press(&mut app, KeyCode::Char('I'));
+    assert!(press(&mut app, KeyCode::Char('n')).is_empty());
+    assert!(app.operation.is_none());
+}
+
+#[test]
+fn a_blocked_platform_upgrade_shows_its_blockers_and_cannot_be_confirmed() {
+    let mut app = loaded_app(fleet(), false);
+    press(&mut app, KeyCode::Char('t'));
+    type_into(&mut app, "7.2");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('U'));
+    let Some(Overlay::Confirm(dialog)) = &app.overlay else {
+        panic!("U opens the dialog");
+    };
+    assert!(dialog.blocked());
+    assert!(dialog.blockers.iter().any(|f| f.code.as_str() == "gateways-behind-controller"));
+    for code in [KeyCode::Char('y'), KeyCode::Tab, KeyCode::Enter] {
+        assert!(press(&mut app, code).is_empty());
+    }
+    assert!(app.operation.is_none());
+}
+
+#[test]
+fn the_target_field_takes_keys_only_while_edited_and_validates_as_you_type() {
+    let mut app = loaded_app(fleet(), false);
+    press(&mut app, KeyCode::Char('t'));
+    type_into(&mut app, "6.4");
+    let verdict = app.platform.verdict.clone().expect("a verdict");
+    let why = verdict.expect_err("6.4 is below the running train");
+    assert!(why.starts_with("target-below-current"), "{why}");
+    assert_eq!(app.window, avx_upgrade::tui::state::Window::Platform, "keys went to the field");
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.platform.editing);
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.window, Window::Gateways, "after Esc, keys act as everywhere");
+    assert_eq!(app.platform.input.value(), "6.4");
+}
+
+#[test]
+fn readonly_refuses_and_the_command_line_switches_windows() {
+    let mut app = gateways_window(true);
+    for key in ['U', 'R', 'I'] {
+        press(&mut app, KeyCode::Char(key));
+        assert!(app.overlay.is_none());
+    }
+    press(&mut app, KeyCode::Char(':'));
+    type_into(&mut app, "platform");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.window, Window::Platform);
+    press(&mut app, KeyCode::Char(':'));
+    type_into(&mut app, "nope");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.flash.as_ref().is_some_and(|flash| flash.text.contains("unknown command :nope")));
+    press(&mut app, KeyCode::Char(':'));
+    type_into(&mut app, "q");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.quit);
+}
+
+#[test]
+fn the_operation_follows_progress_updates_the_table_and_refreshes_at_the_end() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('U'));
+    let effects = press(&mut app, KeyCode::Char('y'));
+    let [Effect::Start { operation, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let id = *operation;
+    update(&mut app, Msg::Started { operation: id });
+    let progress = Progress::Gateways {
+        gateways: vec![GatewayProgress {
+            name: "spoke-00".into(),
+            state: "waiting".into(),
+            update_status: "upgrading".into(),
+            progress: Some(40),
+        }],
+        done: 0,
+        failed: 0,
+    };
+    update(&mut app, Msg::Progress { operation: id, progress });
+    let index = app.fleet.index_of("spoke-00").expect("gateway");
+    assert_eq!(
+        app.fleet.live(index),
+        Some(&Live { update_status: "upgrading".into(), state: Some("waiting".into()), progress: Some(40) })
+    );
+    let stale = update(&mut app, Msg::Progress { operation: id + 7, progress: Progress::LoggedInAgain });
+    assert!(stale.is_empty(), "events of another operation are ignored");
+    let effects = update(
+        &mut app,
+        Msg::Progress { operation: id, progress: Progress::Finished { ok: true, message: "1 of 1 done".into() } },
+    );
+    assert_eq!(effects, [Effect::Refresh]);
+    assert!(matches!(app.operation.as_ref().map(|op| &op.phase), Some(Phase::Succeeded(_))));
+    assert!(!app.busy());
+}
+
+#[test]
+fn a_refused_start_is_shown_and_frees_the_console() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('U'));
+    press(&mut app, KeyCode::Char('y'));
+    update(&mut app, Msg::StartFailed { operation: 1, error: "Active upgrade in progress.".into() });
+    assert!(!app.busy());
+    assert!(app.flash.as_ref().is_some_and(|flash| flash.text.contains("Active upgrade in progress.")));
+}
+
+#[test]
+fn an_operation_found_running_is_followed() {
+    let mut app = loaded_app(fleet(), false);
+    let loaded = Loaded {
+        snapshot: fleet(),
+        catalog: common::catalog(),
+        live: Vec::new(),
+        skipped: Vec::new(),
+        platform_running: None,
+        gateways_running: vec!["spoke-03".into()],
+    };
+    let effects = update(&mut app, Msg::Loaded(Box::new(loaded)));
+    assert_eq!(effects, [Effect::Follow { operation: 1, follow: Follow::Gateways(vec!["spoke-03".into()]) }]);
+    assert!(app.busy());
+}
+
+#[test]
+fn a_failed_refresh_marks_the_data_stale_and_keeps_it() {
+    let mut app = gateways_window(false);
+    update(&mut app, Msg::LoadFailed("connection refused".into()));
+    assert!(matches!(app.connection, avx_upgrade::tui::state::Connection::Stale { .. }));
+    assert_eq!(app.fleet.total(), 14, "the last data stays");
+    let effects = update(&mut app, Msg::Command(Command::Refresh));
+    assert_eq!(effects, [Effect::Refresh]);
+    assert!(update(&mut app, Msg::Command(Command::Refresh)).is_empty(), "one refresh at a time");
+}
