@@ -43,34 +43,53 @@ async fn filter_aws_transit_mark_dry_run_upgrade_and_watch_them_complete() {
     console.press(KeyCode::Enter);
     assert_eq!(console.app.fleet.shown_len(), 2);
     let screen = console.screen(120, 40);
-    assert!(screen.contains("2/6 shown filter: cloud:aws type:transit"), "{screen}");
+    assert!(
+        screen.contains("2/6 shown filter: cloud:aws type:transit"),
+        "{screen}"
+    );
     assert!(!screen.contains("gcp-transit"), "{screen}");
 
     console.press(KeyCode::Char('a'));
     assert_eq!(console.app.fleet.marked_count(), 2);
     console.press(KeyCode::Char('d'));
     console
-        .until("the dry run", |app| {
-            matches!(&app.overlay, Some(Overlay::DryRun(pane)) if pane.result.is_some())
-        })
+        .until(
+            "the dry run",
+            |app| matches!(&app.overlay, Some(Overlay::DryRun(pane)) if pane.result.is_some()),
+        )
         .await;
     let screen = console.screen(120, 40);
     assert!(screen.contains("PASSED"), "{screen}");
     assert!(screen.contains("0 blockers"), "{screen}");
-    assert!(screen.contains("Software Upgrade of 2 gateways"), "{screen}");
+    assert!(
+        screen.contains("Software Upgrade of 2 gateways"),
+        "{screen}"
+    );
     console.press(KeyCode::Esc);
 
     console.press(KeyCode::Char('U'));
     let screen = console.screen(120, 40);
     assert!(screen.contains("Confirm Software Upgrade"), "{screen}");
-    assert!(screen.contains(&format!("Target     {CURRENT}")), "{screen}");
+    assert!(
+        screen.contains(&format!("Target     {CURRENT}")),
+        "{screen}"
+    );
     assert!(screen.contains("Gateways   2"), "{screen}");
     console.press(KeyCode::Char('y'));
     console.until("the upgrade to end", finished).await;
     let operation = console.app.operation.as_ref().expect("operation");
-    assert!(matches!(operation.phase, Phase::Succeeded(_)), "{:?}", operation.phase);
+    assert!(
+        matches!(operation.phase, Phase::Succeeded(_)),
+        "{:?}",
+        operation.phase
+    );
     assert_eq!((operation.done, operation.failed), (2, 0));
-    assert!(operation.log.iter().any(|(_, line)| line == "aws-transit: complete"));
+    assert!(
+        operation
+            .log
+            .iter()
+            .any(|(_, line)| line == "aws-transit: complete")
+    );
     let screen = console.screen(120, 40);
     assert!(screen.contains("2/2 done, 0 failed"), "{screen}");
     for name in ["aws-transit", "aws-transit-hagw"] {
@@ -80,8 +99,16 @@ async fn filter_aws_transit_mark_dry_run_upgrade_and_watch_them_complete() {
     }
     let untouched = console.app.fleet.index_of("gcp-transit").expect("gcp");
     let gcp = console.app.fleet.gateway(untouched).expect("gcp");
-    assert_eq!(gcp.software_version.to_string(), PREVIOUS, "only marked gateways change");
-    assert_eq!(console.app.fleet.query().text(), "cloud:aws type:transit", "the filter survives the refresh");
+    assert_eq!(
+        gcp.software_version.to_string(),
+        PREVIOUS,
+        "only marked gateways change"
+    );
+    assert_eq!(
+        console.app.fleet.query().text(),
+        "cloud:aws type:transit",
+        "the filter survives the refresh"
+    );
     console.close().await;
 }
 
@@ -94,7 +121,10 @@ async fn a_platform_upgrade_goes_through_the_restart_window_and_logs_back_in() {
     console.type_text("7.2");
     console.press(KeyCode::Enter);
     let screen = console.screen(80, 24);
-    assert!(screen.contains(&format!("✓ valid: {CURRENT} → {NEXT}")), "{screen}");
+    assert!(
+        screen.contains(&format!("✓ valid: {CURRENT} → {NEXT}")),
+        "{screen}"
+    );
     console.press(KeyCode::Char('U'));
     let screen = console.screen(80, 24);
     assert!(screen.contains("Confirm Platform Upgrade"), "{screen}");
@@ -102,10 +132,25 @@ async fn a_platform_upgrade_goes_through_the_restart_window_and_logs_back_in() {
     console.press(KeyCode::Char('y'));
     console.until("the platform upgrade to end", finished).await;
     let operation = console.app.operation.as_ref().expect("operation");
-    assert!(matches!(operation.phase, Phase::Succeeded(_)), "{:?}", operation.log);
-    let log: Vec<&str> = operation.log.iter().map(|(_, line)| line.as_str()).collect();
-    assert!(log.iter().any(|line| line.starts_with("controller restarting")), "{log:?}");
-    assert!(log.iter().any(|line| line.starts_with("logged in again")), "{log:?}");
+    assert!(
+        matches!(operation.phase, Phase::Succeeded(_)),
+        "{:?}",
+        operation.log
+    );
+    let log: Vec<&str> = operation
+        .log
+        .iter()
+        .map(|(_, line)| line.as_str())
+        .collect();
+    assert!(
+        log.iter()
+            .any(|line| line.starts_with("controller restarting")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|line| line.starts_with("logged in again")),
+        "{log:?}"
+    );
     assert!(!log.iter().any(|line| line.contains("FAILED")), "{log:?}");
     let snapshot = console.app.fleet.snapshot().expect("snapshot");
     assert_eq!(snapshot.controller.current_version.to_string(), NEXT);
@@ -132,14 +177,24 @@ async fn a_rollback_needs_the_count_typed_and_returns_the_gateway() {
     let screen = console.screen(80, 24);
     assert!(screen.contains("Confirm Software Rollback"), "{screen}");
     assert!(screen.contains("rollback-disruptive"), "{screen}");
-    assert!(screen.contains("Type 1 (the number of gateways)"), "{screen}");
+    assert!(
+        screen.contains("Type 1 (the number of gateways)"),
+        "{screen}"
+    );
     console.press(KeyCode::Char('y'));
-    assert!(console.app.operation.is_none(), "y alone does not confirm a rollback");
+    assert!(
+        console.app.operation.is_none(),
+        "y alone does not confirm a rollback"
+    );
     console.type_text("1");
     console.press(KeyCode::Enter);
     console.until("the rollback to end", finished).await;
     let operation = console.app.operation.as_ref().expect("operation");
-    assert!(matches!(operation.phase, Phase::Succeeded(_)), "{:?}", operation.log);
+    assert!(
+        matches!(operation.phase, Phase::Succeeded(_)),
+        "{:?}",
+        operation.log
+    );
     let index = console.app.fleet.index_of("aws-spoke").expect("spoke");
     let spoke = console.app.fleet.gateway(index).expect("spoke");
     assert_eq!(spoke.software_version.to_string(), PREVIOUS);
@@ -156,9 +211,10 @@ async fn a_blocked_platform_upgrade_cannot_be_confirmed() {
     console.press(KeyCode::Esc);
     console.press(KeyCode::Char('d'));
     console
-        .until("the dry run", |app| {
-            matches!(&app.overlay, Some(Overlay::DryRun(pane)) if pane.result.is_some())
-        })
+        .until(
+            "the dry run",
+            |app| matches!(&app.overlay, Some(Overlay::DryRun(pane)) if pane.result.is_some()),
+        )
         .await;
     let screen = console.screen(120, 40);
     assert!(screen.contains("BLOCKED"), "{screen}");
@@ -168,7 +224,12 @@ async fn a_blocked_platform_upgrade_cannot_be_confirmed() {
     let screen = console.screen(80, 24);
     assert!(screen.contains("Platform Upgrade — BLOCKED"), "{screen}");
     assert!(screen.contains("gateways-behind-controller"), "{screen}");
-    for key in [KeyCode::Char('y'), KeyCode::Enter, KeyCode::Tab, KeyCode::Enter] {
+    for key in [
+        KeyCode::Char('y'),
+        KeyCode::Enter,
+        KeyCode::Tab,
+        KeyCode::Enter,
+    ] {
         console.press(key);
     }
     assert!(console.app.operation.is_none(), "nothing was started");
@@ -179,7 +240,11 @@ async fn a_blocked_platform_upgrade_cannot_be_confirmed() {
     console.press(KeyCode::Char('U'));
     console.press(KeyCode::Char('y'));
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(console.sim.with_state(|state| state.calls.clone()), calls_before, "no request reached the controller");
+    assert_eq!(
+        console.sim.with_state(|state| state.calls.clone()),
+        calls_before,
+        "no request reached the controller"
+    );
     console.close().await;
 }
 
@@ -198,7 +263,10 @@ async fn readonly_refuses_every_mutating_action() {
     assert!(screen.contains("READ-ONLY"), "{screen}");
     console.press(KeyCode::Char('?'));
     let help = console.screen(120, 40);
-    assert!(!help.contains("rollback of the gateways"), "help hides mutating keys: {help}");
+    assert!(
+        !help.contains("rollback of the gateways"),
+        "help hides mutating keys: {help}"
+    );
     console.close().await;
 }
 
@@ -211,15 +279,30 @@ async fn a_console_opened_during_an_operation_follows_it() {
     first.press(KeyCode::Char('y'));
     first
         .until("the controller to accept", |app| {
-            app.operation.as_ref().is_some_and(|op| op.phase == Phase::Running)
+            app.operation
+                .as_ref()
+                .is_some_and(|op| op.phase == Phase::Running)
         })
         .await;
     let mut second = console::Console::attach(&first.sim, false).await;
-    let operation = second.app.operation.as_ref().expect("the second console found the operation");
-    assert!(operation.title.contains("already running at the controller"), "{}", operation.title);
+    let operation = second
+        .app
+        .operation
+        .as_ref()
+        .expect("the second console found the operation");
+    assert!(
+        operation
+            .title
+            .contains("already running at the controller"),
+        "{}",
+        operation.title
+    );
     assert_eq!(operation.gateways.len(), 1);
     second.until("the operation to end", finished).await;
-    assert!(matches!(second.app.operation.as_ref().map(|op| &op.phase), Some(Phase::Succeeded(_))));
+    assert!(matches!(
+        second.app.operation.as_ref().map(|op| &op.phase),
+        Some(Phase::Succeeded(_))
+    ));
     drop(second);
     first.close().await;
 }

@@ -25,7 +25,12 @@ fn fleet() -> Snapshot {
     let mut gateways = Vec::new();
     gateways.extend(common::pair("transit-use1", GatewayType::Transit, CURRENT));
     gateways.extend(common::pair("spoke-use1-web", GatewayType::Spoke, PREVIOUS));
-    let mut down = common::gateway("egress-use1", GatewayType::Standalone, avx_upgrade::snapshot::Role::Primary, PREVIOUS);
+    let mut down = common::gateway(
+        "egress-use1",
+        GatewayType::Standalone,
+        avx_upgrade::snapshot::Role::Primary,
+        PREVIOUS,
+    );
     down.state = GatewayState::Down;
     gateways.push(down);
     Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("fleet")
@@ -74,11 +79,26 @@ fn dry_run_pane() {
         target: None,
     };
     let findings = vec![
-        Finding::about(Code::GatewayUnhealthy, "egress-use1 is down: bring it up first", vec!["egress-use1".into()]),
-        Finding::new(Code::BackupMissing, "no backup in the last 24 hours: back up the controller first"),
-        Finding::about(Code::BgpReconverge, "BGP sessions re-converge on transit-use1", vec!["transit-use1".into()]),
+        Finding::about(
+            Code::GatewayUnhealthy,
+            "egress-use1 is down: bring it up first",
+            vec!["egress-use1".into()],
+        ),
+        Finding::new(
+            Code::BackupMissing,
+            "no backup in the last 24 hours: back up the controller first",
+        ),
+        Finding::about(
+            Code::BgpReconverge,
+            "BGP sessions re-converge on transit-use1",
+            vec!["transit-use1".into()],
+        ),
     ];
-    let result = Ok(DryRun { target: Some(CURRENT.into()), blocked: true, findings });
+    let result = Ok(DryRun {
+        target: Some(CURRENT.into()),
+        blocked: true,
+        findings,
+    });
     update(&mut app, Msg::DryRunDone { request, result });
     snap("dry_run", &app);
 }
@@ -119,11 +139,20 @@ fn progress_pane() {
         progress,
     };
     let progress = Progress::Gateways {
-        gateways: vec![status("spoke-use1-web", "complete", None), status("spoke-use1-web-hagw", "installing", Some(60))],
+        gateways: vec![
+            status("spoke-use1-web", "complete", None),
+            status("spoke-use1-web-hagw", "installing", Some(60)),
+        ],
         done: 1,
         failed: 0,
     };
-    update(&mut app, Msg::Progress { operation: 1, progress });
+    update(
+        &mut app,
+        Msg::Progress {
+            operation: 1,
+            progress,
+        },
+    );
     snap("progress", &app);
 }
 
@@ -138,12 +167,22 @@ fn help_and_too_small() {
 }
 
 /// The style of the first cell whose row contains `row_text`, at the column where `symbol` is.
-fn style_at(terminal: &ratatui::Terminal<ratatui::backend::TestBackend>, row_text: &str, symbol: &str) -> ratatui::style::Style {
+fn style_at(
+    terminal: &ratatui::Terminal<ratatui::backend::TestBackend>,
+    row_text: &str,
+    symbol: &str,
+) -> ratatui::style::Style {
     let buffer = terminal.backend().buffer();
     let width = buffer.area.width as usize;
     let rows: Vec<String> = text_of(terminal).lines().map(str::to_owned).collect();
-    let y = rows.iter().position(|row| row.contains(row_text)).unwrap_or_else(|| panic!("no row with {row_text}"));
-    let x = rows[y].find(symbol).map(|byte| rows[y][..byte].chars().count()).expect("symbol");
+    let y = rows
+        .iter()
+        .position(|row| row.contains(row_text))
+        .unwrap_or_else(|| panic!("no row with {row_text}"));
+    let x = rows[y]
+        .find(symbol)
+        .map(|byte| rows[y][..byte].chars().count())
+        .expect("symbol");
     buffer.content[y * width + x].style()
 }
 
@@ -161,7 +200,10 @@ fn status_colours_come_with_a_word_or_symbol() {
     assert_eq!(header.fg, Some(Color::Green));
     let buffer = terminal.backend().buffer();
     assert!(
-        buffer.content.iter().all(|cell| cell.style().bg.is_none_or(|bg| bg == Color::Reset)),
+        buffer
+            .content
+            .iter()
+            .all(|cell| cell.style().bg.is_none_or(|bg| bg == Color::Reset)),
         "the default theme keeps the terminal's own background"
     );
 }
@@ -175,7 +217,12 @@ fn no_color_uses_no_colour_at_all() {
         let buffer = terminal.backend().buffer();
         for cell in &buffer.content {
             assert_eq!(cell.fg, Color::Reset, "{:?} has a colour", cell.symbol());
-            assert_eq!(cell.bg, Color::Reset, "{:?} has a background", cell.symbol());
+            assert_eq!(
+                cell.bg,
+                Color::Reset,
+                "{:?} has a background",
+                cell.symbol()
+            );
         }
         let text = text_of(&terminal);
         assert!(text.contains("[ Cancel ]"), "{text}");
@@ -183,7 +230,11 @@ fn no_color_uses_no_colour_at_all() {
     // Without colour the cursor row and the focused button still stand out, by reverse video.
     let terminal = draw(&app, 120, 40, &Theme::monochrome());
     let cancel = style_at(&terminal, "[ Cancel ]", "[ Cancel ]");
-    assert!(cancel.add_modifier.contains(ratatui::style::Modifier::REVERSED));
+    assert!(
+        cancel
+            .add_modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
 }
 
 #[test]
@@ -192,6 +243,10 @@ fn no_color_is_read_from_the_environment() {
     unsafe { std::env::set_var("NO_COLOR", "1") };
     assert_eq!(Theme::from_env(), Theme::monochrome());
     unsafe { std::env::set_var("NO_COLOR", "") };
-    assert_eq!(Theme::from_env(), Theme::colored(), "an empty NO_COLOR means colour (no-color.org)");
+    assert_eq!(
+        Theme::from_env(),
+        Theme::colored(),
+        "an empty NO_COLOR means colour (no-color.org)"
+    );
     unsafe { std::env::remove_var("NO_COLOR") };
 }

@@ -21,7 +21,11 @@ use crossterm::event::KeyCode;
 fn fleet() -> Snapshot {
     let mut gateways = Vec::new();
     for i in 0..6 {
-        gateways.extend(common::pair(&format!("spoke-{i:02}"), GatewayType::Spoke, PREVIOUS));
+        gateways.extend(common::pair(
+            &format!("spoke-{i:02}"),
+            GatewayType::Spoke,
+            PREVIOUS,
+        ));
     }
     let mut gcp = common::pair("gcp-transit", GatewayType::Transit, PREVIOUS);
     for gateway in &mut gcp {
@@ -74,7 +78,11 @@ fn a_bad_query_says_why_and_enter_does_not_accept_it() {
     assert!(error.contains("unknown filter key \"colour\""), "{error}");
     press(&mut app, KeyCode::Enter);
     assert!(app.prompt.is_some(), "the prompt stays open on an error");
-    assert_eq!(app.fleet.query().text(), "colour", "the last filter that parsed stays");
+    assert_eq!(
+        app.fleet.query().text(),
+        "colour",
+        "the last filter that parsed stays"
+    );
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.fleet.shown_len(), 14);
 }
@@ -87,7 +95,10 @@ fn same_key_twice_is_or_and_the_picker_adds_predicates() {
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.fleet.shown_len(), 14);
     press(&mut app, KeyCode::Esc);
-    assert!(app.fleet.query().is_empty(), "Esc with no pane open clears the filter");
+    assert!(
+        app.fleet.query().is_empty(),
+        "Esc with no pane open clears the filter"
+    );
     press(&mut app, KeyCode::Char('f'));
     let Some(Overlay::Picker(picker)) = &app.overlay else {
         panic!("the picker opens");
@@ -111,7 +122,11 @@ fn marks_space_a_and_capital_a_and_they_survive_a_refresh() {
     type_into(&mut app, "gcp");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('a'));
-    assert_eq!(app.fleet.marked_count(), 3, "a marks the shown gateways, keeping others");
+    assert_eq!(
+        app.fleet.marked_count(),
+        3,
+        "a marks the shown gateways, keeping others"
+    );
     let loaded = Loaded {
         snapshot: fleet(),
         catalog: common::catalog(),
@@ -121,8 +136,15 @@ fn marks_space_a_and_capital_a_and_they_survive_a_refresh() {
         gateways_running: Vec::new(),
     };
     update(&mut app, Msg::Loaded(Box::new(loaded)));
-    assert_eq!(app.fleet.marked_names(), ["spoke-00", "gcp-transit", "gcp-transit-hagw"]);
-    assert_eq!(app.fleet.query().text(), "gcp", "the filter survives the refresh");
+    assert_eq!(
+        app.fleet.marked_names(),
+        ["spoke-00", "gcp-transit", "gcp-transit-hagw"]
+    );
+    assert_eq!(
+        app.fleet.query().text(),
+        "gcp",
+        "the filter survives the refresh"
+    );
     press(&mut app, KeyCode::Char('A'));
     assert_eq!(app.fleet.marked_count(), 0);
 }
@@ -140,7 +162,11 @@ fn s_cycles_the_sort_and_capital_s_reverses_it() {
         press(&mut app, KeyCode::Char('s'));
     }
     assert_eq!(app.fleet.sort(), Some((SortKey::Cloud, false)));
-    assert_eq!(shown_names(&app)[0], "spoke-00", "aws before gcp, then by name");
+    assert_eq!(
+        shown_names(&app)[0],
+        "spoke-00",
+        "aws before gcp, then by name"
+    );
 }
 
 #[test]
@@ -153,7 +179,11 @@ fn moving_stays_within_the_rows() {
     press(&mut app, KeyCode::Down);
     assert_eq!(app.fleet.cursor(), 13);
     press(&mut app, KeyCode::PageUp);
-    assert_eq!(app.fleet.cursor(), 3, "a page is 10 rows before the first draw");
+    assert_eq!(
+        app.fleet.cursor(),
+        3,
+        "a page is 10 rows before the first draw"
+    );
     press(&mut app, KeyCode::Char('g'));
     assert_eq!(app.fleet.cursor(), 0);
 }
@@ -175,11 +205,21 @@ fn the_upgrade_asks_for_confirmation_and_sends_exactly_what_it_showed() {
         gateways: Selection::Named(vec!["spoke-00".into(), "spoke-00-hagw".into()]),
         target: None,
     };
-    assert_eq!(effects, [Effect::Start { operation: 1, request: expected }]);
+    assert_eq!(
+        effects,
+        [Effect::Start {
+            operation: 1,
+            request: expected
+        }]
+    );
     assert!(app.busy());
     press(&mut app, KeyCode::Char('U'));
     assert!(app.overlay.is_none(), "no second operation while one runs");
-    assert!(app.flash.as_ref().is_some_and(|flash| flash.text.contains("already running")));
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|flash| flash.text.contains("already running"))
+    );
 }
 
 #[test]
@@ -187,13 +227,19 @@ fn more_than_ten_gateways_need_the_count_typed() {
     let mut app = gateways_window(false);
     press(&mut app, KeyCode::Char('a'));
     press(&mut app, KeyCode::Char('U'));
-    assert!(press(&mut app, KeyCode::Char('y')).is_empty(), "y is not enough for 14");
+    assert!(
+        press(&mut app, KeyCode::Char('y')).is_empty(),
+        "y is not enough for 14"
+    );
     type_into(&mut app, "13");
     assert!(press(&mut app, KeyCode::Enter).is_empty(), "13 is not 14");
     press(&mut app, KeyCode::Backspace);
     type_into(&mut app, "4");
     let effects = press(&mut app, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::Start { .. }]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Start { .. }]),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -219,7 +265,12 @@ fn a_blocked_platform_upgrade_shows_its_blockers_and_cannot_be_confirmed() {
         panic!("U opens the dialog");
     };
     assert!(dialog.blocked());
-    assert!(dialog.blockers.iter().any(|f| f.code.as_str() == "gateways-behind-controller"));
+    assert!(
+        dialog
+            .blockers
+            .iter()
+            .any(|f| f.code.as_str() == "gateways-behind-controller")
+    );
     for code in [KeyCode::Char('y'), KeyCode::Tab, KeyCode::Enter] {
         assert!(press(&mut app, code).is_empty());
     }
@@ -234,11 +285,19 @@ fn the_target_field_takes_keys_only_while_edited_and_validates_as_you_type() {
     let verdict = app.platform.verdict.clone().expect("a verdict");
     let why = verdict.expect_err("6.4 is below the running train");
     assert!(why.starts_with("target-below-current"), "{why}");
-    assert_eq!(app.window, avx_upgrade::tui::state::Window::Platform, "keys went to the field");
+    assert_eq!(
+        app.window,
+        avx_upgrade::tui::state::Window::Platform,
+        "keys went to the field"
+    );
     press(&mut app, KeyCode::Esc);
     assert!(!app.platform.editing);
     press(&mut app, KeyCode::Char('2'));
-    assert_eq!(app.window, Window::Gateways, "after Esc, keys act as everywhere");
+    assert_eq!(
+        app.window,
+        Window::Gateways,
+        "after Esc, keys act as everywhere"
+    );
     assert_eq!(app.platform.input.value(), "6.4");
 }
 
@@ -256,7 +315,11 @@ fn readonly_refuses_and_the_command_line_switches_windows() {
     press(&mut app, KeyCode::Char(':'));
     type_into(&mut app, "nope");
     press(&mut app, KeyCode::Enter);
-    assert!(app.flash.as_ref().is_some_and(|flash| flash.text.contains("unknown command :nope")));
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|flash| flash.text.contains("unknown command :nope"))
+    );
     press(&mut app, KeyCode::Char(':'));
     type_into(&mut app, "q");
     press(&mut app, KeyCode::Enter);
@@ -283,20 +346,45 @@ fn the_operation_follows_progress_updates_the_table_and_refreshes_at_the_end() {
         done: 0,
         failed: 0,
     };
-    update(&mut app, Msg::Progress { operation: id, progress });
+    update(
+        &mut app,
+        Msg::Progress {
+            operation: id,
+            progress,
+        },
+    );
     let index = app.fleet.index_of("spoke-00").expect("gateway");
     assert_eq!(
         app.fleet.live(index),
-        Some(&Live { update_status: "upgrading".into(), state: Some("waiting".into()), progress: Some(40) })
+        Some(&Live {
+            update_status: "upgrading".into(),
+            state: Some("waiting".into()),
+            progress: Some(40)
+        })
     );
-    let stale = update(&mut app, Msg::Progress { operation: id + 7, progress: Progress::LoggedInAgain });
+    let stale = update(
+        &mut app,
+        Msg::Progress {
+            operation: id + 7,
+            progress: Progress::LoggedInAgain,
+        },
+    );
     assert!(stale.is_empty(), "events of another operation are ignored");
     let effects = update(
         &mut app,
-        Msg::Progress { operation: id, progress: Progress::Finished { ok: true, message: "1 of 1 done".into() } },
+        Msg::Progress {
+            operation: id,
+            progress: Progress::Finished {
+                ok: true,
+                message: "1 of 1 done".into(),
+            },
+        },
     );
     assert_eq!(effects, [Effect::Refresh]);
-    assert!(matches!(app.operation.as_ref().map(|op| &op.phase), Some(Phase::Succeeded(_))));
+    assert!(matches!(
+        app.operation.as_ref().map(|op| &op.phase),
+        Some(Phase::Succeeded(_))
+    ));
     assert!(!app.busy());
 }
 
@@ -305,9 +393,19 @@ fn a_refused_start_is_shown_and_frees_the_console() {
     let mut app = gateways_window(false);
     press(&mut app, KeyCode::Char('U'));
     press(&mut app, KeyCode::Char('y'));
-    update(&mut app, Msg::StartFailed { operation: 1, error: "Active upgrade in progress.".into() });
+    update(
+        &mut app,
+        Msg::StartFailed {
+            operation: 1,
+            error: "Active upgrade in progress.".into(),
+        },
+    );
     assert!(!app.busy());
-    assert!(app.flash.as_ref().is_some_and(|flash| flash.text.contains("Active upgrade in progress.")));
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|flash| flash.text.contains("Active upgrade in progress."))
+    );
 }
 
 #[test]
@@ -322,7 +420,13 @@ fn an_operation_found_running_is_followed() {
         gateways_running: vec!["spoke-03".into()],
     };
     let effects = update(&mut app, Msg::Loaded(Box::new(loaded)));
-    assert_eq!(effects, [Effect::Follow { operation: 1, follow: Follow::Gateways(vec!["spoke-03".into()]) }]);
+    assert_eq!(
+        effects,
+        [Effect::Follow {
+            operation: 1,
+            follow: Follow::Gateways(vec!["spoke-03".into()])
+        }]
+    );
     assert!(app.busy());
 }
 
@@ -330,9 +434,15 @@ fn an_operation_found_running_is_followed() {
 fn a_failed_refresh_marks_the_data_stale_and_keeps_it() {
     let mut app = gateways_window(false);
     update(&mut app, Msg::LoadFailed("connection refused".into()));
-    assert!(matches!(app.connection, avx_upgrade::tui::state::Connection::Stale { .. }));
+    assert!(matches!(
+        app.connection,
+        avx_upgrade::tui::state::Connection::Stale { .. }
+    ));
     assert_eq!(app.fleet.total(), 14, "the last data stays");
     let effects = update(&mut app, Msg::Command(Command::Refresh));
     assert_eq!(effects, [Effect::Refresh]);
-    assert!(update(&mut app, Msg::Command(Command::Refresh)).is_empty(), "one refresh at a time");
+    assert!(
+        update(&mut app, Msg::Command(Command::Refresh)).is_empty(),
+        "one refresh at a time"
+    );
 }

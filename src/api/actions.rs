@@ -283,12 +283,14 @@ impl Client {
 
     /// `platform_upgrade_status` (`platform_only=true`).
     pub async fn platform_upgrade_status(&self) -> Result<PlatformStatus, ApiError> {
-        self.platform_status(Call::read("platform_upgrade_status")).await
+        self.platform_status(Call::read("platform_upgrade_status"))
+            .await
     }
 
     /// `platform_upgrade_status` sent once, for a poller: a restarting controller shows at once.
     pub async fn poll_platform_upgrade_status(&self) -> Result<PlatformStatus, ApiError> {
-        self.platform_status(Call::poll("platform_upgrade_status")).await
+        self.platform_status(Call::poll("platform_upgrade_status"))
+            .await
     }
 
     async fn platform_status(&self, call: Call) -> Result<PlatformStatus, ApiError> {

@@ -98,7 +98,9 @@ pub fn run_demo(args: &DemoArgs) -> Result<(Outcome, String), InputError> {
         )));
     }
     if args.gateways == 0 {
-        return Err(InputError("--gateways 0: the demo needs at least one gateway".into()));
+        return Err(InputError(
+            "--gateways 0: the demo needs at least one gateway".into(),
+        ));
     }
     let options = options(&args.console, demo_polling(args.speed))?;
     require_terminal()?;
@@ -128,7 +130,9 @@ fn demo_config(args: &DemoArgs) -> Result<SimConfig, InputError> {
     spec.last_backup = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3));
     let snapshot = generate(&spec, &catalog)?;
     Ok(SimConfig {
-        listen: "127.0.0.1:0".parse().map_err(|_| InputError("bad loopback address".into()))?,
+        listen: "127.0.0.1:0"
+            .parse()
+            .map_err(|_| InputError("bad loopback address".into()))?,
         tls: true,
         snapshot,
         catalog,
@@ -158,7 +162,9 @@ fn demo_polling(speed: f64) -> PollSettings {
 fn options(args: &ConsoleArgs, poll: PollSettings) -> Result<Options, InputError> {
     let settings = console_settings()?;
     let keymap = match keymap_path(args) {
-        Some(path) if args.keymap.is_some() || path.exists() => Keymap::load(&path).map_err(InputError)?,
+        Some(path) if args.keymap.is_some() || path.exists() => {
+            Keymap::load(&path).map_err(InputError)?
+        }
         _ => Keymap::default(),
     };
     Ok(Options {

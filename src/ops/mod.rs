@@ -61,7 +61,9 @@ impl Runner {
             Effect::Start { operation, request } => self.start(operation, request).await,
             Effect::Follow { operation, follow } => {
                 let events = match follow {
-                    Follow::Platform => poll::platform(Arc::clone(&self.client), self.resumed()).boxed(),
+                    Follow::Platform => {
+                        poll::platform(Arc::clone(&self.client), self.resumed()).boxed()
+                    }
                     Follow::Gateways(names) => {
                         poll::gateways(Arc::clone(&self.client), names, self.poll).boxed()
                     }
@@ -112,7 +114,9 @@ impl Runner {
         let started = self.client.start_platform_upgrade(target).await?;
         let client = Arc::clone(&self.client);
         let events = match started {
-            Started::RequestId(id) if versions.current.train() < STATUS_API_TRAIN && !id.is_empty() => {
+            Started::RequestId(id)
+                if versions.current.train() < STATUS_API_TRAIN && !id.is_empty() =>
+            {
                 poll::legacy_platform(client, id, self.poll).boxed()
             }
             _ => poll::platform(client, self.poll).boxed(),
@@ -134,7 +138,15 @@ impl Runner {
     async fn forward(&self, operation: u64, mut events: impl Stream<Item = Progress> + Unpin) {
         while let Some(progress) = events.next().await {
             let last = matches!(progress, Progress::Finished { .. });
-            if self.messages.send(Msg::Progress { operation, progress }).is_err() || last {
+            if self
+                .messages
+                .send(Msg::Progress {
+                    operation,
+                    progress,
+                })
+                .is_err()
+                || last
+            {
                 return;
             }
         }
@@ -152,7 +164,11 @@ fn named(request: &Request) -> Vec<String> {
 async fn dry_run(client: &Client, request: &Request) -> Result<DryRun, ApiError> {
     match request {
         Request::PlatformUpgrade { target } => client.platform_dry_run(*target).await,
-        _ => client.gateway_dry_run(request.action(), &named(request)).await,
+        _ => {
+            client
+                .gateway_dry_run(request.action(), &named(request))
+                .await
+        }
     }
 }
 

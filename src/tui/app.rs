@@ -103,7 +103,9 @@ fn to_msg(event: Event) -> Option<Msg> {
 /// One frame, inside a synchronized update so the terminal shows it at once.
 pub fn draw(terminal: &mut Screen, app: &App, theme: &Theme) -> io::Result<()> {
     execute!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    let drawn = terminal.draw(|frame| ui::draw(frame, app, theme)).map(|_| ());
+    let drawn = terminal
+        .draw(|frame| ui::draw(frame, app, theme))
+        .map(|_| ());
     execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     drawn
 }

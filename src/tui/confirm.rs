@@ -121,8 +121,7 @@ impl Confirm {
             }
             KeyCode::Char(c) if !c.is_ascii_digit() => Outcome::Open,
             _ => {
-                self.typed
-                    .handle_event(&crossterm::event::Event::Key(*key));
+                self.typed.handle_event(&crossterm::event::Event::Key(*key));
                 self.hint = None;
                 Outcome::Open
             }
@@ -167,9 +166,18 @@ mod tests {
 
     #[test]
     fn y_confirms_a_small_upgrade_and_n_or_esc_cancel() {
-        assert_eq!(upgrade(3).handle_key(&key(KeyCode::Char('y'))), Outcome::Confirmed);
-        assert_eq!(upgrade(3).handle_key(&key(KeyCode::Char('n'))), Outcome::Cancelled);
-        assert_eq!(upgrade(3).handle_key(&key(KeyCode::Esc)), Outcome::Cancelled);
+        assert_eq!(
+            upgrade(3).handle_key(&key(KeyCode::Char('y'))),
+            Outcome::Confirmed
+        );
+        assert_eq!(
+            upgrade(3).handle_key(&key(KeyCode::Char('n'))),
+            Outcome::Cancelled
+        );
+        assert_eq!(
+            upgrade(3).handle_key(&key(KeyCode::Esc)),
+            Outcome::Cancelled
+        );
         let mut tabbed = upgrade(3);
         assert_eq!(tabbed.handle_key(&key(KeyCode::Tab)), Outcome::Open);
         assert_eq!(tabbed.handle_key(&key(KeyCode::Enter)), Outcome::Confirmed);
@@ -183,7 +191,11 @@ mod tests {
         assert_eq!(dialog.handle_key(&key(KeyCode::Char('y'))), Outcome::Open);
         assert!(dialog.hint.as_deref().unwrap_or("").contains("type 11"));
         dialog.handle_key(&key(KeyCode::Char('1')));
-        assert_eq!(dialog.handle_key(&key(KeyCode::Enter)), Outcome::Open, "1 is not 11");
+        assert_eq!(
+            dialog.handle_key(&key(KeyCode::Enter)),
+            Outcome::Open,
+            "1 is not 11"
+        );
         dialog.handle_key(&key(KeyCode::Char('1')));
         assert_eq!(dialog.handle_key(&key(KeyCode::Enter)), Outcome::Confirmed);
     }

@@ -87,6 +87,8 @@ pub struct FleetView {
     query: Query,
     sort: Option<(SortKey, bool)>,
     cursor: usize,
+    /// The longest gateway name, in characters.
+    longest_name: usize,
 }
 
 impl FleetView {
@@ -97,6 +99,12 @@ impl FleetView {
         let cursor_name = self.cursor_gateway().map(|gateway| gateway.name.clone());
         let total = snapshot.gateways().len();
         self.haystacks = snapshot.gateways().iter().map(haystack).collect();
+        self.longest_name = snapshot
+            .gateways()
+            .iter()
+            .map(|gateway| gateway.name.chars().count())
+            .max()
+            .unwrap_or(0);
         self.marked = snapshot
             .gateways()
             .iter()
@@ -122,6 +130,11 @@ impl FleetView {
 
     pub fn gateways(&self) -> &[Gateway] {
         self.snapshot.as_ref().map_or(&[], Snapshot::gateways)
+    }
+
+    /// The longest gateway name, in characters.
+    pub fn longest_name(&self) -> usize {
+        self.longest_name
     }
 
     pub fn total(&self) -> usize {
@@ -207,7 +220,12 @@ impl FleetView {
         if self.query.is_empty() {
             shown.extend_from_slice(&self.order);
         } else {
-            shown.extend(self.order.iter().copied().filter(|&i| self.passes(i as usize)));
+            shown.extend(
+                self.order
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.passes(i as usize)),
+            );
         }
         self.shown = shown;
         self.cursor = cursor_index

@@ -169,7 +169,9 @@ fn named_code(name: &str) -> Option<KeyCodeName> {
         "delete" | "del" => KeyCodeName::Delete,
         other => {
             let number: u8 = other.strip_prefix('f')?.parse().ok()?;
-            (1..=12).contains(&number).then_some(KeyCodeName::F(number))?
+            (1..=12)
+                .contains(&number)
+                .then_some(KeyCodeName::F(number))?
         }
     };
     Some(code)
@@ -265,7 +267,13 @@ impl Keymap {
             .filter(|(_, bound)| **bound == command)
             .map(|(key, _)| *key)
             .collect();
-        keys.sort_by_key(|key| (key.ctrl || key.alt, !matches!(key.code, KeyCodeName::Char(_)), *key));
+        keys.sort_by_key(|key| {
+            (
+                key.ctrl || key.alt,
+                !matches!(key.code, KeyCodeName::Char(_)),
+                *key,
+            )
+        });
         keys
     }
 
@@ -277,7 +285,10 @@ impl Keymap {
 
     /// The first key bound to `command`, for hints; empty when unbound.
     pub fn key_for(&self, command: Command) -> String {
-        self.keys(command).first().map(ToString::to_string).unwrap_or_default()
+        self.keys(command)
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default()
     }
 
     /// Every command with its keys, in the order of [`Command::ALL`]; unbound commands last.

@@ -46,7 +46,13 @@ pub struct Operation {
 }
 
 impl Operation {
-    pub fn new(id: u64, action: Action, title: String, gateways: Vec<String>, now: Timestamp) -> Self {
+    pub fn new(
+        id: u64,
+        action: Action,
+        title: String,
+        gateways: Vec<String>,
+        now: Timestamp,
+    ) -> Self {
         let mut operation = Operation {
             id,
             action,
@@ -74,7 +80,10 @@ impl Operation {
     }
 
     pub fn is_running(&self) -> bool {
-        matches!(self.phase, Phase::Requesting | Phase::Running | Phase::Restarting)
+        matches!(
+            self.phase,
+            Phase::Requesting | Phase::Running | Phase::Restarting
+        )
     }
 
     pub fn note(&mut self, now: Timestamp, line: String) {
@@ -104,18 +113,29 @@ impl Operation {
             return Vec::new();
         }
         match progress {
-            Progress::Platform { message, phase, percent } => {
+            Progress::Platform {
+                message,
+                phase,
+                percent,
+            } => {
                 self.platform(now, message, phase, percent);
                 Vec::new()
             }
             Progress::Restarting { detail } => {
                 if self.phase != Phase::Restarting {
-                    self.note(now, format!("controller restarting: still polling ({detail})"));
+                    self.note(
+                        now,
+                        format!("controller restarting: still polling ({detail})"),
+                    );
                 }
                 self.phase = Phase::Restarting;
                 Vec::new()
             }
-            Progress::Gateways { gateways, done, failed } => {
+            Progress::Gateways {
+                gateways,
+                done,
+                failed,
+            } => {
                 self.phase = Phase::Running;
                 self.done = done;
                 self.failed = failed;
@@ -143,7 +163,13 @@ impl Operation {
         }
     }
 
-    fn platform(&mut self, now: Timestamp, message: String, step: Option<String>, percent: Option<u8>) {
+    fn platform(
+        &mut self,
+        now: Timestamp,
+        message: String,
+        step: Option<String>,
+        percent: Option<u8>,
+    ) {
         if self.phase == Phase::Restarting {
             self.note(now, "the controller answers again".into());
         }
@@ -162,15 +188,23 @@ impl Operation {
         self.percent = percent.or(self.percent);
     }
 
-    fn gateway_changes(&mut self, now: Timestamp, gateways: Vec<GatewayProgress>) -> Vec<GatewayProgress> {
+    fn gateway_changes(
+        &mut self,
+        now: Timestamp,
+        gateways: Vec<GatewayProgress>,
+    ) -> Vec<GatewayProgress> {
         let mut changed = Vec::new();
         for gateway in gateways {
             let before = self.statuses.get(&gateway.name);
             if before == Some(&gateway.update_status) {
                 continue;
             }
-            self.statuses.insert(gateway.name.clone(), gateway.update_status.clone());
-            self.note(now, format!("{}: {}", gateway.name, describe(&gateway.update_status)));
+            self.statuses
+                .insert(gateway.name.clone(), gateway.update_status.clone());
+            self.note(
+                now,
+                format!("{}: {}", gateway.name, describe(&gateway.update_status)),
+            );
             changed.push(gateway);
         }
         changed
@@ -198,7 +232,9 @@ impl Operation {
         if fraction <= 0.0 || fraction >= 1.0 {
             return None;
         }
-        Some(SignedDuration::from_secs_f64(elapsed * (1.0 - fraction) / fraction))
+        Some(SignedDuration::from_secs_f64(
+            elapsed * (1.0 - fraction) / fraction,
+        ))
     }
 
     /// Done (or failed) work as a fraction, for the gauge.
@@ -273,7 +309,13 @@ mod tests {
             },
         );
         assert!(again.is_empty(), "unchanged statuses are not logged twice");
-        op.progress(at(20), Progress::Finished { ok: true, message: "2 of 2 done".into() });
+        op.progress(
+            at(20),
+            Progress::Finished {
+                ok: true,
+                message: "2 of 2 done".into(),
+            },
+        );
         assert_eq!(op.phase, Phase::Succeeded("2 of 2 done".into()));
         assert_eq!(op.elapsed(at(99)), SignedDuration::from_secs(20));
         assert!(!op.is_running());
@@ -284,23 +326,61 @@ mod tests {
         let mut op = gateway_op();
         op.start_failed(at(1), "Active upgrade in progress.".into());
         assert!(matches!(op.phase, Phase::Failed(_)));
-        op.progress(at(2), Progress::Restarting { detail: "503".into() });
+        op.progress(
+            at(2),
+            Progress::Restarting {
+                detail: "503".into(),
+            },
+        );
         assert!(matches!(op.phase, Phase::Failed(_)));
     }
 
     #[test]
     fn a_platform_upgrade_restarts_and_comes_back() {
-        let mut op = Operation::new(2, Action::PlatformUpgrade, "Platform Upgrade to 7.1".into(), Vec::new(), at(0));
+        let mut op = Operation::new(
+            2,
+            Action::PlatformUpgrade,
+            "Platform Upgrade to 7.1".into(),
+            Vec::new(),
+            at(0),
+        );
         op.started(at(1));
-        op.progress(at(5), Progress::Platform { message: "downloading".into(), phase: Some("download".into()), percent: Some(25) });
+        op.progress(
+            at(5),
+            Progress::Platform {
+                message: "downloading".into(),
+                phase: Some("download".into()),
+                percent: Some(25),
+            },
+        );
         assert_eq!(op.remaining(at(5)), Some(SignedDuration::from_secs(15)));
-        op.progress(at(6), Progress::Restarting { detail: "HTTP 503".into() });
-        op.progress(at(7), Progress::Restarting { detail: "HTTP 503".into() });
+        op.progress(
+            at(6),
+            Progress::Restarting {
+                detail: "HTTP 503".into(),
+            },
+        );
+        op.progress(
+            at(7),
+            Progress::Restarting {
+                detail: "HTTP 503".into(),
+            },
+        );
         assert_eq!(op.phase, Phase::Restarting);
-        let restarts = op.log.iter().filter(|(_, line)| line.contains("controller restarting")).count();
+        let restarts = op
+            .log
+            .iter()
+            .filter(|(_, line)| line.contains("controller restarting"))
+            .count();
         assert_eq!(restarts, 1, "one line per restart, not per poll");
         op.progress(at(9), Progress::LoggedInAgain);
-        op.progress(at(10), Progress::Finished { ok: true, message: "complete".into() });
+        op.progress(
+            at(10),
+            Progress::Finished {
+                ok: true,
+                message: "complete".into(),
+            },
+        );
         assert_eq!(op.ratio(), 1.0);
         assert!(matches!(op.phase, Phase::Succeeded(_)));
     }

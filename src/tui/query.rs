@@ -9,6 +9,7 @@
 use std::fmt;
 
 use crate::snapshot::Gateway;
+use crate::version::{Train, Version};
 
 /// A field a predicate can test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -66,6 +67,9 @@ struct Test {
     value: String,
     prefix: bool,
     negated: bool,
+    /// The value read as a version or a train, for `version:` without an allocation per gateway.
+    version: Option<Version>,
+    train: Option<Train>,
 }
 
 /// A parsed query. The empty query matches every gateway.
@@ -168,11 +172,17 @@ fn parse_word(word: &str) -> Result<Test, QueryError> {
         Some(stem) => (stem.to_owned(), true),
         None => (lower, false),
     };
+    let (version, train) = match (field, prefix) {
+        (Some(Field::Version), false) => (value.parse().ok(), value.parse().ok()),
+        _ => (None, None),
+    };
     Ok(Test {
         field,
         value,
         prefix,
         negated,
+        version,
+        train,
     })
 }
 
@@ -206,9 +216,10 @@ impl Test {
     /// `version:6.5.250` is that build; `version:6.5` is the whole train.
     fn version(&self, gateway: &Gateway) -> bool {
         let version = gateway.software_version;
-        let train = version.train();
-        let exact = self.equals(&version.to_string());
-        exact || (!self.prefix && self.value == train.to_string())
+        if self.prefix {
+            return self.equals(&version.to_string());
+        }
+        self.version == Some(version) || self.train == Some(version.train())
     }
 }
 
@@ -250,7 +261,12 @@ mod tests {
 
     #[test]
     fn free_text_matches_name_region_account_and_version() {
-        let east = gateway("Transit-East", Cloud::Aws, "us-east-1", GatewayType::Transit);
+        let east = gateway(
+            "Transit-East",
+            Cloud::Aws,
+            "us-east-1",
+            GatewayType::Transit,
+        );
         assert!(passes("transit-e", &east));
         assert!(passes("US-EAST", &east));
         assert!(passes("prod-acct", &east));
@@ -296,7 +312,10 @@ mod tests {
     #[test]
     fn bad_queries_say_what_to_write() {
         let unknown = Query::parse("colour:red").expect_err("unknown key");
-        assert!(unknown.0.contains("unknown filter key \"colour\""), "{unknown}");
+        assert!(
+            unknown.0.contains("unknown filter key \"colour\""),
+            "{unknown}"
+        );
         assert!(unknown.0.contains("cloud, region"), "{unknown}");
         let empty = Query::parse("cloud:").expect_err("no value");
         assert!(empty.0.contains("nothing to match"), "{empty}");

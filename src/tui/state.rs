@@ -31,7 +31,10 @@ pub enum Connection {
     /// The controller restarts during an operation; the pollers keep trying.
     Reconnecting,
     /// The last refresh failed; the data shown is from `since`.
-    Stale { since: Option<Timestamp>, error: String },
+    Stale {
+        since: Option<Timestamp>,
+        error: String,
+    },
 }
 
 /// The Target Release Version field and what the planner says about it.
@@ -69,7 +72,9 @@ pub struct DryRunPane {
 /// What covers the window, at most one at a time.
 #[derive(Debug, Clone)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     DryRun(DryRunPane),
     Confirm(Box<Confirm>),
     /// Every field of gateway `index`.
@@ -162,31 +167,50 @@ impl App {
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
-        self.flash = Some(Flash { level: Level::Info, text: text.into() });
+        self.flash = Some(Flash {
+            level: Level::Info,
+            text: text.into(),
+        });
     }
 
     pub fn warn(&mut self, text: impl Into<String>) {
-        self.flash = Some(Flash { level: Level::Warn, text: text.into() });
+        self.flash = Some(Flash {
+            level: Level::Warn,
+            text: text.into(),
+        });
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
-        self.flash = Some(Flash { level: Level::Error, text: text.into() });
+        self.flash = Some(Flash {
+            level: Level::Error,
+            text: text.into(),
+        });
     }
 
     /// The request `d` would dry-run in the current window, or why there is none.
     pub fn request_for(&self, action: Action) -> Result<Request, String> {
         use crate::plan::request::Selection;
         if action == Action::PlatformUpgrade {
-            return self.platform_target().map(|target| Request::PlatformUpgrade { target });
+            return self
+                .platform_target()
+                .map(|target| Request::PlatformUpgrade { target });
         }
         let names = self.fleet.operation_targets();
         if names.is_empty() {
-            return Err("no gateway: the filter shows none; change it (/ or Esc in the query)".into());
+            return Err(
+                "no gateway: the filter shows none; change it (/ or Esc in the query)".into(),
+            );
         }
         let gateways = Selection::Named(names);
         Ok(match action {
-            Action::SoftwareUpgrade => Request::SoftwareUpgrade { gateways, target: None },
-            Action::SoftwareRollback => Request::SoftwareRollback { gateways, target: None },
+            Action::SoftwareUpgrade => Request::SoftwareUpgrade {
+                gateways,
+                target: None,
+            },
+            Action::SoftwareRollback => Request::SoftwareRollback {
+                gateways,
+                target: None,
+            },
             _ => Request::ImageUpgrade { gateways },
         })
     }

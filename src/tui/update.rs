@@ -59,7 +59,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Progress { operation, progress } => on_progress(app, operation, progress),
+        Msg::Progress {
+            operation,
+            progress,
+        } => on_progress(app, operation, progress),
         Msg::Signal(name) => {
             app.quit = true;
             tracing::info!(signal = name, "quitting on a signal");
@@ -244,7 +247,9 @@ fn toggle_progress(app: &mut App) {
 fn edit_target(app: &mut App) {
     if app.window != Window::Platform {
         let key = app.keymap.key_for(Command::PlatformWindow);
-        app.info(format!("the Target Release Version is in the Platform Upgrade window: press {key}"));
+        app.info(format!(
+            "the Target Release Version is in the Platform Upgrade window: press {key}"
+        ));
         return;
     }
     app.platform.editing = true;
@@ -330,10 +335,13 @@ fn command_line(app: &mut App, line: &str) -> Vec<Effect> {
     run(app, command)
 }
 
+/// Reads one field of a gateway, for the picker.
+type Pick = fn(&Gateway) -> &str;
+
 fn open_picker(app: &mut App) {
     let fleet = &app.fleet;
     let mut entries = Vec::new();
-    let fields: [(Field, fn(&Gateway) -> &str); 4] = [
+    let fields: [(Field, Pick); 4] = [
         (Field::Cloud, |g| g.cloud.name()),
         (Field::Type, |g| g.gw_type.name()),
         (Field::Role, |g| g.role.name()),
@@ -407,7 +415,13 @@ fn start(app: &mut App, dialog: Confirm) -> Vec<Effect> {
         _ => Vec::new(),
     };
     let title = format!("{} to {}", dialog.operation, dialog.target);
-    app.operation = Some(Operation::new(id, dialog.request.action(), title, names, app.now));
+    app.operation = Some(Operation::new(
+        id,
+        dialog.request.action(),
+        title,
+        names,
+        app.now,
+    ));
     app.show_progress = true;
     vec![Effect::Start {
         operation: id,
@@ -446,7 +460,9 @@ fn on_dry_run(app: &mut App, request: &Request, result: Result<DryRun, String>) 
             pane.title = title;
             pane.result = Some(result);
         }
-        _ => app.info(format!("dry run of {title} finished: press d to see it again")),
+        _ => app.info(format!(
+            "dry run of {title} finished: press d to see it again"
+        )),
     }
 }
 
@@ -505,17 +521,25 @@ fn ask_to_confirm(app: &mut App, action: Action) {
         Some(crate::plan::request::Selection::Named(names)) => names.len(),
         _ => snapshot.gateways().len(),
     };
-    app.overlay = Some(Overlay::Confirm(Box::new(Confirm::new(request, target, count, &report))));
+    app.overlay = Some(Overlay::Confirm(Box::new(Confirm::new(
+        request, target, count, &report,
+    ))));
 }
 
 /// The exact version or image an operation goes to.
-fn target_text(snapshot: &Snapshot, catalog: &crate::catalog::Catalog, request: &Request) -> String {
+fn target_text(
+    snapshot: &Snapshot,
+    catalog: &crate::catalog::Catalog,
+    request: &Request,
+) -> String {
     let controller = &snapshot.controller;
     match request {
         Request::PlatformUpgrade { target } => {
             match resolve_target(controller.current_version, *target, catalog) {
                 Ok(version) => version.to_string(),
-                Err(_) => target.map_or("the newest build of the running train".into(), |t| t.to_string()),
+                Err(_) => target.map_or("the newest build of the running train".into(), |t| {
+                    t.to_string()
+                }),
             }
         }
         Request::SoftwareUpgrade { .. } => controller.current_version.to_string(),
@@ -524,7 +548,8 @@ fn target_text(snapshot: &Snapshot, catalog: &crate::catalog::Catalog, request: 
             .map_or("no previous controller version".into(), |v| v.to_string()),
         Request::ImageUpgrade { gateways } => {
             let train = controller.current_version.train();
-            let indices = crate::plan::request::resolve_selection(snapshot, gateways).unwrap_or_default();
+            let indices =
+                crate::plan::request::resolve_selection(snapshot, gateways).unwrap_or_default();
             let mut images: Vec<&str> = indices
                 .iter()
                 .filter_map(|&i| catalog.image_for(snapshot.gateways()[i].cloud, train))
@@ -535,7 +560,10 @@ fn target_text(snapshot: &Snapshot, catalog: &crate::catalog::Catalog, request: 
             match images.len() {
                 0 => "no compatible image".into(),
                 1..=3 => format!("image {}", images.join(", ")),
-                n => format!("{n} images from the compatibility matrix ({} …)", images[..2].join(", ")),
+                n => format!(
+                    "{n} images from the compatibility matrix ({} …)",
+                    images[..2].join(", ")
+                ),
             }
         }
     }
@@ -582,7 +610,10 @@ fn follow_running(app: &mut App, platform: Option<String>, gateways: Vec<String>
         ),
         (None, false) => (
             Action::SoftwareUpgrade,
-            format!("Gateway operation already running at the controller on {} gateways", gateways.len()),
+            format!(
+                "Gateway operation already running at the controller on {} gateways",
+                gateways.len()
+            ),
             gateways.clone(),
             Follow::Gateways(gateways),
         ),
@@ -595,7 +626,10 @@ fn follow_running(app: &mut App, platform: Option<String>, gateways: Vec<String>
     app.operation = Some(operation);
     app.show_progress = true;
     app.warn("an operation is running at the controller: following it");
-    vec![Effect::Follow { operation: id, follow }]
+    vec![Effect::Follow {
+        operation: id,
+        follow,
+    }]
 }
 
 fn on_load_failed(app: &mut App, error: String) {
@@ -603,7 +637,9 @@ fn on_load_failed(app: &mut App, error: String) {
     if app.busy() && app.connection == Connection::Reconnecting {
         return;
     }
-    app.error(format!("cannot read the controller: {error} (Ctrl-R retries)"));
+    app.error(format!(
+        "cannot read the controller: {error} (Ctrl-R retries)"
+    ));
     app.connection = Connection::Stale {
         since: app.last_refresh,
         error,
@@ -662,5 +698,9 @@ pub fn tally(findings: &[crate::plan::finding::Finding]) -> String {
             format!("{n} {word}s")
         }
     };
-    format!("{}, {}, {infos} info", plural(blockers, "blocker"), plural(warnings, "warning"))
+    format!(
+        "{}, {}, {infos} info",
+        plural(blockers, "blocker"),
+        plural(warnings, "warning")
+    )
 }

@@ -39,7 +39,8 @@ pub struct Console {
 
 /// Polling fast enough for a simulator at `speed`.
 pub fn polling(speed: f64) -> PollSettings {
-    let scale = |seconds: f64| Duration::from_secs_f64(seconds / speed).max(Duration::from_millis(50));
+    let scale =
+        |seconds: f64| Duration::from_secs_f64(seconds / speed).max(Duration::from_millis(50));
     PollSettings {
         interval: scale(10.0),
         initial_wait: scale(90.0),
@@ -70,8 +71,12 @@ impl Console {
     }
 
     async fn connect(sim: Sim, credentials: Credentials, speed: f64, readonly: bool) -> Console {
-        let client = Client::new(ClientSettings::new(sim.url().to_owned(), credentials, TrustMode::Insecure))
-            .expect("client");
+        let client = Client::new(ClientSettings::new(
+            sim.url().to_owned(),
+            credentials,
+            TrustMode::Insecure,
+        ))
+        .expect("client");
         client.login().await.expect("login");
         let (sender, messages) = tokio::sync::mpsc::unbounded_channel();
         let client = Arc::new(client);
@@ -83,9 +88,17 @@ impl Console {
             Timestamp::now(),
         );
         let runner = Runner::new(client, sender, polling(speed));
-        let mut console = Console { app, runner, messages, sim, frozen: None };
+        let mut console = Console {
+            app,
+            runner,
+            messages,
+            sim,
+            frozen: None,
+        };
         console.command_refresh();
-        console.until("the first refresh", |app| app.fleet.snapshot().is_some()).await;
+        console
+            .until("the first refresh", |app| app.fleet.snapshot().is_some())
+            .await;
         console
     }
 
@@ -111,7 +124,10 @@ impl Console {
     }
 
     pub fn ctrl(&mut self, c: char) {
-        self.apply(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+        self.apply(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )));
     }
 
     /// Types every character of `text` (each a key press).
@@ -127,7 +143,12 @@ impl Console {
         while !done(&self.app) {
             let msg = tokio::time::timeout_at(deadline, self.messages.recv())
                 .await
-                .unwrap_or_else(|_| panic!("timed out waiting for {what}; screen:\n{}", self.screen(120, 40)))
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "timed out waiting for {what}; screen:\n{}",
+                        self.screen(120, 40)
+                    )
+                })
                 .expect("the runner is alive");
             self.apply(msg);
         }
@@ -165,7 +186,10 @@ impl Sim {
     }
 
     /// Reads or changes the simulator's state (owned simulators only).
-    pub fn with_state<R>(&self, change: impl FnOnce(&mut avx_upgrade::sim::state::SimState) -> R) -> R {
+    pub fn with_state<R>(
+        &self,
+        change: impl FnOnce(&mut avx_upgrade::sim::state::SimState) -> R,
+    ) -> R {
         match self {
             Sim::Owned(running) => running.with_state(change),
             Sim::Shared(_) => panic!("with_state needs the console that owns the simulator"),
@@ -183,7 +207,9 @@ fn common_password() -> String {
 
 pub fn draw(app: &App, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    terminal.draw(|frame| ui::draw(frame, app, theme)).expect("draw");
+    terminal
+        .draw(|frame| ui::draw(frame, app, theme))
+        .expect("draw");
     terminal
 }
 
@@ -232,7 +258,10 @@ pub fn loaded_app(snapshot: avx_upgrade::snapshot::Snapshot, readonly: bool) -> 
         gateways_running: Vec::new(),
     };
     let effects = update(&mut app, Msg::Loaded(Box::new(loaded)));
-    assert!(effects.is_empty(), "nothing runs at the controller: {effects:?}");
+    assert!(
+        effects.is_empty(),
+        "nothing runs at the controller: {effects:?}"
+    );
     app
 }
 

@@ -18,16 +18,28 @@ const NAMES: usize = 8;
 pub fn draw(frame: &mut Frame, body: Rect, pane: &DryRunPane, theme: &Theme) {
     let area = popup(frame, body, body.width.saturating_sub(4), body.height);
     let block = Block::bordered().title(Span::styled(
-        format!(" Upgrade Result — dry run of {} · j/k scroll · Esc closes ", pane.title),
+        format!(
+            " Upgrade Result — dry run of {} · j/k scroll · Esc closes ",
+            pane.title
+        ),
         theme.title,
     ));
     let lines = match &pane.result {
-        None => vec![Line::styled("… the controller is running the dry run", theme.pending)],
-        Some(Err(error)) => vec![Line::styled(format!("{} the dry run failed: {error}", symbol(Status::Error)), theme.error)],
+        None => vec![Line::styled(
+            "… the controller is running the dry run",
+            theme.pending,
+        )],
+        Some(Err(error)) => vec![Line::styled(
+            format!("{} the dry run failed: {error}", symbol(Status::Error)),
+            theme.error,
+        )],
         Some(Ok(result)) => findings(result, theme),
     };
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((pane.scroll, 0)),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((pane.scroll, 0)),
         area,
     );
 }
@@ -38,9 +50,16 @@ fn findings(result: &crate::api::actions::DryRun, theme: &Theme) -> Vec<Line<'st
     } else {
         (Status::Ok, "PASSED: nothing blocks this operation")
     };
-    let target = result.target.as_deref().map(|t| format!(" (target {t})")).unwrap_or_default();
+    let target = result
+        .target
+        .as_deref()
+        .map(|t| format!(" (target {t})"))
+        .unwrap_or_default();
     let mut lines = vec![
-        Line::styled(format!("{} {verdict}{target}", symbol(status)), theme.of(status)),
+        Line::styled(
+            format!("{} {verdict}{target}", symbol(status)),
+            theme.of(status),
+        ),
         Line::raw(tally(&result.findings)),
     ];
     for (severity, status, word) in [
@@ -48,19 +67,32 @@ fn findings(result: &crate::api::actions::DryRun, theme: &Theme) -> Vec<Line<'st
         (Severity::Warning, Status::Warn, "Warnings"),
         (Severity::Info, Status::Pending, "Info"),
     ] {
-        let group: Vec<&Finding> = result.findings.iter().filter(|f| f.severity == severity).collect();
+        let group: Vec<&Finding> = result
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .collect();
         if group.is_empty() {
             continue;
         }
         lines.push(Line::raw(""));
-        lines.push(Line::styled(format!("{word} ({})", group.len()), theme.title));
+        lines.push(Line::styled(
+            format!("{word} ({})", group.len()),
+            theme.title,
+        ));
         for finding in group {
             lines.push(Line::from(vec![
-                Span::styled(format!("{} {} ", symbol(status), finding.code.as_str()), theme.of(status)),
+                Span::styled(
+                    format!("{} {} ", symbol(status), finding.code.as_str()),
+                    theme.of(status),
+                ),
                 Span::raw(finding.message.clone()),
             ]));
             if !finding.gateways.is_empty() {
-                lines.push(Line::styled(format!("    gateways: {}", names(&finding.gateways)), theme.muted));
+                lines.push(Line::styled(
+                    format!("    gateways: {}", names(&finding.gateways)),
+                    theme.muted,
+                ));
             }
         }
     }
@@ -68,7 +100,12 @@ fn findings(result: &crate::api::actions::DryRun, theme: &Theme) -> Vec<Line<'st
 }
 
 fn names(gateways: &[String]) -> String {
-    let shown = gateways.iter().take(NAMES).cloned().collect::<Vec<_>>().join(", ");
+    let shown = gateways
+        .iter()
+        .take(NAMES)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     match gateways.len().saturating_sub(NAMES) {
         0 => shown,
         more => format!("{shown} and {more} more"),

@@ -34,23 +34,125 @@ const NAME_MAX: u16 = 30;
 
 fn columns(name_width: u16) -> [Column; 17] {
     [
-        Column { title: "Gateway", width: name_width, priority: 0, sort: Some(SortKey::Name), cell: |_, g, _| Span::raw(g.name.clone()) },
-        Column { title: "State", width: 10, priority: 1, sort: Some(SortKey::State), cell: state_cell },
-        Column { title: "Update Status", width: 16, priority: 2, sort: Some(SortKey::UpdateStatus), cell: update_cell },
-        Column { title: "Current", width: 10, priority: 3, sort: Some(SortKey::Version), cell: |_, g, _| Span::raw(g.software_version.to_string()) },
-        Column { title: "Target", width: 10, priority: 4, sort: None, cell: target_cell },
-        Column { title: "Previous", width: 10, priority: 9, sort: None, cell: |_, g, _| Span::raw(text(g.previous_software_version.map(|v| v.to_string()))) },
-        Column { title: "Cloud", width: 11, priority: 5, sort: Some(SortKey::Cloud), cell: |_, g, _| Span::raw(g.cloud.name()) },
-        Column { title: "Region", width: 16, priority: 6, sort: Some(SortKey::Region), cell: |_, g, _| Span::raw(g.region.clone()) },
-        Column { title: "Type", width: 10, priority: 7, sort: Some(SortKey::Type), cell: |_, g, _| Span::raw(g.gw_type.name()) },
-        Column { title: "Role", width: 9, priority: 8, sort: Some(SortKey::Role), cell: |_, g, _| Span::raw(g.role.name()) },
-        Column { title: "Account", width: 14, priority: 12, sort: Some(SortKey::Account), cell: |_, g, _| Span::raw(text(g.account.clone())) },
-        Column { title: "Image", width: 16, priority: 10, sort: None, cell: |_, g, _| Span::raw(text(g.image_version.clone())) },
-        Column { title: "Target Image", width: 16, priority: 11, sort: None, cell: target_image_cell },
-        Column { title: "Prev Image", width: 16, priority: 16, sort: None, cell: |_, g, _| Span::raw(text(g.previous_image_version.clone())) },
-        Column { title: "Kernel", width: 12, priority: 13, sort: None, cell: |_, g, _| Span::raw(text(g.kernel_version.clone())) },
-        Column { title: "Rollback", width: 10, priority: 14, sort: None, cell: rollback_cell },
-        Column { title: "Rollback Image", width: 16, priority: 15, sort: None, cell: rollback_image_cell },
+        Column {
+            title: "Gateway",
+            width: name_width,
+            priority: 0,
+            sort: Some(SortKey::Name),
+            cell: |_, g, _| Span::raw(g.name.clone()),
+        },
+        Column {
+            title: "State",
+            width: 10,
+            priority: 1,
+            sort: Some(SortKey::State),
+            cell: state_cell,
+        },
+        Column {
+            title: "Update Status",
+            width: 16,
+            priority: 2,
+            sort: Some(SortKey::UpdateStatus),
+            cell: update_cell,
+        },
+        Column {
+            title: "Current",
+            width: 10,
+            priority: 3,
+            sort: Some(SortKey::Version),
+            cell: |_, g, _| Span::raw(g.software_version.to_string()),
+        },
+        Column {
+            title: "Target",
+            width: 10,
+            priority: 4,
+            sort: None,
+            cell: target_cell,
+        },
+        Column {
+            title: "Previous",
+            width: 10,
+            priority: 9,
+            sort: None,
+            cell: |_, g, _| Span::raw(text(g.previous_software_version.map(|v| v.to_string()))),
+        },
+        Column {
+            title: "Cloud",
+            width: 11,
+            priority: 5,
+            sort: Some(SortKey::Cloud),
+            cell: |_, g, _| Span::raw(g.cloud.name()),
+        },
+        Column {
+            title: "Region",
+            width: 16,
+            priority: 6,
+            sort: Some(SortKey::Region),
+            cell: |_, g, _| Span::raw(g.region.clone()),
+        },
+        Column {
+            title: "Type",
+            width: 10,
+            priority: 7,
+            sort: Some(SortKey::Type),
+            cell: |_, g, _| Span::raw(g.gw_type.name()),
+        },
+        Column {
+            title: "Role",
+            width: 9,
+            priority: 8,
+            sort: Some(SortKey::Role),
+            cell: |_, g, _| Span::raw(g.role.name()),
+        },
+        Column {
+            title: "Account",
+            width: 14,
+            priority: 12,
+            sort: Some(SortKey::Account),
+            cell: |_, g, _| Span::raw(text(g.account.clone())),
+        },
+        Column {
+            title: "Image",
+            width: 16,
+            priority: 10,
+            sort: None,
+            cell: |_, g, _| Span::raw(text(g.image_version.clone())),
+        },
+        Column {
+            title: "Target Image",
+            width: 16,
+            priority: 11,
+            sort: None,
+            cell: target_image_cell,
+        },
+        Column {
+            title: "Prev Image",
+            width: 16,
+            priority: 16,
+            sort: None,
+            cell: |_, g, _| Span::raw(text(g.previous_image_version.clone())),
+        },
+        Column {
+            title: "Kernel",
+            width: 12,
+            priority: 13,
+            sort: None,
+            cell: |_, g, _| Span::raw(text(g.kernel_version.clone())),
+        },
+        Column {
+            title: "Rollback",
+            width: 10,
+            priority: 14,
+            sort: None,
+            cell: rollback_cell,
+        },
+        Column {
+            title: "Rollback Image",
+            width: 16,
+            priority: 15,
+            sort: None,
+            cell: rollback_image_cell,
+        },
     ]
 }
 
@@ -61,7 +163,10 @@ fn text(value: Option<String>) -> String {
 fn state_cell(context: &Context, gateway: &Gateway, live: &Live) -> Span<'static> {
     let state = live.state.as_deref().unwrap_or(gateway.state.name());
     let status = state_status(state);
-    Span::styled(format!("{} {state}", symbol(status)), context.theme.of(status))
+    Span::styled(
+        format!("{} {state}", symbol(status)),
+        context.theme.of(status),
+    )
 }
 
 fn update_cell(context: &Context, _: &Gateway, live: &Live) -> Span<'static> {
@@ -71,8 +176,15 @@ fn update_cell(context: &Context, _: &Gateway, live: &Live) -> Span<'static> {
         "upgrade_fail" => "FAILED",
         other => other,
     };
-    let progress = live.progress.filter(|_| status == Status::Pending).map(|p| format!(" {p}%")).unwrap_or_default();
-    Span::styled(format!("{} {word}{progress}", symbol(status)), context.theme.of(status))
+    let progress = live
+        .progress
+        .filter(|_| status == Status::Pending)
+        .map(|p| format!(" {p}%"))
+        .unwrap_or_default();
+    Span::styled(
+        format!("{} {word}{progress}", symbol(status)),
+        context.theme.of(status),
+    )
 }
 
 fn target_cell(context: &Context, gateway: &Gateway, _: &Live) -> Span<'static> {
@@ -90,7 +202,9 @@ fn target_image_cell(context: &Context, gateway: &Gateway, _: &Live) -> Span<'st
 }
 
 fn rollback_cell(context: &Context, _: &Gateway, _: &Live) -> Span<'static> {
-    Span::raw(text(context.controller.previous_version.map(|v| v.to_string())))
+    Span::raw(text(
+        context.controller.previous_version.map(|v| v.to_string()),
+    ))
 }
 
 fn rollback_image_cell(context: &Context, gateway: &Gateway, _: &Live) -> Span<'static> {
@@ -119,11 +233,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows_height = inner.height.saturating_sub(1);
     app.page_rows.set(rows_height);
     if fleet.shown_len() == 0 {
-        let message = if fleet.total() == 0 { "the controller lists no gateways" } else { "no gateway matches the filter: / edits it, Esc clears it" };
+        let message = if fleet.total() == 0 {
+            "the controller lists no gateways"
+        } else {
+            "no gateway matches the filter: / edits it, Esc clears it"
+        };
         frame.render_widget(Paragraph::new(Span::styled(message, theme.warn)), inner);
         return;
     }
-    let context = Context { controller: &snapshot.controller, catalog: app.catalog.as_ref(), theme };
+    let context = Context {
+        controller: &snapshot.controller,
+        catalog: app.catalog.as_ref(),
+        theme,
+    };
     let all = columns(name_width(fleet));
     let chosen = fit(&all, inner.width.saturating_sub(2));
     let offset = scroll_offset(app, rows_height as usize);
@@ -134,11 +256,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let index = fleet.shown_index(row)?;
         let gateway = fleet.gateway(index)?;
         let live = fleet.live(index)?;
-        Some(table_row(&context, &all, &chosen, gateway, live, fleet.is_marked(index), row == fleet.cursor()))
+        Some(table_row(
+            &context,
+            &all,
+            &chosen,
+            gateway,
+            live,
+            fleet.is_marked(index),
+            row == fleet.cursor(),
+        ))
     });
     let mut widths = vec![Constraint::Length(1)];
     widths.extend(chosen.iter().map(|&i| Constraint::Length(all[i].width)));
-    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        inner,
+    );
 }
 
 fn title(app: &App, theme: &Theme) -> Line<'static> {
@@ -148,20 +281,35 @@ fn title(app: &App, theme: &Theme) -> Line<'static> {
         Span::raw(format!("{}/{} shown ", fleet.shown_len(), fleet.total())),
     ];
     if !fleet.query().is_empty() {
-        spans.push(Span::styled(format!("filter: {} ", fleet.query().text()), theme.pending));
+        spans.push(Span::styled(
+            format!("filter: {} ", fleet.query().text()),
+            theme.pending,
+        ));
     }
     if fleet.marked_count() > 0 {
-        spans.push(Span::styled(format!("● {} marked ", fleet.marked_count()), theme.marked));
+        spans.push(Span::styled(
+            format!("● {} marked ", fleet.marked_count()),
+            theme.marked,
+        ));
     }
     Line::from(spans)
 }
 
 fn header_cell(column: &Column, fleet: &FleetView, theme: &Theme) -> Cell<'static> {
     let arrow = match (fleet.sort(), column.sort) {
-        (Some((key, descending)), Some(own)) if key == own => if descending { " ▼" } else { " ▲" },
+        (Some((key, descending)), Some(own)) if key == own => {
+            if descending {
+                " ▼"
+            } else {
+                " ▲"
+            }
+        }
         _ => "",
     };
-    Cell::from(Span::styled(format!("{}{arrow}", column.title), theme.title))
+    Cell::from(Span::styled(
+        format!("{}{arrow}", column.title),
+        theme.title,
+    ))
 }
 
 fn table_row(
@@ -174,17 +322,26 @@ fn table_row(
     cursor: bool,
 ) -> Row<'static> {
     let theme = context.theme;
-    let mark = if marked { Span::styled("●", theme.marked) } else { Span::raw(" ") };
+    let mark = if marked {
+        Span::styled("●", theme.marked)
+    } else {
+        Span::raw(" ")
+    };
     let mut cells = vec![Cell::from(mark)];
-    cells.extend(chosen.iter().map(|&i| Cell::from((all[i].cell)(context, gateway, live))));
+    cells.extend(
+        chosen
+            .iter()
+            .map(|&i| Cell::from((all[i].cell)(context, gateway, live))),
+    );
     let style = if cursor { theme.cursor } else { Style::new() };
     Row::new(cells).style(style)
 }
 
 /// The longest name, within bounds.
 fn name_width(fleet: &FleetView) -> u16 {
-    let longest = fleet.gateways().iter().map(|g| g.name.chars().count()).max().unwrap_or(0);
-    u16::try_from(longest).unwrap_or(NAME_MAX).clamp(NAME_MIN, NAME_MAX)
+    u16::try_from(fleet.longest_name())
+        .unwrap_or(NAME_MAX)
+        .clamp(NAME_MIN, NAME_MAX)
 }
 
 /// The columns that fit in `width`, by priority, in display order.

@@ -10,10 +10,9 @@ use crate::tui::theme::{Status, Theme, symbol};
 use crate::tui::ui::clock;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let version = app
-        .fleet
-        .snapshot()
-        .map_or("…".to_owned(), |snapshot| snapshot.controller.current_version.to_string());
+    let version = app.fleet.snapshot().map_or("…".to_owned(), |snapshot| {
+        snapshot.controller.current_version.to_string()
+    });
     let (status, words) = connection(app);
     let mut first = vec![
         Span::styled("avx-upgrade ", theme.title),
@@ -50,9 +49,9 @@ fn connection(app: &App) -> (Status, String) {
         Connection::Ok if app.refreshing => (Status::Pending, "OK, reading".into()),
         Connection::Ok => (Status::Ok, "OK".into()),
         Connection::Reconnecting => (Status::Warn, "reconnecting (controller restarting)".into()),
-        Connection::Stale { since: Some(since), .. } => {
-            (Status::Error, format!("stale since {} UTC", clock(*since)))
-        }
+        Connection::Stale {
+            since: Some(since), ..
+        } => (Status::Error, format!("stale since {} UTC", clock(*since))),
         Connection::Stale { since: None, .. } => (Status::Error, "unreachable".into()),
     }
 }

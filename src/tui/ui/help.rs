@@ -16,19 +16,41 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, scroll: u16, theme: &Theme
         .into_iter()
         .filter(|(_, command)| !(app.readonly && command.mutates()))
         .map(|(keys, command)| {
-            let keys = if keys.is_empty() { "(unbound)".to_owned() } else { keys };
-            Line::from(vec![Span::styled(format!("{keys:>16}  "), theme.key), Span::raw(command.describe())])
+            let keys = if keys.is_empty() {
+                "(unbound)".to_owned()
+            } else {
+                keys
+            };
+            Line::from(vec![
+                Span::styled(format!("{keys:>16}  "), theme.key),
+                Span::raw(command.describe()),
+            ])
         })
         .collect();
     lines.extend([
         Line::raw(""),
-        Line::styled("Filter (/): words match name, region, account, version;", theme.muted),
-        Line::styled("  cloud: region: type: role: state: version: account: name: status:", theme.muted),
-        Line::styled("  same key twice = OR, different keys = AND, ! negates, value* = prefix", theme.muted),
-        Line::styled("Keys: keymap.toml in the config directory (see README). Mouse is off:", theme.muted),
+        Line::styled(
+            "Filter (/): words match name, region, account, version;",
+            theme.muted,
+        ),
+        Line::styled(
+            "  cloud: region: type: role: state: version: account: name: status:",
+            theme.muted,
+        ),
+        Line::styled(
+            "  same key twice = OR, different keys = AND, ! negates, value* = prefix",
+            theme.muted,
+        ),
+        Line::styled(
+            "Keys: keymap.toml in the config directory (see README). Mouse is off:",
+            theme.muted,
+        ),
         Line::styled("  select text with your terminal as usual.", theme.muted),
     ]);
     let area = popup(frame, body, 78, body.height);
-    let block = Block::bordered().title(Span::styled(" Help — j/k scroll · Esc closes ", theme.title));
+    let block = Block::bordered().title(Span::styled(
+        " Help — j/k scroll · Esc closes ",
+        theme.title,
+    ));
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }

@@ -87,9 +87,7 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
         ..area
     };
     frame.render_widget(
-        Paragraph::new(lines)
-            .centered()
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(lines).centered().wrap(Wrap { trim: true }),
         middle,
     );
 }

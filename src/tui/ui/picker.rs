@@ -21,10 +21,17 @@ pub fn draw(frame: &mut Frame, body: Rect, picker: &Picker, theme: &Theme) {
         .take(rows)
         .map(|(i, (field, value, count))| {
             let text = format!("{:<7} {value:<24} {count:>7}", format!("{}:", field.key()));
-            let style = if i == picker.cursor { theme.cursor } else { ratatui::style::Style::new() };
+            let style = if i == picker.cursor {
+                theme.cursor
+            } else {
+                ratatui::style::Style::new()
+            };
             Line::from(Span::styled(text, style))
         })
         .collect();
-    let block = Block::bordered().title(Span::styled(" Pick a filter — Enter adds · space adds more · Esc ", theme.title));
+    let block = Block::bordered().title(Span::styled(
+        " Pick a filter — Enter adds · space adds more · Esc ",
+        theme.title,
+    ));
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -23,24 +23,44 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let controller = &snapshot.controller;
-    let releases = app
-        .catalog
-        .as_ref()
-        .map_or("…".into(), |catalog| release_versions(controller.current_version, catalog));
+    let releases = app.catalog.as_ref().map_or("…".into(), |catalog| {
+        release_versions(controller.current_version, catalog)
+    });
     let mut lines = vec![
-        field("Previous Version", optional(controller.previous_version), theme),
-        field("Current Version", controller.current_version.to_string(), theme),
-        field("Kernel Version", controller.kernel_version.clone().unwrap_or_else(|| "—".into()), theme),
+        field(
+            "Previous Version",
+            optional(controller.previous_version),
+            theme,
+        ),
+        field(
+            "Current Version",
+            controller.current_version.to_string(),
+            theme,
+        ),
+        field(
+            "Kernel Version",
+            controller
+                .kernel_version
+                .clone()
+                .unwrap_or_else(|| "—".into()),
+            theme,
+        ),
         field("Release Versions", releases, theme),
     ];
     lines.push(target_line(app, theme));
     lines.push(verdict_line(app, theme));
-    let [fields, runbook] =
-        Layout::vertical([Constraint::Length(lines.len() as u16 + 1), Constraint::Min(1)]).areas(inner);
+    let [fields, runbook] = Layout::vertical([
+        Constraint::Length(lines.len() as u16 + 1),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
     frame.render_widget(Paragraph::new(lines), fields);
     if app.platform.editing {
         let x = fields.x + LABEL_WIDTH as u16 + 2 + app.platform.input.visual_cursor() as u16;
-        frame.set_cursor_position(Position::new(x.min(fields.right().saturating_sub(1)), fields.y + 4));
+        frame.set_cursor_position(Position::new(
+            x.min(fields.right().saturating_sub(1)),
+            fields.y + 4,
+        ));
     }
     if let Some(Ok(plan)) = &app.platform.verdict {
         frame.render_widget(runbook_widget(plan, theme), runbook);
@@ -75,9 +95,16 @@ fn target_line(app: &App, theme: &Theme) -> Line<'static> {
         let key = app.keymap.key_for(Command::EditTarget);
         Span::styled(format!("   {key}: edit"), theme.muted)
     };
-    let label_style = if app.platform.editing { theme.focus } else { theme.muted };
+    let label_style = if app.platform.editing {
+        theme.focus
+    } else {
+        theme.muted
+    };
     Line::from(vec![
-        Span::styled(format!("{:<LABEL_WIDTH$}", "Target Release Version"), label_style),
+        Span::styled(
+            format!("{:<LABEL_WIDTH$}", "Target Release Version"),
+            label_style,
+        ),
         Span::raw("  "),
         shown,
         hint,
@@ -90,14 +117,26 @@ fn verdict_line(app: &App, theme: &Theme) -> Line<'static> {
         None => Line::from(vec![pad, Span::styled("…", theme.pending)]),
         Some(Err(why)) => Line::from(vec![
             pad,
-            Span::styled(format!("{} invalid target: {why}", symbol(Status::Error)), theme.error),
+            Span::styled(
+                format!("{} invalid target: {why}", symbol(Status::Error)),
+                theme.error,
+            ),
         ]),
         Some(Ok(plan)) => {
             let text = if plan.path.is_empty() {
-                format!("{} nothing to do: already at {}", symbol(Status::Ok), plan.path.current)
+                format!(
+                    "{} nothing to do: already at {}",
+                    symbol(Status::Ok),
+                    plan.path.current
+                )
             } else {
                 let hops: Vec<String> = plan.path.hops.iter().map(ToString::to_string).collect();
-                format!("{} valid: {} → {}", symbol(Status::Ok), plan.path.current, hops.join(" → "))
+                format!(
+                    "{} valid: {} → {}",
+                    symbol(Status::Ok),
+                    plan.path.current,
+                    hops.join(" → ")
+                )
             };
             Line::from(vec![pad, Span::styled(text, theme.ok)])
         }
@@ -114,7 +153,12 @@ fn runbook_widget(plan: &Runbook, theme: &Theme) -> Paragraph<'static> {
     }
     for finding in &plan.findings {
         lines.push(Line::styled(
-            format!("{} {}: {}", symbol(Status::Warn), finding.code.as_str(), finding.message),
+            format!(
+                "{} {}: {}",
+                symbol(Status::Warn),
+                finding.code.as_str(),
+                finding.message
+            ),
             theme.warn,
         ));
     }

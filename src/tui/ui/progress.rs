@@ -20,7 +20,8 @@ pub fn draw(frame: &mut Frame, area: Rect, operation: &Operation, now: Timestamp
     ]));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [gauge_area, log_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let [gauge_area, log_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     let label = gauge_label(operation, now);
     let gauge = LineGauge::default()
         .filled_style(theme.of(status))
@@ -31,7 +32,12 @@ pub fn draw(frame: &mut Frame, area: Rect, operation: &Operation, now: Timestamp
     let start = operation.log.len().saturating_sub(rows);
     let lines: Vec<Line> = operation.log[start..]
         .iter()
-        .map(|(time, text)| Line::from(vec![Span::styled(format!("{} ", clock(*time)), theme.muted), Span::raw(text.clone())]))
+        .map(|(time, text)| {
+            Line::from(vec![
+                Span::styled(format!("{} ", clock(*time)), theme.muted),
+                Span::raw(text.clone()),
+            ])
+        })
         .collect();
     frame.render_widget(Paragraph::new(lines), log_area);
 }
@@ -49,12 +55,24 @@ fn phase(operation: &Operation) -> (Status, &'static str) {
 fn gauge_label(operation: &Operation, now: Timestamp) -> String {
     let work = match operation.action {
         Action::PlatformUpgrade => {
-            let step = operation.step.as_deref().map(|s| format!("phase {s} ")).unwrap_or_default();
+            let step = operation
+                .step
+                .as_deref()
+                .map(|s| format!("phase {s} "))
+                .unwrap_or_default();
             format!("{step}{}%", operation.percent.unwrap_or(0))
         }
-        _ => format!("{}/{} done, {} failed", operation.done, operation.total(), operation.failed),
+        _ => format!(
+            "{}/{} done, {} failed",
+            operation.done,
+            operation.total(),
+            operation.failed
+        ),
     };
     let elapsed = duration(operation.elapsed(now));
-    let rest = operation.remaining(now).map(|left| format!(", about {} left", duration(left))).unwrap_or_default();
+    let rest = operation
+        .remaining(now)
+        .map(|left| format!(", about {} left", duration(left)))
+        .unwrap_or_default();
     format!("{work} · {elapsed} elapsed{rest}  ")
 }

@@ -21,7 +21,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Level::Warn => Status::Warn,
                 Level::Error => Status::Error,
             };
-            Line::styled(format!("{} {}", symbol(status), flash.text), theme.of(status))
+            Line::styled(
+                format!("{} {}", symbol(status), flash.text),
+                theme.of(status),
+            )
         }
         None => hints(app, theme),
     };
@@ -33,9 +36,15 @@ fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, prompt: &Prompt, theme:
         Prompt::Query(input) => ("/", input),
         Prompt::Command(input) => (":", input),
     };
-    let mut spans = vec![Span::styled(lead, theme.key), Span::raw(input.value().to_owned())];
+    let mut spans = vec![
+        Span::styled(lead, theme.key),
+        Span::raw(input.value().to_owned()),
+    ];
     if let (Prompt::Query(_), Some(error)) = (prompt, &app.query_error) {
-        spans.push(Span::styled(format!("   {} {error}", symbol(Status::Error)), theme.error));
+        spans.push(Span::styled(
+            format!("   {} {error}", symbol(Status::Error)),
+            theme.error,
+        ));
     } else if let Prompt::Query(_) = prompt {
         spans.push(Span::styled("   Enter keeps · Esc clears", theme.muted));
     }
@@ -49,8 +58,26 @@ fn hints(app: &App, theme: &Theme) -> Line<'static> {
         (Some(Overlay::Confirm(_)), _) => &[],
         (Some(_), _) => &[Command::Close, Command::Up, Command::Down, Command::Quit],
         (None, Window::Platform) if app.platform.editing => &[],
-        (None, Window::Platform) => &[Command::EditTarget, Command::DryRun, Command::Upgrade, Command::GatewayWindow, Command::Refresh, Command::Help, Command::Quit],
-        (None, Window::Gateways) => &[Command::Filter, Command::FilterPicker, Command::Mark, Command::DryRun, Command::Upgrade, Command::Rollback, Command::ImageUpgrade, Command::Help, Command::Quit],
+        (None, Window::Platform) => &[
+            Command::EditTarget,
+            Command::DryRun,
+            Command::Upgrade,
+            Command::GatewayWindow,
+            Command::Refresh,
+            Command::Help,
+            Command::Quit,
+        ],
+        (None, Window::Gateways) => &[
+            Command::Filter,
+            Command::FilterPicker,
+            Command::Mark,
+            Command::DryRun,
+            Command::Upgrade,
+            Command::Rollback,
+            Command::ImageUpgrade,
+            Command::Help,
+            Command::Quit,
+        ],
     };
     let mut spans = Vec::new();
     for &command in commands.iter().filter(|c| !(app.readonly && c.mutates())) {
@@ -62,7 +89,10 @@ fn hints(app: &App, theme: &Theme) -> Line<'static> {
         spans.push(Span::styled(format!(" {} ", short(command)), theme.muted));
     }
     if app.platform.editing {
-        spans.push(Span::styled("typing the target: Enter or Esc ends", theme.muted));
+        spans.push(Span::styled(
+            "typing the target: Enter or Esc ends",
+            theme.muted,
+        ));
     }
     Line::from(spans)
 }
