@@ -321,7 +321,7 @@ impl Client {
 
     /// `check_upgrade_status` on backend1 (the 6.5–7.0 flow).
     pub async fn legacy_upgrade_status(&self, id: &str) -> Result<LegacyUpgradeStatus, ApiError> {
-        let call = Call::read("check_upgrade_status")
+        let call = Call::poll("check_upgrade_status")
             .param("id", id)
             .param("pos", "0")
             .on_backend();

@@ -86,7 +86,7 @@ pub fn run_open(args: &OpenArgs) -> Result<(Outcome, String), InputError> {
             .await
             .map_err(|error| InputError(format!("the terminal failed: {error}")))
     })?;
-    Ok((Outcome::Clear, farewell(&ending, false)))
+    Ok((outcome(&ending), farewell(&ending, false)))
 }
 
 /// The console on a simulated controller started in this process.
@@ -121,12 +121,13 @@ pub fn run_demo(args: &DemoArgs) -> Result<(Outcome, String), InputError> {
         running.stop().await;
         ending
     })?;
-    Ok((Outcome::Clear, farewell(&ending, true)))
+    Ok((outcome(&ending), farewell(&ending, true)))
 }
 
 fn demo_config(args: &DemoArgs) -> Result<SimConfig, InputError> {
     let catalog = load_catalog(None)?;
     let mut spec = FleetSpec::mid_rollout(&catalog, args.gateways, args.seed);
+    demo_versions(&mut spec, &catalog);
     spec.last_backup = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3));
     let snapshot = generate(&spec, &catalog)?;
     Ok(SimConfig {
@@ -146,6 +147,21 @@ fn demo_config(args: &DemoArgs) -> Result<SimConfig, InputError> {
         seed: args.seed,
         require_access_key: false,
     })
+}
+
+/// The demo's controller runs the newest build two trains behind the catalog's newest (so a
+/// platform upgrade two trains ahead can be planned), moved up from the train before it, and
+/// about 30% of its gateways are still on that previous version (so there is work to do).
+fn demo_versions(spec: &mut FleetSpec, catalog: &crate::catalog::Catalog) {
+    let newest: Vec<crate::version::Version> = catalog
+        .trains()
+        .filter_map(|train| catalog.newest_in(train))
+        .collect();
+    if let [.., previous, current, _, _] = newest.as_slice() {
+        spec.controller_version = *current;
+        spec.previous_version = Some(*previous);
+    }
+    spec.lagging_per_mille = 300;
 }
 
 /// Polling scaled to the simulator's clock, never faster than 4 times a second.
@@ -196,6 +212,15 @@ fn require_terminal() -> Result<(), InputError> {
     Err(InputError(format!(
         "the console needs a terminal (stdin and stdout are not both one); it draws full-screen at {MIN_WIDTH}×{MIN_HEIGHT} or more. For scripts use plan, check, status or snapshot"
     )))
+}
+
+/// 0 after `q`; 128 + the signal's number after SIGHUP (129) or SIGTERM (143).
+fn outcome(ending: &Ending) -> Outcome {
+    match ending.signal {
+        Some("SIGHUP") => Outcome::Signalled(129),
+        Some(_) => Outcome::Signalled(143),
+        None => Outcome::Clear,
+    }
 }
 
 /// What to say after the terminal is restored.

@@ -64,6 +64,8 @@ pub enum Outcome {
     Clear,
     /// At least one blocker.
     Blocked,
+    /// Ended by a signal: the shell's convention, 128 + the signal's number.
+    Signalled(u8),
 }
 
 /// Invalid input: a file, version, flag or gateway name that does not exist. One line.
@@ -154,6 +156,7 @@ fn finish(outcome: Outcome, output: &str) -> ExitCode {
     match outcome {
         Outcome::Clear => ExitCode::SUCCESS,
         Outcome::Blocked => ExitCode::from(EXIT_BLOCKED),
+        Outcome::Signalled(code) => ExitCode::from(code),
     }
 }
 

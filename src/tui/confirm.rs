@@ -34,6 +34,8 @@ pub struct Confirm {
     pub gateways: usize,
     pub blockers: Vec<Finding>,
     pub warnings: Vec<Finding>,
+    /// Info findings, e.g. gateways already at the target.
+    pub notes: Vec<Finding>,
     pub typed: Input,
     pub focus: Choice,
     /// Why the last key did not confirm, shown in the dialog.
@@ -58,6 +60,7 @@ impl Confirm {
             gateways,
             blockers: report.with_severity(Severity::Blocker).cloned().collect(),
             warnings: report.with_severity(Severity::Warning).cloned().collect(),
+            notes: report.with_severity(Severity::Info).cloned().collect(),
             typed: Input::default(),
             focus: Choice::Cancel,
             hint: None,

@@ -40,6 +40,8 @@ pub struct Options {
 pub struct Ending {
     /// The operation still running at the controller, in words.
     pub running: Option<String>,
+    /// The signal that ended the console (`SIGTERM`, `SIGHUP`), if one did.
+    pub signal: Option<&'static str>,
 }
 
 /// Opens the console on `client` (logged in) until the user quits.
@@ -63,5 +65,6 @@ pub async fn open(client: Arc<Client>, options: Options) -> std::io::Result<Endi
             .as_ref()
             .filter(|operation| operation.is_running())
             .map(|operation| operation.title.clone()),
+        signal: app.signal,
     })
 }

@@ -125,6 +125,8 @@ pub struct App {
     /// The clock, set by the loop before each message (fixed in tests).
     pub now: Timestamp,
     pub quit: bool,
+    /// The signal that ended the console, if one did.
+    pub signal: Option<&'static str>,
     /// Rows of the gateway table that fit on screen, written by the last draw.
     pub page_rows: Cell<u16>,
     /// The gateway table's first row on screen, kept by the draw so the cursor stays visible.
@@ -156,6 +158,7 @@ impl App {
             flash: None,
             now,
             quit: false,
+            signal: None,
             page_rows: Cell::new(10),
             table_offset: Cell::new(0),
         }

@@ -6,6 +6,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::plan::finding::Severity;
+
 /// Styles by meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
@@ -119,5 +121,14 @@ pub fn update_status(update_status: &str) -> Status {
             Status::Pending
         }
         _ => Status::Warn,
+    }
+}
+
+/// A finding severity's status and word, e.g. `(Error, "BLOCKER")`.
+pub fn severity(severity: Severity) -> (Status, &'static str) {
+    match severity {
+        Severity::Blocker => (Status::Error, "BLOCKER"),
+        Severity::Warning => (Status::Warn, "WARNING"),
+        Severity::Info => (Status::Pending, "INFO"),
     }
 }

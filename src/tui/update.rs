@@ -65,6 +65,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         } => on_progress(app, operation, progress),
         Msg::Signal(name) => {
             app.quit = true;
+            app.signal = Some(name);
             tracing::info!(signal = name, "quitting on a signal");
             Vec::new()
         }

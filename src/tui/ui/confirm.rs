@@ -2,13 +2,13 @@
 //! *Cancel* focused; the count to type when the rules ask for it.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::plan::finding::Finding;
 use crate::tui::confirm::{Choice, Confirm};
-use crate::tui::theme::{Status, Theme, symbol};
+use crate::tui::theme::{Theme, severity, symbol};
 use crate::tui::ui::popup;
 
 /// Findings listed before "and N more".
@@ -29,30 +29,27 @@ pub fn draw(frame: &mut Frame, body: Rect, dialog: &Confirm, theme: &Theme) {
     let block = Block::bordered()
         .title(Span::styled(title, style))
         .border_style(style);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
     let mut lines = vec![
         line("Operation", dialog.operation.clone(), theme),
         line("Target", dialog.target.clone(), theme),
         line("Gateways", gateways(dialog), theme),
     ];
-    findings(
-        &mut lines,
-        &dialog.blockers,
-        Status::Error,
-        "BLOCKER",
-        theme,
-    );
-    findings(&mut lines, &dialog.warnings, Status::Warn, "WARNING", theme);
-    lines.push(Line::raw(""));
-    lines.extend(controls(dialog, theme));
-    if let Some(hint) = &dialog.hint {
-        lines.push(Line::styled(hint.clone(), theme.warn));
+    for group in [&dialog.blockers, &dialog.warnings, &dialog.notes] {
+        findings(&mut lines, group, theme);
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    let mut bottom = controls(dialog, theme);
+    if let Some(hint) = &dialog.hint {
+        bottom.push(Line::styled(hint.clone(), theme.warn));
+    }
+    // The controls always show; the findings take what is left (the dry run lists them all).
+    let [details, controls_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(bottom.len() as u16 + 1)])
+            .areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), details);
+    let [_, controls_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(controls_area);
+    frame.render_widget(Paragraph::new(bottom).wrap(Wrap { trim: false }), controls_area);
 }
 
 fn gateways(dialog: &Confirm) -> String {
@@ -71,14 +68,9 @@ fn line(label: &str, value: String, theme: &Theme) -> Line<'static> {
     ])
 }
 
-fn findings(
-    lines: &mut Vec<Line<'static>>,
-    findings: &[Finding],
-    status: Status,
-    word: &str,
-    theme: &Theme,
-) {
+fn findings(lines: &mut Vec<Line<'static>>, findings: &[Finding], theme: &Theme) {
     for finding in findings.iter().take(LISTED) {
+        let (status, word) = severity(finding.severity);
         lines.push(Line::styled(
             format!(
                 "{} {word} {}: {}",
@@ -89,9 +81,10 @@ fn findings(
             theme.of(status),
         ));
     }
-    if findings.len() > LISTED {
+    if let Some(first) = findings.first().filter(|_| findings.len() > LISTED) {
+        let (status, word) = severity(first.severity);
         lines.push(Line::styled(
-            format!("  … and {} more {word}s", findings.len() - LISTED),
+            format!("  … and {} more of {word} (d shows them all)", findings.len() - LISTED),
             theme.of(status),
         ));
     }

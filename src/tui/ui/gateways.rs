@@ -15,6 +15,7 @@ use crate::tui::theme::{Status, Theme, state_status, symbol, update_status};
 
 /// What a cell needs besides its gateway.
 struct Context<'a> {
+    name_width: usize,
     controller: &'a Controller,
     catalog: Option<&'a Catalog>,
     theme: &'a Theme,
@@ -30,7 +31,7 @@ struct Column {
 }
 
 const NAME_MIN: u16 = 14;
-const NAME_MAX: u16 = 30;
+const NAME_MAX: u16 = 36;
 
 fn columns(name_width: u16) -> [Column; 17] {
     [
@@ -39,7 +40,7 @@ fn columns(name_width: u16) -> [Column; 17] {
             width: name_width,
             priority: 0,
             sort: Some(SortKey::Name),
-            cell: |_, g, _| Span::raw(g.name.clone()),
+            cell: name_cell,
         },
         Column {
             title: "State",
@@ -156,6 +157,16 @@ fn columns(name_width: u16) -> [Column; 17] {
     ]
 }
 
+/// The name, or its start and `…` when longer than the column: never cut silently.
+fn name_cell(context: &Context, gateway: &Gateway, _: &Live) -> Span<'static> {
+    let name = &gateway.name;
+    if name.chars().count() <= context.name_width {
+        return Span::raw(name.clone());
+    }
+    let head: String = name.chars().take(context.name_width.saturating_sub(1)).collect();
+    Span::raw(format!("{head}…"))
+}
+
 fn text(value: Option<String>) -> String {
     value.unwrap_or_else(|| "—".into())
 }
@@ -241,12 +252,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(Span::styled(message, theme.warn)), inner);
         return;
     }
+    let width = name_width(fleet);
     let context = Context {
+        name_width: usize::from(width),
         controller: &snapshot.controller,
         catalog: app.catalog.as_ref(),
         theme,
     };
-    let all = columns(name_width(fleet));
+    let all = columns(width);
     let chosen = fit(&all, inner.width.saturating_sub(2));
     let offset = scroll_offset(app, rows_height as usize);
     let mut header_cells = vec![Cell::from(" ")];

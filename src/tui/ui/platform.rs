@@ -10,7 +10,7 @@ use crate::plan::path::release_versions;
 use crate::plan::runbook::Runbook;
 use crate::tui::action::Command;
 use crate::tui::state::App;
-use crate::tui::theme::{Status, Theme, symbol};
+use crate::tui::theme::{Status, Theme, severity, symbol};
 
 const LABEL_WIDTH: usize = 24;
 
@@ -152,14 +152,15 @@ fn runbook_widget(plan: &Runbook, theme: &Theme) -> Paragraph<'static> {
         ]));
     }
     for finding in &plan.findings {
+        let (status, word) = severity(finding.severity);
         lines.push(Line::styled(
             format!(
-                "{} {}: {}",
-                symbol(Status::Warn),
+                "{} {word} {}: {}",
+                symbol(status),
                 finding.code.as_str(),
                 finding.message
             ),
-            theme.warn,
+            theme.of(status),
         ));
     }
     Paragraph::new(lines).wrap(Wrap { trim: false })
