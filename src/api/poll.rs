@@ -318,9 +318,10 @@ pub fn gateways(
 
 /// The selected gateways' progress, and whether any is still in progress.
 fn gateway_event(statuses: &[GatewayStatus], names: &[String]) -> (Progress, bool) {
+    let wanted: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
     let selected: Vec<&GatewayStatus> = statuses
         .iter()
-        .filter(|status| names.contains(&status.name))
+        .filter(|status| wanted.contains(status.name.as_str()))
         .collect();
     let running = selected.iter().any(|status| status.in_progress());
     let failed = selected
