@@ -90,23 +90,6 @@ fn bench_frame(c: &mut Criterion) {
                 .expect("draws");
         })
     });
-    app.window = Window::Gateways;
-    group.bench_function("probe-name-width", |b| {
-        b.iter(|| {
-            app.fleet.gateways().iter().map(|g| g.name.chars().count()).max()
-        })
-    });
-    let (catalog, snapshot) = fixtures();
-    let small = generate(&FleetSpec::mid_rollout(catalog, 1000, 7), catalog).unwrap();
-    app.fleet.replace(small, vec![]);
-    group.bench_function("gateways-200x60-1k", |b| {
-        b.iter(|| {
-            terminal
-                .draw(|frame| ui::draw(frame, black_box(&app), &theme))
-                .expect("draws");
-        })
-    });
-    let _ = snapshot;
     group.finish();
 }
 
