@@ -6,7 +6,7 @@
 //! reorders `u32` indices, never the gateways. Marks are kept by position and carried across a
 //! refresh by name, so a refresh never loses what the user selected.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::HashSet;
 
 use crate::snapshot::{Gateway, Snapshot};
@@ -89,6 +89,8 @@ pub struct FleetView {
     cursor: usize,
     /// The longest gateway name, in characters.
     longest_name: usize,
+    /// Each gateway's rank by name, computed at the first sort after a refresh.
+    name_rank: Vec<u32>,
 }
 
 impl FleetView {
@@ -112,6 +114,7 @@ impl FleetView {
             .collect();
         self.marked_count = self.marked.iter().filter(|&&marked| marked).count();
         self.snapshot = Some(snapshot);
+        self.name_rank.clear();
         self.live = live;
         self.live.resize(total, Live::default());
         self.order = (0..total as u32).collect();
@@ -311,22 +314,45 @@ impl FleetView {
         self.resort();
     }
 
+    /// Sorts `order` by the sort column, then by name. Each gateway gets one packed `u64` key
+    /// (the rank of its value in the column, then the rank of its name), so sorting 100,000
+    /// gateways compares integers, not records scattered in memory.
     fn resort(&mut self) {
-        if let Some((key, descending)) = self.sort {
-            let gateways = self.snapshot.as_ref().map_or(&[][..], Snapshot::gateways);
-            let live = &self.live;
-            self.order.sort_by(|&a, &b| {
-                let ordering = compare(key, gateways, live, a as usize, b as usize);
+        match self.sort {
+            Some((key, descending)) => {
+                let keys = self.sort_keys(key);
                 if descending {
-                    ordering.reverse()
+                    self.order.sort_unstable_by_key(|&i| Reverse(keys[i as usize]));
                 } else {
-                    ordering
+                    self.order.sort_unstable_by_key(|&i| keys[i as usize]);
                 }
-            });
-        } else {
-            self.order.sort_unstable();
+            }
+            None => self.order.sort_unstable(),
         }
         self.refilter();
+    }
+
+    fn sort_keys(&mut self, key: SortKey) -> Vec<u64> {
+        let gateways = self.snapshot.as_ref().map_or(&[][..], Snapshot::gateways);
+        if self.name_rank.len() != gateways.len() {
+            self.name_rank = ranks(gateways.iter().map(|gateway| gateway.name.as_str()));
+        }
+        let column = match key {
+            SortKey::Name => vec![0; gateways.len()],
+            SortKey::State => ranks(gateways.iter().map(|g| g.state)),
+            SortKey::UpdateStatus => ranks(self.live.iter().map(|live| live.update_status.as_str())),
+            SortKey::Version => ranks(gateways.iter().map(|g| g.software_version)),
+            SortKey::Cloud => ranks(gateways.iter().map(|g| g.cloud)),
+            SortKey::Region => ranks(gateways.iter().map(|g| g.region.as_str())),
+            SortKey::Type => ranks(gateways.iter().map(|g| g.gw_type)),
+            SortKey::Role => ranks(gateways.iter().map(|g| g.role)),
+            SortKey::Account => ranks(gateways.iter().map(|g| g.account.as_deref())),
+        };
+        column
+            .iter()
+            .zip(&self.name_rank)
+            .map(|(&value, &name)| (u64::from(value) << 32) | u64::from(name))
+            .collect()
     }
 
     /// Records what the controller says about gateway `index`.
@@ -367,18 +393,12 @@ fn haystack(gateway: &Gateway) -> String {
     .to_lowercase()
 }
 
-fn compare(key: SortKey, gateways: &[Gateway], live: &[Live], a: usize, b: usize) -> Ordering {
-    let (x, y) = (&gateways[a], &gateways[b]);
-    let primary = match key {
-        SortKey::Name => Ordering::Equal,
-        SortKey::State => x.state.cmp(&y.state),
-        SortKey::UpdateStatus => live[a].update_status.cmp(&live[b].update_status),
-        SortKey::Version => x.software_version.cmp(&y.software_version),
-        SortKey::Cloud => x.cloud.cmp(&y.cloud),
-        SortKey::Region => x.region.cmp(&y.region),
-        SortKey::Type => x.gw_type.cmp(&y.gw_type),
-        SortKey::Role => x.role.cmp(&y.role),
-        SortKey::Account => x.account.cmp(&y.account),
-    };
-    primary.then_with(|| x.name.cmp(&y.name))
+/// Each value's rank among the distinct values (equal values share a rank).
+fn ranks<T: Ord + Copy>(values: impl Iterator<Item = T> + Clone) -> Vec<u32> {
+    let mut distinct: Vec<T> = values.clone().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    values
+        .map(|value| distinct.binary_search(&value).map_or(0, |rank| rank as u32))
+        .collect()
 }
