@@ -11,6 +11,7 @@ pub mod cloud;
 pub mod config;
 pub mod load;
 pub mod logging;
+pub mod memory;
 pub mod ops;
 pub mod plan;
 pub mod secret;

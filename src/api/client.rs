@@ -17,10 +17,9 @@ use std::time::Duration;
 
 use rand::RngExt;
 use serde_json::Value;
-use serde_json::value::RawValue;
 use tokio::sync::Mutex;
 
-use crate::api::envelope::{Envelope, decode, transport_error};
+use crate::api::envelope::{Envelope, Results, decode, transport_error};
 use crate::api::error::ApiError;
 use crate::api::trust::{self, TrustMode};
 use crate::secret::{Credentials, Secret};
@@ -308,7 +307,7 @@ impl Client {
 
     /// Makes `call` and returns its `results` undecoded, for large answers that the caller
     /// decodes straight into typed records.
-    pub async fn call_raw(&self, call: &Call) -> Result<Box<RawValue>, ApiError> {
+    pub async fn call_raw(&self, call: &Call) -> Result<Results, ApiError> {
         let (mut cid, mut generation) = self.current_session().await?;
         let mut relogged = false;
         loop {
@@ -424,10 +423,23 @@ impl Client {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .is_some_and(|kind| kind.contains("json"));
-        let body = response
-            .bytes()
+        let body = read_body(response)
             .await
             .map_err(|error| transport_error(action, kind, &error))?;
         decode(action, status, json_type, &body)
     }
+}
+
+/// The most a body's announced length may reserve up front.
+const MAX_RESERVE: u64 = 1 << 30;
+
+/// Reads a whole body into one buffer sized from its `Content-Length`, so a 100,000-gateway
+/// answer is held once (collecting chunks and then joining them would hold it twice).
+async fn read_body(mut response: reqwest::Response) -> Result<bytes::Bytes, reqwest::Error> {
+    let reserve = response.content_length().unwrap_or(0).min(MAX_RESERVE);
+    let mut body = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await? {
+        body.extend_from_slice(&chunk);
+    }
+    Ok(bytes::Bytes::from(body))
 }

@@ -3,6 +3,9 @@
 //! typed errors, and transport failures mapped so a lost answer to a mutating call becomes
 //! `OutcomeUnknown`. Nothing here keeps a URL, which could hold a CID.
 
+use std::ops::Range;
+
+use bytes::Bytes;
 use reqwest::StatusCode;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -14,7 +17,7 @@ use crate::api::error::ApiError;
 pub(super) struct Envelope {
     pub(super) ok: bool,
     /// `results` as raw JSON, decoded by the caller into what it expects.
-    pub(super) results: Box<RawValue>,
+    pub(super) results: Results,
     pub(super) reason: String,
     pub(super) cid: Option<String>,
 }
@@ -82,11 +85,47 @@ fn error_chain(error: &reqwest::Error) -> String {
     }
 }
 
+/// An answer's `results` as raw JSON text, left inside the answer's body rather than copied,
+/// so a 100,000-gateway answer is in memory once while the caller decodes it.
+#[derive(Debug, Clone)]
+pub struct Results {
+    body: Bytes,
+    /// Where `results` is in `body`; `None` when the answer has none (read as `null`).
+    range: Option<Range<usize>>,
+}
+
+impl Results {
+    /// The raw JSON text.
+    pub fn get(&self) -> &str {
+        let Some(range) = &self.range else {
+            return "null";
+        };
+        // The range came from a `&str` that serde_json checked, so this cannot fail.
+        std::str::from_utf8(&self.body[range.clone()]).unwrap_or("null")
+    }
+
+    /// `results` located inside `body` (where serde_json borrowed it from).
+    fn within(body: &Bytes, results: &RawValue) -> Results {
+        let text = results.get();
+        let start = (text.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+        match start.checked_add(text.len()) {
+            Some(end) if end <= body.len() => Results {
+                body: body.clone(),
+                range: Some(start..end),
+            },
+            _ => Results {
+                body: Bytes::copy_from_slice(text.as_bytes()),
+                range: Some(0..text.len()),
+            },
+        }
+    }
+}
+
 pub(super) fn decode(
     action: &str,
     status: StatusCode,
     json_type: bool,
-    body: &[u8],
+    body: &Bytes,
 ) -> Result<Envelope, ApiError> {
     let looks_json =
         json_type || body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{');
@@ -113,13 +152,12 @@ pub(super) fn decode(
             detail: "no boolean \"return\" field".into(),
         });
     };
-    let null = || RawValue::from_string("null".to_owned());
     let results = match raw.results {
-        Some(results) => results.to_owned(),
-        None => null().map_err(|error| ApiError::Decode {
-            action: action.to_owned(),
-            detail: error.to_string(),
-        })?,
+        Some(results) => Results::within(body, results),
+        None => Results {
+            body: Bytes::new(),
+            range: None,
+        },
     };
     Ok(Envelope {
         ok,

@@ -12,5 +12,6 @@ pub mod records;
 pub mod trust;
 
 pub use client::{Call, Client, ClientSettings, Kind};
+pub use envelope::Results;
 pub use error::ApiError;
 pub use trust::TrustMode;

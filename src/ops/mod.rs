@@ -174,12 +174,12 @@ async fn dry_run(client: &Client, request: &Request) -> Result<DryRun, ApiError>
 
 /// Reads everything the two windows show.
 pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
-    let (versions, fleet, statuses, platform) = tokio::try_join!(
-        client.version_info(),
-        client.gateways(),
-        client.gateway_upgrade_status(),
-        client.platform_upgrade_status(),
-    )?;
+    let (versions, platform) =
+        tokio::try_join!(client.version_info(), client.platform_upgrade_status())?;
+    // The two large answers (about 80 and 60 MB at 100,000 gateways) one after the other, so
+    // only one answer's body is in memory at a time.
+    let fleet = client.gateways().await?;
+    let statuses = client.gateway_upgrade_status().await?;
     let mut controller = Controller::new(versions.current);
     controller.previous_version = versions.previous;
     controller.kernel_version = versions.kernel;

@@ -80,9 +80,14 @@ pub async fn run(
 /// Applies one message; true when the screen may have changed.
 fn handle(app: &mut App, runner: &Runner, msg: Msg) -> bool {
     let redraw = !matches!(msg, Msg::Tick) || app.busy();
+    let refreshed = matches!(msg, Msg::Loaded(_));
     app.now = Timestamp::now();
     for effect in update(app, msg) {
         runner.spawn(effect);
+    }
+    if refreshed {
+        // The previous fleet was just dropped: give its memory back.
+        crate::memory::release_freed();
     }
     redraw
 }

@@ -322,7 +322,8 @@ impl FleetView {
             Some((key, descending)) => {
                 let keys = self.sort_keys(key);
                 if descending {
-                    self.order.sort_unstable_by_key(|&i| Reverse(keys[i as usize]));
+                    self.order
+                        .sort_unstable_by_key(|&i| Reverse(keys[i as usize]));
                 } else {
                     self.order.sort_unstable_by_key(|&i| keys[i as usize]);
                 }
@@ -340,7 +341,9 @@ impl FleetView {
         let column = match key {
             SortKey::Name => vec![0; gateways.len()],
             SortKey::State => ranks(gateways.iter().map(|g| g.state)),
-            SortKey::UpdateStatus => ranks(self.live.iter().map(|live| live.update_status.as_str())),
+            SortKey::UpdateStatus => {
+                ranks(self.live.iter().map(|live| live.update_status.as_str()))
+            }
             SortKey::Version => ranks(gateways.iter().map(|g| g.software_version)),
             SortKey::Cloud => ranks(gateways.iter().map(|g| g.cloud)),
             SortKey::Region => ranks(gateways.iter().map(|g| g.region.as_str())),

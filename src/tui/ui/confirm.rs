@@ -44,12 +44,18 @@ pub fn draw(frame: &mut Frame, body: Rect, dialog: &Confirm, theme: &Theme) {
         bottom.push(Line::styled(hint.clone(), theme.warn));
     }
     // The controls always show; the findings take what is left (the dry run lists them all).
-    let [details, controls_area] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(bottom.len() as u16 + 1)])
-            .areas(inner);
+    let [details, controls_area] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(bottom.len() as u16 + 1),
+    ])
+    .areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), details);
-    let [_, controls_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(controls_area);
-    frame.render_widget(Paragraph::new(bottom).wrap(Wrap { trim: false }), controls_area);
+    let [_, controls_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(controls_area);
+    frame.render_widget(
+        Paragraph::new(bottom).wrap(Wrap { trim: false }),
+        controls_area,
+    );
 }
 
 fn gateways(dialog: &Confirm) -> String {
@@ -84,7 +90,10 @@ fn findings(lines: &mut Vec<Line<'static>>, findings: &[Finding], theme: &Theme)
     if let Some(first) = findings.first().filter(|_| findings.len() > LISTED) {
         let (status, word) = severity(first.severity);
         lines.push(Line::styled(
-            format!("  … and {} more of {word} (d shows them all)", findings.len() - LISTED),
+            format!(
+                "  … and {} more of {word} (d shows them all)",
+                findings.len() - LISTED
+            ),
             theme.of(status),
         ));
     }

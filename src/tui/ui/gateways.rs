@@ -163,7 +163,10 @@ fn name_cell(context: &Context, gateway: &Gateway, _: &Live) -> Span<'static> {
     if name.chars().count() <= context.name_width {
         return Span::raw(name.clone());
     }
-    let head: String = name.chars().take(context.name_width.saturating_sub(1)).collect();
+    let head: String = name
+        .chars()
+        .take(context.name_width.saturating_sub(1))
+        .collect();
     Span::raw(format!("{head}…"))
 }
 
