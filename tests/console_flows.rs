@@ -306,3 +306,51 @@ async fn a_console_opened_during_an_operation_follows_it() {
     drop(second);
     first.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_7_0_platform_upgrade_is_followed_with_the_legacy_status_call() {
+    let snapshot = Snapshot::new(
+        common::controller(PREVIOUS, Some("6.9.349")),
+        mixed_fleet(PREVIOUS).gateways().to_vec(),
+    )
+    .expect("fleet");
+    let config = common::config(snapshot, 120.0);
+    let mut console = Console::open(config, false).await;
+    console.press(KeyCode::Char('t'));
+    console.type_text("7.1");
+    console.press(KeyCode::Enter);
+    console.press(KeyCode::Char('U'));
+    console.press(KeyCode::Char('y'));
+    console.until("the platform upgrade to end", finished).await;
+    let operation = console.app.operation.as_ref().expect("operation");
+    assert!(
+        matches!(operation.phase, Phase::Succeeded(_)),
+        "{:?}",
+        operation.log
+    );
+    let calls = console.sim.with_state(|state| state.calls.clone());
+    assert!(
+        calls.get("check_upgrade_status").copied().unwrap_or(0) > 0,
+        "{calls:?}"
+    );
+    assert_eq!(
+        calls.get("platform_upgrade_status"),
+        calls.get("list_vpcs_summary"),
+        "only refreshes ask it, never the poller: {calls:?}"
+    );
+    let snapshot = console.app.fleet.snapshot().expect("snapshot");
+    assert_eq!(snapshot.controller.current_version.to_string(), CURRENT);
+    console.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_quits_even_while_typing() {
+    let config = common::config(mixed_fleet(PREVIOUS), 120.0);
+    let mut console = Console::open(config, false).await;
+    console.press(KeyCode::Char('2'));
+    console.press(KeyCode::Char('/'));
+    console.type_text("clo");
+    console.ctrl('c');
+    assert!(console.app.quit);
+    console.close().await;
+}

@@ -174,8 +174,8 @@ async fn dry_run(client: &Client, request: &Request) -> Result<DryRun, ApiError>
 
 /// Reads everything the two windows show.
 pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
-    let (versions, platform) =
-        tokio::try_join!(client.version_info(), client.platform_upgrade_status())?;
+    let versions = client.version_info().await?;
+    let platform_running = platform_running(client).await?;
     // The two large answers (about 80 and 60 MB at 100,000 gateways) one after the other, so
     // only one answer's body is in memory at a time.
     let fleet = client.gateways().await?;
@@ -210,7 +210,6 @@ pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
         detail: format!("the gateways do not form a valid fleet: {error}"),
     })?;
     let (live, gateways_running) = live_statuses(&snapshot, &statuses);
-    let platform_running = platform.in_progress.then_some(platform.message);
     Ok(Loaded {
         snapshot,
         catalog,
@@ -219,6 +218,20 @@ pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
         platform_running,
         gateways_running,
     })
+}
+
+/// The platform upgrade running, with its message. Controllers before 7.1 do not know
+/// `platform_upgrade_status` and refuse it: for them no upgrade is reported here (one this
+/// console started is still followed with `check_upgrade_status`).
+async fn platform_running(client: &Client) -> Result<Option<String>, ApiError> {
+    match client.platform_upgrade_status().await {
+        Ok(status) => Ok(status.in_progress.then_some(status.message)),
+        Err(ApiError::Refused { reason, .. }) => {
+            tracing::info!(%reason, "no platform_upgrade_status on this controller");
+            Ok(None)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// The update status of every gateway, by position, and the names of those in progress.

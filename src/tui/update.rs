@@ -78,6 +78,14 @@ fn current(app: &mut App, id: u64) -> Option<&mut Operation> {
 
 fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
     app.flash = None;
+    let control = key
+        .modifiers
+        .contains(crossterm::event::KeyModifiers::CONTROL);
+    if control && app.keymap.command(key) == Some(Command::Quit) {
+        // Ctrl-C quits from anywhere, even while text is typed.
+        app.quit = true;
+        return Vec::new();
+    }
     if app.prompt.is_some() {
         return prompt_key(app, key);
     }
@@ -139,7 +147,7 @@ fn scrolled(scroll: u16, step: i32) -> u16 {
 /// A command with no overlay open.
 fn run(app: &mut App, command: Command) -> Vec<Effect> {
     match command {
-        Command::Quit => quit(app),
+        Command::Quit => app.quit = true,
         Command::Help => app.overlay = Some(Overlay::Help { scroll: 0 }),
         Command::CommandLine => app.prompt = Some(Prompt::Command(Input::default())),
         Command::Refresh => return refresh(app),
@@ -176,10 +184,6 @@ fn run(app: &mut App, command: Command) -> Vec<Effect> {
         table => gateway_only(app, table, |app| table_command(app, table)),
     }
     Vec::new()
-}
-
-fn quit(app: &mut App) {
-    app.quit = true;
 }
 
 fn refresh(app: &mut App) -> Vec<Effect> {
