@@ -14,6 +14,7 @@
 //! The child only ever talks to its own in-process simulated controller on 127.0.0.1.
 
 use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -61,6 +62,18 @@ struct Console {
 impl Console {
     /// `avx-upgrade demo --gateways N --speed X` in a fresh 100×30 pty.
     fn demo(gateways: usize, speed: u32) -> Console {
+        let args = [
+            "demo".to_owned(),
+            "--gateways".to_owned(),
+            gateways.to_string(),
+            "--speed".to_owned(),
+            speed.to_string(),
+        ];
+        Console::run(Path::new(env!("CARGO_BIN_EXE_avx-upgrade")), &args)
+    }
+
+    /// `program args` in a fresh 100×30 pty, with its own config, state and log directories.
+    fn run(program: &Path, args: &[String]) -> Console {
         let dirs = tempfile::tempdir().expect("a temporary directory");
         let config = dirs.path().join("config");
         let xdg_config = dirs.path().join("xdg-config");
@@ -78,14 +91,8 @@ impl Console {
                 pixel_height: 0,
             })
             .expect("a pseudo-terminal");
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_avx-upgrade"));
-        command.args([
-            "demo",
-            "--gateways",
-            &gateways.to_string(),
-            "--speed",
-            &speed.to_string(),
-        ]);
+        let mut command = CommandBuilder::new(program);
+        command.args(args);
         command.cwd(&work);
         command.env("TERM", "xterm-256color");
         command.env("AVX_UPGRADE_LOG_FILE", dirs.path().join("avx-upgrade.log"));
@@ -485,4 +492,46 @@ fn bytes_per_second_while_gateways_upgrade() {
     let status = console.wait_exit(TIMEOUT);
     assert!(status.success(), "q exits with status 0, not {status}");
     console.assert_terminal_restored();
+}
+
+/// An example program built next to the test binaries (`cargo test` builds the examples).
+fn example(name: &str) -> PathBuf {
+    let test_binary = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = test_binary
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
+    profile_dir.join("examples").join(name)
+}
+
+#[test]
+fn a_panic_in_a_background_task_restores_the_terminal_and_exits() {
+    let probe = example("panic_probe");
+    if !probe.exists() {
+        // `cargo test` builds the examples; `cargo test --test pty` alone does not.
+        let built = Command::new(env!("CARGO"))
+            .args(["build", "--example", "panic_probe"])
+            .status()
+            .expect("cargo runs");
+        assert!(
+            built.success(),
+            "cargo build --example panic_probe: {built}"
+        );
+    }
+    let mut console = Console::run(&probe, &[]);
+    let status = console.wait_exit(TIMEOUT);
+    assert_eq!(
+        status.exit_code(),
+        101,
+        "a panic ends the process, not {status}"
+    );
+    console.assert_terminal_restored();
+    let output = console.output();
+    let left = rfind(&output.raw, LEAVE_ALT_SCREEN).expect("the alternate screen was left");
+    let report = String::from_utf8_lossy(&output.raw[left..]);
+    assert!(
+        report.contains("probe: a panic in a background task"),
+        "the report prints after the terminal is restored: {}",
+        tail(&output.raw)
+    );
 }
