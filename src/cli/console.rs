@@ -151,7 +151,8 @@ fn demo_config(args: &DemoArgs) -> Result<SimConfig, InputError> {
 
 /// The demo's controller runs the newest build two trains behind the catalog's newest (so a
 /// platform upgrade two trains ahead can be planned), moved up from the train before it, and
-/// about 30% of its gateways are still on that previous version (so there is work to do).
+/// about 30% of its gateways are still on that previous version (so there is work to do), all
+/// of them healthy.
 fn demo_versions(spec: &mut FleetSpec, catalog: &crate::catalog::Catalog) {
     let newest: Vec<crate::version::Version> = catalog
         .trains()
@@ -162,6 +163,9 @@ fn demo_versions(spec: &mut FleetSpec, catalog: &crate::catalog::Catalog) {
         spec.previous_version = Some(*previous);
     }
     spec.lagging_per_mille = 300;
+    // Every gateway up, so the whole path can be walked: a down gateway blocks the platform
+    // upgrade and the demo cannot repair one (`--faults gw-fail=0.2` shows failures instead).
+    spec.unhealthy_per_mille = 0;
 }
 
 /// Polling scaled to the simulator's clock, never faster than 4 times a second.

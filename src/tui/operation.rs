@@ -174,18 +174,22 @@ impl Operation {
             self.note(now, "the controller answers again".into());
         }
         self.phase = Phase::Running;
-        // A new phase is logged; progress within a phase shows in the gauge.
-        let changed = step != self.step || (step.is_none() && self.message != message);
-        self.message.clone_from(&message);
+        // A new phase is logged; progress within a phase shows in the gauge. Controllers before
+        // 7.1 give no phase or percentage, only "Installing … 40%": the words before the
+        // percentage stand for the phase, and the percentage feeds the gauge.
+        let (words, in_message) = split_percent(&message);
+        let changed =
+            step != self.step || (step.is_none() && split_percent(&self.message).0 != words);
         if changed && !message.is_empty() {
             let line = match &step {
                 Some(step) => format!("phase {step}: {message}"),
-                None => message,
+                None => message.clone(),
             };
             self.note(now, line);
         }
+        self.message = message;
         self.step = step;
-        self.percent = percent.or(self.percent);
+        self.percent = percent.or(in_message).or(self.percent);
     }
 
     fn gateway_changes(
@@ -244,6 +248,23 @@ impl Operation {
             _ => (self.done + self.failed) as f64 / self.total() as f64,
         };
         ratio.clamp(0.0, 1.0)
+    }
+}
+
+/// A progress message without its trailing percentage, and the percentage:
+/// `"Installing UserConnect-7.1.4183 ... 40%"` gives `("Installing UserConnect-7.1.4183", Some(40))`.
+fn split_percent(message: &str) -> (&str, Option<u8>) {
+    let trimmed = message.trim_end();
+    let Some(number) = trimmed.strip_suffix('%') else {
+        return (trimmed, None);
+    };
+    let digits = number.len() - number.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let (head, value) = number.split_at(number.len() - digits);
+    let percent = value.parse::<u8>().ok().filter(|&p| p <= 100);
+    let words = head.trim_end().trim_end_matches('.').trim_end();
+    match percent {
+        Some(_) => (words, percent),
+        None => (trimmed, None),
     }
 }
 
@@ -383,6 +404,47 @@ mod tests {
         );
         assert_eq!(op.ratio(), 1.0);
         assert!(matches!(op.phase, Phase::Succeeded(_)));
+    }
+
+    #[test]
+    fn a_legacy_message_gives_the_percentage_and_is_logged_once_per_phase() {
+        assert_eq!(
+            split_percent("Installing UserConnect-7.1.4183 ... 40%"),
+            ("Installing UserConnect-7.1.4183", Some(40))
+        );
+        assert_eq!(split_percent("Upgrade done"), ("Upgrade done", None));
+        assert_eq!(split_percent("odd 300%"), ("odd 300%", None));
+        let mut op = Operation::new(
+            3,
+            Action::PlatformUpgrade,
+            "Platform Upgrade to 7.1".into(),
+            Vec::new(),
+            at(0),
+        );
+        op.started(at(1));
+        for (second, text) in [
+            (2, "Downloading X ... 10%"),
+            (3, "Downloading X ... 20%"),
+            (4, "Installing X ... 40%"),
+            (5, "Installing X ... 45%"),
+        ] {
+            op.progress(
+                at(second),
+                Progress::Platform {
+                    message: text.into(),
+                    phase: None,
+                    percent: None,
+                },
+            );
+        }
+        let lines: Vec<&str> = op
+            .log
+            .iter()
+            .skip(2)
+            .map(|(_, line)| line.as_str())
+            .collect();
+        assert_eq!(lines, ["Downloading X ... 10%", "Installing X ... 40%"]);
+        assert_eq!(op.percent, Some(45));
     }
 
     #[test]

@@ -48,7 +48,7 @@ fn connection(app: &App) -> (Status, String) {
         Connection::Connecting => (Status::Pending, "connecting".into()),
         Connection::Ok if app.refreshing => (Status::Pending, "OK, reading".into()),
         Connection::Ok => (Status::Ok, "OK".into()),
-        Connection::Reconnecting => (Status::Warn, "reconnecting (controller restarting)".into()),
+        Connection::Reconnecting => (Status::Warn, "reconnecting".into()),
         Connection::Stale {
             since: Some(since), ..
         } => (Status::Error, format!("stale since {} UTC", clock(*since))),
