@@ -11,7 +11,7 @@ use crate::api::records;
 use crate::catalog::Catalog;
 use crate::cloud::Cloud;
 use crate::plan::{Action, Finding, Severity};
-use crate::snapshot::{Backup, Checklist, Gateway};
+use crate::snapshot::{Backup, Checklist, Controller, Gateway};
 use crate::version::{Target, Version};
 
 /// `list_version_info`.
@@ -326,6 +326,26 @@ impl Client {
             .param("pos", "0")
             .on_backend();
         decode("check_upgrade_status", self.call(&call).await?)
+    }
+
+    /// The controller's record for a snapshot: its versions, and the upgrade checklist's
+    /// results (an extension). Without a checklist, its backup settings are read instead and
+    /// the reason comes back second, for the caller to warn about.
+    pub async fn controller(&self) -> Result<(Controller, Option<ApiError>), ApiError> {
+        let versions = self.version_info().await?;
+        let mut controller = Controller::new(versions.current);
+        controller.previous_version = versions.previous;
+        controller.kernel_version = versions.kernel;
+        match self.checklist().await {
+            Ok(checklist) => {
+                controller.apply_checklist(checklist);
+                Ok((controller, None))
+            }
+            Err(error) => {
+                controller.backup = self.backup_config().await?;
+                Ok((controller, Some(error)))
+            }
+        }
     }
 
     /// `get_cloudn_backup_config`: (enabled, last backup if the controller says).

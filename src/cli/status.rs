@@ -14,7 +14,7 @@ use crate::cli::connect::{ConnectArgs, connect};
 use crate::cli::plan::to_json;
 use crate::cli::{InputError, Outcome};
 use crate::plan::path::release_versions;
-use crate::snapshot::{Controller, Snapshot};
+use crate::snapshot::Snapshot;
 use crate::version::Version;
 
 #[derive(Debug, Args)]
@@ -216,7 +216,12 @@ fn text(status: &StatusJson) -> String {
 /// The controller's state in the snapshot format.
 async fn gather_snapshot(args: &ConnectArgs) -> Result<Snapshot, InputError> {
     let client = connect(args).await?;
-    let versions = client.version_info().await?;
+    let (controller, no_checklist) = client.controller().await?;
+    if let Some(error) = no_checklist {
+        eprintln!(
+            "warning: the controller gives no checklist results ({error}); the snapshot assumes DNS, internet and accounts pass"
+        );
+    }
     let fleet = client.gateways().await?;
     if !fleet.skipped.is_empty() {
         eprintln!(
@@ -229,18 +234,6 @@ async fn gather_snapshot(args: &ConnectArgs) -> Result<Snapshot, InputError> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-    }
-    let mut controller = Controller::new(versions.current);
-    controller.previous_version = versions.previous;
-    controller.kernel_version = versions.kernel;
-    match client.checklist().await {
-        Ok(checklist) => controller.apply_checklist(checklist),
-        Err(error) => {
-            eprintln!(
-                "warning: the controller gives no checklist results ({error}); the snapshot assumes DNS, internet and accounts pass"
-            );
-            controller.backup = client.backup_config().await?;
-        }
     }
     Snapshot::new(controller, fleet.gateways).map_err(|error| {
         InputError(format!(

@@ -12,7 +12,7 @@ use crate::api::poll::{self, PollSettings, Progress};
 use crate::api::{ApiError, Client};
 use crate::catalog::Catalog;
 use crate::plan::request::{Request, Selection};
-use crate::snapshot::{Controller, Snapshot};
+use crate::snapshot::Snapshot;
 use crate::tui::action::{Effect, Follow, Loaded, Msg};
 use crate::tui::fleet::Live;
 use crate::version::Train;
@@ -174,22 +174,15 @@ async fn dry_run(client: &Client, request: &Request) -> Result<DryRun, ApiError>
 
 /// Reads everything the two windows show.
 pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
-    let versions = client.version_info().await?;
+    let (controller, no_checklist) = client.controller().await?;
+    if let Some(error) = no_checklist {
+        tracing::info!(%error, "no checklist from the controller: read its backup settings");
+    }
     let platform_running = platform_running(client).await?;
     // The two large answers (about 80 and 60 MB at 100,000 gateways) one after the other, so
     // only one answer's body is in memory at a time.
     let fleet = client.gateways().await?;
     let statuses = client.gateway_upgrade_status().await?;
-    let mut controller = Controller::new(versions.current);
-    controller.previous_version = versions.previous;
-    controller.kernel_version = versions.kernel;
-    match client.checklist().await {
-        Ok(checklist) => controller.apply_checklist(checklist),
-        Err(error) => {
-            tracing::info!(%error, "no checklist from the controller: reading its backup settings");
-            controller.backup = client.backup_config().await?;
-        }
-    }
     let catalog = match client.release_catalog().await {
         Ok(catalog) => catalog,
         Err(error) => {

@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::plan::finding::Finding;
 use crate::tui::confirm::{Choice, Confirm};
-use crate::tui::theme::{Theme, severity, symbol};
+use crate::tui::theme::{Theme, severity};
+use crate::tui::ui::finding_line;
 use crate::tui::ui::popup;
 
 /// Findings listed before "and N more".
@@ -75,18 +76,12 @@ fn line(label: &str, value: String, theme: &Theme) -> Line<'static> {
 }
 
 fn findings(lines: &mut Vec<Line<'static>>, findings: &[Finding], theme: &Theme) {
-    for finding in findings.iter().take(LISTED) {
-        let (status, word) = severity(finding.severity);
-        lines.push(Line::styled(
-            format!(
-                "{} {word} {}: {}",
-                symbol(status),
-                finding.code.as_str(),
-                finding.message
-            ),
-            theme.of(status),
-        ));
-    }
+    lines.extend(
+        findings
+            .iter()
+            .take(LISTED)
+            .map(|finding| finding_line(finding, theme)),
+    );
     if let Some(first) = findings.first().filter(|_| findings.len() > LISTED) {
         let (status, word) = severity(first.severity);
         lines.push(Line::styled(

@@ -106,6 +106,20 @@ fn popup(frame: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
     rect
 }
 
+/// A finding on one line: symbol, severity word, code and message, in its severity's style.
+fn finding_line(finding: &crate::plan::finding::Finding, theme: &Theme) -> Line<'static> {
+    let (status, word) = crate::tui::theme::severity(finding.severity);
+    Line::styled(
+        format!(
+            "{} {word} {}: {}",
+            crate::tui::theme::symbol(status),
+            finding.code.as_str(),
+            finding.message
+        ),
+        theme.of(status),
+    )
+}
+
 /// `HH:MM:SS` in UTC.
 fn clock(time: Timestamp) -> String {
     time.strftime("%H:%M:%S").to_string()

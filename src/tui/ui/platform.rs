@@ -10,7 +10,8 @@ use crate::plan::path::release_versions;
 use crate::plan::runbook::Runbook;
 use crate::tui::action::Command;
 use crate::tui::state::App;
-use crate::tui::theme::{Status, Theme, severity, symbol};
+use crate::tui::theme::{Status, Theme, symbol};
+use crate::tui::ui::finding_line;
 
 const LABEL_WIDTH: usize = 24;
 
@@ -151,17 +152,10 @@ fn runbook_widget(plan: &Runbook, theme: &Theme) -> Paragraph<'static> {
             Span::raw(step.text.clone()),
         ]));
     }
-    for finding in &plan.findings {
-        let (status, word) = severity(finding.severity);
-        lines.push(Line::styled(
-            format!(
-                "{} {word} {}: {}",
-                symbol(status),
-                finding.code.as_str(),
-                finding.message
-            ),
-            theme.of(status),
-        ));
-    }
+    lines.extend(
+        plan.findings
+            .iter()
+            .map(|finding| finding_line(finding, theme)),
+    );
     Paragraph::new(lines).wrap(Wrap { trim: false })
 }
