@@ -2,7 +2,7 @@
 //! an ephemeral loopback port) and `avx-upgrade [--profile P | --controller URL …]` (on a real
 //! controller).
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -237,7 +237,6 @@ fn farewell(ending: &Ending, demo: bool) -> String {
             "{title} was still running: the demo's simulated controller stops with the console.\n"
         );
     }
-    let _ = std::io::stderr().flush();
     format!(
         "{title} goes on at the controller. Start avx-upgrade again to follow it; it shows the operation in progress.\n"
     )
