@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::api::client::{Call, Client};
 use crate::api::error::ApiError;
 use crate::api::records;
+use crate::api::stream::{ListAt, ListSink};
 use crate::catalog::Catalog;
 use crate::cloud::Cloud;
 use crate::plan::{Action, Finding, Severity};
@@ -60,6 +61,26 @@ impl GatewayStatus {
             self.update_status.as_str(),
             "upgrading" | "downloading" | "downloaded" | "installing" | "initializing"
         )
+    }
+}
+
+/// `list_gateway_upgrade_status` entries as they arrive; the first that does not decode
+/// fails the answer.
+#[derive(Debug, Default)]
+struct Statuses {
+    entries: Vec<GatewayStatus>,
+    error: Option<String>,
+}
+
+impl ListSink for Statuses {
+    fn push(&mut self, element: &serde_json::value::RawValue) {
+        if self.error.is_some() {
+            return;
+        }
+        match serde_json::from_str(element.get()) {
+            Ok(entry) => self.entries.push(entry),
+            Err(error) => self.error = Some(format!("gw_info entry: {error}")),
+        }
     }
 }
 
@@ -144,32 +165,29 @@ impl Client {
     }
 
     /// `list_vpcs_summary`, mapped into the model (numeric `cloud_type` to [`Cloud`]).
+    /// The answer is streamed: each record is decoded as it arrives.
     pub async fn gateways(&self) -> Result<Fleet, ApiError> {
-        let raw = self.call_raw(&Call::read("list_vpcs_summary")).await?;
-        let records: Vec<&serde_json::value::RawValue> =
-            serde_json::from_str(raw.get()).map_err(|error| ApiError::Decode {
-                action: "list_vpcs_summary".into(),
-                detail: format!("results is not a list of gateway records: {error}"),
-            })?;
-        Ok(records::fleet_from_records(&records))
+        let builder: records::FleetBuilder = self
+            .call_list(&Call::read("list_vpcs_summary"), ListAt::Results)
+            .await?;
+        Ok(builder.finish())
     }
 
-    /// `list_gateway_upgrade_status`.
+    /// `list_gateway_upgrade_status`, streamed: each entry is decoded as it arrives.
     pub async fn gateway_upgrade_status(&self) -> Result<Vec<GatewayStatus>, ApiError> {
-        #[derive(Deserialize)]
-        struct Statuses {
-            #[serde(default)]
-            gw_info: Vec<GatewayStatus>,
-        }
-        let raw = self
-            .call_raw(&Call::read("list_gateway_upgrade_status"))
+        let statuses: Statuses = self
+            .call_list(
+                &Call::read("list_gateway_upgrade_status"),
+                ListAt::Field("gw_info"),
+            )
             .await?;
-        let statuses: Statuses =
-            serde_json::from_str(raw.get()).map_err(|error| ApiError::Decode {
+        match statuses.error {
+            Some(detail) => Err(ApiError::Decode {
                 action: "list_gateway_upgrade_status".into(),
-                detail: error.to_string(),
-            })?;
-        Ok(statuses.gw_info)
+                detail,
+            }),
+            None => Ok(statuses.entries),
+        }
     }
 
     /// `get_compatible_image_version`.

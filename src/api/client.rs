@@ -21,6 +21,7 @@ use tokio::sync::Mutex;
 
 use crate::api::envelope::{Envelope, Results, decode, transport_error};
 use crate::api::error::ApiError;
+use crate::api::stream::{self, Head, ListAt, ListSink};
 use crate::api::trust::{self, TrustMode};
 use crate::secret::{Credentials, Secret};
 
@@ -305,6 +306,95 @@ impl Client {
         })
     }
 
+    /// Makes the read `call`, whose answer is a long list at `at`, and streams its elements
+    /// into a fresh `S` as they arrive (a retry starts a new one), so the answer is never in
+    /// memory whole. Retries, re-login and the v1 fallback are those of [`Client::call`].
+    pub async fn call_list<S: ListSink + Default>(
+        &self,
+        call: &Call,
+        at: ListAt,
+    ) -> Result<S, ApiError> {
+        let (mut cid, mut generation) = self.current_session().await?;
+        let mut relogged = false;
+        let mut attempt = 1;
+        loop {
+            let (head, sink) = match self.stream_once::<S>(call, &cid, at).await {
+                Ok(answer) => answer,
+                Err(ApiError::NotJson { status: 404, .. }) if self.prefix() == "/v2" => {
+                    self.fall_back_to_v1();
+                    continue;
+                }
+                Err(error) if error.is_transient() && attempt < self.settings.read_attempts => {
+                    tracing::debug!(action = call.action, attempt, %error, "retrying a read");
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt += 1;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            match head.ok {
+                Some(true) => return Ok(sink),
+                Some(false) if session_gone(&head.reason) && !relogged => {
+                    tracing::info!(action = call.action, "session expired: logging in again");
+                    (cid, generation) = self.relogin(generation).await?;
+                    relogged = true;
+                }
+                Some(false) => {
+                    return Err(ApiError::Refused {
+                        action: call.action.to_owned(),
+                        reason: head.reason,
+                    });
+                }
+                None => {
+                    return Err(ApiError::Decode {
+                        action: call.action.to_owned(),
+                        detail: "no boolean \"return\" field".into(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// One request of [`Client::call_list`]. An answer that is not a JSON 2xx (an HTML 503, a
+    /// text error) is small: it is read whole and decoded as any other answer.
+    async fn stream_once<S: ListSink + Default>(
+        &self,
+        call: &Call,
+        cid: &Secret,
+        at: ListAt,
+    ) -> Result<(Head, S), ApiError> {
+        let action = call.action;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let response = self
+            .request(call, cid)
+            .send()
+            .await
+            .map_err(|error| transport_error(action, call.kind, &error))?;
+        let status = response.status();
+        let json_type = is_json(&response);
+        if status.is_success() && json_type {
+            return stream_body(action, call.kind, response, at).await;
+        }
+        let body = read_body(response)
+            .await
+            .map_err(|error| transport_error(action, call.kind, &error))?;
+        let envelope = decode(action, status, json_type, &body)?;
+        let mut sink = S::default();
+        if envelope.ok {
+            stream::feed(envelope.results.get(), at, &mut sink).map_err(|error| {
+                ApiError::Decode {
+                    action: action.to_owned(),
+                    detail: error.to_string(),
+                }
+            })?;
+        }
+        let head = Head {
+            ok: Some(envelope.ok),
+            reason: envelope.reason,
+        };
+        Ok((head, sink))
+    }
+
     /// Makes `call` and returns its `results` undecoded, for large answers that the caller
     /// decodes straight into typed records.
     pub async fn call_raw(&self, call: &Call) -> Result<Results, ApiError> {
@@ -367,7 +457,8 @@ impl Client {
         capped.mul_f64(rand::rng().random_range(0.5..1.0))
     }
 
-    async fn send_call(&self, call: &Call, cid: &Secret) -> Result<Envelope, ApiError> {
+    /// The HTTP request of `call`: reads are GETs, changes are POSTs.
+    fn request(&self, call: &Call, cid: &Secret) -> reqwest::RequestBuilder {
         let mut params: Vec<(&str, &str)> = vec![("action", call.action), ("CID", cid.expose())];
         params.extend(
             call.params
@@ -375,7 +466,7 @@ impl Client {
                 .map(|(key, value)| (*key, value.as_str())),
         );
         let url = self.url(call.endpoint);
-        let request = match call.kind {
+        match call.kind {
             Kind::Read | Kind::Poll => self
                 .http
                 .get(url)
@@ -386,7 +477,11 @@ impl Client {
                 .post(url)
                 .form(&params)
                 .timeout(self.settings.mutate_timeout),
-        };
+        }
+    }
+
+    async fn send_call(&self, call: &Call, cid: &Secret) -> Result<Envelope, ApiError> {
+        let request = self.request(call, cid);
         match self.send(request, call.action, call.kind).await {
             Err(ApiError::NotJson { status: 404, .. }) if self.prefix() == "/v2" => {
                 self.fall_back_to_v1();
@@ -418,11 +513,7 @@ impl Client {
             .await
             .map_err(|error| transport_error(action, kind, &error))?;
         let status = response.status();
-        let json_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|kind| kind.contains("json"));
+        let json_type = is_json(&response);
         let body = read_body(response)
             .await
             .map_err(|error| transport_error(action, kind, &error))?;
@@ -442,4 +533,53 @@ async fn read_body(mut response: reqwest::Response) -> Result<bytes::Bytes, reqw
         body.extend_from_slice(&chunk);
     }
     Ok(bytes::Bytes::from(body))
+}
+
+/// Whether the answer says it is JSON.
+fn is_json(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|kind| kind.contains("json"))
+}
+
+/// Streams a JSON answer's body into the list parser, chunk by chunk.
+async fn stream_body<S: ListSink + Default>(
+    action: &str,
+    kind: Kind,
+    mut response: reqwest::Response,
+    at: ListAt,
+) -> Result<(Head, S), ApiError> {
+    let parser = stream::parser(at, S::default());
+    let mut broken = None;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                // A closed parser has already met an error; it reports it below.
+                if parser.chunks.send(Ok(chunk)).await.is_err() {
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(error) => {
+                let _ = parser.chunks.send(Err(error.to_string())).await;
+                broken = Some(transport_error(action, kind, &error));
+                break;
+            }
+        }
+    }
+    drop(parser.chunks);
+    let (head, sink) = parser.done.await.map_err(|error| ApiError::Decode {
+        action: action.to_owned(),
+        detail: format!("the answer's parser stopped: {error}"),
+    })?;
+    if let Some(error) = broken {
+        return Err(error);
+    }
+    let head = head.map_err(|detail| ApiError::Decode {
+        action: action.to_owned(),
+        detail: format!("invalid JSON: {detail}"),
+    })?;
+    Ok((head, sink))
 }

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::api::stream::ListSink;
+
 use crate::api::actions::{Fleet, Skipped};
 use crate::cloud::Cloud;
 use crate::snapshot::{Gateway, GatewayState, GatewayType, Role};
@@ -79,38 +81,58 @@ pub struct RawHa<'a> {
 /// are dropped rather than failing the whole fleet.
 /// A record that does not decode is skipped with its reason, not fatal to the whole fleet.
 pub fn fleet_from_records(records: &[&RawValue]) -> Fleet {
-    let mut fleet = Fleet::default();
+    let mut builder = FleetBuilder::default();
     for raw in records {
+        builder.push(raw);
+    }
+    builder.finish()
+}
+
+/// Builds the fleet one record at a time, as a streamed answer arrives.
+#[derive(Debug, Default)]
+pub struct FleetBuilder {
+    fleet: Fleet,
+}
+
+impl ListSink for FleetBuilder {
+    fn push(&mut self, raw: &RawValue) {
         let decoded = serde_json::from_str::<RawRecord<'_>>(raw.get())
             .map_err(|error| (name_of(raw), format!("unexpected record: {error}")))
             .and_then(|record| {
                 gateway_from_record(&record).map_err(|reason| (record.vpc_name.to_string(), reason))
             });
         match decoded {
-            Ok(gateway) => fleet.gateways.push(gateway),
-            Err((name, reason)) => fleet.skipped.push(Skipped { name, reason }),
+            Ok(gateway) => self.fleet.gateways.push(gateway),
+            Err((name, reason)) => self.fleet.skipped.push(Skipped { name, reason }),
         }
     }
-    let peers: HashMap<&str, Option<&str>> = fleet
-        .gateways
-        .iter()
-        .map(|gateway| (gateway.name.as_str(), gateway.peer.as_deref()))
-        .collect();
-    let broken: Vec<usize> = fleet
-        .gateways
-        .iter()
-        .enumerate()
-        .filter(|(_, gateway)| {
-            gateway.peer.as_deref().is_some_and(|peer| {
-                peers.get(peer).copied().flatten() != Some(gateway.name.as_str())
+}
+
+impl FleetBuilder {
+    /// The fleet, with HA links that do not name each other back dropped.
+    pub fn finish(self) -> Fleet {
+        let mut fleet = self.fleet;
+        let peers: HashMap<&str, Option<&str>> = fleet
+            .gateways
+            .iter()
+            .map(|gateway| (gateway.name.as_str(), gateway.peer.as_deref()))
+            .collect();
+        let broken: Vec<usize> = fleet
+            .gateways
+            .iter()
+            .enumerate()
+            .filter(|(_, gateway)| {
+                gateway.peer.as_deref().is_some_and(|peer| {
+                    peers.get(peer).copied().flatten() != Some(gateway.name.as_str())
+                })
             })
-        })
-        .map(|(index, _)| index)
-        .collect();
-    for index in broken {
-        fleet.gateways[index].peer = None;
+            .map(|(index, _)| index)
+            .collect();
+        for index in broken {
+            fleet.gateways[index].peer = None;
+        }
+        fleet
     }
-    fleet
 }
 
 /// The `vpc_name` of a record that does not decode as a whole, when it can be read.

@@ -203,6 +203,7 @@ pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
         detail: format!("the gateways do not form a valid fleet: {error}"),
     })?;
     let (live, gateways_running) = live_statuses(&snapshot, &statuses);
+    drop(statuses);
     Ok(Loaded {
         snapshot,
         catalog,

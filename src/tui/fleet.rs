@@ -99,6 +99,11 @@ impl FleetView {
     pub fn replace(&mut self, snapshot: Snapshot, live: Vec<Live>) {
         let marked_names: HashSet<String> = self.marked_names().into_iter().collect();
         let cursor_name = self.cursor_gateway().map(|gateway| gateway.name.clone());
+        // The previous fleet goes before the new one's tables are built: at 100,000 gateways
+        // holding both would double the console's memory for a moment.
+        self.snapshot = None;
+        self.haystacks = Vec::new();
+        self.live = Vec::new();
         let total = snapshot.gateways().len();
         self.haystacks = snapshot.gateways().iter().map(haystack).collect();
         self.longest_name = snapshot

@@ -1,0 +1,302 @@
+//! Long list answers decoded as they arrive. `list_vpcs_summary` and
+//! `list_gateway_upgrade_status` are 80 and 60 MB of JSON at 100,000 gateways; holding such
+//! an answer whole while the console still shows the previous fleet would double its memory.
+//! Here the body's chunks feed a parser on a blocking thread, and each element of the list is
+//! handed to a [`ListSink`] and dropped, so only the decoded records stay.
+
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Read};
+
+use bytes::{Buf, Bytes};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use tokio::sync::mpsc;
+
+/// Takes the elements of a list answer one at a time.
+pub trait ListSink: Send + 'static {
+    fn push(&mut self, element: &RawValue);
+}
+
+/// Where the list is: `results` itself, or `results.<key>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListAt {
+    Results,
+    Field(&'static str),
+}
+
+/// The envelope around a streamed list.
+#[derive(Debug, Default)]
+pub struct Head {
+    pub ok: Option<bool>,
+    pub reason: String,
+}
+
+/// Chunks of a body, as a blocking reader.
+struct Chunks {
+    receiver: mpsc::Receiver<Result<Bytes, String>>,
+    current: Bytes,
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        while !self.current.has_remaining() {
+            match self.receiver.blocking_recv() {
+                Some(Ok(chunk)) => self.current = chunk,
+                Some(Err(error)) => return Err(io::Error::other(error)),
+                None => return Ok(0),
+            }
+        }
+        let count = buffer.len().min(self.current.remaining());
+        self.current.copy_to_slice(&mut buffer[..count]);
+        Ok(count)
+    }
+}
+
+/// A sender of body chunks and the parser that consumes them on a blocking thread.
+pub struct Parser<S> {
+    pub chunks: mpsc::Sender<Result<Bytes, String>>,
+    pub done: tokio::task::JoinHandle<(Result<Head, String>, S)>,
+}
+
+/// Starts parsing an envelope whose list at `at` goes to `sink`.
+pub fn parser<S: ListSink>(at: ListAt, mut sink: S) -> Parser<S> {
+    let (chunks, receiver) = mpsc::channel(8);
+    let done = tokio::task::spawn_blocking(move || {
+        let reader = BufReader::with_capacity(
+            64 * 1024,
+            Chunks {
+                receiver,
+                current: Bytes::new(),
+            },
+        );
+        let head = parse(reader, at, &mut sink).map_err(|error| error.to_string());
+        (head, sink)
+    });
+    Parser { chunks, done }
+}
+
+fn parse<R: BufRead, S: ListSink>(reader: R, at: ListAt, sink: &mut S) -> serde_json::Result<Head> {
+    let mut deserializer = serde_json::Deserializer::from_reader(reader);
+    let head = EnvelopeSeed { at, sink }.deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(head)
+}
+
+/// Feeds `sink` from a `results` already in memory (an answer that could not be streamed).
+pub fn feed<S: ListSink>(results: &str, at: ListAt, sink: &mut S) -> serde_json::Result<()> {
+    let mut deserializer = serde_json::Deserializer::from_str(results);
+    ResultsSeed { at: Some(at), sink }.deserialize(&mut deserializer)
+}
+
+struct EnvelopeSeed<'s, S> {
+    at: ListAt,
+    sink: &'s mut S,
+}
+
+impl<'de, S: ListSink> DeserializeSeed<'de> for EnvelopeSeed<'_, S> {
+    type Value = Head;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Head, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, S: ListSink> Visitor<'de> for EnvelopeSeed<'_, S> {
+    type Value = Head;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("the controller's {\"return\", \"results\", \"reason\"} envelope")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+        let mut head = Head::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "return" => head.ok = Some(map.next_value()?),
+                "reason" => {
+                    head.reason = match map.next_value::<Value>()? {
+                        Value::String(reason) => reason,
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    }
+                }
+                "results" => map.next_value_seed(ResultsSeed {
+                    at: Some(self.at),
+                    sink: &mut *self.sink,
+                })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(head)
+    }
+}
+
+/// `results`, or one field of it: its list goes to the sink, anything else is skipped (a
+/// refusal's `results` can be a message).
+struct ResultsSeed<'s, S> {
+    /// `None` once inside the list's field.
+    at: Option<ListAt>,
+    sink: &'s mut S,
+}
+
+impl<'de, S: ListSink> DeserializeSeed<'de> for ResultsSeed<'_, S> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, S: ListSink> Visitor<'de> for ResultsSeed<'_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let streams_here = matches!(self.at, None | Some(ListAt::Results));
+        if !streams_here {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(());
+        }
+        while let Some(element) = seq.next_element::<Box<RawValue>>()? {
+            self.sink.push(&element);
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let field = match self.at {
+            Some(ListAt::Field(field)) => Some(field),
+            _ => None,
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            if Some(key.as_str()) == field {
+                map.next_value_seed(ResultsSeed {
+                    at: None,
+                    sink: &mut *self.sink,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Names(Vec<String>);
+
+    impl ListSink for Names {
+        fn push(&mut self, element: &RawValue) {
+            self.0.push(element.get().to_owned());
+        }
+    }
+
+    fn parse_text(text: &str, at: ListAt) -> (serde_json::Result<Head>, Vec<String>) {
+        let mut sink = Names::default();
+        let head = parse(text.as_bytes(), at, &mut sink);
+        (head, sink.0)
+    }
+
+    #[test]
+    fn the_list_in_results_or_in_one_of_its_fields_goes_to_the_sink() {
+        let (head, names) = parse_text(
+            r#"{"return":true,"results":[{"a":1},2,"x"]}"#,
+            ListAt::Results,
+        );
+        assert_eq!(head.expect("parses").ok, Some(true));
+        assert_eq!(names, [r#"{"a":1}"#, "2", r#""x""#]);
+        let nested = r#"{"results":{"other":[9],"gw_info":[{"n":"a"},{"n":"b"}]},"return":true}"#;
+        let (head, names) = parse_text(nested, ListAt::Field("gw_info"));
+        assert_eq!(head.expect("parses").ok, Some(true));
+        assert_eq!(names, [r#"{"n":"a"}"#, r#"{"n":"b"}"#]);
+    }
+
+    #[test]
+    fn a_refusal_keeps_its_reason_and_feeds_nothing() {
+        let (head, names) = parse_text(
+            r#"{"return":false,"reason":"CID is invalid or expired.","results":"no"}"#,
+            ListAt::Results,
+        );
+        let head = head.expect("parses");
+        assert_eq!(
+            (head.ok, head.reason.as_str()),
+            (Some(false), "CID is invalid or expired.")
+        );
+        assert!(names.is_empty());
+    }
+
+    #[test]
+    fn broken_json_is_an_error() {
+        let (head, _) = parse_text(r#"{"return":true,"results":[{"a":1},"#, ListAt::Results);
+        assert!(head.is_err());
+        let (trailing, _) = parse_text(r#"{"return":true} junk"#, ListAt::Results);
+        assert!(trailing.is_err());
+    }
+
+    #[tokio::test]
+    async fn chunks_split_anywhere_parse_the_same() {
+        let text = r#"{"return":true,"results":[{"vpc_name":"gw-1"},{"vpc_name":"gw-2"}]}"#;
+        let parser = parser(ListAt::Results, Names::default());
+        for piece in text.as_bytes().chunks(5) {
+            parser
+                .chunks
+                .send(Ok(Bytes::copy_from_slice(piece)))
+                .await
+                .expect("parser listens");
+        }
+        drop(parser.chunks);
+        let (head, names) = parser.done.await.expect("parser ends");
+        assert_eq!(head.expect("parses").ok, Some(true));
+        assert_eq!(names.0.len(), 2);
+    }
+
+    #[test]
+    fn feed_reads_a_results_already_in_memory() {
+        let mut sink = Names::default();
+        feed(
+            r#"{"gw_info":[1,2,3]}"#,
+            ListAt::Field("gw_info"),
+            &mut sink,
+        )
+        .expect("feeds");
+        assert_eq!(sink.0, ["1", "2", "3"]);
+    }
+}
