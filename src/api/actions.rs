@@ -168,7 +168,11 @@ impl Client {
     /// The answer is streamed: each record is decoded as it arrives.
     pub async fn gateways(&self) -> Result<Fleet, ApiError> {
         let builder: records::FleetBuilder = self
-            .call_list(&Call::read("list_vpcs_summary"), ListAt::Results)
+            .call_list(
+                &Call::read("list_vpcs_summary"),
+                ListAt::Results,
+                records::FleetBuilder::default,
+            )
             .await?;
         Ok(builder.finish())
     }
@@ -179,6 +183,7 @@ impl Client {
             .call_list(
                 &Call::read("list_gateway_upgrade_status"),
                 ListAt::Field("gw_info"),
+                Statuses::default,
             )
             .await?;
         match statuses.error {

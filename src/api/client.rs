@@ -307,18 +307,20 @@ impl Client {
     }
 
     /// Makes the read `call`, whose answer is a long list at `at`, and streams its elements
-    /// into a fresh `S` as they arrive (a retry starts a new one), so the answer is never in
-    /// memory whole. Retries, re-login and the v1 fallback are those of [`Client::call`].
-    pub async fn call_list<S: ListSink + Default>(
+    /// into a sink from `new_sink` as they arrive (a retry starts a new one), so the answer is
+    /// never in memory whole. Retries, re-login and the v1 fallback are those of
+    /// [`Client::call`].
+    pub async fn call_list<S: ListSink>(
         &self,
         call: &Call,
         at: ListAt,
+        new_sink: impl Fn() -> S,
     ) -> Result<S, ApiError> {
         let (mut cid, mut generation) = self.current_session().await?;
         let mut relogged = false;
         let mut attempt = 1;
         loop {
-            let (head, sink) = match self.stream_once::<S>(call, &cid, at).await {
+            let (head, sink) = match self.stream_once(call, &cid, at, new_sink()).await {
                 Ok(answer) => answer,
                 Err(ApiError::NotJson { status: 404, .. }) if self.prefix() == "/v2" => {
                     self.fall_back_to_v1();
@@ -357,11 +359,12 @@ impl Client {
 
     /// One request of [`Client::call_list`]. An answer that is not a JSON 2xx (an HTML 503, a
     /// text error) is small: it is read whole and decoded as any other answer.
-    async fn stream_once<S: ListSink + Default>(
+    async fn stream_once<S: ListSink>(
         &self,
         call: &Call,
         cid: &Secret,
         at: ListAt,
+        mut sink: S,
     ) -> Result<(Head, S), ApiError> {
         let action = call.action;
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -373,13 +376,12 @@ impl Client {
         let status = response.status();
         let json_type = is_json(&response);
         if status.is_success() && json_type {
-            return stream_body(action, call.kind, response, at).await;
+            return stream_body(action, call.kind, response, at, sink).await;
         }
         let body = read_body(response)
             .await
             .map_err(|error| transport_error(action, call.kind, &error))?;
         let envelope = decode(action, status, json_type, &body)?;
-        let mut sink = S::default();
         if envelope.ok {
             stream::feed(envelope.results.get(), at, &mut sink).map_err(|error| {
                 ApiError::Decode {
@@ -545,13 +547,14 @@ fn is_json(response: &reqwest::Response) -> bool {
 }
 
 /// Streams a JSON answer's body into the list parser, chunk by chunk.
-async fn stream_body<S: ListSink + Default>(
+async fn stream_body<S: ListSink>(
     action: &str,
     kind: Kind,
     mut response: reqwest::Response,
     at: ListAt,
+    sink: S,
 ) -> Result<(Head, S), ApiError> {
-    let parser = stream::parser(at, S::default());
+    let parser = stream::parser(at, sink);
     let mut broken = None;
     loop {
         match response.chunk().await {

@@ -8,7 +8,9 @@ use futures::{Stream, StreamExt};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::api::actions::{DryRun, GatewayStatus, Started};
+use crate::api::client::Call;
 use crate::api::poll::{self, PollSettings, Progress};
+use crate::api::stream::{ListAt, ListSink};
 use crate::api::{ApiError, Client};
 use crate::catalog::Catalog;
 use crate::plan::request::{Request, Selection};
@@ -179,10 +181,6 @@ pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
         tracing::info!(%error, "no checklist from the controller: read its backup settings");
     }
     let platform_running = platform_running(client).await?;
-    // The two large answers (about 80 and 60 MB at 100,000 gateways) one after the other, so
-    // only one answer's body is in memory at a time.
-    let fleet = client.gateways().await?;
-    let statuses = client.gateway_upgrade_status().await?;
     let catalog = match client.release_catalog().await {
         Ok(catalog) => catalog,
         Err(error) => {
@@ -193,6 +191,9 @@ pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
             })?
         }
     };
+    // The two long lists (80 and 60 MB of JSON at 100,000 gateways) are streamed one after
+    // the other; the statuses go straight to the gateways' positions.
+    let fleet = client.gateways().await?;
     let skipped = fleet
         .skipped
         .iter()
@@ -202,15 +203,38 @@ pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
         action: "list_vpcs_summary".into(),
         detail: format!("the gateways do not form a valid fleet: {error}"),
     })?;
-    let (live, gateways_running) = live_statuses(&snapshot, &statuses);
-    drop(statuses);
+    let snapshot = Arc::new(snapshot);
+    let statuses = client
+        .call_list(
+            &Call::read("list_gateway_upgrade_status"),
+            ListAt::Field("gw_info"),
+            || LiveStatuses::new(Arc::clone(&snapshot)),
+        )
+        .await?;
+    let LiveStatuses {
+        live,
+        running,
+        error,
+        snapshot: shared,
+    } = statuses;
+    drop(shared);
+    if let Some(detail) = error {
+        return Err(ApiError::Decode {
+            action: "list_gateway_upgrade_status".into(),
+            detail,
+        });
+    }
+    let snapshot = Arc::try_unwrap(snapshot).map_err(|_| ApiError::Decode {
+        action: "list_gateway_upgrade_status".into(),
+        detail: "the fleet is still shared after the statuses were read".into(),
+    })?;
     Ok(Loaded {
         snapshot,
         catalog,
         live,
         skipped,
         platform_running,
-        gateways_running,
+        gateways_running: running,
     })
 }
 
@@ -228,22 +252,50 @@ async fn platform_running(client: &Client) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// The update status of every gateway, by position, and the names of those in progress.
-fn live_statuses(snapshot: &Snapshot, statuses: &[GatewayStatus]) -> (Vec<Live>, Vec<String>) {
-    let mut live = vec![Live::default(); snapshot.gateways().len()];
-    let mut running = Vec::new();
-    for status in statuses {
-        let Some(index) = snapshot.index_of(&status.name) else {
-            continue;
+/// `list_gateway_upgrade_status` kept as the console needs it: each entry's [`Live`] status
+/// at its gateway's position, and the names of those in progress. Entries for gateways that
+/// are not in the fleet are left out.
+struct LiveStatuses {
+    snapshot: Arc<Snapshot>,
+    live: Vec<Live>,
+    running: Vec<String>,
+    error: Option<String>,
+}
+
+impl LiveStatuses {
+    fn new(snapshot: Arc<Snapshot>) -> Self {
+        let live = vec![Live::default(); snapshot.gateways().len()];
+        LiveStatuses {
+            snapshot,
+            live,
+            running: Vec::new(),
+            error: None,
+        }
+    }
+}
+
+impl ListSink for LiveStatuses {
+    fn push(&mut self, element: &serde_json::value::RawValue) {
+        if self.error.is_some() {
+            return;
+        }
+        let status = match serde_json::from_str::<GatewayStatus>(element.get()) {
+            Ok(status) => status,
+            Err(error) => {
+                self.error = Some(format!("gw_info entry: {error}"));
+                return;
+            }
+        };
+        let Some(index) = self.snapshot.index_of(&status.name) else {
+            return;
         };
         if status.in_progress() {
-            running.push(status.name.clone());
+            self.running.push(status.name.clone());
         }
-        live[index] = Live {
-            update_status: status.update_status.clone(),
+        self.live[index] = Live {
+            update_status: Live::status(status.update_status),
             state: None,
             progress: status.progress,
         };
     }
-    (live, running)
 }

@@ -6,6 +6,7 @@
 //! reorders `u32` indices, never the gateways. Marks are kept by position and carried across a
 //! refresh by name, so a refresh never loses what the user selected.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::HashSet;
 
@@ -15,11 +16,34 @@ use crate::tui::query::{Query, QueryError, Subject};
 /// What the controller last said about one gateway's upgrade.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Live {
-    /// `list_gateway_upgrade_status`'s `update_status`, e.g. `complete`, `upgrading`.
-    pub update_status: String,
+    /// `list_gateway_upgrade_status`'s `update_status`, e.g. `complete`, `upgrading`; the
+    /// known words are shared, not stored once per gateway (see [`Live::status`]).
+    pub update_status: Cow<'static, str>,
     /// The state during an operation, when it differs from the record's.
     pub state: Option<String>,
     pub progress: Option<u8>,
+}
+
+/// The update statuses the controller uses (controller-api.md), shared by every gateway.
+const KNOWN_STATUSES: [&str; 8] = [
+    "complete",
+    "upgrading",
+    "downloading",
+    "downloaded",
+    "installing",
+    "initializing",
+    "upgrade_fail",
+    "",
+];
+
+impl Live {
+    /// An update status as the controller wrote it, shared when it is one of the known words.
+    pub fn status(text: String) -> Cow<'static, str> {
+        match KNOWN_STATUSES.iter().find(|known| **known == text) {
+            Some(known) => Cow::Borrowed(known),
+            None => Cow::Owned(text),
+        }
+    }
 }
 
 /// A column the table can be sorted by.
@@ -77,7 +101,10 @@ impl SortKey {
 pub struct FleetView {
     snapshot: Option<Snapshot>,
     live: Vec<Live>,
-    haystacks: Vec<String>,
+    /// Each distinct software version as text, and each gateway's entry in that list: what
+    /// free words in the filter match against, without a string per gateway.
+    version_texts: Vec<String>,
+    version_of: Vec<u16>,
     /// Every gateway, in sort order.
     order: Vec<u32>,
     /// The rows shown: `order` filtered by `query`.
@@ -89,7 +116,8 @@ pub struct FleetView {
     cursor: usize,
     /// The longest gateway name, in characters.
     longest_name: usize,
-    /// Each gateway's rank by name, computed at the first sort after a refresh.
+    /// Each gateway's rank by name (from the snapshot's name index), made at the first sort
+    /// after a refresh.
     name_rank: Vec<u32>,
 }
 
@@ -102,10 +130,9 @@ impl FleetView {
         // The previous fleet goes before the new one's tables are built: at 100,000 gateways
         // holding both would double the console's memory for a moment.
         self.snapshot = None;
-        self.haystacks = Vec::new();
         self.live = Vec::new();
         let total = snapshot.gateways().len();
-        self.haystacks = snapshot.gateways().iter().map(haystack).collect();
+        (self.version_texts, self.version_of) = version_table(snapshot.gateways());
         self.longest_name = snapshot
             .gateways()
             .iter()
@@ -245,7 +272,10 @@ impl FleetView {
     fn passes(&self, index: usize) -> bool {
         self.query.matches(&Subject {
             gateway: &self.gateways()[index],
-            haystack: &self.haystacks[index],
+            version: self
+                .version_texts
+                .get(usize::from(self.version_of[index]))
+                .map_or("", String::as_str),
             update_status: &self.live[index].update_status,
         })
     }
@@ -341,13 +371,20 @@ impl FleetView {
     fn sort_keys(&mut self, key: SortKey) -> Vec<u64> {
         let gateways = self.snapshot.as_ref().map_or(&[][..], Snapshot::gateways);
         if self.name_rank.len() != gateways.len() {
-            self.name_rank = ranks(gateways.iter().map(|gateway| gateway.name.as_str()));
+            self.name_rank = vec![0; gateways.len()];
+            let in_order = self
+                .snapshot
+                .as_ref()
+                .map_or(&[][..], Snapshot::in_name_order);
+            for (rank, &index) in in_order.iter().enumerate() {
+                self.name_rank[index as usize] = rank as u32;
+            }
         }
         let column = match key {
             SortKey::Name => vec![0; gateways.len()],
             SortKey::State => ranks(gateways.iter().map(|g| g.state)),
             SortKey::UpdateStatus => {
-                ranks(self.live.iter().map(|live| live.update_status.as_str()))
+                ranks(self.live.iter().map(|live| live.update_status.as_ref()))
             }
             SortKey::Version => ranks(gateways.iter().map(|g| g.software_version)),
             SortKey::Cloud => ranks(gateways.iter().map(|g| g.cloud)),
@@ -390,15 +427,21 @@ impl FleetView {
     }
 }
 
-fn haystack(gateway: &Gateway) -> String {
-    format!(
-        "{} {} {} {}",
-        gateway.name,
-        gateway.region,
-        gateway.account.as_deref().unwrap_or(""),
-        gateway.software_version
-    )
-    .to_lowercase()
+/// The distinct versions as text, and each gateway's position in that list.
+fn version_table(gateways: &[Gateway]) -> (Vec<String>, Vec<u16>) {
+    let mut texts: Vec<String> = Vec::new();
+    let mut known: std::collections::HashMap<crate::version::Version, u16> =
+        std::collections::HashMap::new();
+    let positions = gateways
+        .iter()
+        .map(|gateway| {
+            *known.entry(gateway.software_version).or_insert_with(|| {
+                texts.push(gateway.software_version.to_string());
+                u16::try_from(texts.len() - 1).unwrap_or(u16::MAX)
+            })
+        })
+        .collect();
+    (texts, positions)
 }
 
 /// Each value's rank among the distinct values (equal values share a rank).

@@ -93,10 +93,10 @@ impl fmt::Display for QueryError {
 }
 
 /// What a gateway offers to the filter besides its record: its live update status, and a
-/// lower-case haystack of name, region, account and version built once per refresh.
+/// version as text (one string per distinct version, made once per refresh).
 pub struct Subject<'a> {
     pub gateway: &'a Gateway,
-    pub haystack: &'a str,
+    pub version: &'a str,
     pub update_status: &'a str,
 }
 
@@ -190,7 +190,14 @@ impl Test {
     fn holds(&self, subject: &Subject<'_>) -> bool {
         let gateway = subject.gateway;
         let Some(field) = self.field else {
-            return subject.haystack.contains(self.value.as_str());
+            return [
+                gateway.name.as_str(),
+                gateway.region.as_str(),
+                gateway.account.as_deref().unwrap_or(""),
+                subject.version,
+            ]
+            .into_iter()
+            .any(|text| contains_ignore_case(text, &self.value));
         };
         match field {
             Field::Cloud => self.equals(gateway.cloud.name()),
@@ -223,6 +230,23 @@ impl Test {
     }
 }
 
+/// Whether `text` contains `needle` (lower-case) whatever the case of `text`, without
+/// allocating for the usual lower-case ASCII text.
+fn contains_ignore_case(text: &str, needle: &str) -> bool {
+    if !text.bytes().any(|byte| byte.is_ascii_uppercase()) && text.is_ascii() {
+        return text.contains(needle);
+    }
+    if !needle.is_ascii() || !text.is_ascii() {
+        return text.to_lowercase().contains(needle);
+    }
+    let needle = needle.as_bytes();
+    needle.is_empty()
+        || text
+            .as_bytes()
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,17 +268,10 @@ mod tests {
 
     fn passes(query: &str, gateway: &Gateway) -> bool {
         let query = Query::parse(query).expect("query parses");
-        let haystack = format!(
-            "{} {} {} {}",
-            gateway.name,
-            gateway.region,
-            gateway.account.as_deref().unwrap_or(""),
-            gateway.software_version
-        )
-        .to_lowercase();
+        let version = gateway.software_version.to_string();
         query.matches(&Subject {
             gateway,
-            haystack: &haystack,
+            version: &version,
             update_status: "complete",
         })
     }
@@ -307,6 +324,14 @@ mod tests {
         assert!(!passes("version:6.5.25", &aws));
         assert!(passes("status:complete", &aws));
         assert!(passes("state:up", &aws));
+    }
+
+    #[test]
+    fn case_is_ignored_for_ascii_and_other_text() {
+        assert!(contains_ignore_case("Transit-EAST", "t-east"));
+        assert!(contains_ignore_case("plain", "lai"));
+        assert!(!contains_ignore_case("plain", "lain!"));
+        assert!(contains_ignore_case("Zürich-GW", "zürich"));
     }
 
     #[test]

@@ -671,7 +671,7 @@ fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Effect> {
             app.fleet.set_live(
                 index,
                 Live {
-                    update_status: gateway.update_status,
+                    update_status: Live::status(gateway.update_status),
                     state: Some(gateway.state),
                     progress: gateway.progress,
                 },

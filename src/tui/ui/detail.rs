@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, index: usize, theme: &Them
             if live.update_status.is_empty() {
                 "—".into()
             } else {
-                live.update_status.clone()
+                live.update_status.to_string()
             },
         ),
         (

@@ -185,7 +185,7 @@ fn state_cell(context: &Context, gateway: &Gateway, live: &Live) -> Span<'static
 
 fn update_cell(context: &Context, _: &Gateway, live: &Live) -> Span<'static> {
     let status = update_status(&live.update_status);
-    let word = match live.update_status.as_str() {
+    let word = match live.update_status.as_ref() {
         "" => "—",
         "upgrade_fail" => "FAILED",
         other => other,
