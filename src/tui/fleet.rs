@@ -11,7 +11,7 @@ use std::cmp::Reverse;
 use std::collections::HashSet;
 
 use crate::snapshot::{Gateway, Snapshot};
-use crate::tui::query::{Query, QueryError, Subject};
+use crate::tui::query::{Dictionaries, Query, QueryError, Subject};
 
 /// What the controller last said about one gateway's upgrade.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -101,10 +101,13 @@ impl SortKey {
 pub struct FleetView {
     snapshot: Option<Snapshot>,
     live: Vec<Live>,
-    /// Each distinct software version as text, and each gateway's entry in that list: what
-    /// free words in the filter match against, without a string per gateway.
-    version_texts: Vec<String>,
-    version_of: Vec<u16>,
+    /// The distinct regions, accounts and versions as text, with each gateway's entry in
+    /// them: free words in the filter are matched against a few dozen values, not 100,000.
+    regions: Dictionary,
+    accounts: Dictionary,
+    versions: Dictionary,
+    /// Per gateway: the name is lower-case ASCII (the filter's fast path).
+    lower_case: Vec<bool>,
     /// Every gateway, in sort order.
     order: Vec<u32>,
     /// The rows shown: `order` filtered by `query`.
@@ -132,7 +135,26 @@ impl FleetView {
         self.snapshot = None;
         self.live = Vec::new();
         let total = snapshot.gateways().len();
-        (self.version_texts, self.version_of) = version_table(snapshot.gateways());
+        let gateways = snapshot.gateways();
+        self.regions = Dictionary::of(gateways.iter().map(|g| g.region.as_str()), |r| {
+            (*r).to_owned()
+        });
+        self.accounts = Dictionary::of(
+            gateways.iter().map(|g| g.account.as_deref().unwrap_or("")),
+            |a| (*a).to_owned(),
+        );
+        self.versions = Dictionary::of(
+            gateways.iter().map(|g| g.software_version),
+            ToString::to_string,
+        );
+        self.lower_case = gateways
+            .iter()
+            .map(|g| {
+                g.name
+                    .bytes()
+                    .all(|byte| byte.is_ascii() && !byte.is_ascii_uppercase())
+            })
+            .collect();
         self.longest_name = snapshot
             .gateways()
             .iter()
@@ -255,11 +277,16 @@ impl FleetView {
         if self.query.is_empty() {
             shown.extend_from_slice(&self.order);
         } else {
+            let prepared = self.query.prepare(Dictionaries {
+                regions: &self.regions.texts,
+                accounts: &self.accounts.texts,
+                versions: &self.versions.texts,
+            });
             shown.extend(
                 self.order
                     .iter()
                     .copied()
-                    .filter(|&i| self.passes(i as usize)),
+                    .filter(|&i| prepared.matches(&self.subject(i as usize))),
             );
         }
         self.shown = shown;
@@ -269,15 +296,15 @@ impl FleetView {
         self.clamp_cursor();
     }
 
-    fn passes(&self, index: usize) -> bool {
-        self.query.matches(&Subject {
+    fn subject(&self, index: usize) -> Subject<'_> {
+        Subject {
             gateway: &self.gateways()[index],
-            version: self
-                .version_texts
-                .get(usize::from(self.version_of[index]))
-                .map_or("", String::as_str),
             update_status: &self.live[index].update_status,
-        })
+            region: self.regions.id(index),
+            account: self.accounts.id(index),
+            version: self.versions.id(index),
+            lower_case: self.lower_case[index],
+        }
     }
 
     /// Moves the cursor by `delta` rows, within the shown rows.
@@ -427,21 +454,35 @@ impl FleetView {
     }
 }
 
-/// The distinct versions as text, and each gateway's position in that list.
-fn version_table(gateways: &[Gateway]) -> (Vec<String>, Vec<u16>) {
-    let mut texts: Vec<String> = Vec::new();
-    let mut known: std::collections::HashMap<crate::version::Version, u16> =
-        std::collections::HashMap::new();
-    let positions = gateways
-        .iter()
-        .map(|gateway| {
-            *known.entry(gateway.software_version).or_insert_with(|| {
-                texts.push(gateway.software_version.to_string());
-                u16::try_from(texts.len() - 1).unwrap_or(u16::MAX)
-            })
-        })
-        .collect();
-    (texts, positions)
+/// The distinct values of one field as text, and each gateway's entry among them.
+#[derive(Debug, Default)]
+struct Dictionary {
+    texts: Vec<String>,
+    ids: Vec<u32>,
+}
+
+impl Dictionary {
+    fn of<K: std::hash::Hash + Eq>(
+        keys: impl Iterator<Item = K>,
+        text: impl Fn(&K) -> String,
+    ) -> Self {
+        let mut dictionary = Dictionary::default();
+        let mut known: std::collections::HashMap<K, u32> = std::collections::HashMap::new();
+        for key in keys {
+            let next = u32::try_from(dictionary.texts.len()).unwrap_or(u32::MAX);
+            let id = *known.entry(key).or_insert_with_key(|key| {
+                dictionary.texts.push(text(key));
+                next
+            });
+            dictionary.ids.push(id);
+        }
+        dictionary
+    }
+
+    /// Gateway `index`'s entry.
+    fn id(&self, index: usize) -> usize {
+        self.ids.get(index).map_or(usize::MAX, |&id| id as usize)
+    }
 }
 
 /// Each value's rank among the distinct values (equal values share a rank).

@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use memchr::memmem::Finder;
+
 use crate::snapshot::Gateway;
 use crate::version::{Train, Version};
 
@@ -60,7 +62,7 @@ impl Field {
 }
 
 /// One `key:value` test, or a free word.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct Test {
     field: Option<Field>,
     /// Lower-case; without its trailing `*` when `prefix`.
@@ -70,10 +72,12 @@ struct Test {
     /// The value read as a version or a train, for `version:` without an allocation per gateway.
     version: Option<Version>,
     train: Option<Train>,
+    /// The value's searcher, built once per query, for free words.
+    finder: Finder<'static>,
 }
 
 /// A parsed query. The empty query matches every gateway.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Query {
     text: String,
     /// Positive predicates grouped by field: any in a group may match (OR), every group must.
@@ -92,13 +96,66 @@ impl fmt::Display for QueryError {
     }
 }
 
-/// What a gateway offers to the filter besides its record: its live update status, and a
-/// version as text (one string per distinct version, made once per refresh).
+/// What a gateway offers to the filter besides its record: its live update status, and the
+/// positions of its region, account and version in the fleet's [`Dictionaries`].
 pub struct Subject<'a> {
     pub gateway: &'a Gateway,
-    pub version: &'a str,
     pub update_status: &'a str,
+    pub region: usize,
+    pub account: usize,
+    pub version: usize,
+    /// Whether the name is lower-case ASCII, so free words match it byte for byte.
+    pub lower_case: bool,
 }
+
+/// The fleet's distinct regions, accounts and versions as text (a few dozen each, even for
+/// 100,000 gateways), so a free word is matched against each once per filter, not once per
+/// gateway.
+#[derive(Debug, Clone, Copy)]
+pub struct Dictionaries<'a> {
+    pub regions: &'a [String],
+    pub accounts: &'a [String],
+    pub versions: &'a [String],
+}
+
+/// A query ready to run over one fleet.
+pub struct Prepared<'q> {
+    query: &'q Query,
+    /// For each test of `all_of`: which distinct values a free word matches.
+    hits: Vec<Option<Hits>>,
+}
+
+/// The distinct regions, accounts and versions one free word matches.
+struct Hits {
+    regions: Vec<bool>,
+    accounts: Vec<bool>,
+    versions: Vec<bool>,
+}
+
+impl Prepared<'_> {
+    /// Whether `subject` passes.
+    pub fn matches(&self, subject: &Subject<'_>) -> bool {
+        let query = self.query;
+        query
+            .all_of
+            .iter()
+            .zip(&self.hits)
+            .all(|(test, hits)| test.holds(subject, hits.as_ref()) != test.negated)
+            && query
+                .any_of
+                .iter()
+                .all(|(_, tests)| tests.iter().any(|test| test.holds(subject, None)))
+    }
+}
+
+/// Two queries are the same when they were written the same.
+impl PartialEq for Query {
+    fn eq(&self, other: &Query) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Query {}
 
 impl Query {
     /// Parses `text`.
@@ -133,15 +190,20 @@ impl Query {
         self.any_of.is_empty() && self.all_of.is_empty()
     }
 
-    /// Whether `subject` passes.
-    pub fn matches(&self, subject: &Subject<'_>) -> bool {
-        self.all_of
+    /// The query matched against the fleet's distinct values, ready for each gateway.
+    pub fn prepare(&self, dictionaries: Dictionaries<'_>) -> Prepared<'_> {
+        let hits = self
+            .all_of
             .iter()
-            .all(|test| test.holds(subject) != test.negated)
-            && self
-                .any_of
-                .iter()
-                .all(|(_, tests)| tests.iter().any(|test| test.holds(subject)))
+            .map(|test| {
+                test.field.is_none().then(|| Hits {
+                    regions: test.word_hits(dictionaries.regions),
+                    accounts: test.word_hits(dictionaries.accounts),
+                    versions: test.word_hits(dictionaries.versions),
+                })
+            })
+            .collect();
+        Prepared { query: self, hits }
     }
 }
 
@@ -176,6 +238,7 @@ fn parse_word(word: &str) -> Result<Test, QueryError> {
         (Some(Field::Version), false) => (value.parse().ok(), value.parse().ok()),
         _ => (None, None),
     };
+    let finder = Finder::new(value.as_bytes()).into_owned();
     Ok(Test {
         field,
         value,
@@ -183,21 +246,23 @@ fn parse_word(word: &str) -> Result<Test, QueryError> {
         negated,
         version,
         train,
+        finder,
     })
 }
 
 impl Test {
-    fn holds(&self, subject: &Subject<'_>) -> bool {
+    fn holds(&self, subject: &Subject<'_>, hits: Option<&Hits>) -> bool {
         let gateway = subject.gateway;
         let Some(field) = self.field else {
-            return [
-                gateway.name.as_str(),
-                gateway.region.as_str(),
-                gateway.account.as_deref().unwrap_or(""),
-                subject.version,
-            ]
-            .into_iter()
-            .any(|text| contains_ignore_case(text, &self.value));
+            let hit = |values: Option<&Vec<bool>>, at: usize| {
+                values
+                    .and_then(|values| values.get(at).copied())
+                    .unwrap_or(false)
+            };
+            return self.word_in(&gateway.name, subject.lower_case)
+                || hit(hits.map(|hits| &hits.regions), subject.region)
+                || hit(hits.map(|hits| &hits.accounts), subject.account)
+                || hit(hits.map(|hits| &hits.versions), subject.version);
         };
         match field {
             Field::Cloud => self.equals(gateway.cloud.name()),
@@ -210,6 +275,22 @@ impl Test {
             Field::Name => self.equals(&gateway.name),
             Field::Status => self.equals(subject.update_status),
         }
+    }
+
+    /// Whether this free word is in `text`; `lower_case` says `text` is lower-case ASCII.
+    fn word_in(&self, text: &str, lower_case: bool) -> bool {
+        if lower_case {
+            return self.finder.find(text.as_bytes()).is_some();
+        }
+        contains_ignore_case(text, &self.value)
+    }
+
+    /// For each of `values`, whether this free word is in it.
+    fn word_hits(&self, values: &[String]) -> Vec<bool> {
+        values
+            .iter()
+            .map(|value| contains_ignore_case(value, &self.value))
+            .collect()
     }
 
     /// Case-insensitive equality, or a prefix test for `value*`.
@@ -268,11 +349,22 @@ mod tests {
 
     fn passes(query: &str, gateway: &Gateway) -> bool {
         let query = Query::parse(query).expect("query parses");
-        let version = gateway.software_version.to_string();
-        query.matches(&Subject {
+        let regions = [gateway.region.clone()];
+        let accounts = [gateway.account.clone().unwrap_or_default()];
+        let versions = [gateway.software_version.to_string()];
+        let prepared = query.prepare(Dictionaries {
+            regions: &regions,
+            accounts: &accounts,
+            versions: &versions,
+        });
+        prepared.matches(&Subject {
             gateway,
-            version: &version,
             update_status: "complete",
+            region: 0,
+            account: 0,
+            version: 0,
+            // The fast path for lower-case names, the general one otherwise.
+            lower_case: gateway.name.bytes().all(|byte| !byte.is_ascii_uppercase()),
         })
     }
 
