@@ -10,7 +10,6 @@ use crate::plan::finding::{Finding, Severity};
 use crate::tui::state::DryRunPane;
 use crate::tui::theme::{Status, Theme, symbol};
 use crate::tui::ui::popup;
-use crate::tui::update::tally;
 
 /// Gateway names listed under a finding before "and N more".
 const NAMES: usize = 8;
@@ -110,4 +109,24 @@ fn names(gateways: &[String]) -> String {
         0 => shown,
         more => format!("{shown} and {more} more"),
     }
+}
+
+/// The number of findings of each severity, e.g. "1 blocker, 2 warnings, 0 info".
+fn tally(findings: &[Finding]) -> String {
+    let count = |severity: Severity| findings.iter().filter(|f| f.severity == severity).count();
+    let blockers = count(Severity::Blocker);
+    let warnings = count(Severity::Warning);
+    let infos = count(Severity::Info);
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    format!(
+        "{}, {}, {infos} info",
+        plural(blockers, "blocker"),
+        plural(warnings, "warning")
+    )
 }

@@ -1,0 +1,126 @@
+//! What the controller reports: refreshed data, failed refreshes, operations found running,
+//! and the progress of the operation being followed.
+
+use crate::api::poll::Progress;
+use crate::plan::request::Action;
+use crate::tui::action::{Effect, Follow, Loaded};
+use crate::tui::fleet::Live;
+use crate::tui::operation::Operation;
+use crate::tui::state::{App, Connection};
+use crate::tui::update::{current, revalidate_target};
+
+pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
+    let Loaded {
+        snapshot,
+        catalog,
+        live,
+        skipped,
+        platform_running,
+        gateways_running,
+    } = loaded;
+    app.refreshing = false;
+    app.connection = Connection::Ok;
+    app.last_refresh = Some(app.now);
+    app.fleet.replace(snapshot, live);
+    app.catalog = Some(catalog);
+    if !skipped.is_empty() && skipped != app.skipped {
+        app.warn(format!(
+            "{} gateways could not be read and are not shown (first: {})",
+            skipped.len(),
+            skipped[0]
+        ));
+    }
+    app.skipped = skipped;
+    revalidate_target(app);
+    if app.busy() {
+        return Vec::new();
+    }
+    follow_running(app, platform_running, gateways_running)
+}
+
+/// Follows an operation found running at the controller (started elsewhere, or before a restart
+/// of this console).
+fn follow_running(app: &mut App, platform: Option<String>, gateways: Vec<String>) -> Vec<Effect> {
+    let (action, title, names, follow) = match (platform, gateways.is_empty()) {
+        (Some(message), _) => (
+            Action::PlatformUpgrade,
+            format!("Platform Upgrade already running at the controller ({message})"),
+            Vec::new(),
+            Follow::Platform,
+        ),
+        (None, false) => (
+            Action::SoftwareUpgrade,
+            format!(
+                "Gateway operation already running at the controller on {} gateways",
+                gateways.len()
+            ),
+            gateways.clone(),
+            Follow::Gateways(gateways),
+        ),
+        (None, true) => return Vec::new(),
+    };
+    let id = app.next_operation;
+    app.next_operation += 1;
+    let mut operation = Operation::new(id, action, title, names, app.now);
+    operation.started(app.now);
+    app.operation = Some(operation);
+    app.show_progress = true;
+    app.warn("an operation is running at the controller: following it");
+    vec![Effect::Follow {
+        operation: id,
+        follow,
+    }]
+}
+
+pub(super) fn on_load_failed(app: &mut App, error: String) {
+    app.refreshing = false;
+    if app.busy() && app.connection == Connection::Reconnecting {
+        return;
+    }
+    app.error(format!(
+        "cannot read the controller: {error} (Ctrl-R retries)"
+    ));
+    app.connection = Connection::Stale {
+        since: app.last_refresh,
+        error,
+    };
+}
+
+pub(super) fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Effect> {
+    let now = app.now;
+    app.connection = match progress {
+        Progress::Restarting { .. } => Connection::Reconnecting,
+        _ => Connection::Ok,
+    };
+    let finished = match &progress {
+        Progress::Finished { ok, message } => Some((*ok, message.clone())),
+        _ => None,
+    };
+    let Some(operation) = current(app, id) else {
+        return Vec::new();
+    };
+    let changed = operation.progress(now, progress);
+    let title = operation.title.clone();
+    for gateway in changed {
+        if let Some(index) = app.fleet.index_of(&gateway.name) {
+            app.fleet.set_live(
+                index,
+                Live {
+                    update_status: Live::status(gateway.update_status),
+                    state: Some(gateway.state),
+                    progress: gateway.progress,
+                },
+            );
+        }
+    }
+    let Some((ok, message)) = finished else {
+        return Vec::new();
+    };
+    if ok {
+        app.info(format!("{title}: done ({message})"));
+    } else {
+        app.error(format!("{title}: FAILED ({message})"));
+    }
+    app.refreshing = true;
+    vec![Effect::Refresh]
+}

@@ -1,0 +1,285 @@
+//! The pure heart of the console: `update(&mut App, Msg) -> Vec<Effect>`.
+//!
+//! Keys become commands through the keymap, except while text is typed (the filter query, a
+//! `:` command, the Target Release Version, the count in a confirmation), which takes every
+//! key. Controller results and progress arrive as messages too. Anything that must talk to the
+//! controller is returned as an [`Effect`]; nothing here does I/O or reads the clock.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::plan::request::Action;
+use crate::plan::runbook;
+use crate::tui::action::{Command, Effect, Msg};
+use crate::tui::operation::Operation;
+use crate::tui::state::{App, Overlay, Prompt, Window};
+
+mod controller;
+mod operations;
+mod prompt;
+
+use controller::{on_load_failed, on_loaded, on_progress};
+use operations::{ask_to_confirm, confirm_key, dry_run, on_dry_run};
+use prompt::{open_picker, pick, prompt_key, set_filter};
+
+pub use operations::describe_request;
+
+/// Applies `msg` to `app`; returns what must be done outside.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) if key.kind == KeyEventKind::Press => on_key(app, &key),
+        Msg::Key(_) | Msg::Resize | Msg::Tick => Vec::new(),
+        Msg::Command(command) => {
+            if let Some(effects) = overlay_command(app, command) {
+                return effects;
+            }
+            run(app, command)
+        }
+        Msg::Loaded(loaded) => on_loaded(app, *loaded),
+        Msg::LoadFailed(error) => {
+            on_load_failed(app, error);
+            Vec::new()
+        }
+        Msg::DryRunDone { request, result } => {
+            on_dry_run(app, &request, result);
+            Vec::new()
+        }
+        Msg::Started { operation } => {
+            let now = app.now;
+            if let Some(op) = current(app, operation) {
+                op.started(now);
+            }
+            Vec::new()
+        }
+        Msg::StartFailed { operation, error } => {
+            let now = app.now;
+            if let Some(op) = current(app, operation) {
+                op.start_failed(now, error.clone());
+                app.error(format!("not started: {error}"));
+            }
+            Vec::new()
+        }
+        Msg::Progress {
+            operation,
+            progress,
+        } => on_progress(app, operation, progress),
+        Msg::Signal(name) => {
+            app.quit = true;
+            app.signal = Some(name);
+            tracing::info!(signal = name, "quitting on a signal");
+            Vec::new()
+        }
+    }
+}
+
+pub(super) fn current(app: &mut App, id: u64) -> Option<&mut Operation> {
+    app.operation.as_mut().filter(|op| op.id == id)
+}
+
+fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
+    app.flash = None;
+    let control = key
+        .modifiers
+        .contains(crossterm::event::KeyModifiers::CONTROL);
+    if control && app.keymap.command(key) == Some(Command::Quit) {
+        // Ctrl-C quits from anywhere, even while text is typed.
+        app.quit = true;
+        return Vec::new();
+    }
+    if app.prompt.is_some() {
+        return prompt_key(app, key);
+    }
+    if app.platform.editing {
+        target_key(app, key);
+        return Vec::new();
+    }
+    if let Some(Overlay::Confirm(_)) = app.overlay {
+        return confirm_key(app, key);
+    }
+    let Some(command) = app.keymap.command(key) else {
+        return Vec::new();
+    };
+    if let Some(effects) = overlay_command(app, command) {
+        return effects;
+    }
+    run(app, command)
+}
+
+/// Commands while an overlay is open; `None` lets the command through (after closing it).
+fn overlay_command(app: &mut App, command: Command) -> Option<Vec<Effect>> {
+    let overlay = app.overlay.as_mut()?;
+    let step: i32 = match command {
+        Command::Close => {
+            app.overlay = None;
+            return Some(Vec::new());
+        }
+        Command::Quit => return None,
+        Command::Up => -1,
+        Command::Down => 1,
+        Command::PageUp => -10,
+        Command::PageDown => 10,
+        Command::Details | Command::Mark if matches!(overlay, Overlay::Picker(_)) => {
+            let keep_open = command == Command::Mark;
+            pick(app, keep_open);
+            return Some(Vec::new());
+        }
+        _ => {
+            app.overlay = None;
+            return None;
+        }
+    };
+    match overlay {
+        Overlay::Help { scroll } => *scroll = scrolled(*scroll, step),
+        Overlay::DryRun(pane) => pane.scroll = scrolled(pane.scroll, step),
+        Overlay::Picker(picker) => {
+            let last = picker.entries.len().saturating_sub(1);
+            picker.cursor = picker.cursor.saturating_add_signed(step as isize).min(last);
+        }
+        Overlay::Detail(_) | Overlay::Confirm(_) => {}
+    }
+    Some(Vec::new())
+}
+
+fn scrolled(scroll: u16, step: i32) -> u16 {
+    u16::try_from((i32::from(scroll) + step).max(0)).unwrap_or(u16::MAX)
+}
+
+/// A command with no overlay open.
+pub(super) fn run(app: &mut App, command: Command) -> Vec<Effect> {
+    match command {
+        Command::Quit => app.quit = true,
+        Command::Help => app.overlay = Some(Overlay::Help { scroll: 0 }),
+        Command::CommandLine => app.prompt = Some(Prompt::Command(Input::default())),
+        Command::Refresh => return refresh(app),
+        Command::PlatformWindow => app.window = Window::Platform,
+        Command::GatewayWindow => app.window = Window::Gateways,
+        Command::NextWindow => {
+            app.window = match app.window {
+                Window::Platform => Window::Gateways,
+                Window::Gateways => Window::Platform,
+            }
+        }
+        Command::EditTarget => edit_target(app),
+        Command::DryRun => return dry_run(app),
+        Command::Upgrade => {
+            let action = match app.window {
+                Window::Platform => Action::PlatformUpgrade,
+                Window::Gateways => Action::SoftwareUpgrade,
+            };
+            ask_to_confirm(app, action);
+        }
+        Command::Rollback => gateway_only(app, command, |app| {
+            ask_to_confirm(app, Action::SoftwareRollback)
+        }),
+        Command::ImageUpgrade => gateway_only(app, command, |app| {
+            ask_to_confirm(app, Action::ImageUpgrade)
+        }),
+        Command::ToggleProgress => toggle_progress(app),
+        Command::Close => {
+            if app.window == Window::Gateways && !app.fleet.query().is_empty() {
+                set_filter(app, "");
+                app.info("filter cleared");
+            }
+        }
+        table => gateway_only(app, table, |app| table_command(app, table)),
+    }
+    Vec::new()
+}
+
+fn refresh(app: &mut App) -> Vec<Effect> {
+    if app.refreshing {
+        app.info("already reading the controller");
+        return Vec::new();
+    }
+    app.refreshing = true;
+    vec![Effect::Refresh]
+}
+
+/// Runs `then` in the gateway window; elsewhere says where the command works.
+fn gateway_only(app: &mut App, command: Command, then: impl FnOnce(&mut App)) {
+    if app.window == Window::Gateways {
+        then(app);
+        return;
+    }
+    let keys = app.keymap.key_for(command);
+    let window_key = app.keymap.key_for(Command::GatewayWindow);
+    app.info(format!(
+        "{keys} works in the Selective Gateway Upgrade window: press {window_key}"
+    ));
+}
+
+fn table_command(app: &mut App, command: Command) {
+    let page = app.page_rows.get().max(1) as isize;
+    let fleet = &mut app.fleet;
+    match command {
+        Command::Up => fleet.move_cursor(-1),
+        Command::Down => fleet.move_cursor(1),
+        Command::PageUp => fleet.move_cursor(-page),
+        Command::PageDown => fleet.move_cursor(page),
+        Command::Top => fleet.cursor_to_top(),
+        Command::Bottom => fleet.cursor_to_bottom(),
+        Command::Mark => {
+            fleet.toggle_mark();
+            fleet.move_cursor(1);
+        }
+        Command::MarkShown => fleet.mark_shown(),
+        Command::ClearMarks => fleet.clear_marks(),
+        Command::SortNext => fleet.cycle_sort(),
+        Command::SortReverse => fleet.reverse_sort(),
+        Command::Filter => {
+            let mut input = Input::new(fleet.query().text().to_owned());
+            input.handle(tui_input::InputRequest::GoToEnd);
+            app.prompt = Some(Prompt::Query(input));
+        }
+        Command::FilterPicker => open_picker(app),
+        Command::Details => {
+            if let Some(index) = fleet.shown_index(fleet.cursor()) {
+                app.overlay = Some(Overlay::Detail(index));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn toggle_progress(app: &mut App) {
+    if app.operation.is_none() {
+        app.info("no operation to show: start one with U, R or I");
+        return;
+    }
+    app.show_progress = !app.show_progress;
+}
+
+fn edit_target(app: &mut App) {
+    if app.window != Window::Platform {
+        let key = app.keymap.key_for(Command::PlatformWindow);
+        app.info(format!(
+            "the Target Release Version is in the Platform Upgrade window: press {key}"
+        ));
+        return;
+    }
+    app.platform.editing = true;
+}
+
+fn target_key(app: &mut App, key: &KeyEvent) {
+    match key.code {
+        KeyCode::Enter | KeyCode::Esc => app.platform.editing = false,
+        _ => {
+            app.platform.input.handle_event(&Event::Key(*key));
+            revalidate_target(app);
+        }
+    }
+}
+
+/// Recomputes the planner's verdict on the Target Release Version.
+pub fn revalidate_target(app: &mut App) {
+    let (Some(snapshot), Some(catalog)) = (app.fleet.snapshot(), app.catalog.as_ref()) else {
+        app.platform.verdict = None;
+        return;
+    };
+    let verdict = app.platform_target().and_then(|target| {
+        runbook::for_fleet(snapshot, target, catalog)
+            .map_err(|finding| format!("{}: {}", finding.code.as_str(), finding.message))
+    });
+    app.platform.verdict = Some(verdict);
+}

@@ -1,0 +1,199 @@
+//! Dry runs and mutating operations: the request of each window, the planner's check, the
+//! confirmation dialog, and the start of a confirmed operation.
+
+use crossterm::event::KeyEvent;
+
+use crate::api::actions::DryRun;
+use crate::plan::checks::check;
+use crate::plan::path::resolve_target;
+use crate::plan::request::{Action, Request};
+use crate::snapshot::Snapshot;
+use crate::tui::action::Effect;
+use crate::tui::confirm::{Confirm, Outcome};
+use crate::tui::operation::Operation;
+use crate::tui::state::{App, DryRunPane, Overlay, Window};
+
+pub(super) fn confirm_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::Confirm(dialog)) = app.overlay.as_mut() else {
+        return Vec::new();
+    };
+    match dialog.handle_key(key) {
+        Outcome::Open => Vec::new(),
+        Outcome::Cancelled => {
+            app.overlay = None;
+            app.info("cancelled: nothing was sent");
+            Vec::new()
+        }
+        Outcome::Confirmed => {
+            let dialog = *dialog.clone();
+            app.overlay = None;
+            start(app, dialog)
+        }
+    }
+}
+
+fn start(app: &mut App, dialog: Confirm) -> Vec<Effect> {
+    if app.readonly || app.busy() || dialog.blocked() {
+        app.error("refused: read-only, busy or blocked");
+        return Vec::new();
+    }
+    let id = app.next_operation;
+    app.next_operation += 1;
+    let names = match dialog.request.selection() {
+        Some(crate::plan::request::Selection::Named(names)) => names.clone(),
+        _ => Vec::new(),
+    };
+    let title = format!("{} to {}", dialog.operation, dialog.target);
+    app.operation = Some(Operation::new(
+        id,
+        dialog.request.action(),
+        title,
+        names,
+        app.now,
+    ));
+    app.show_progress = true;
+    vec![Effect::Start {
+        operation: id,
+        request: dialog.request,
+    }]
+}
+
+pub(super) fn dry_run(app: &mut App) -> Vec<Effect> {
+    let action = match app.window {
+        Window::Platform => Action::PlatformUpgrade,
+        Window::Gateways => app.gateway_action,
+    };
+    if app.fleet.snapshot().is_none() {
+        app.warn("the controller has not been read yet: wait, or Ctrl-R");
+        return Vec::new();
+    }
+    let request = match app.request_for(action) {
+        Ok(request) => request,
+        Err(error) => {
+            app.error(error);
+            return Vec::new();
+        }
+    };
+    app.overlay = Some(Overlay::DryRun(DryRunPane {
+        title: describe_request(app, &request),
+        result: None,
+        scroll: 0,
+    }));
+    vec![Effect::DryRun(request)]
+}
+
+pub(super) fn on_dry_run(app: &mut App, request: &Request, result: Result<DryRun, String>) {
+    let title = describe_request(app, request);
+    match &mut app.overlay {
+        Some(Overlay::DryRun(pane)) if pane.result.is_none() => {
+            pane.title = title;
+            pane.result = Some(result);
+        }
+        _ => app.info(format!(
+            "dry run of {title} finished: press d to see it again"
+        )),
+    }
+}
+
+/// "Software Upgrade of 3 gateways", "Platform Upgrade to 7.1".
+pub fn describe_request(app: &App, request: &Request) -> String {
+    let action = request.action().title();
+    match request {
+        Request::PlatformUpgrade { target } => match target {
+            Some(target) => format!("{action} to {target}"),
+            None => format!("{action} to the newest build of the running train"),
+        },
+        _ => {
+            let count = match request.selection() {
+                Some(crate::plan::request::Selection::Named(names)) => names.len(),
+                _ => app.fleet.total(),
+            };
+            let plural = if count == 1 { "" } else { "s" };
+            format!("{action} of {count} gateway{plural}")
+        }
+    }
+}
+
+/// Checks `action` with the planner and opens the confirmation dialog.
+pub(super) fn ask_to_confirm(app: &mut App, action: Action) {
+    if app.readonly {
+        app.error("read-only console: upgrades, rollbacks and image upgrades are off (started with --readonly)");
+        return;
+    }
+    if app.busy() {
+        app.error("an operation is already running: wait for it to end (p shows its progress)");
+        return;
+    }
+    if action != Action::PlatformUpgrade {
+        app.gateway_action = action;
+    }
+    let (Some(snapshot), Some(catalog)) = (app.fleet.snapshot(), app.catalog.as_ref()) else {
+        app.warn("the controller has not been read yet: wait, or Ctrl-R");
+        return;
+    };
+    let request = match app.request_for(action) {
+        Ok(request) => request,
+        Err(error) => {
+            app.error(error);
+            return;
+        }
+    };
+    let report = match check(snapshot, catalog, &request, app.now) {
+        Ok(report) => report,
+        Err(error) => {
+            app.error(error.to_string());
+            return;
+        }
+    };
+    let target = target_text(snapshot, catalog, &request);
+    let count = match request.selection() {
+        Some(crate::plan::request::Selection::Named(names)) => names.len(),
+        _ => snapshot.gateways().len(),
+    };
+    app.overlay = Some(Overlay::Confirm(Box::new(Confirm::new(
+        request, target, count, &report,
+    ))));
+}
+
+/// The exact version or image an operation goes to.
+fn target_text(
+    snapshot: &Snapshot,
+    catalog: &crate::catalog::Catalog,
+    request: &Request,
+) -> String {
+    let controller = &snapshot.controller;
+    match request {
+        Request::PlatformUpgrade { target } => {
+            match resolve_target(controller.current_version, *target, catalog) {
+                Ok(version) => version.to_string(),
+                Err(_) => target.map_or("the newest build of the running train".into(), |t| {
+                    t.to_string()
+                }),
+            }
+        }
+        Request::SoftwareUpgrade { .. } => controller.current_version.to_string(),
+        Request::SoftwareRollback { .. } => controller
+            .previous_version
+            .map_or("no previous controller version".into(), |v| v.to_string()),
+        Request::ImageUpgrade { gateways } => {
+            let train = controller.current_version.train();
+            let indices =
+                crate::plan::request::resolve_selection(snapshot, gateways).unwrap_or_default();
+            let mut images: Vec<&str> = indices
+                .iter()
+                .filter_map(|&i| catalog.image_for(snapshot.gateways()[i].cloud, train))
+                .map(|entry| entry.image.as_str())
+                .collect();
+            images.sort_unstable();
+            images.dedup();
+            match images.len() {
+                0 => "no compatible image".into(),
+                1..=3 => format!("image {}", images.join(", ")),
+                n => format!(
+                    "{n} images from the compatibility matrix ({} …)",
+                    images[..2].join(", ")
+                ),
+            }
+        }
+    }
+}

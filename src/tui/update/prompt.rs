@@ -1,0 +1,116 @@
+//! Typed input of the console: the filter query, `:` commands and the filter picker.
+
+use crossterm::event::{Event, KeyCode, KeyEvent};
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::snapshot::Gateway;
+use crate::tui::action::{Command, Effect};
+use crate::tui::query::Field;
+use crate::tui::state::{App, Overlay, Picker, Prompt};
+use crate::tui::update::run;
+
+pub(super) fn prompt_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
+    let Some(prompt) = app.prompt.as_mut() else {
+        return Vec::new();
+    };
+    match prompt {
+        Prompt::Query(input) => match key.code {
+            KeyCode::Esc => {
+                app.prompt = None;
+                app.query_error = None;
+                set_filter(app, "");
+            }
+            KeyCode::Enter if app.query_error.is_none() => app.prompt = None,
+            KeyCode::Enter => {}
+            _ => {
+                input.handle_event(&Event::Key(*key));
+                let text = input.value().to_owned();
+                set_filter(app, &text);
+            }
+        },
+        Prompt::Command(input) => match key.code {
+            KeyCode::Esc => app.prompt = None,
+            KeyCode::Enter => {
+                let line = input.value().trim().to_owned();
+                app.prompt = None;
+                return command_line(app, &line);
+            }
+            _ => {
+                input.handle_event(&Event::Key(*key));
+            }
+        },
+    }
+    Vec::new()
+}
+
+pub(super) fn set_filter(app: &mut App, text: &str) {
+    app.query_error = app.fleet.set_filter(text).err().map(|error| error.0);
+}
+
+/// Runs a `:` command.
+pub(super) fn command_line(app: &mut App, line: &str) -> Vec<Effect> {
+    let command = match line.trim_start_matches(':') {
+        "q" | "q!" | "quit" | "exit" => Command::Quit,
+        "platform" | "p" | "1" => Command::PlatformWindow,
+        "gateways" | "gateway" | "gw" | "2" => Command::GatewayWindow,
+        "refresh" | "r" => Command::Refresh,
+        "help" | "h" => Command::Help,
+        "" => return Vec::new(),
+        other => {
+            app.error(format!(
+                "unknown command :{other}: use :platform, :gateways, :refresh, :help or :q"
+            ));
+            return Vec::new();
+        }
+    };
+    run(app, command)
+}
+
+/// Reads one field of a gateway, for the picker.
+type Pick = fn(&Gateway) -> &str;
+
+pub(super) fn open_picker(app: &mut App) {
+    let fleet = &app.fleet;
+    let mut entries = Vec::new();
+    let fields: [(Field, Pick); 4] = [
+        (Field::Cloud, |g| g.cloud.name()),
+        (Field::Type, |g| g.gw_type.name()),
+        (Field::Role, |g| g.role.name()),
+        (Field::Region, |g| g.region.as_str()),
+    ];
+    for (field, pick) in fields {
+        entries.extend(
+            fleet
+                .values(pick)
+                .into_iter()
+                .map(|(value, count)| (field, value, count)),
+        );
+    }
+    if entries.is_empty() {
+        app.info("no gateways to pick from yet");
+        return;
+    }
+    app.overlay = Some(Overlay::Picker(Picker { entries, cursor: 0 }));
+}
+
+/// Adds the picker's entry to the filter (the same key twice means OR).
+pub(super) fn pick(app: &mut App, keep_open: bool) {
+    let Some(Overlay::Picker(picker)) = &app.overlay else {
+        return;
+    };
+    let Some((field, value, _)) = picker.entries.get(picker.cursor) else {
+        return;
+    };
+    let term = format!("{}:{}", field.key(), value);
+    let current = app.fleet.query().text().to_owned();
+    if current.split_whitespace().any(|word| word == term) {
+        app.info(format!("{term} is already in the filter"));
+    } else {
+        let text = format!("{current} {term}").trim().to_owned();
+        set_filter(app, &text);
+        app.info(format!("filter: {text}"));
+    }
+    if !keep_open {
+        app.overlay = None;
+    }
+}
