@@ -20,8 +20,10 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use crate::api::envelope::{Envelope, Results, decode, transport_error};
+
+mod list;
+mod session;
 use crate::api::error::ApiError;
-use crate::api::stream::{self, Head, ListAt, ListSink};
 use crate::api::trust::{self, TrustMode};
 use crate::secret::{Credentials, Secret};
 
@@ -187,93 +189,6 @@ impl Client {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Logs in (again): `get_api_token`, then `login` with `X-Access-Key`, keeping the CID.
-    pub async fn login(&self) -> Result<(), ApiError> {
-        let generation = self.session.lock().await.generation;
-        self.relogin(generation).await.map(|_| ())
-    }
-
-    /// Logs in unless another caller already did since `seen_generation`; returns the CID.
-    async fn relogin(&self, seen_generation: u64) -> Result<(Secret, u64), ApiError> {
-        let mut session = self.session.lock().await;
-        if session.generation != seen_generation
-            && let Some(cid) = &session.cid
-        {
-            return Ok((cid.clone(), session.generation));
-        }
-        let cid = self.fresh_login().await?;
-        session.cid = Some(cid.clone());
-        session.generation += 1;
-        tracing::info!(user = %self.settings.credentials.user, "logged in");
-        Ok((cid, session.generation))
-    }
-
-    /// Logs in, retrying transient failures like a read: a lost login only leaves an unused
-    /// session behind on the controller.
-    async fn fresh_login(&self) -> Result<Secret, ApiError> {
-        let mut attempt = 1;
-        loop {
-            match self.login_once().await {
-                Err(error) if error.is_transient() && attempt < self.settings.read_attempts => {
-                    tracing::debug!(attempt, %error, "retrying the login");
-                    tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    async fn login_once(&self) -> Result<Secret, ApiError> {
-        let token = self.api_token().await?;
-        let credentials = &self.settings.credentials;
-        let params = vec![
-            ("action", "login".to_owned()),
-            ("username", credentials.user.clone()),
-            ("password", credentials.password.expose().to_owned()),
-        ];
-        let mut request = self
-            .http
-            .post(self.url(Endpoint::Api))
-            .form(&params)
-            .timeout(self.settings.read_timeout);
-        if let Some(token) = &token {
-            request = request.header("X-Access-Key", token.expose());
-        }
-        let envelope = self.send(request, "login", Kind::Read).await?;
-        if !envelope.ok {
-            return Err(ApiError::Login(envelope.reason));
-        }
-        envelope.cid.map(Secret::new).ok_or_else(|| {
-            ApiError::Login("the controller accepted the login but gave no CID".into())
-        })
-    }
-
-    /// `get_api_token`; `None` on controllers without tokens (404 on `/v2/api`, or refused).
-    async fn api_token(&self) -> Result<Option<Secret>, ApiError> {
-        let request = self
-            .http
-            .get(self.url(Endpoint::Api))
-            .query(&[("action", "get_api_token")])
-            .timeout(self.settings.read_timeout);
-        match self.send(request, "get_api_token", Kind::Read).await {
-            Ok(envelope) if envelope.ok => {
-                #[derive(serde::Deserialize)]
-                struct Token {
-                    api_token: Option<String>,
-                }
-                let token: Option<Token> = serde_json::from_str(envelope.results.get()).ok();
-                Ok(token.and_then(|token| token.api_token).map(Secret::new))
-            }
-            Ok(_) => Ok(None),
-            Err(ApiError::NotJson { status: 404, .. }) => {
-                self.fall_back_to_v1();
-                Ok(None)
-            }
-            Err(error) => Err(error),
-        }
-    }
-
     fn fall_back_to_v1(&self) {
         if let Ok(mut prefix) = self.version_prefix.write() {
             *prefix = "/v1";
@@ -306,97 +221,6 @@ impl Client {
         })
     }
 
-    /// Makes the read `call`, whose answer is a long list at `at`, and streams its elements
-    /// into a sink from `new_sink` as they arrive (a retry starts a new one), so the answer is
-    /// never in memory whole. Retries, re-login and the v1 fallback are those of
-    /// [`Client::call`].
-    pub async fn call_list<S: ListSink>(
-        &self,
-        call: &Call,
-        at: ListAt,
-        new_sink: impl Fn() -> S,
-    ) -> Result<S, ApiError> {
-        let (mut cid, mut generation) = self.current_session().await?;
-        let mut relogged = false;
-        let mut attempt = 1;
-        loop {
-            let (head, sink) = match self.stream_once(call, &cid, at, new_sink()).await {
-                Ok(answer) => answer,
-                Err(ApiError::NotJson { status: 404, .. }) if self.prefix() == "/v2" => {
-                    self.fall_back_to_v1();
-                    continue;
-                }
-                Err(error) if error.is_transient() && attempt < self.settings.read_attempts => {
-                    tracing::debug!(action = call.action, attempt, %error, "retrying a read");
-                    tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
-                    continue;
-                }
-                Err(error) => return Err(error),
-            };
-            match head.ok {
-                Some(true) => return Ok(sink),
-                Some(false) if session_gone(&head.reason) && !relogged => {
-                    tracing::info!(action = call.action, "session expired: logging in again");
-                    (cid, generation) = self.relogin(generation).await?;
-                    relogged = true;
-                }
-                Some(false) => {
-                    return Err(ApiError::Refused {
-                        action: call.action.to_owned(),
-                        reason: head.reason,
-                    });
-                }
-                None => {
-                    return Err(ApiError::Decode {
-                        action: call.action.to_owned(),
-                        detail: "no boolean \"return\" field".into(),
-                    });
-                }
-            }
-        }
-    }
-
-    /// One request of [`Client::call_list`]. An answer that is not a JSON 2xx (an HTML 503, a
-    /// text error) is small: it is read whole and decoded as any other answer.
-    async fn stream_once<S: ListSink>(
-        &self,
-        call: &Call,
-        cid: &Secret,
-        at: ListAt,
-        mut sink: S,
-    ) -> Result<(Head, S), ApiError> {
-        let action = call.action;
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = self
-            .request(call, cid)
-            .send()
-            .await
-            .map_err(|error| transport_error(action, call.kind, &error))?;
-        let status = response.status();
-        let json_type = is_json(&response);
-        if status.is_success() && json_type {
-            return stream_body(action, call.kind, response, at, sink).await;
-        }
-        let body = read_body(response)
-            .await
-            .map_err(|error| transport_error(action, call.kind, &error))?;
-        let envelope = decode(action, status, json_type, &body)?;
-        if envelope.ok {
-            stream::feed(envelope.results.get(), at, &mut sink).map_err(|error| {
-                ApiError::Decode {
-                    action: action.to_owned(),
-                    detail: error.to_string(),
-                }
-            })?;
-        }
-        let head = Head {
-            ok: Some(envelope.ok),
-            reason: envelope.reason,
-        };
-        Ok((head, sink))
-    }
-
     /// Makes `call` and returns its `results` undecoded, for large answers that the caller
     /// decodes straight into typed records.
     pub async fn call_raw(&self, call: &Call) -> Result<Results, ApiError> {
@@ -421,17 +245,6 @@ impl Client {
                 reason: envelope.reason,
             });
         }
-    }
-
-    async fn current_session(&self) -> Result<(Secret, u64), ApiError> {
-        let generation = {
-            let session = self.session.lock().await;
-            if let Some(cid) = &session.cid {
-                return Ok((cid.clone(), session.generation));
-            }
-            session.generation
-        };
-        self.relogin(generation).await
     }
 
     async fn read_with_retry(&self, call: &Call, cid: &Secret) -> Result<Envelope, ApiError> {
@@ -544,45 +357,4 @@ fn is_json(response: &reqwest::Response) -> bool {
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|kind| kind.contains("json"))
-}
-
-/// Streams a JSON answer's body into the list parser, chunk by chunk.
-async fn stream_body<S: ListSink>(
-    action: &str,
-    kind: Kind,
-    mut response: reqwest::Response,
-    at: ListAt,
-    sink: S,
-) -> Result<(Head, S), ApiError> {
-    let parser = stream::parser(at, sink);
-    let mut broken = None;
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                // A closed parser has already met an error; it reports it below.
-                if parser.chunks.send(Ok(chunk)).await.is_err() {
-                    break;
-                }
-            }
-            Ok(None) => break,
-            Err(error) => {
-                let _ = parser.chunks.send(Err(error.to_string())).await;
-                broken = Some(transport_error(action, kind, &error));
-                break;
-            }
-        }
-    }
-    drop(parser.chunks);
-    let (head, sink) = parser.done.await.map_err(|error| ApiError::Decode {
-        action: action.to_owned(),
-        detail: format!("the answer's parser stopped: {error}"),
-    })?;
-    if let Some(error) = broken {
-        return Err(error);
-    }
-    let head = head.map_err(|detail| ApiError::Decode {
-        action: action.to_owned(),
-        detail: format!("invalid JSON: {detail}"),
-    })?;
-    Ok((head, sink))
 }

@@ -1,0 +1,146 @@
+//! Long list answers (`list_vpcs_summary`, `list_gateway_upgrade_status`) streamed into a
+//! [`ListSink`] as they arrive, with the same retries, re-login and v1 fallback as
+//! [`Client::call`].
+
+use std::sync::atomic::Ordering;
+
+use crate::api::client::{
+    Call, Client, Kind, decode, is_json, read_body, session_gone, transport_error,
+};
+use crate::api::error::ApiError;
+use crate::api::stream::{self, Head, ListAt, ListSink};
+use crate::secret::Secret;
+
+impl Client {
+    /// Makes the read `call`, whose answer is a long list at `at`, and streams its elements
+    /// into a sink from `new_sink` as they arrive (a retry starts a new one), so the answer is
+    /// never in memory whole. Retries, re-login and the v1 fallback are those of
+    /// [`Client::call`].
+    pub async fn call_list<S: ListSink>(
+        &self,
+        call: &Call,
+        at: ListAt,
+        new_sink: impl Fn() -> S,
+    ) -> Result<S, ApiError> {
+        let (mut cid, mut generation) = self.current_session().await?;
+        let mut relogged = false;
+        let mut attempt = 1;
+        loop {
+            let (head, sink) = match self.stream_once(call, &cid, at, new_sink()).await {
+                Ok(answer) => answer,
+                Err(ApiError::NotJson { status: 404, .. }) if self.prefix() == "/v2" => {
+                    self.fall_back_to_v1();
+                    continue;
+                }
+                Err(error) if error.is_transient() && attempt < self.settings.read_attempts => {
+                    tracing::debug!(action = call.action, attempt, %error, "retrying a read");
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt += 1;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            match head.ok {
+                Some(true) => return Ok(sink),
+                Some(false) if session_gone(&head.reason) && !relogged => {
+                    tracing::info!(action = call.action, "session expired: logging in again");
+                    (cid, generation) = self.relogin(generation).await?;
+                    relogged = true;
+                }
+                Some(false) => {
+                    return Err(ApiError::Refused {
+                        action: call.action.to_owned(),
+                        reason: head.reason,
+                    });
+                }
+                None => {
+                    return Err(ApiError::Decode {
+                        action: call.action.to_owned(),
+                        detail: "no boolean \"return\" field".into(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// One request of [`Client::call_list`]. An answer that is not a JSON 2xx (an HTML 503, a
+    /// text error) is small: it is read whole and decoded as any other answer.
+    async fn stream_once<S: ListSink>(
+        &self,
+        call: &Call,
+        cid: &Secret,
+        at: ListAt,
+        mut sink: S,
+    ) -> Result<(Head, S), ApiError> {
+        let action = call.action;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let response = self
+            .request(call, cid)
+            .send()
+            .await
+            .map_err(|error| transport_error(action, call.kind, &error))?;
+        let status = response.status();
+        let json_type = is_json(&response);
+        if status.is_success() && json_type {
+            return stream_body(action, call.kind, response, at, sink).await;
+        }
+        let body = read_body(response)
+            .await
+            .map_err(|error| transport_error(action, call.kind, &error))?;
+        let envelope = decode(action, status, json_type, &body)?;
+        if envelope.ok {
+            stream::feed(envelope.results.get(), at, &mut sink).map_err(|error| {
+                ApiError::Decode {
+                    action: action.to_owned(),
+                    detail: error.to_string(),
+                }
+            })?;
+        }
+        let head = Head {
+            ok: Some(envelope.ok),
+            reason: envelope.reason,
+        };
+        Ok((head, sink))
+    }
+}
+
+/// Streams a JSON answer's body into the list parser, chunk by chunk.
+async fn stream_body<S: ListSink>(
+    action: &str,
+    kind: Kind,
+    mut response: reqwest::Response,
+    at: ListAt,
+    sink: S,
+) -> Result<(Head, S), ApiError> {
+    let parser = stream::parser(at, sink);
+    let mut broken = None;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                // A closed parser has already met an error; it reports it below.
+                if parser.chunks.send(Ok(chunk)).await.is_err() {
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(error) => {
+                let _ = parser.chunks.send(Err(error.to_string())).await;
+                broken = Some(transport_error(action, kind, &error));
+                break;
+            }
+        }
+    }
+    drop(parser.chunks);
+    let (head, sink) = parser.done.await.map_err(|error| ApiError::Decode {
+        action: action.to_owned(),
+        detail: format!("the answer's parser stopped: {error}"),
+    })?;
+    if let Some(error) = broken {
+        return Err(error);
+    }
+    let head = head.map_err(|detail| ApiError::Decode {
+        action: action.to_owned(),
+        detail: format!("invalid JSON: {detail}"),
+    })?;
+    Ok((head, sink))
+}
