@@ -55,6 +55,11 @@ pub struct GatewayStatus {
 }
 
 impl GatewayStatus {
+    /// One `gw_info` entry of `list_gateway_upgrade_status`, or why it does not decode.
+    pub fn decode(element: &serde_json::value::RawValue) -> Result<GatewayStatus, String> {
+        serde_json::from_str(element.get()).map_err(|error| format!("gw_info entry: {error}"))
+    }
+
     /// True while an operation works on the gateway.
     pub fn in_progress(&self) -> bool {
         matches!(
@@ -77,9 +82,9 @@ impl ListSink for Statuses {
         if self.error.is_some() {
             return;
         }
-        match serde_json::from_str(element.get()) {
+        match GatewayStatus::decode(element) {
             Ok(entry) => self.entries.push(entry),
-            Err(error) => self.error = Some(format!("gw_info entry: {error}")),
+            Err(error) => self.error = Some(error),
         }
     }
 }

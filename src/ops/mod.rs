@@ -279,10 +279,10 @@ impl ListSink for LiveStatuses {
         if self.error.is_some() {
             return;
         }
-        let status = match serde_json::from_str::<GatewayStatus>(element.get()) {
+        let status = match GatewayStatus::decode(element) {
             Ok(status) => status,
             Err(error) => {
-                self.error = Some(format!("gw_info entry: {error}"));
+                self.error = Some(error);
                 return;
             }
         };

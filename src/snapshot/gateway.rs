@@ -110,9 +110,9 @@ pub struct Gateway {
     pub kernel_version: Option<String>,
     #[serde(default)]
     pub state: GatewayState,
-    #[serde(default = "super::yes")]
+    #[serde(default = "super::controller::yes")]
     pub tunnels_up: bool,
-    #[serde(default = "super::yes")]
+    #[serde(default = "super::controller::yes")]
     pub active_mesh: bool,
     #[serde(default)]
     pub bgp_peers: u32,

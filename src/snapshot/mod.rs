@@ -7,166 +7,21 @@
 
 use std::path::Path;
 
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::cloud::Cloud;
 use crate::load::{self, LoadError};
-use crate::version::Version;
 
+mod controller;
 mod gateway;
+mod index;
 
+pub use controller::{Account, Backup, Checklist, Controller, ControllerHa};
 pub use gateway::{Gateway, GatewayState, GatewayType, Role};
+
+use index::{find, index_names, resolve_peers};
 
 /// The only snapshot format this build reads and writes.
 pub const SNAPSHOT_FORMAT: u32 = 1;
-
-/// The controller ("platform") and the results of its operations checklist.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Controller {
-    pub current_version: Version,
-    #[serde(default)]
-    pub previous_version: Option<Version>,
-    #[serde(default)]
-    pub kernel_version: Option<String>,
-    #[serde(default)]
-    pub cloud: Option<Cloud>,
-    #[serde(default)]
-    pub instance_type: Option<String>,
-    #[serde(default)]
-    pub t2_t3_unlimited: bool,
-    #[serde(default)]
-    pub controller_ha: Option<ControllerHa>,
-    #[serde(default = "yes")]
-    pub dns_ok: bool,
-    #[serde(default = "yes")]
-    pub internet_ok: bool,
-    #[serde(default)]
-    pub accounts: Vec<Account>,
-    #[serde(default)]
-    pub backup: Backup,
-}
-
-impl Controller {
-    /// A healthy controller on `current_version` that was never upgraded.
-    pub fn new(current_version: Version) -> Self {
-        Self {
-            current_version,
-            previous_version: None,
-            kernel_version: None,
-            cloud: None,
-            instance_type: None,
-            t2_t3_unlimited: false,
-            controller_ha: None,
-            dns_ok: true,
-            internet_ok: true,
-            accounts: Vec::new(),
-            backup: Backup::default(),
-        }
-    }
-}
-
-/// The operations checklist's inputs, as the simulator's `get_upgrade_checklist` extension
-/// carries them: the controller's fields that are not versions, with the same names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Checklist {
-    pub dns_ok: bool,
-    pub internet_ok: bool,
-    #[serde(default)]
-    pub accounts: Vec<Account>,
-    #[serde(default)]
-    pub controller_ha: Option<ControllerHa>,
-    #[serde(default)]
-    pub backup: Backup,
-    #[serde(default)]
-    pub cloud: Option<Cloud>,
-    #[serde(default)]
-    pub instance_type: Option<String>,
-    #[serde(default)]
-    pub t2_t3_unlimited: bool,
-}
-
-impl Controller {
-    /// The controller's checklist inputs.
-    pub fn checklist(&self) -> Checklist {
-        Checklist {
-            dns_ok: self.dns_ok,
-            internet_ok: self.internet_ok,
-            accounts: self.accounts.clone(),
-            controller_ha: self.controller_ha.clone(),
-            backup: self.backup.clone(),
-            cloud: self.cloud,
-            instance_type: self.instance_type.clone(),
-            t2_t3_unlimited: self.t2_t3_unlimited,
-        }
-    }
-
-    /// Takes the checklist inputs from `checklist`.
-    pub fn apply_checklist(&mut self, checklist: Checklist) {
-        self.dns_ok = checklist.dns_ok;
-        self.internet_ok = checklist.internet_ok;
-        self.accounts = checklist.accounts;
-        self.controller_ha = checklist.controller_ha;
-        self.backup = checklist.backup;
-        self.cloud = checklist.cloud;
-        self.instance_type = checklist.instance_type;
-        self.t2_t3_unlimited = checklist.t2_t3_unlimited;
-    }
-}
-
-/// Controller HA (AWS only): whether it is on, and its version against the newest one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ControllerHa {
-    pub enabled: bool,
-    #[serde(default)]
-    pub version: Option<String>,
-    #[serde(default)]
-    pub latest_version: Option<String>,
-}
-
-/// An access account and its checklist results.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Account {
-    pub name: String,
-    #[serde(default)]
-    pub cloud: Option<Cloud>,
-    #[serde(default)]
-    pub primary: bool,
-    #[serde(default = "yes")]
-    pub valid: bool,
-    #[serde(default = "yes")]
-    pub audit_ok: bool,
-}
-
-/// The controller's backup configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Backup {
-    #[serde(default)]
-    pub enabled: bool,
-    #[serde(default, deserialize_with = "rfc3339")]
-    pub last_backup: Option<Timestamp>,
-    #[serde(default)]
-    pub files_kept: u32,
-}
-
-fn rfc3339<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Timestamp>, D::Error> {
-    load::optional_text(
-        deserializer,
-        "timestamp",
-        "RFC 3339 such as 2026-11-22T00:00:00Z",
-    )
-}
-
-/// The default of the boolean fields that are true in a healthy, fresh fleet.
-fn yes() -> bool {
-    true
-}
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -280,93 +135,11 @@ impl Snapshot {
     }
 }
 
-/// The position of the gateway called `name`, by bisection of `by_name`.
-fn find(gateways: &[Gateway], by_name: &[u32], name: &str) -> Option<usize> {
-    by_name
-        .binary_search_by(|&index| gateways[index as usize].name.as_str().cmp(name))
-        .ok()
-        .map(|found| by_name[found] as usize)
-}
-
-fn index_names(gateways: &[Gateway]) -> Result<Vec<u32>, SnapshotError> {
-    if let Some(index) = gateways
-        .iter()
-        .position(|gateway| gateway.name.trim().is_empty())
-    {
-        return Err(SnapshotError {
-            path: format!("gateways[{index}].name"),
-            message: "expected a gateway name, found an empty string".into(),
-        });
-    }
-    let count = u32::try_from(gateways.len()).map_err(|_| SnapshotError {
-        path: "gateways".into(),
-        message: format!("{} gateways: expected at most {}", gateways.len(), u32::MAX),
-    })?;
-    let mut by_name: Vec<u32> = (0..count).collect();
-    by_name.sort_unstable_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        gateways[a].name.cmp(&gateways[b].name).then(a.cmp(&b))
-    });
-    // Equal names sit side by side, the earlier position first; report the repeat that comes
-    // first in the document.
-    let repeat = by_name
-        .windows(2)
-        .filter(|pair| gateways[pair[0] as usize].name == gateways[pair[1] as usize].name)
-        .min_by_key(|pair| pair[1]);
-    if let Some(pair) = repeat {
-        let (first, index) = (pair[0], pair[1]);
-        return Err(SnapshotError {
-            path: format!("gateways[{index}].name"),
-            message: format!(
-                "gateway \"{}\" is listed twice (also at gateways[{first}]): expected unique names",
-                gateways[index as usize].name
-            ),
-        });
-    }
-    Ok(by_name)
-}
-
-/// The position of each gateway's peer; every peer must exist and name its gateway back.
-fn resolve_peers(
-    gateways: &[Gateway],
-    by_name: &[u32],
-) -> Result<Vec<Option<usize>>, SnapshotError> {
-    let mut peers = Vec::with_capacity(gateways.len());
-    for (index, gateway) in gateways.iter().enumerate() {
-        let Some(peer_name) = gateway.peer.as_deref() else {
-            peers.push(None);
-            continue;
-        };
-        let error = |message: String| SnapshotError {
-            path: format!("gateways[{index}].peer"),
-            message,
-        };
-        if peer_name == gateway.name {
-            return Err(error(format!(
-                "gateway \"{peer_name}\" names itself as its peer: expected the other member of its HA pair"
-            )));
-        }
-        let Some(peer_index) = find(gateways, by_name, peer_name) else {
-            return Err(error(format!(
-                "peer \"{peer_name}\" of gateway \"{}\" does not exist: expected the name of a gateway in this snapshot",
-                gateway.name
-            )));
-        };
-        let named_back = gateways[peer_index].peer.as_deref() == Some(gateway.name.as_str());
-        if !named_back {
-            return Err(error(format!(
-                "peer \"{peer_name}\" of gateway \"{}\" does not name it back: expected both members of an HA pair to name each other",
-                gateway.name
-            )));
-        }
-        peers.push(Some(peer_index));
-    }
-    Ok(peers)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloud::Cloud;
+    use crate::version::Version;
 
     const FULL_EXAMPLE: &str = r#"{
       "format": 1,
