@@ -14,6 +14,7 @@ pub mod logging;
 pub mod memory;
 pub mod ops;
 pub mod plan;
+pub mod quote;
 pub mod secret;
 pub mod sim;
 pub mod snapshot;
