@@ -151,7 +151,7 @@ impl Catalog {
 
     /// Reads a catalog file.
     pub fn load(path: &Path) -> Result<Self, LoadError> {
-        let bytes = load::read_file(path)?;
+        let bytes = load::read_file(path, load::FileKind::Catalog)?;
         Self::parse(&path.display().to_string(), &bytes)
     }
 

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::api::known::config_dir;
+use crate::load::{self, FileKind};
 
 /// One controller's connection settings.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -40,6 +41,36 @@ struct ConfigFile {
     profiles: BTreeMap<String, Profile>,
     #[serde(default)]
     console: ConsoleSettings,
+    #[serde(default)]
+    client: ClientLimits,
+}
+
+/// The `[client]` section: limits of the controller client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientLimits {
+    /// The largest answer read from a controller, in MB (1 to 65,536).
+    #[serde(default = "default_max_answer_mb")]
+    pub max_answer_mb: u64,
+}
+
+impl Default for ClientLimits {
+    fn default() -> Self {
+        Self {
+            max_answer_mb: default_max_answer_mb(),
+        }
+    }
+}
+
+fn default_max_answer_mb() -> u64 {
+    crate::api::DEFAULT_MAX_ANSWER >> 20
+}
+
+impl ClientLimits {
+    /// The answer limit in bytes.
+    pub fn max_answer(&self) -> u64 {
+        self.max_answer_mb << 20
+    }
 }
 
 /// The `[console]` section: how the console behaves.
@@ -61,6 +92,8 @@ pub struct Config {
     profiles: BTreeMap<String, Profile>,
     /// The `[console]` section.
     pub console: ConsoleSettings,
+    /// The `[client]` section.
+    pub client: ClientLimits,
     /// A warning to show, e.g. a file others can read.
     pub warning: Option<String>,
 }
@@ -73,17 +106,23 @@ pub fn default_path() -> Option<PathBuf> {
 impl Config {
     /// Reads `path`; a missing file has no profiles. Errors name the file and the problem.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
-        };
+        let text = load::read_text_if_present(path, FileKind::Config)
+            .map_err(|error| error.to_string())?
+            .unwrap_or_default();
         let file: ConfigFile = toml::from_str(&text)
             .map_err(|error| format!("{}: {}", path.display(), one_line(&error.to_string())))?;
+        if !(1..=65_536).contains(&file.client.max_answer_mb) {
+            return Err(format!(
+                "{}: max_answer_mb under [client] is {}: expected 1 to 65536 (MB)",
+                path.display(),
+                file.client.max_answer_mb
+            ));
+        }
         Ok(Self {
             path: path.to_owned(),
             profiles: file.profiles,
             console: file.console,
+            client: file.client,
             warning: readable_by_others(path),
         })
     }

@@ -72,17 +72,185 @@ where
         return Ok(None);
     };
     text.parse().map(Some).map_err(|_| {
-        serde::de::Error::custom(format!("invalid {what} \"{text}\": expected {expected}"))
+        serde::de::Error::custom(format!(
+            "invalid {what} \"{}\": expected {expected}",
+            crate::quote::quoted(&text)
+        ))
     })
 }
 
-/// Reads `path` whole; the error names the file and the operating system's reason.
-pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
-    std::fs::read(path).map_err(|error| LoadError {
-        file: path.display().to_string(),
-        location: Location::File,
-        message: error.to_string(),
+/// What a file is, and so the most of it the program reads. Every file the program reads goes
+/// through [`read_file`] or [`read_text`] with its kind: a device, a FIFO or a file over the
+/// limit is refused before anything is held in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A gateway snapshot (`--state`): 100,000 gateways are about 60 MB.
+    Snapshot,
+    /// A release catalog (`--catalog`).
+    Catalog,
+    /// The config file (`config.toml`).
+    Config,
+    /// A keymap (`keymap.toml`, `--keymap`).
+    Keymap,
+    /// The pinned certificates (`known_controllers`).
+    KnownControllers,
+    /// A CA bundle in PEM (`--ca-cert`).
+    CaCert,
+}
+
+const MIB: u64 = 1 << 20;
+
+impl FileKind {
+    /// The largest file of this kind that is read, in bytes.
+    pub const fn limit(self) -> u64 {
+        match self {
+            FileKind::Snapshot => 512 * MIB,
+            FileKind::Catalog => 16 * MIB,
+            FileKind::Config | FileKind::Keymap | FileKind::KnownControllers | FileKind::CaCert => {
+                MIB
+            }
+        }
+    }
+
+    /// What the file is, in errors.
+    pub const fn noun(self) -> &'static str {
+        match self {
+            FileKind::Snapshot => "a snapshot",
+            FileKind::Catalog => "a release catalog",
+            FileKind::Config => "a config file",
+            FileKind::Keymap => "a keymap",
+            FileKind::KnownControllers => "a known-controllers file",
+            FileKind::CaCert => "a CA certificate file",
+        }
+    }
+}
+
+/// A size in the unit a person reads: `1.5 MB`, `512 MB`, `3 GB`.
+pub fn megabytes(bytes: u64) -> String {
+    let megabytes = bytes as f64 / MIB as f64;
+    if megabytes >= 10.0 {
+        format!("{megabytes:.0} MB")
+    } else {
+        format!("{megabytes:.1} MB")
+    }
+}
+
+impl LoadError {
+    fn unreadable(path: &Path, message: impl Into<String>) -> Self {
+        Self {
+            file: path.display().to_string(),
+            location: Location::File,
+            message: message.into(),
+        }
+    }
+
+    /// Whether the file is simply not there (the callers for which a missing file is empty).
+    pub fn is_missing(&self) -> bool {
+        matches!(self.location, Location::File) && self.message.starts_with(MISSING)
+    }
+}
+
+const MISSING: &str = "no such file";
+
+/// Reads `path` whole if it is a regular file within `kind`'s limit; the error names the file
+/// and says what was wrong: missing, unreadable, not a regular file (a FIFO would block, a
+/// device never ends), or too large.
+pub fn read_file(path: &Path, kind: FileKind) -> Result<Vec<u8>, LoadError> {
+    let io_error = |error: std::io::Error| match error.kind() {
+        std::io::ErrorKind::NotFound => LoadError::unreadable(path, MISSING),
+        _ => LoadError::unreadable(path, error.to_string()),
+    };
+    // Checked before opening, because opening a FIFO blocks until someone writes to it.
+    let metadata = std::fs::metadata(path).map_err(io_error)?;
+    check_regular(path, &metadata, kind)?;
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    // Checked again on the open file, in case the path changed in between.
+    check_regular(path, &file.metadata().map_err(io_error)?, kind)?;
+    let capacity = usize::try_from(metadata.len()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, kind.limit() + 1), &mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > kind.limit() {
+        return Err(too_large(path, bytes.len() as u64, kind));
+    }
+    Ok(bytes)
+}
+
+/// [`read_file`] for text formats (TOML, PEM, line files): the bytes must be UTF-8.
+pub fn read_text(path: &Path, kind: FileKind) -> Result<String, LoadError> {
+    let bytes = read_file(path, kind)?;
+    String::from_utf8(bytes).map_err(|error| {
+        LoadError::unreadable(
+            path,
+            format!(
+                "not UTF-8 text (invalid byte at offset {}): is this {}?",
+                error.utf8_error().valid_up_to(),
+                kind.noun()
+            ),
+        )
     })
+}
+
+/// [`read_text`] for files whose absence means "empty" (the config, the pins).
+pub fn read_text_if_present(path: &Path, kind: FileKind) -> Result<Option<String>, LoadError> {
+    match read_text(path, kind) {
+        Ok(text) => Ok(Some(text)),
+        Err(error) if error.is_missing() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+fn check_regular(
+    path: &Path,
+    metadata: &std::fs::Metadata,
+    kind: FileKind,
+) -> Result<(), LoadError> {
+    if !metadata.is_file() {
+        return Err(LoadError::unreadable(
+            path,
+            format!(
+                "not a regular file ({}): give the path of {}",
+                file_type(metadata),
+                kind.noun()
+            ),
+        ));
+    }
+    if metadata.len() > kind.limit() {
+        return Err(too_large(path, metadata.len(), kind));
+    }
+    Ok(())
+}
+
+fn too_large(path: &Path, size: u64, kind: FileKind) -> LoadError {
+    LoadError::unreadable(
+        path,
+        format!(
+            "too large ({size} bytes; the limit for {} is {})",
+            kind.noun(),
+            megabytes(kind.limit())
+        ),
+    )
+}
+
+fn file_type(metadata: &std::fs::Metadata) -> &'static str {
+    let kind = metadata.file_type();
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a file"
 }
 
 /// Parses `bytes` as a `T`; `file` names the document in errors.
@@ -148,12 +316,78 @@ mod tests {
 
     #[test]
     fn unreadable_files_say_so() {
-        let error = read_file(Path::new("/nonexistent/avx.json")).expect_err("missing");
+        let error =
+            read_file(Path::new("/nonexistent/avx.json"), FileKind::Snapshot).expect_err("missing");
         let text = error.to_string();
         assert!(
             text.starts_with("/nonexistent/avx.json: cannot read the file: "),
             "{text}"
         );
         assert_eq!(error.json_path(), None);
+        assert!(error.is_missing());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_and_directories_are_refused_without_reading() {
+        for (path, kind) in [("/dev/zero", "a device"), ("/tmp", "a directory")] {
+            let error = read_file(Path::new(path), FileKind::Catalog).expect_err(path);
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "{path}: cannot read the file: not a regular file ({kind}): give the path of a release catalog"
+                )
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        let error = read_text(&fifo, FileKind::Config).expect_err("a FIFO");
+        assert!(error.to_string().contains("(a FIFO)"), "{error}");
+    }
+
+    #[test]
+    fn files_over_the_limit_are_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("keymap.toml");
+        let file = std::fs::File::create(&path).expect("create");
+        file.set_len(FileKind::Keymap.limit() + 1)
+            .expect("sparse file");
+        let error = read_text(&path, FileKind::Keymap).expect_err("too large");
+        assert!(
+            error
+                .to_string()
+                .ends_with("too large (1048577 bytes; the limit for a keymap is 1.0 MB)"),
+            "{error}"
+        );
+        file.set_len(FileKind::Keymap.limit()).expect("shrink");
+        assert!(read_file(&path, FileKind::Keymap).is_ok());
+    }
+
+    #[test]
+    fn text_must_be_utf8() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("known_controllers");
+        std::fs::write(&path, b"ok\n\xff\xfe").expect("write");
+        let error = read_text(&path, FileKind::KnownControllers).expect_err("not UTF-8");
+        assert!(
+            error
+                .to_string()
+                .contains("not UTF-8 text (invalid byte at offset 3)"),
+            "{error}"
+        );
+        assert_eq!(
+            read_text_if_present(&dir.path().join("none"), FileKind::Config),
+            Ok(None)
+        );
     }
 }

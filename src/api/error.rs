@@ -41,6 +41,25 @@ pub enum ApiError {
     /// An answer that does not have the expected shape.
     #[error("unexpected answer to {action}: {detail}")]
     Decode { action: String, detail: String },
+    /// A 3xx answer. Redirects are never followed: one would carry the password or the CID
+    /// to an address the operator never chose, past the pinned certificate.
+    #[error(
+        "the controller answered {action} with a redirect (HTTP {status}) to {location}: not followed, and nothing was sent there. Do not trust that address; check the controller URL"
+    )]
+    Redirected {
+        action: String,
+        status: u16,
+        location: String,
+    },
+    /// An answer over the client's size limit, refused as soon as it is known to be.
+    #[error(
+        "answer too large ({size}, limit {limit}) to {action}: raise max_answer_mb under [client] in the config if this controller's answers really are that big"
+    )]
+    TooLarge {
+        action: String,
+        size: String,
+        limit: String,
+    },
     /// The controller's certificate is not trusted.
     #[error("{0}")]
     Trust(String),

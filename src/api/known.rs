@@ -11,8 +11,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::io::Write;
+
 use crate::api::error::ApiError;
 use crate::api::trust::normalize_fingerprint;
+use crate::load::{self, FileKind};
+use crate::quote::quoted;
 
 const HEADER: &str = "# avx-upgrade known controllers: HOST:PORT SHA256-FINGERPRINT\n";
 
@@ -51,16 +55,7 @@ pub struct KnownControllers {
 impl KnownControllers {
     /// Reads `path`; a missing file has no pins. A malformed line is an error naming it.
     pub fn load(path: &Path) -> Result<Self, ApiError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(error) => {
-                return Err(ApiError::Config(format!(
-                    "cannot read {}: {error}",
-                    path.display()
-                )));
-            }
-        };
+        let text = read_pins(path)?;
         let mut entries = Vec::new();
         for (index, line) in text.lines().enumerate() {
             let line_text = line.trim();
@@ -69,9 +64,10 @@ impl KnownControllers {
             }
             let malformed = || {
                 ApiError::Config(format!(
-                    "{}:{}: expected HOST:PORT FINGERPRINT, found \"{line_text}\"",
+                    "{}:{}: expected HOST:PORT FINGERPRINT, found \"{}\"",
                     path.display(),
-                    index + 1
+                    index + 1,
+                    quoted(line_text)
                 ))
             };
             let (controller, fingerprint) = line_text
@@ -107,7 +103,9 @@ impl KnownControllers {
     /// Adds a pin and writes the file (created with mode 0600 on Unix).
     pub fn pin(&mut self, controller: &str, fingerprint: &str) -> Result<(), ApiError> {
         let fingerprint = normalize_fingerprint(fingerprint)?;
-        let mut text = std::fs::read_to_string(&self.path).unwrap_or_default();
+        // Read again (another console may have pinned meanwhile); a file that cannot be read
+        // is an error, never replaced: it holds every other controller's pin.
+        let mut text = read_pins(&self.path)?;
         if text.is_empty() {
             text.push_str(HEADER);
         }
@@ -123,20 +121,48 @@ impl KnownControllers {
     }
 }
 
+/// The file's text; a missing file has no pins.
+fn read_pins(path: &Path) -> Result<String, ApiError> {
+    load::read_text_if_present(path, FileKind::KnownControllers)
+        .map(Option::unwrap_or_default)
+        .map_err(|error| {
+            ApiError::Config(format!(
+                "{error}; fix or move the file (it holds the pinned certificates) and try again"
+            ))
+        })
+}
+
+/// Writes `text` to `path` atomically: a temporary file beside it, created with mode 0600 on
+/// Unix, then renamed over it. A crash leaves the old file or the new one, never half of one.
 fn write_private(path: &Path, text: &str) -> Result<(), ApiError> {
     let fail = |error: std::io::Error| {
         ApiError::Config(format!("cannot write {}: {error}", path.display()))
     };
-    if let Some(parent) = path.parent() {
+    let parent = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty());
+    if let Some(parent) = parent {
         std::fs::create_dir_all(parent).map_err(fail)?;
     }
-    std::fs::write(path, text).map_err(fail)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp{}", std::process::id()));
+    let temporary = path.with_file_name(name);
+    let written =
+        write_new_private(&temporary, text).and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
     }
-    Ok(())
+    written.map_err(fail)
+}
+
+fn write_new_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }
 
 #[cfg(test)]
@@ -172,5 +198,66 @@ mod tests {
             error.contains(":2:") && error.contains("HOST:PORT FINGERPRINT"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_huge_line_is_quoted_short() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("known_controllers");
+        std::fs::write(&path, "x".repeat(900_000)).expect("write");
+        let error = KnownControllers::load(&path)
+            .expect_err("malformed")
+            .to_string();
+        assert!(error.len() < 300, "{} bytes", error.len());
+        assert!(error.contains("(900000 bytes)"), "{error}");
+    }
+
+    /// Each way the file can be unreadable fails with the reason, and the pins stay.
+    #[test]
+    fn an_unreadable_file_is_never_overwritten() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let not_utf8 = dir.path().join("binary");
+        let pins = b"old:443 AB\n\xff\n".to_vec();
+        std::fs::write(&not_utf8, &pins).expect("write");
+        let a_directory = dir.path().join("dir");
+        std::fs::create_dir(&a_directory).expect("mkdir");
+        let regular = dir.path().join("regular");
+        std::fs::write(&regular, "").expect("write");
+        let under_a_file = regular.join("known_controllers");
+        for path in [&not_utf8, &a_directory, &under_a_file] {
+            assert!(KnownControllers::load(path).is_err(), "{}", path.display());
+            let mut known = KnownControllers {
+                path: path.clone(),
+                entries: Vec::new(),
+            };
+            let error = known
+                .pin("new:443", &"ab".repeat(32))
+                .expect_err("unreadable")
+                .to_string();
+            assert!(error.contains(&path.display().to_string()), "{error}");
+        }
+        assert_eq!(std::fs::read(&not_utf8).expect("still there"), pins);
+        assert!(a_directory.is_dir());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn pins_are_written_private_and_whole() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("known_controllers");
+        std::fs::write(&path, "a:443 ".to_owned() + &"ab".repeat(32) + "\n").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let mut known = KnownControllers::load(&path).expect("reads");
+        known.pin("b:443", &"cd".repeat(32)).expect("written");
+        let mode = std::fs::metadata(&path)
+            .expect("exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let again = KnownControllers::load(&path).expect("reads");
+        assert!(again.get("a:443").is_some() && again.get("b:443").is_some());
+        let leftovers = std::fs::read_dir(dir.path()).expect("list").count();
+        assert_eq!(leftovers, 1, "no temporary file is left behind");
     }
 }

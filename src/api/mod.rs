@@ -12,7 +12,7 @@ pub mod records;
 pub mod stream;
 pub mod trust;
 
-pub use client::{Call, Client, ClientSettings, Kind};
+pub use client::{Call, Client, ClientSettings, DEFAULT_MAX_ANSWER, Kind};
 pub use envelope::Results;
 pub use error::ApiError;
 pub use trust::TrustMode;

@@ -14,6 +14,8 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use crate::api::error::ApiError;
+use crate::load::{self, FileKind};
+use crate::quote;
 use crate::sim::tls::fingerprint;
 
 /// How the controller's certificate is checked.
@@ -29,13 +31,17 @@ pub enum TrustMode {
     Insecure,
 }
 
-/// Refuses `http://` except on loopback, and anything but http(s).
+/// Refuses `http://` except on loopback, anything but http(s), and URLs with user info (a
+/// password in a URL ends up in shell history and on screen), a query or a fragment (they
+/// would be glued to the API path). Errors never repeat the user info.
 pub fn check_scheme(base_url: &str) -> Result<(), ApiError> {
     let url = url::Url::parse(base_url).map_err(|error| {
         ApiError::Config(format!(
-            "invalid controller URL \"{base_url}\": {error}; expected https://HOST"
+            "invalid controller URL \"{}\": {error}; expected https://HOST",
+            quote::quoted(base_url)
         ))
     })?;
+    check_parts(&url)?;
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(&url) => Ok(()),
@@ -44,9 +50,38 @@ pub fn check_scheme(base_url: &str) -> Result<(), ApiError> {
             url.host_str().unwrap_or("?")
         ))),
         other => Err(ApiError::Config(format!(
-            "unsupported scheme \"{other}\" in {base_url}: expected https://HOST"
+            "unsupported scheme \"{}\" in {}: expected https://HOST",
+            quote::quoted(other),
+            quote::quoted(url.as_str())
         ))),
     }
+}
+
+fn check_parts(url: &url::Url) -> Result<(), ApiError> {
+    let mut shown = url.clone();
+    let has_user_info = !url.username().is_empty() || url.password().is_some();
+    if has_user_info {
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+    }
+    let (problem, advice) = if has_user_info {
+        (
+            "has a user name or password in it",
+            "give the user with --user and the password with $AVX_PASSWORD or the prompt",
+        )
+    } else if url.query().is_some() {
+        ("has a query (?...)", "give only https://HOST[:PORT]")
+    } else if url.fragment().is_some() {
+        ("has a fragment (#...)", "give only https://HOST[:PORT]")
+    } else {
+        return Ok(());
+    };
+    shown.set_query(None);
+    shown.set_fragment(None);
+    Err(ApiError::Config(format!(
+        "the controller URL {} {problem}: {advice}",
+        quote::quoted(shown.as_str())
+    )))
 }
 
 fn is_loopback(url: &url::Url) -> bool {
@@ -60,14 +95,16 @@ fn is_loopback(url: &url::Url) -> bool {
 
 /// A reqwest client that trusts what `mode` says.
 pub fn http_client(mode: &TrustMode) -> Result<reqwest::Client, ApiError> {
-    let builder = reqwest::Client::builder().tcp_nodelay(true);
+    // Never follow a redirect: it would re-send the password or the CID to another address.
+    let builder = reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .redirect(reqwest::redirect::Policy::none());
     let builder = match mode {
         TrustMode::System => builder,
         TrustMode::Insecure => builder.tls_danger_accept_invalid_certs(true),
         TrustMode::CaFile(path) => {
-            let pem = std::fs::read(path).map_err(|error| {
-                ApiError::Config(format!("cannot read --ca-cert {}: {error}", path.display()))
-            })?;
+            let pem = load::read_file(path, FileKind::CaCert)
+                .map_err(|error| ApiError::Config(format!("--ca-cert {error}")))?;
             let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
                 ApiError::Config(format!(
                     "--ca-cert {}: not a PEM certificate: {error}",
@@ -233,6 +270,34 @@ mod tests {
         );
         assert!(check_scheme("ftp://x").is_err());
         assert!(check_scheme("not a url").is_err());
+    }
+
+    #[test]
+    fn user_info_query_and_fragment_are_refused_without_echoing_the_password() {
+        let error = check_scheme("http://admin:SECRET@127.0.0.1:8443")
+            .expect_err("user info")
+            .to_string();
+        assert!(
+            !error.contains("SECRET") && !error.contains("admin"),
+            "{error}"
+        );
+        assert!(
+            error.contains("http://127.0.0.1:8443/") && error.contains("--user"),
+            "{error}"
+        );
+        let error = check_scheme("https://ctl.example.com/?action=x")
+            .expect_err("query")
+            .to_string();
+        assert!(error.contains("has a query"), "{error}");
+        let error = check_scheme("https://ctl.example.com/#top")
+            .expect_err("fragment")
+            .to_string();
+        assert!(error.contains("has a fragment"), "{error}");
+        let long = format!("https://{}", "a".repeat(1 << 20));
+        let error = check_scheme(&format!("{long}?q"))
+            .expect_err("query")
+            .to_string();
+        assert!(error.len() < 300, "{} bytes", error.len());
     }
 
     #[test]

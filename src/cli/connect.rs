@@ -52,13 +52,17 @@ pub struct Resolved {
     pub trust: Option<String>,
     pub ca_cert: Option<std::path::PathBuf>,
     pub insecure: bool,
+    /// The largest answer read, in bytes (`max_answer_mb` under `[client]`).
+    pub max_answer: u64,
 }
 
 /// Merges `--profile` with the flags.
 pub fn resolve(args: &ConnectArgs) -> Result<Resolved, InputError> {
-    let profile = match &args.profile {
-        Some(name) => Some(load_profile(name)?),
-        None => None,
+    let config = load_config()?;
+    let profile = match (&args.profile, &config) {
+        (Some(name), Some(config)) => Some(config.profile(name).cloned().map_err(InputError)?),
+        (Some(_), None) => return Err(no_config_dir()),
+        (None, _) => None,
     };
     let url = args
         .controller
@@ -87,18 +91,26 @@ pub fn resolve(args: &ConnectArgs) -> Result<Resolved, InputError> {
             .clone()
             .or_else(|| profile.as_ref().and_then(|p| p.ca_cert.clone())),
         insecure: args.insecure,
+        max_answer: config
+            .map(|config| config.client.max_answer())
+            .unwrap_or(crate::api::DEFAULT_MAX_ANSWER),
     })
 }
 
-fn load_profile(name: &str) -> Result<Profile, InputError> {
-    let path = config::default_path().ok_or_else(|| {
-        InputError("cannot find a config directory: set HOME or AVX_UPGRADE_CONFIG_DIR".into())
-    })?;
+/// The config file, if there is a config directory (a missing file is an empty config).
+fn load_config() -> Result<Option<Config>, InputError> {
+    let Some(path) = config::default_path() else {
+        return Ok(None);
+    };
     let config = Config::load(&path).map_err(InputError)?;
     if let Some(warning) = &config.warning {
         eprintln!("warning: {warning}");
     }
-    config.profile(name).cloned().map_err(InputError)
+    Ok(Some(config))
+}
+
+fn no_config_dir() -> InputError {
+    InputError("cannot find a config directory: set HOME or AVX_UPGRADE_CONFIG_DIR".into())
 }
 
 /// A logged-in client.
@@ -111,7 +123,9 @@ pub async fn connect(args: &ConnectArgs) -> Result<Arc<Client>, InputError> {
         user: target.user.clone(),
         password,
     };
-    let client = Client::new(ClientSettings::new(target.url.clone(), credentials, mode))?;
+    let mut settings = ClientSettings::new(target.url.clone(), credentials, mode);
+    settings.max_answer = target.max_answer;
+    let client = Client::new(settings)?;
     client
         .login()
         .await
@@ -166,9 +180,7 @@ async fn trust_mode(args: &Resolved) -> Result<TrustMode, InputError> {
     }
     let host = url.host_str().unwrap_or("").to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
-    let path = known::default_path().ok_or_else(|| {
-        InputError("cannot find a config directory: set HOME or AVX_UPGRADE_CONFIG_DIR".into())
-    })?;
+    let path = known::default_path().ok_or_else(no_config_dir)?;
     let mut known = KnownControllers::load(&path)?;
     let controller = format!("{host}:{port}");
     if let Some(pin) = known.get(&controller) {

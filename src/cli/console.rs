@@ -78,6 +78,7 @@ pub fn run_open(args: &OpenArgs) -> Result<(Outcome, String), InputError> {
         ));
     }
     let options = options(&args.console, PollSettings::default())?;
+    crate::api::trust::check_scheme(&crate::cli::connect::resolve(&args.connect)?.url)?;
     require_terminal()?;
     let runtime = runtime()?;
     let ending = runtime.block_on(async {

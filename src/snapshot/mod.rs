@@ -67,7 +67,7 @@ impl Snapshot {
 
     /// Reads a snapshot file.
     pub fn load(path: &Path) -> Result<Self, LoadError> {
-        let bytes = load::read_file(path)?;
+        let bytes = load::read_file(path, load::FileKind::Snapshot)?;
         Self::parse(&path.display().to_string(), &bytes)
     }
 

@@ -18,6 +18,7 @@ use std::path::Path;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
+use crate::load::{self, FileKind};
 use crate::tui::action::Command;
 
 /// The default bindings.
@@ -233,8 +234,7 @@ impl Default for Keymap {
 impl Keymap {
     /// The defaults with the overrides of `file` applied.
     pub fn load(file: &Path) -> Result<Keymap, String> {
-        let text = std::fs::read_to_string(file)
-            .map_err(|error| format!("cannot read the keymap {}: {error}", file.display()))?;
+        let text = load::read_text(file, FileKind::Keymap).map_err(|error| error.to_string())?;
         Keymap::with_overrides(&text).map_err(|error| format!("{}: {error}", file.display()))
     }
 

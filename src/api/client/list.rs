@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 
 use crate::api::client::{
-    Call, Client, Kind, decode, is_json, read_body, session_gone, transport_error,
+    AnswerLimit, Call, Client, decode, is_json, refuse_redirect, session_gone, transport_error,
 };
 use crate::api::error::ApiError;
 use crate::api::stream::{self, Head, ListAt, ListSink};
@@ -80,13 +80,13 @@ impl Client {
             .await
             .map_err(|error| transport_error(action, call.kind, &error))?;
         let status = response.status();
+        refuse_redirect(&response, action)?;
         let json_type = is_json(&response);
         if status.is_success() && json_type {
-            return stream_body(action, call.kind, response, at, sink).await;
+            let limit = AnswerLimit::new(self.settings.max_answer, action, call.kind);
+            return stream_body(limit, response, at, sink).await;
         }
-        let body = read_body(response)
-            .await
-            .map_err(|error| transport_error(action, call.kind, &error))?;
+        let body = self.read_body(response, action, call.kind).await?;
         let envelope = decode(action, status, json_type, &body)?;
         if envelope.ok {
             stream::feed(envelope.results.get(), at, &mut sink).map_err(|error| {
@@ -106,17 +106,25 @@ impl Client {
 
 /// Streams a JSON answer's body into the list parser, chunk by chunk.
 async fn stream_body<S: ListSink>(
-    action: &str,
-    kind: Kind,
+    limit: AnswerLimit<'_>,
     mut response: reqwest::Response,
     at: ListAt,
     sink: S,
 ) -> Result<(Head, S), ApiError> {
+    let (action, kind) = (limit.action, limit.kind);
+    limit.check(response.content_length().unwrap_or(0), false)?;
     let parser = stream::parser(at, sink);
     let mut broken = None;
+    let mut received = 0u64;
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
+                received += chunk.len() as u64;
+                if let Err(error) = limit.check(received, true) {
+                    let _ = parser.chunks.send(Err(error.to_string())).await;
+                    broken = Some(error);
+                    break;
+                }
                 // A closed parser has already met an error; it reports it below.
                 if parser.chunks.send(Ok(chunk)).await.is_err() {
                     break;

@@ -53,7 +53,13 @@ pub struct ClientSettings {
     /// First backoff between read attempts; it doubles up to `backoff_cap`.
     pub backoff: Duration,
     pub backoff_cap: Duration,
+    /// The largest answer read, in bytes; a larger one is an error as soon as it is known.
+    pub max_answer: u64,
 }
+
+/// The default [`ClientSettings::max_answer`]: 512 MB, six times the largest legitimate answer
+/// at 100,000 gateways (`list_vpcs_summary`, about 82 MB).
+pub const DEFAULT_MAX_ANSWER: u64 = 512 << 20;
 
 impl ClientSettings {
     pub fn new(base_url: impl Into<String>, credentials: Credentials, trust: TrustMode) -> Self {
@@ -66,6 +72,7 @@ impl ClientSettings {
             read_attempts: 5,
             backoff: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(8),
+            max_answer: DEFAULT_MAX_ANSWER,
         }
     }
 }
@@ -328,26 +335,97 @@ impl Client {
             .await
             .map_err(|error| transport_error(action, kind, &error))?;
         let status = response.status();
+        refuse_redirect(&response, action)?;
         let json_type = is_json(&response);
-        let body = read_body(response)
-            .await
-            .map_err(|error| transport_error(action, kind, &error))?;
+        let body = self.read_body(response, action, kind).await?;
         decode(action, status, json_type, &body)
+    }
+
+    /// Reads a whole body into one buffer sized from its `Content-Length`, so a 100,000-gateway
+    /// answer is held once (collecting chunks and then joining them would hold it twice). An
+    /// answer over [`ClientSettings::max_answer`] fails as soon as it is known to be, whether
+    /// announced or streamed, and nothing is reserved beyond the limit.
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        action: &str,
+        kind: Kind,
+    ) -> Result<bytes::Bytes, ApiError> {
+        let limit = AnswerLimit::new(self.settings.max_answer, action, kind);
+        let announced = response.content_length().unwrap_or(0);
+        limit.check(announced, false)?;
+        let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| transport_error(action, kind, &error))?
+        {
+            limit.check((body.len() + chunk.len()) as u64, true)?;
+            body.extend_from_slice(&chunk);
+        }
+        Ok(bytes::Bytes::from(body))
     }
 }
 
-/// The most a body's announced length may reserve up front.
-const MAX_RESERVE: u64 = 1 << 30;
+/// The size limit of one answer.
+#[derive(Debug, Clone, Copy)]
+struct AnswerLimit<'a> {
+    bytes: u64,
+    action: &'a str,
+    kind: Kind,
+}
 
-/// Reads a whole body into one buffer sized from its `Content-Length`, so a 100,000-gateway
-/// answer is held once (collecting chunks and then joining them would hold it twice).
-async fn read_body(mut response: reqwest::Response) -> Result<bytes::Bytes, reqwest::Error> {
-    let reserve = response.content_length().unwrap_or(0).min(MAX_RESERVE);
-    let mut body = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
-    while let Some(chunk) = response.chunk().await? {
-        body.extend_from_slice(&chunk);
+impl<'a> AnswerLimit<'a> {
+    fn new(bytes: u64, action: &'a str, kind: Kind) -> Self {
+        Self {
+            bytes,
+            action,
+            kind,
+        }
     }
-    Ok(bytes::Bytes::from(body))
+
+    /// Fails when `size` (announced, or `received` so far) is over the limit. The answer to
+    /// a mutating call was not read, so its outcome is unknown: the caller asks the controller.
+    fn check(&self, size: u64, received: bool) -> Result<(), ApiError> {
+        if size <= self.bytes {
+            return Ok(());
+        }
+        let size = match received {
+            true => format!("over {}", crate::load::megabytes(size)),
+            false => crate::load::megabytes(size),
+        };
+        let too_large = ApiError::TooLarge {
+            action: self.action.to_owned(),
+            size,
+            limit: crate::load::megabytes(self.bytes),
+        };
+        Err(match self.kind {
+            Kind::Mutate => ApiError::OutcomeUnknown {
+                action: self.action.to_owned(),
+                cause: too_large.to_string(),
+            },
+            Kind::Read | Kind::Poll => too_large,
+        })
+    }
+}
+
+/// Redirects are never followed (the HTTP client's policy is `none`); a 3xx is an error that
+/// names where it pointed, quoted short.
+fn refuse_redirect(response: &reqwest::Response, action: &str) -> Result<(), ApiError> {
+    let status = response.status();
+    if !status.is_redirection() {
+        return Ok(());
+    }
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .unwrap_or_else(|| "(no Location)".to_owned());
+    Err(ApiError::Redirected {
+        action: action.to_owned(),
+        status: status.as_u16(),
+        location: crate::quote::quoted(&location).to_string(),
+    })
 }
 
 /// Whether the answer says it is JSON.
