@@ -117,7 +117,7 @@ fn no_config_dir() -> InputError {
 pub async fn connect(args: &ConnectArgs) -> Result<Arc<Client>, InputError> {
     let target = resolve(args)?;
     trust::check_scheme(&target.url)?;
-    let password = password(&target.password_env)?;
+    let password = password(&target.password_env).await?;
     let mode = trust_mode(&target).await?;
     let credentials = Credentials {
         user: target.user.clone(),
@@ -145,7 +145,7 @@ fn describe_login_error(args: &Resolved, error: &crate::api::ApiError) -> String
 }
 
 /// The password from the environment, or a prompt on a terminal.
-fn password(variable: &str) -> Result<Secret, InputError> {
+async fn password(variable: &str) -> Result<Secret, InputError> {
     if let Ok(value) = std::env::var(variable)
         && !value.is_empty()
     {
@@ -156,9 +156,7 @@ fn password(variable: &str) -> Result<Secret, InputError> {
             "no password: set the environment variable {variable} (or name another with --password-env)"
         )));
     }
-    rpassword::prompt_password("Controller password: ")
-        .map(Secret::new)
-        .map_err(|error| InputError(format!("cannot read the password: {error}")))
+    crate::cli::prompt::hidden("Controller password: ").await
 }
 
 /// Whom to trust: `--insecure`, `--ca-cert`, plain HTTP, or the pinned fingerprint (trust on

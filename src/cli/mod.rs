@@ -3,6 +3,7 @@
 
 mod check;
 mod connect;
+mod prompt;
 mod console;
 mod doctor;
 mod plan;
