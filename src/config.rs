@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use crate::api::known::config_dir;
 use crate::load::{self, FileKind};
+use crate::quote::clipped;
 
 /// One controller's connection settings.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -109,8 +110,10 @@ impl Config {
         let text = load::read_text_if_present(path, FileKind::Config)
             .map_err(|error| error.to_string())?
             .unwrap_or_default();
-        let file: ConfigFile = toml::from_str(&text)
-            .map_err(|error| format!("{}: {}", path.display(), one_line(&error.to_string())))?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|error| {
+            let message = one_line(&error.to_string());
+            format!("{}: {}", path.display(), clipped(&message))
+        })?;
         if !(1..=65_536).contains(&file.client.max_answer_mb) {
             return Err(format!(
                 "{}: max_answer_mb under [client] is {}: expected 1 to 65536 (MB)",
@@ -224,6 +227,26 @@ mod tests {
         );
         let error = Config::load(&path).expect_err("passwords are not allowed");
         assert!(error.contains("password"), "{error}");
+    }
+
+    #[test]
+    fn a_huge_bad_line_is_quoted_short_and_limits_are_checked() {
+        let (_dir, path) = write(&format!("x = \"{}", "y".repeat(900_000)), 0o600);
+        let error = Config::load(&path).expect_err("unterminated string");
+        assert!(
+            error.len() < 600,
+            "{} bytes: {}",
+            error.len(),
+            &error[..200]
+        );
+        let (_dir, path) = write("[client]\nmax_answer_mb = 0\n", 0o600);
+        let error = Config::load(&path).expect_err("zero");
+        assert!(error.contains("expected 1 to 65536"), "{error}");
+        let (_dir, path) = write("[client]\nmax_answer_mb = 64\n", 0o600);
+        assert_eq!(
+            Config::load(&path).expect("valid").client.max_answer(),
+            64 << 20
+        );
     }
 
     #[cfg(unix)]

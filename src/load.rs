@@ -264,7 +264,7 @@ pub fn parse_json<T: DeserializeOwned>(file: &str, bytes: &[u8]) -> Result<T, Lo
         Err(error) => Err(LoadError::at(
             file,
             error.path().to_string(),
-            error.inner().to_string(),
+            crate::quote::clipped(&error.inner().to_string()).to_string(),
         )),
     }
 }
@@ -296,6 +296,16 @@ mod tests {
         let text = error.to_string();
         assert!(text.starts_with("doc.json: at items[1].count: "), "{text}");
         assert!(text.contains("expected u32"), "{text}");
+    }
+
+    #[test]
+    fn errors_quoting_a_huge_value_stay_short() {
+        let huge = "x".repeat(1 << 20);
+        let document = format!(r#"{{"items":[{{"count":"{huge}"}}]}}"#);
+        let error = parse_json::<Doc>("doc.json", document.as_bytes()).expect_err("not a number");
+        let text = error.to_string();
+        assert!(text.len() < 500, "{} bytes", text.len());
+        assert!(text.starts_with("doc.json: at items[0].count: "), "{text}");
     }
 
     #[test]

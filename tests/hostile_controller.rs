@@ -28,6 +28,8 @@ enum Hostile {
     Endless,
     /// A JSON answer announcing this `Content-Length`, then a few bytes.
     Announced(u64),
+    /// A refusal whose reason is this long.
+    LongReason(usize),
 }
 
 /// Serves `hostile` on an ephemeral loopback port; returns the base URL.
@@ -73,6 +75,11 @@ async fn answer(mut stream: TcpStream, hostile: Hostile) {
         }
         (_, true) => reply_json(&mut stream, r#"{"return":true,"CID":"cid-1","results":{}}"#).await,
         (Hostile::Endless, false) => endless(&mut stream).await,
+        (Hostile::LongReason(length), false) => {
+            let reason = "r".repeat(*length);
+            let body = format!(r#"{{"return":false,"reason":"{reason}"}}"#);
+            reply_json(&mut stream, &body).await
+        }
         (Hostile::Announced(length), false) => {
             let reply = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n{{\"return\":true,\"results\":\""
@@ -246,4 +253,19 @@ async fn an_announced_huge_length_fails_before_reading() {
         matches!(&error, ApiError::OutcomeUnknown { cause, .. } if cause.contains("too large")),
         "a mutation's unread answer leaves its outcome unknown: {error:?}"
     );
+}
+
+#[tokio::test]
+async fn a_huge_refusal_reason_is_quoted_short() {
+    let url = serve(Hostile::LongReason(1 << 20)).await;
+    let client = client(&url, 8 << 20);
+    let error = within(
+        "a refused read",
+        client.call(&Call::read("list_version_info")),
+    )
+    .await
+    .expect_err("refused");
+    let text = error.to_string();
+    assert!(text.len() < 500, "{} bytes", text.len());
+    assert!(text.ends_with("… (1048576 bytes)"), "{text}");
 }

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::api::client::Kind;
 use crate::api::error::ApiError;
+use crate::quote::clipped;
 
 /// The parsed envelope of one answer.
 pub(super) struct Envelope {
@@ -144,7 +145,7 @@ pub(super) fn decode(
     }
     let raw: RawEnvelope<'_> = serde_json::from_slice(body).map_err(|error| ApiError::Decode {
         action: action.to_owned(),
-        detail: format!("invalid JSON: {error}"),
+        detail: format!("invalid JSON: {}", clipped(&error.to_string())),
     })?;
     let Some(ok) = raw.ok else {
         return Err(ApiError::Decode {
@@ -162,9 +163,9 @@ pub(super) fn decode(
     Ok(Envelope {
         ok,
         reason: match raw.reason {
-            Some(Value::String(reason)) => reason,
+            Some(Value::String(reason)) => clipped(&reason).to_string(),
             Some(Value::Null) | None => String::new(),
-            Some(other) => other.to_string(),
+            Some(other) => clipped(&other.to_string()).to_string(),
         },
         cid: raw.cid,
         results,

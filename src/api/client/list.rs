@@ -50,7 +50,7 @@ impl Client {
                 Some(false) => {
                     return Err(ApiError::Refused {
                         action: call.action.to_owned(),
-                        reason: head.reason,
+                        reason: crate::quote::clipped(&head.reason).to_string(),
                     });
                 }
                 None => {
@@ -148,7 +148,7 @@ async fn stream_body<S: ListSink>(
     }
     let head = head.map_err(|detail| ApiError::Decode {
         action: action.to_owned(),
-        detail: format!("invalid JSON: {detail}"),
+        detail: format!("invalid JSON: {}", crate::quote::clipped(&detail)),
     })?;
     Ok((head, sink))
 }
