@@ -1476,3 +1476,27 @@ async fn fault_slow_adds_latency_to_every_call() {
     }
     sim.stop().await;
 }
+
+/// Whether a real controller refuses to roll back an HA member whose peer is down is not
+/// public: the simulator accepts the request (the console's planner is the safeguard), while
+/// its dry run lists the planner's `ha-peer-unhealthy` blocker.
+#[tokio::test]
+async fn a_rollback_of_a_member_whose_peer_is_down_is_accepted_but_its_dry_run_blocks() {
+    let snapshot = fleet_with(CURRENT, |gateways| {
+        find(gateways, "transit-use1").state = GatewayState::Down;
+    });
+    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let cid = sim.login().await;
+    let rollback = [
+        ("gateway_list", "transit-use1-hagw"),
+        ("software_version", "previous"),
+    ];
+    let mut dry = rollback.to_vec();
+    dry.push(("dry_run", "true"));
+    let report = sim.results(&cid, "upgrade_selected_gateway", &dry).await;
+    assert_eq!(report["blocked"], true, "{report}");
+    assert!(report.to_string().contains("ha-peer-unhealthy"), "{report}");
+    let started = sim.results(&cid, "upgrade_selected_gateway", &rollback).await;
+    assert!(!started.is_null(), "the simulator accepts it: {started}");
+    sim.stop().await;
+}

@@ -1271,6 +1271,218 @@ async fn a_bad_async_flag_is_refused_before_anything_starts() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Real clients' requests, byte for byte
+// ---------------------------------------------------------------------------------------------
+
+/// One request from `fixtures/real-client-requests.jsonl`, as sent (redacted values `<cid>`,
+/// `<password>` and `<token>` are filled in before sending; `Host` and `Content-Length`, left
+/// out by the capture, are added).
+struct Captured {
+    method: &'static str,
+    path: &'static str,
+    query: Option<&'static str>,
+    headers: &'static [(&'static str, &'static str)],
+    body: &'static str,
+}
+
+const GO_HEADERS: &[(&str, &str)] = &[
+    ("User-Agent", "Go-http-client/1.1"),
+    ("Content-Type", "application/x-www-form-urlencoded"),
+    ("Accept-Encoding", "gzip"),
+];
+const REQUESTS_FORM_HEADERS: &[(&str, &str)] = &[
+    ("User-Agent", "python-requests/2.34.2"),
+    ("Accept-Encoding", "gzip, deflate"),
+    ("Accept", "*/*"),
+    ("Connection", "keep-alive"),
+    ("Content-Type", "application/x-www-form-urlencoded"),
+];
+
+/// The request's bytes, with the secrets filled in.
+fn request_bytes(request: &Captured, host: &str, secrets: &[(&str, &str)]) -> Vec<u8> {
+    let fill = |text: &str| {
+        secrets
+            .iter()
+            .fold(text.to_owned(), |text, (from, to)| text.replace(from, to))
+    };
+    let target = match request.query {
+        Some(query) => format!("{}?{}", request.path, fill(query)),
+        None => request.path.to_owned(),
+    };
+    let body = fill(request.body);
+    let mut head = format!("{} {target} HTTP/1.1\r\nHost: {host}\r\n", request.method);
+    for (name, value) in request.headers {
+        head.push_str(&format!("{name}: {}\r\n", fill(value)));
+    }
+    if !body.is_empty() {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    [head.into_bytes(), body.into_bytes()].concat()
+}
+
+/// The status, content type and body of a whole HTTP/1.1 answer, once `bytes` holds one.
+fn whole_answer(bytes: &[u8]) -> Option<(u16, String, String)> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let header = |wanted: &str| {
+        head.lines().find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case(wanted)
+                .then(|| value.trim().to_owned())
+        })
+    };
+    let length: usize = header("content-length")?.parse().ok()?;
+    let body = body.get(..length)?.to_owned();
+    Some((status, header("content-type").unwrap_or_default(), body))
+}
+
+/// Sends `request` over a fresh TCP connection and gives the JSON envelope of the answer,
+/// asserting HTTP 200 and `text/json`.
+async fn replay(sim: &Sim, request: &Captured, secrets: &[(&str, &str)]) -> Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = sim.running.addr.to_string();
+    let mut stream = tokio::net::TcpStream::connect(sim.running.addr)
+        .await
+        .expect("connects");
+    stream
+        .write_all(&request_bytes(request, &host, secrets))
+        .await
+        .expect("sends");
+    let mut received = Vec::new();
+    let mut buffer = [0_u8; 8192];
+    let (status, content_type, body) = loop {
+        if let Some(answer) = whole_answer(&received) {
+            break answer;
+        }
+        let read = tokio::time::timeout(DEADLINE, stream.read(&mut buffer))
+            .await
+            .expect("answered in time")
+            .expect("reads");
+        assert!(
+            read > 0,
+            "closed before a whole answer to {} {}: {:?}",
+            request.method,
+            request.path,
+            String::from_utf8_lossy(&received)
+        );
+        received.extend_from_slice(&buffer[..read]);
+    };
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(content_type, "text/json", "{body}");
+    serde_json::from_str(&body).unwrap_or_else(|error| panic!("not JSON ({error}): {body}"))
+}
+
+/// The parameter checks (a name given twice, malformed lists) leave every shape real clients
+/// send alone: parameters in the body of a GET, `CID=None` next to the login parameters, the
+/// empty `gateway_list=` of a controller-only upgrade, `True`/`False` flags.
+#[tokio::test]
+async fn real_client_requests_replayed_byte_for_byte_pass_the_parameter_checks() {
+    let mut gateways = fleet(CURRENT).gateways().to_vec();
+    gateways.push(gateway(
+        "dev-euw1-spoke-analytics-0037",
+        GatewayType::Spoke,
+        Role::Primary,
+        PREVIOUS,
+    ));
+    let snapshot = Snapshot::new(controller(CURRENT, Some(PREVIOUS)), gateways).expect("snapshot");
+    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let password = [("<password>", PASSWORD)];
+
+    // goaviatrix@f2835b4, tf-reads seq 1: a GET whose parameters are in a form body.
+    let get_api_token = Captured {
+        method: "GET",
+        path: "/v2/api",
+        query: None,
+        headers: GO_HEADERS,
+        body: "action=get_api_token&log_enable=true",
+    };
+    let token = replay(&sim, &get_api_token, &[]).await;
+    assert_eq!(token["return"], true, "{token}");
+    let token = token["results"]["api_token"]
+        .as_str()
+        .expect("api_token")
+        .to_owned();
+
+    // goaviatrix@f2835b4, tf-reads seq 2.
+    let go_login = Captured {
+        method: "POST",
+        path: "/v2/api",
+        query: None,
+        headers: &[
+            ("User-Agent", "Go-http-client/1.1"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("X-Access-Key", "<token>"),
+            ("Accept-Encoding", "gzip"),
+        ],
+        body: "action=login&password=<password>&username=admin",
+    };
+    let answer = replay(&sim, &go_login, &[password[0], ("<token>", &token)]).await;
+    assert!(answer["CID"].is_string(), "{answer}");
+
+    // controller-ha-for-aws@5814504, py-ha seq 2: a JSON login.
+    let ha_login = Captured {
+        method: "POST",
+        path: "/v2/api",
+        query: None,
+        headers: &[
+            ("User-Agent", "python-requests/2.34.2"),
+            ("Accept-Encoding", "gzip, deflate"),
+            ("Accept", "*/*"),
+            ("Connection", "keep-alive"),
+            ("X-Access-Key", "<token>"),
+            ("Content-Type", "application/json"),
+        ],
+        body: r#"{"action": "login", "username": "admin", "password": "<password>"}"#,
+    };
+    let answer = replay(&sim, &ha_login, &[password[0], ("<token>", &token)]).await;
+    assert!(answer["CID"].is_string(), "{answer}");
+
+    // python_sdk@cada977, py-sdk seq 1: `CID=None` in the query of a login.
+    let sdk_login = Captured {
+        method: "GET",
+        path: "/v1/api",
+        query: Some("username=admin&password=<password>&action=login&CID=None"),
+        headers: &[
+            ("Accept-Encoding", "identity"),
+            ("Connection", "close"),
+            ("User-Agent", "Python-urllib/2.7"),
+        ],
+        body: "",
+    };
+    let answer = replay(&sim, &sdk_login, &password).await;
+    let cid = answer["CID"].as_str().expect("a CID").to_owned();
+    let secrets = [password[0], ("<cid>", cid.as_str())];
+
+    // smoke-script, py-smoke seq 3: one gateway, `True`/`False` flags.
+    let smoke_upgrade = Captured {
+        method: "POST",
+        path: "/v1/api",
+        query: None,
+        headers: REQUESTS_FORM_HEADERS,
+        body: "action=upgrade_selected_gateway&software_version=latest&force_upgrade=False&async=True&gateway_list=dev-euw1-spoke-analytics-0037&CID=<cid>",
+    };
+    let answer = replay(&sim, &smoke_upgrade, &secrets).await;
+    let request_id = answer["results"].as_str().expect("a request id").to_owned();
+    let done = sim.wait_task(&cid, &request_id).await;
+    assert_eq!(done["return"], true, "{done}");
+
+    // goaviatrix@v3.0.6, tf306 seq 4: the controller-only upgrade with an empty gateway_list.
+    let platform = Captured {
+        method: "POST",
+        path: "/v1/api",
+        query: None,
+        headers: GO_HEADERS,
+        body: "CID=<cid>&action=upgrade_platform&async=true&gateway_list=&software_version=7.2",
+    };
+    let answer = replay(&sim, &platform, &secrets).await;
+    assert_eq!(answer["return"], true, "{answer}");
+    assert!(answer["results"].is_string(), "a request id: {answer}");
+    sim.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Scale and TLS
 // ---------------------------------------------------------------------------------------------
 

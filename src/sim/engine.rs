@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use rand::RngExt;
 use tokio::time::Instant;
 
-use crate::plan::{self, Action, Code, Report, Request};
+use crate::plan::{self, Action, Code, Report, Request, Severity};
 use crate::sim::state::{ActiveOp, GatewayRuntime, SimState, UpdateStatus};
 use crate::snapshot::{GatewayState, Snapshot};
 use crate::version::{Target, Version};
@@ -262,11 +262,19 @@ fn refuse_if_busy(state: &SimState) -> Result<(), String> {
 fn refuse_if_blocked(state: &SimState, request: &Request) -> Result<Report, String> {
     let report = plan::check(&state.snapshot, &state.catalog, request, Timestamp::now())
         .map_err(|error| error.to_string())?;
-    match report.first_blocker() {
+    let enforced = report
+        .with_severity(Severity::Blocker)
+        .find(|finding| !CONSOLE_ONLY.contains(&finding.code));
+    match enforced {
         Some(blocker) => Err(blocker.reason()),
         None => Ok(report),
     }
 }
+
+/// Blockers of our planner that the simulator does not enforce, because whether a real
+/// controller refuses such a request is not public (docs/controller-api.md): replacing an HA
+/// member whose peer is out of service. The console, `check` and rollouts are the safeguard.
+const CONSOLE_ONLY: [Code; 1] = [Code::HaPeerUnhealthy];
 
 /// False for a gateway that already is where the operation would take it.
 fn needs_work(state: &SimState, action: Action, target: Version, index: usize) -> bool {

@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 use crate::catalog::Catalog;
 use crate::secret::Credentials;
 use crate::sim::faults::Faults;
+pub use crate::sim::server::ReadTimeouts;
 use crate::sim::server::Shared;
 use crate::sim::state::{Settings, SimState};
 use crate::snapshot::Snapshot;
@@ -93,8 +94,17 @@ impl RunningSim {
     }
 }
 
-/// Binds `config.listen` and starts serving.
+/// Binds `config.listen` and starts serving, with the default [`ReadTimeouts`].
 pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
+    start_with_read_timeouts(config, ReadTimeouts::default()).await
+}
+
+/// Like [`start`], with other limits on how long a client may take to send a request (tests
+/// shorten them).
+pub async fn start_with_read_timeouts(
+    config: SimConfig,
+    timeouts: ReadTimeouts,
+) -> Result<RunningSim, SimError> {
     if !(config.speed.is_finite() && config.speed > 0.0) {
         return Err(SimError::Speed(config.speed));
     }
@@ -128,7 +138,7 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         require_access_key: config.require_access_key,
     };
     let state = SimState::new(settings, config.snapshot, config.catalog);
-    let shared = Arc::new(Shared::new(state, config.tls));
+    let shared = Arc::new(Shared::new(state, config.tls, timeouts));
     let (shutdown, stopped) = watch::channel(false);
     let acceptor = identity.as_ref().map(|identity| identity.acceptor.clone());
     let task = tokio::spawn(server::serve(

@@ -1,11 +1,17 @@
 //! Request parameters as a controller reads them: from the query string, a form body or a JSON
-//! body, for any method; body values win (controller-api.md §1.2). Bodies are capped and must be
-//! UTF-8; anything else is a clear refusal, never a crash.
+//! body, for any method; body values win (controller-api.md §1.2). A parameter given twice in
+//! the same place (query or body) is refused, since no one can say which value was meant; so
+//! are malformed comma-separated lists (an empty or repeated name). Bodies are capped and must
+//! be UTF-8; anything else is a clear refusal, never a crash.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 use bytes::Bytes;
 use percent_encoding::percent_decode;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+
+use crate::quote::quoted;
 
 /// The largest request body the simulator reads.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -14,6 +20,22 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
     values: HashMap<String, String>,
+}
+
+/// Where a request carries parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Query,
+    Body,
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Place::Query => "query string",
+            Place::Body => "body",
+        })
+    }
 }
 
 /// Why a request's parameters could not be read; the text is the `reason` sent back.
@@ -27,10 +49,12 @@ pub enum ParamError {
     BadJson(String),
     #[error("a JSON body must be one object of parameters, such as {{\"action\": \"login\"}}")]
     NotAnObject,
-    #[error("parameter \"{0}\" must be a string, number or boolean (or a list of them)")]
+    #[error("parameter \"{}\" must be a string, number or boolean (or a list of them)", quoted(.0))]
     BadJsonValue(String),
     #[error("could not read the request body: {0}")]
     Unreadable(String),
+    #[error("parameter \"{}\" is given twice in the {place}: send each parameter once", quoted(.name))]
+    Repeated { name: String, place: Place },
 }
 
 impl Params {
@@ -40,21 +64,12 @@ impl Params {
         content_type: Option<&str>,
         body: &Bytes,
     ) -> Result<Self, ParamError> {
-        let mut params = Params::default();
-        if let Some(query) = query {
-            params.add_form(query.as_bytes())?;
-        }
-        if body.is_empty() {
-            return Ok(params);
-        }
-        let is_json = content_type.is_some_and(|kind| kind.to_ascii_lowercase().contains("json"))
-            || body.first() == Some(&b'{');
-        if is_json {
-            params.add_json(body)?;
-        } else {
-            params.add_form(body)?;
-        }
-        Ok(params)
+        let mut values = match query {
+            Some(query) => unique(form_pairs(query.as_bytes())?, Place::Query)?,
+            None => HashMap::new(),
+        };
+        values.extend(body_values(content_type, body)?);
+        Ok(Params { values })
     }
 
     /// A parameter's value, if present.
@@ -81,39 +96,134 @@ impl Params {
             {
                 Ok(false)
             }
-            Some(value) => Err(format!("{key} must be true or false, not \"{value}\"")),
+            Some(value) => Err(format!(
+                "{key} must be true or false, not \"{}\"",
+                quoted(&value)
+            )),
         }
     }
 
-    fn add_form(&mut self, encoded: &[u8]) -> Result<(), ParamError> {
-        for pair in encoded
-            .split(|&byte| byte == b'&')
-            .filter(|pair| !pair.is_empty())
-        {
+    /// A comma-separated list (`gateway_list`) that must be present and well formed: names are
+    /// trimmed, and an empty name (`a,,b`, a trailing comma) or a name given twice (`a,a`) is
+    /// refused with a reason.
+    pub fn list(&self, key: &str) -> Result<Vec<String>, String> {
+        let raw = self.require(key)?;
+        let mut seen = HashSet::new();
+        let mut names = Vec::new();
+        for (position, name) in raw.split(',').map(str::trim).enumerate() {
+            if name.is_empty() {
+                return Err(format!(
+                    "{key} has an empty name at position {}: separate names with single commas, as in a,b",
+                    position + 1
+                ));
+            }
+            if !seen.insert(name) {
+                return Err(format!(
+                    "{key} names \"{}\" twice: list each name once",
+                    quoted(name)
+                ));
+            }
+            names.push(name.to_owned());
+        }
+        Ok(names)
+    }
+}
+
+/// The parameters of a body: a JSON object, or a form.
+fn body_values(
+    content_type: Option<&str>,
+    body: &Bytes,
+) -> Result<HashMap<String, String>, ParamError> {
+    if body.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let is_json = content_type.is_some_and(|kind| kind.to_ascii_lowercase().contains("json"))
+        || body.first() == Some(&b'{');
+    let pairs = if is_json {
+        json_pairs(body)?
+    } else {
+        form_pairs(body)?
+    };
+    unique(pairs, Place::Body)
+}
+
+/// The pairs as a map (members without a value left out); a name given twice is refused.
+fn unique(
+    pairs: Vec<(String, Option<String>)>,
+    place: Place,
+) -> Result<HashMap<String, String>, ParamError> {
+    let mut values = HashMap::with_capacity(pairs.len());
+    for (name, value) in pairs {
+        if values.contains_key(&name) {
+            return Err(ParamError::Repeated { name, place });
+        }
+        values.insert(name, value);
+    }
+    Ok(values
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect())
+}
+
+/// The decoded `name=value` pairs of a form or query string, in order (empty pairs skipped).
+fn form_pairs(encoded: &[u8]) -> Result<Vec<(String, Option<String>)>, ParamError> {
+    encoded
+        .split(|&byte| byte == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
             let (key, value) = match pair.iter().position(|&byte| byte == b'=') {
                 Some(at) => (&pair[..at], &pair[at + 1..]),
                 None => (pair, &pair[pair.len()..]),
             };
-            let key = decode_form(key)?;
-            let value = decode_form(value)?;
-            self.values.insert(key, value);
-        }
-        Ok(())
+            Ok((decode_form(key)?, Some(decode_form(value)?)))
+        })
+        .collect()
+}
+
+/// The members of a JSON object body, in order, as form text (`null` members have no value).
+fn json_pairs(body: &[u8]) -> Result<Vec<(String, Option<String>)>, ParamError> {
+    let text = std::str::from_utf8(body).map_err(|_| ParamError::NotUtf8("the body".into()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| ParamError::BadJson(error.to_string()))?;
+    if !value.is_object() {
+        return Err(ParamError::NotAnObject);
+    }
+    // Parsed again member by member: a `Value` keeps only the last of two equal names.
+    let Members(members) =
+        serde_json::from_str(text).map_err(|error| ParamError::BadJson(error.to_string()))?;
+    members
+        .into_iter()
+        .map(|(key, value)| {
+            let text = json_text(&key, &value)?;
+            Ok((key, text))
+        })
+        .collect()
+}
+
+/// A JSON object's members in order, repeated names kept.
+struct Members(Vec<(String, serde_json::Value)>);
+
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+struct MembersVisitor;
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Members;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object of parameters")
     }
 
-    fn add_json(&mut self, body: &[u8]) -> Result<(), ParamError> {
-        let text = std::str::from_utf8(body).map_err(|_| ParamError::NotUtf8("the body".into()))?;
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|error| ParamError::BadJson(error.to_string()))?;
-        let serde_json::Value::Object(object) = value else {
-            return Err(ParamError::NotAnObject);
-        };
-        for (key, value) in object {
-            if let Some(text) = json_text(&key, &value)? {
-                self.values.insert(key, text);
-            }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+        let mut members = Vec::new();
+        while let Some(member) = map.next_entry::<String, serde_json::Value>()? {
+            members.push(member);
         }
-        Ok(())
+        Ok(Members(members))
     }
 }
 
@@ -125,7 +235,7 @@ fn decode_form(raw: &[u8]) -> Result<String, ParamError> {
         .collect();
     let decoded: Vec<u8> = percent_decode(&spaced).collect();
     String::from_utf8(decoded)
-        .map_err(|_| ParamError::NotUtf8(format!("\"{}\"", String::from_utf8_lossy(raw))))
+        .map_err(|_| ParamError::NotUtf8(format!("\"{}\"", quoted(&String::from_utf8_lossy(raw)))))
 }
 
 /// A JSON value as the text a form would carry; lists become comma-separated.
@@ -201,6 +311,47 @@ mod tests {
             read(None, Some("application/json"), br#"{"a":{"b":1}}"#),
             Err(ParamError::BadJsonValue(_))
         ));
+    }
+
+    #[test]
+    fn a_name_given_twice_in_one_place_is_refused_but_query_and_body_merge() {
+        let twice = read(Some("action=a&CID=x&action=b"), None, b"");
+        assert_eq!(
+            twice,
+            Err(ParamError::Repeated {
+                name: "action".into(),
+                place: Place::Query
+            })
+        );
+        let error = read(None, None, b"action=a&%61ction=b").expect_err("decoded names repeat");
+        assert!(error.to_string().contains("twice in the body"), "{error}");
+        let json = read(None, None, br#"{"action":"a","action":null}"#);
+        assert!(matches!(json, Err(ParamError::Repeated { .. })), "{json:?}");
+        let merged = read(Some("action=a&x=1"), None, b"action=b").expect("two places");
+        assert_eq!(merged.get("action"), Some("b"));
+        assert_eq!(merged.get("x"), Some("1"));
+    }
+
+    #[test]
+    fn lists_are_trimmed_and_refused_when_malformed() {
+        let params = read(
+            None,
+            None,
+            b"ok=a,+b&one=a&twice=a,b,a&gap=a,,b&tail=a,&blank=a,+,b&none=",
+        )
+        .expect("valid");
+        assert_eq!(params.list("ok"), Ok(vec!["a".into(), "b".into()]));
+        assert_eq!(params.list("one"), Ok(vec!["a".into()]));
+        assert!(
+            params
+                .list("twice")
+                .is_err_and(|reason| reason.contains("\"a\" twice"))
+        );
+        for key in ["gap", "tail", "blank"] {
+            let reason = params.list(key).expect_err(key);
+            assert!(reason.contains("empty name at position"), "{key}: {reason}");
+        }
+        assert_eq!(params.list("none"), Err("none required.".into()));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `/v2/backend1`. Every RPC answer is HTTP 200, `Content-Type: text/json`, with the
 //! `{"return", "results", "reason"}` envelope (controller-api.md §1.4). During a platform
 //! upgrade's restart the web tier answers an HTML 503 page or drops the connection, and the
-//! `flaky` and `slow` faults disturb calls, as real controllers do.
+//! `flaky` and `slow` faults disturb calls, as real controllers do. A client that sends its
+//! request too slowly is cut off ([`ReadTimeouts`]).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -10,11 +11,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::header::{CACHE_CONTROL, CONNECTION, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use rand::RngExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
@@ -34,11 +35,35 @@ const WAIT_POLL: Duration = Duration::from_millis(100);
 const LOGIN_FAILURE_DELAY: Duration = Duration::from_millis(300);
 
 const SERVICE_UNAVAILABLE: &str = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>503 Service Unavailable</title>\n</head><body>\n<h1>Service Unavailable</h1>\n<p>The server is temporarily unable to service your\nrequest due to maintenance downtime or capacity\nproblems. Please try again later.</p>\n</body></html>\n";
+const REQUEST_TIMEOUT: &str = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>408 Request Timeout</title>\n</head><body>\n<h1>Request Timeout</h1>\n<p>Server timeout waiting for the HTTP request from the client.</p>\n</body></html>\n";
 const PROXY_ERROR: &str = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>502 Proxy Error</title>\n</head><body>\n<h1>Proxy Error</h1>\n<p>The proxy server received an invalid\nresponse from an upstream server.</p>\n</body></html>\n";
+
+/// How long the server waits for a client to send its request before it gives up on the
+/// connection (an extension: a real controller's web tier has such limits, their values are not
+/// public). A half-sent request never holds a connection open for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadTimeouts {
+    /// The TLS handshake, and the request line and headers of each request (so also how long an
+    /// idle keep-alive connection stays open). Past it the connection is closed without an answer.
+    pub headers: Duration,
+    /// The body, counted from the end of the headers. Past it the server answers an HTML
+    /// `408 Request Timeout` page and closes the connection.
+    pub body: Duration,
+}
+
+impl Default for ReadTimeouts {
+    fn default() -> Self {
+        Self {
+            headers: Duration::from_secs(10),
+            body: Duration::from_secs(30),
+        }
+    }
+}
 
 /// The state every connection shares.
 pub struct Shared {
     state: Mutex<SimState>,
+    timeouts: ReadTimeouts,
     latency: Duration,
     flaky: bool,
     restart_drop_chance: f64,
@@ -47,9 +72,10 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(state: SimState, https: bool) -> Self {
+    pub fn new(state: SimState, https: bool, timeouts: ReadTimeouts) -> Self {
         let faults = state.settings.faults.clone();
         Self {
+            timeouts,
             latency: faults.latency,
             flaky: faults.flaky,
             restart_drop_chance: if faults.long_restart { 0.4 } else { 0.15 },
@@ -96,19 +122,22 @@ pub async fn serve(
 
 async fn connection(stream: TcpStream, tls: Option<TlsAcceptor>, shared: Arc<Shared>) {
     let _ = stream.set_nodelay(true);
-    match tls {
-        Some(acceptor) => {
-            if let Ok(secured) = acceptor.accept(stream).await {
-                http(secured, shared).await;
-            }
-        }
-        None => http(stream, shared).await,
+    let Some(acceptor) = tls else {
+        return http(stream, shared).await;
+    };
+    // A handshake that stalls is cut off like a request whose headers do.
+    let handshake = tokio::time::timeout(shared.timeouts.headers, acceptor.accept(stream)).await;
+    if let Ok(Ok(secured)) = handshake {
+        http(secured, shared).await;
     }
 }
 
 async fn http(io: impl AsyncRead + AsyncWrite + Unpin + Send + 'static, shared: Arc<Shared>) {
+    let header_timeout = shared.timeouts.headers;
     let service = service_fn(move |request| respond(Arc::clone(&shared), request));
     let _ = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
         .serve_connection(TokioIo::new(io), service)
         .await;
 }
@@ -130,10 +159,11 @@ async fn respond(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {
     let query = request.uri().query().map(str::to_owned);
     let content_type = header(&request, CONTENT_TYPE.as_str());
     let access_key = header(&request, "x-access-key");
-    let params = match read_params(request, query.as_deref(), content_type.as_deref()).await {
-        Ok(params) => params,
-        Err(error) => return Ok(envelope(Reply::Refused(error.to_string()), shared.https)),
-    };
+    let params =
+        match read_params(&shared, request, query.as_deref(), content_type.as_deref()).await {
+            Ok(params) => params,
+            Err(answer) => return Ok(answer),
+        };
     let action = params.get("action").unwrap_or("").trim().to_owned();
     if shared.flaky
         && actions::is_read(&action)
@@ -173,20 +203,40 @@ fn header(request: &Request<Incoming>, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The request's parameters, or the answer when they cannot be read: the refusal envelope, or
+/// a 408 page when the body does not arrive in time.
 async fn read_params(
+    shared: &Shared,
     request: Request<Incoming>,
     query: Option<&str>,
     content_type: Option<&str>,
-) -> Result<Params, ParamError> {
-    let body = Limited::new(request.into_body(), BODY_LIMIT)
+) -> Result<Params, Response<Full<Bytes>>> {
+    let body = match tokio::time::timeout(shared.timeouts.body, read_body(request)).await {
+        Ok(body) => body,
+        Err(_) => return Err(request_timeout()),
+    };
+    body.and_then(|body| Params::read(query, content_type, &body))
+        .map_err(|error| envelope(Reply::Refused(error.to_string()), shared.https))
+}
+
+async fn read_body(request: Request<Incoming>) -> Result<Bytes, ParamError> {
+    let collected = Limited::new(request.into_body(), BODY_LIMIT)
         .collect()
         .await
         .map_err(|error| match error.downcast_ref::<LengthLimitError>() {
             Some(_) => ParamError::TooLarge,
             None => ParamError::Unreadable(error.to_string()),
-        })?
-        .to_bytes();
-    Params::read(query, content_type, &body)
+        })?;
+    Ok(collected.to_bytes())
+}
+
+/// The answer to a body that did not arrive in time; the connection closes after it.
+fn request_timeout() -> Response<Full<Bytes>> {
+    let mut response = html(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT);
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// During a platform upgrade's restart: an HTML 503, or a dropped connection.

@@ -91,7 +91,7 @@ pub fn upgrade_selected_gateway(
     params: &Params,
     now: Instant,
 ) -> Result<Reply, String> {
-    let names = gateway_list(params.require("gateway_list")?);
+    let names = params.list("gateway_list")?;
     for name in &names {
         gateway_index(state, name)?;
     }
@@ -123,14 +123,6 @@ pub fn replace_gateway(
     }
     let request_id = engine::start_gateway_op(state, &request, now)?;
     Ok(started(request_id, asynchronous))
-}
-
-fn gateway_list(list: &str) -> Vec<String> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 /// Which operation the parameters ask for: `operation` (extension) when given; otherwise a
