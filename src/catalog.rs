@@ -440,6 +440,29 @@ mod tests {
     }
 
     #[test]
+    fn release_numbers_beyond_u32_are_refused_at_their_path() {
+        let huge = u64::MAX;
+        for (json, path) in [
+            (
+                format!(
+                    r#"{{"format":1,"releases":[{{"version":"6.5.1"}},{{"version":"6.5.{huge}"}}]}}"#
+                ),
+                "releases[1].version",
+            ),
+            (
+                format!(
+                    r#"{{"format":1,"releases":[{{"version":"6.5.1"}}],"images":[{{"cloud":"aws","software":"{huge}.5","image":"x"}}]}}"#
+                ),
+                "images[0].software",
+            ),
+        ] {
+            let error = Catalog::parse("cat.json", json.as_bytes()).expect_err(&json);
+            assert_eq!(error.json_path(), Some(path), "{error}");
+            assert!(error.to_string().contains("too large"), "{error}");
+        }
+    }
+
+    #[test]
     fn duplicate_images_are_rejected() {
         let json = r#"{"format":1,"releases":[{"version":"6.5.1"}],"images":[
             {"cloud":"aws","software":"6.5","image":"a"},{"cloud":"aws","software":"6.5","image":"b"}]}"#;

@@ -2,12 +2,15 @@
 //!
 //! The controller writes versions as `UserConnect-6.5.750` and gateways as `6.5.750`; both parse
 //! here, with surrounding whitespace. A train is written `6.5`. A [`Target`] is what a user may
-//! type as an upgrade target: either form.
+//! type as an upgrade target: either form. Each part is at most [`PART_MAX`], and an error quotes
+//! at most a short prefix of the input it refuses.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::quote::quoted;
 
 /// The prefix the controller puts in front of its own version.
 pub const USERCONNECT_PREFIX: &str = "UserConnect-";
@@ -16,22 +19,67 @@ const VERSION_FORM: &str = "MAJOR.MINOR.BUILD, such as 6.5.750 or UserConnect-6.
 const TRAIN_FORM: &str = "MAJOR.MINOR, such as 6.5";
 const TARGET_FORM: &str = "a train such as 6.5 or a version such as 6.5.750";
 
-/// Input that is not a version, a train or a target, with the form that was expected.
+/// The largest number one part of a release number may be. No real release comes near it;
+/// anything larger is refused so that absurd values cannot reach the planner.
+pub const PART_MAX: u64 = u32::MAX as u64;
+
+/// Input that is not a version, a train or a target, with the form that was expected. The
+/// input is kept quoted (a short prefix, see [`crate::quote`]), never whole.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {what} \"{input}\": expected {expected}")]
+#[error("invalid {what} \"{input}\": {problem}")]
 pub struct VersionError {
     what: &'static str,
     input: String,
-    expected: &'static str,
+    problem: Problem,
+}
+
+/// Why input is not a version, a train or a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Problem {
+    /// It does not have the form; the form that was expected.
+    Form(&'static str),
+    /// A part is larger than [`PART_MAX`].
+    TooLarge,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Form(expected) => write!(f, "expected {expected}"),
+            Problem::TooLarge => write!(
+                f,
+                "a part is too large: expected numbers of at most {PART_MAX} each"
+            ),
+        }
+    }
 }
 
 impl VersionError {
     fn new(what: &'static str, input: &str, expected: &'static str) -> Self {
+        Self::with(what, input, Problem::Form(expected))
+    }
+
+    fn with(what: &'static str, input: &str, problem: Problem) -> Self {
         Self {
             what,
-            input: input.to_owned(),
-            expected,
+            input: quoted(input).to_string(),
+            problem,
         }
+    }
+
+    /// The same error about `input` read as a `what`, when a part was too large; `None` when the
+    /// input did not have the form.
+    fn too_large_as(&self, what: &'static str, input: &str) -> Option<Self> {
+        (self.problem == Problem::TooLarge).then(|| Self::with(what, input, Problem::TooLarge))
+    }
+}
+
+/// `part` when it is at most [`PART_MAX`].
+fn bounded(part: u64) -> Result<u64, Problem> {
+    if part <= PART_MAX {
+        Ok(part)
+    } else {
+        Err(Problem::TooLarge)
     }
 }
 
@@ -104,7 +152,14 @@ impl FromStr for Version {
         if !parsed.pre.is_empty() || !parsed.build.is_empty() {
             return Err(VersionError::new("version", input, VERSION_FORM));
         }
-        Ok(Version::new(parsed.major, parsed.minor, parsed.patch))
+        let part = |number| {
+            bounded(number).map_err(|problem| VersionError::with("version", input, problem))
+        };
+        Ok(Version::new(
+            part(parsed.major)?,
+            part(parsed.minor)?,
+            part(parsed.patch)?,
+        ))
     }
 }
 
@@ -113,23 +168,28 @@ impl FromStr for Train {
 
     /// Accepts `6.5`: two dot-separated numbers without leading zeros.
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let error = || VersionError::new("train", input, TRAIN_FORM);
-        let (major, minor) = input.split_once('.').ok_or_else(error)?;
-        Ok(Train::new(
-            parse_number(major).ok_or_else(error)?,
-            parse_number(minor).ok_or_else(error)?,
-        ))
+        let part = |text| {
+            parse_number(text).map_err(|problem| VersionError::with("train", input, problem))
+        };
+        let (major, minor) = input
+            .split_once('.')
+            .ok_or_else(|| VersionError::new("train", input, TRAIN_FORM))?;
+        Ok(Train::new(part(major)?, part(minor)?))
     }
 }
 
-/// A decimal number as semver writes one: digits only, no sign, no leading zero.
-fn parse_number(text: &str) -> Option<u64> {
+/// A decimal number as semver writes one (digits only, no sign, no leading zero), at most
+/// [`PART_MAX`].
+fn parse_number(text: &str) -> Result<u64, Problem> {
     let digits_only = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     let leading_zero = text.len() > 1 && text.starts_with('0');
     if !digits_only || leading_zero {
-        return None;
+        return Err(Problem::Form(TRAIN_FORM));
     }
-    text.parse().ok()
+    // Digits only, so a number that does not fit a u64 is too large as well.
+    text.parse()
+        .map_err(|_| Problem::TooLarge)
+        .and_then(bounded)
 }
 
 /// What a user may ask to upgrade to: a whole train (its newest build) or one version.
@@ -162,13 +222,21 @@ impl FromStr for Target {
 
     /// A train (`6.5`) when the input has one dot, otherwise a version; whitespace around is ignored.
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        if let Ok(train) = input.trim().parse::<Train>() {
+        let as_train = input.trim().parse::<Train>();
+        if let Ok(train) = as_train {
             return Ok(Target::Train(train));
         }
         input
             .parse::<Version>()
             .map(Target::Version)
-            .map_err(|_| VersionError::new("target", input, TARGET_FORM))
+            .map_err(|error| {
+                as_train
+                    .err()
+                    .into_iter()
+                    .chain([error])
+                    .find_map(|error| error.too_large_as("target", input))
+                    .unwrap_or_else(|| VersionError::new("target", input, TARGET_FORM))
+            })
     }
 }
 
@@ -251,6 +319,64 @@ mod tests {
             let error = bad.parse::<Train>().expect_err(bad).to_string();
             assert!(error.contains(&format!("\"{bad}\"")), "{error}");
             assert!(error.contains("MAJOR.MINOR"), "{error}");
+        }
+    }
+
+    #[test]
+    fn parts_beyond_u32_are_refused() {
+        let largest = format!("{PART_MAX}.{PART_MAX}.{PART_MAX}");
+        assert_eq!(
+            largest.parse(),
+            Ok(Version::new(PART_MAX, PART_MAX, PART_MAX))
+        );
+        let huge = u64::MAX;
+        let just_over = PART_MAX + 1;
+        for bad in [
+            format!("6.5.{huge}"),
+            format!("{huge}.5.750"),
+            format!("UserConnect-6.{just_over}.1"),
+        ] {
+            let error = bad.parse::<Version>().expect_err(&bad).to_string();
+            assert!(error.contains(&format!("\"{bad}\"")), "{error}");
+            assert!(error.contains("too large"), "{error}");
+        }
+        for bad in [
+            format!("6.{just_over}"),
+            format!("{huge}.5"),
+            "7.99999999999999999999999".to_owned(),
+        ] {
+            let error = bad.parse::<Train>().expect_err(&bad).to_string();
+            assert!(error.contains("too large"), "{error}");
+        }
+        for bad in [format!("6.{just_over}"), format!("6.5.{huge}")] {
+            let error = bad.parse::<Target>().expect_err(&bad).to_string();
+            assert!(error.starts_with("invalid target"), "{error}");
+            assert!(error.contains("too large"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_megabyte_of_input_gives_a_short_error() {
+        let huge = format!("7.0.{}", "0".repeat(1 << 20));
+        for error in [
+            huge.parse::<Version>()
+                .expect_err("not a version")
+                .to_string(),
+            huge.parse::<Train>().expect_err("not a train").to_string(),
+            huge.parse::<Target>()
+                .expect_err("not a target")
+                .to_string(),
+            serde_json::from_str::<Version>(&format!("\"{huge}\""))
+                .expect_err("not a version")
+                .to_string(),
+        ] {
+            let start: String = error.chars().take(300).collect();
+            assert!(error.len() < 300, "{} bytes: {start}", error.len());
+            assert!(error.contains("7.0.000"), "{error}");
+            assert!(
+                error.contains(&format!("({} bytes)", huge.len())),
+                "{error}"
+            );
         }
     }
 

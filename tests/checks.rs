@@ -163,7 +163,11 @@ fn gateways_of(report: &Report, code: Code) -> Vec<String> {
 #[test]
 fn a_healthy_fleet_passes_a_platform_dry_run_with_only_the_release_warning() {
     let report = platform(&fleet(), "6.6");
-    let codes: Vec<Code> = report.findings.iter().map(|finding| finding.code).collect();
+    let codes: Vec<Code> = report
+        .findings
+        .iter()
+        .map(|finding| finding.code.clone())
+        .collect();
     assert_eq!(codes, [Code::NotHitless], "6.6.100 is marked not hitless");
     assert!(!report.has_blocker());
 }
@@ -190,6 +194,137 @@ fn one_member_selected_drains_traffic_to_its_peer() {
     assert_eq!(
         gateways_of(&report, Code::ImageUpgradeDisruptive),
         ["spoke-1-hagw"]
+    );
+}
+
+/// `fleet()` with `change` applied to the gateway called `name`.
+fn with_gateway(name: &str, change: impl Fn(&mut Gateway)) -> Snapshot {
+    with_gateways(&fleet(), |gateway| {
+        if gateway.name == name {
+            change(gateway);
+        }
+    })
+}
+
+#[test]
+fn replacing_a_member_whose_peer_is_out_of_service_is_blocked() {
+    let peer_down = with_gateway("spoke-1-hagw", |g| g.state = GatewayState::Down);
+    for report in [
+        rollback(&peer_down, &["spoke-1", "transit-1"]),
+        image_upgrade(&peer_down, &["spoke-1", "transit-1"]),
+    ] {
+        let blocker = report
+            .get(Code::HaPeerUnhealthy)
+            .expect("ha-peer-unhealthy");
+        assert_eq!(blocker.severity, Severity::Blocker);
+        assert_eq!(blocker.gateways, ["spoke-1"]);
+        assert!(
+            blocker
+                .message
+                .contains("spoke-1 (its HA peer spoke-1-hagw is down)"),
+            "names the gateway and its peer's state: {}",
+            blocker.message
+        );
+        assert_eq!(
+            gateways_of(&report, Code::HaPeerDrain),
+            ["transit-1"],
+            "only a peer in service takes the traffic"
+        );
+        assert!(
+            !report.contains(Code::SpokeNextHop),
+            "no route moves to a peer that is down: {report:?}"
+        );
+        assert!(!report.contains(Code::HaPeerUnhealthyHitless));
+    }
+    let tunnels_down = with_gateway("transit-1", |g| g.tunnels_up = false);
+    let report = rollback(&tunnels_down, &["transit-1-hagw"]);
+    let blocker = report
+        .get(Code::HaPeerUnhealthy)
+        .expect("ha-peer-unhealthy");
+    assert!(
+        blocker
+            .message
+            .contains("transit-1-hagw (its HA peer transit-1 is up with tunnels down)"),
+        "{}",
+        blocker.message
+    );
+    for (report, drained) in [
+        (rollback(&fleet(), &["spoke-1"]), "spoke-1"),
+        (image_upgrade(&tunnels_down, &["spoke-1"]), "spoke-1"),
+    ] {
+        assert!(!report.contains(Code::HaPeerUnhealthy), "{report:?}");
+        assert_eq!(gateways_of(&report, Code::HaPeerDrain), [drained]);
+    }
+}
+
+#[test]
+fn a_rollback_of_a_member_whose_peer_is_down_never_says_its_traffic_drains() {
+    let peer_down = with_gateway("spoke-1", |g| g.state = GatewayState::ConfigFail);
+    let report = rollback(&peer_down, &["spoke-1-hagw"]);
+    assert!(report.has_blocker(), "{report:?}");
+    for finding in &report.findings {
+        assert!(
+            !finding.message.contains("drained"),
+            "{}: {}",
+            finding.code,
+            finding.message
+        );
+    }
+    let blocker = report
+        .get(Code::HaPeerUnhealthy)
+        .expect("ha-peer-unhealthy");
+    assert!(
+        blocker.message.contains("spoke-1 is config_fail"),
+        "{}",
+        blocker.message
+    );
+}
+
+#[test]
+fn both_members_selected_with_one_down_is_the_pair_warning_and_the_health_blocker() {
+    let peer_down = with_gateway("spoke-1-hagw", |g| g.state = GatewayState::Down);
+    let report = rollback(&peer_down, &["spoke-1", "spoke-1-hagw"]);
+    assert_eq!(
+        gateways_of(&report, Code::HaPairBothSelected),
+        ["spoke-1", "spoke-1-hagw"]
+    );
+    assert_eq!(
+        gateways_of(&report, Code::GatewayUnhealthy),
+        ["spoke-1-hagw"]
+    );
+    assert!(
+        !report.contains(Code::HaPeerUnhealthy),
+        "the pair is replaced together: {report:?}"
+    );
+}
+
+#[test]
+fn a_software_upgrade_with_the_peer_out_of_service_only_warns() {
+    let lagging = with_gateways(&fleet(), |gateway| gateway.software_version = v("6.5.250"));
+    let peer_down = with_gateways(&lagging, |gateway| {
+        if gateway.name == "spoke-1-hagw" {
+            gateway.state = GatewayState::Waiting;
+        }
+    });
+    let report = software_upgrade(&peer_down, &["spoke-1", "transit-1"]);
+    let warning = report
+        .get(Code::HaPeerUnhealthyHitless)
+        .expect("ha-peer-unhealthy-hitless");
+    assert_eq!(warning.severity, Severity::Warning);
+    assert_eq!(warning.gateways, ["spoke-1"]);
+    assert!(
+        warning
+            .message
+            .contains("spoke-1 (its HA peer spoke-1-hagw is waiting)"),
+        "{}",
+        warning.message
+    );
+    assert!(!report.contains(Code::HaPeerUnhealthy));
+    assert!(!report.has_blocker(), "{report:?}");
+    let healthy = software_upgrade(&lagging, &["spoke-1"]);
+    assert!(
+        !healthy.contains(Code::HaPeerUnhealthyHitless),
+        "{healthy:?}"
     );
 }
 
@@ -220,7 +355,7 @@ fn software_upgrades_are_hitless_and_raise_no_disruption_findings() {
         Code::SpokeNextHop,
         Code::RollbackDisruptive,
     ] {
-        assert!(!report.contains(code), "{code}: {report:?}");
+        assert!(!report.contains(code.clone()), "{code}: {report:?}");
     }
     assert!(!report.has_blocker(), "{report:?}");
 }
@@ -319,7 +454,7 @@ fn checklist_dns_internet_and_accounts_block() {
     let report = platform(&broken, "6.6");
     for code in [Code::DnsUnresolved, Code::NoInternet, Code::AccountInvalid] {
         assert_eq!(
-            report.get(code).map(|f| f.severity),
+            report.get(code.clone()).map(|f| f.severity),
             Some(Severity::Blocker),
             "{code}"
         );
@@ -373,7 +508,7 @@ fn checklist_warnings_audit_backup_controller_ha_and_t2_t3() {
         Code::T2T3Unlimited,
     ] {
         assert_eq!(
-            report.get(code).map(|f| f.severity),
+            report.get(code.clone()).map(|f| f.severity),
             Some(Severity::Warning),
             "{code}"
         );
@@ -445,11 +580,18 @@ fn refusal_reasons_start_with_the_code() {
 fn every_finding_code_has_a_scenario() {
     let base = fleet();
     let lagging = with_gateways(&base, |gateway| gateway.software_version = v("6.5.250"));
+    let mut never_upgraded = healthy_controller("6.4.100");
+    never_upgraded.previous_version = None;
     let old = Snapshot::new(
-        healthy_controller("6.4.100"),
+        never_upgraded,
         vec![gateway("gw", Cloud::Aws, GatewayType::Spoke, "6.4.100")],
     )
     .expect("valid");
+    let peer_down = with_gateways(&base, |g| {
+        if g.name == "spoke-1-hagw" {
+            g.state = GatewayState::Down;
+        }
+    });
     let mut reports = vec![
         platform(&base, "6.6"),
         platform(&base, "6.5"),
@@ -466,6 +608,11 @@ fn every_finding_code_has_a_scenario() {
         rollback(&lagging, &["spoke-gcp"]),
         software_upgrade(&lagging, &["vpn-a"]),
         software_upgrade(&old, &["gw"]),
+        rollback(&peer_down, &["spoke-1"]),
+        software_upgrade(
+            &with_gateways(&peer_down, |g| g.software_version = v("6.5.250")),
+            &["spoke-1"],
+        ),
         platform(&old, "6.5.250"),
         image_upgrade(
             &with_gateways(&base, |g| g.cloud = Cloud::Azure),
@@ -516,7 +663,7 @@ fn every_finding_code_has_a_scenario() {
     }
     let raised: BTreeSet<Code> = reports
         .iter()
-        .flat_map(|report| report.findings.iter().map(|f| f.code))
+        .flat_map(|report| report.findings.iter().map(|f| f.code.clone()))
         .collect();
     let missing: Vec<Code> = Code::ALL
         .into_iter()

@@ -941,3 +941,74 @@ fn check_reports_an_old_backup_as_of_at() {
     assert!(out.contains("Warnings"), "{out}");
     assert!(out.contains("backup-missing"), "{out}");
 }
+
+/// Issue 9, item 8: rolling back one member of an HA pair whose other member is down has no
+/// peer to drain to: a blocker that names the gateway and its peer's state, and no line says
+/// the traffic drains.
+#[test]
+fn check_blocks_a_rollback_of_a_member_whose_peer_is_down() {
+    let files = Files::fleet(&ha_fleet());
+    let args = [
+        "--action",
+        "software-rollback",
+        "--gateways",
+        "spoke-1-hagw",
+    ];
+    let report = files.check(&[&args[..], &["--json"]].concat()).json(1);
+    assert_eq!(report["blocked"], true, "{report:#}");
+    let blocker = finding(&report, "ha-peer-unhealthy");
+    assert_eq!(blocker["severity"], "blocker");
+    assert_eq!(gateways_of(blocker), ["spoke-1-hagw"]);
+    let message = blocker["message"].as_str().expect("a message");
+    assert!(
+        message.contains("spoke-1-hagw (its HA peer spoke-1 is down)"),
+        "{message}"
+    );
+    assert!(!codes(&report).contains(&"ha-peer-drain"), "{report:#}");
+
+    let out = files.check(&args);
+    let out = out.output(1);
+    assert!(out.contains("ha-peer-unhealthy"), "{out}");
+    assert!(!out.contains("drained"), "{out}");
+
+    let both = files
+        .check(&[
+            "--action",
+            "software-rollback",
+            "--gateways",
+            "spoke-1,spoke-1-hagw",
+            "--json",
+        ])
+        .json(1);
+    let codes = codes(&both);
+    assert!(codes.contains(&"ha-pair-both-selected"), "{both:#}");
+    assert!(codes.contains(&"gateway-unhealthy"), "{both:#}");
+    assert!(!codes.contains(&"ha-peer-unhealthy"), "{both:#}");
+}
+
+/// Issue 9, item 15: absurd snapshot values are invalid input, named by file and JSON path,
+/// and a huge version is quoted by a short prefix only.
+#[test]
+fn absurd_snapshot_values_are_invalid_input_at_their_path() {
+    let mut newer_previous = level_fleet();
+    newer_previous["controller"]["previous_version"] = json!("6.6.100");
+    let mut two_secondaries = ha_fleet();
+    two_secondaries["gateways"][0]["role"] = json!("secondary");
+    let mut huge_part = level_fleet();
+    huge_part["gateways"][1]["software_version"] = json!(format!("6.5.{}", u64::MAX));
+    let mut megabyte = level_fleet();
+    megabyte["gateways"][2]["software_version"] = json!(format!("6.5.{}", "7".repeat(1 << 20)));
+    for (snapshot, path) in [
+        (newer_previous, "controller.previous_version"),
+        (two_secondaries, "gateways[1].role"),
+        (huge_part, "gateways[1].software_version"),
+        (megabyte, "gateways[2].software_version"),
+    ] {
+        let files = Files::fleet(&snapshot);
+        let run = files.check(&["--action", "platform-upgrade"]);
+        let line = run.invalid();
+        assert!(line.contains(&files.state), "names the file: {line}");
+        assert!(line.contains(path), "names {path}: {line}");
+        assert!(line.len() < 400, "a short line: {} bytes", line.len());
+    }
+}

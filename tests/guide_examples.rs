@@ -72,7 +72,11 @@ fn software_upgrade(snapshot: &Snapshot, catalog: &Catalog, names: &[&str]) -> R
 }
 
 fn codes(report: &Report) -> Vec<Code> {
-    report.findings.iter().map(|finding| finding.code).collect()
+    report
+        .findings
+        .iter()
+        .map(|finding| finding.code.clone())
+        .collect()
 }
 
 fn hops(versions: &[&str]) -> Vec<Version> {
@@ -430,7 +434,7 @@ fn gateways_roll_back_only_to_the_controllers_previous_version() {
     assert!(rollback(&["gw-a"], Some("6.5.100")).contains(Code::GatewayTargetMismatch));
     let already = rollback(&["gw-b"], None);
     assert_eq!(
-        already.first_blocker().map(|finding| finding.code),
+        already.first_blocker().map(|finding| finding.code.clone()),
         Some(Code::NoRollbackTarget)
     );
 }
@@ -445,7 +449,7 @@ fn a_controller_that_was_never_upgraded_gives_no_rollback_target() {
     };
     let report = check(&fresh, &catalog, &request, now()).expect("checkable");
     assert_eq!(
-        report.first_blocker().map(|finding| finding.code),
+        report.first_blocker().map(|finding| finding.code.clone()),
         Some(Code::NoRollbackTarget)
     );
 }

@@ -12,7 +12,11 @@
 //!    every gateway on the target;
 //! 5. a dry run (`check`) reports a blocker for every request that breaks a rule, and (the
 //!    converse) no blocker for a request that breaks none. Asking for the running version
-//!    itself is taken as nothing to do, not as choosing a build.
+//!    itself is taken as nothing to do, not as choosing a build. Replacing a gateway (rollback,
+//!    image upgrade) whose HA peer is out of service and not replaced with it breaks a rule;
+//! 6. the gateways whose HA peer is out of service (and not selected with them) are exactly the
+//!    ones a rollback or image upgrade blocks on and a software upgrade warns about, and no
+//!    finding says their traffic drains to that peer.
 //!
 //! Failure persistence is off so that a failing run writes no regression file into the crate;
 //! proptest prints the minimal failing input instead.
@@ -23,7 +27,7 @@ use avx_upgrade::catalog::{Catalog, ImageEntry, Release};
 use avx_upgrade::cloud::Cloud;
 use avx_upgrade::plan::path::plan_path;
 use avx_upgrade::plan::runbook::{StepAction, for_fleet};
-use avx_upgrade::plan::{Report, Request, RequestError, Selection, check};
+use avx_upgrade::plan::{Code, Report, Request, RequestError, Selection, check};
 use avx_upgrade::snapshot::{Controller, Gateway, GatewayState, GatewayType, Role, Snapshot};
 use avx_upgrade::version::{Target, Train, Version};
 use jiff::Timestamp;
@@ -290,7 +294,7 @@ impl ControllerVersionSeed {
 }
 
 /// The controller's previous version: none (never upgraded), mostly a catalog build older than
-/// the running one, otherwise any version.
+/// the running one, otherwise any version up to the running one (a newer one does not load).
 #[derive(Debug, Clone)]
 enum PreviousSeed {
     Never,
@@ -310,7 +314,9 @@ impl PreviousSeed {
                     .collect();
                 (!older.is_empty()).then(|| *index.get(&older))
             }
-            PreviousSeed::Any(seed) => Some(seed.resolve(releases)),
+            PreviousSeed::Any(seed) => {
+                Some(seed.resolve(releases)).filter(|&previous| previous <= current)
+            }
         }
     }
 }
@@ -666,6 +672,23 @@ fn is_healthy(gateway: &Gateway) -> bool {
     gateway.state == GatewayState::Up && gateway.tunnels_up
 }
 
+/// The concerned gateways whose HA peer is not concerned and not up with all tunnels up: the
+/// guide drains a replaced gateway's traffic to its peer, which this peer cannot take.
+fn peers_out_of_service(snapshot: &Snapshot, concerned: &[usize]) -> BTreeSet<String> {
+    let gateways = snapshot.gateways();
+    concerned
+        .iter()
+        .filter(|&&index| {
+            gateways[index]
+                .peer
+                .as_deref()
+                .and_then(|peer| snapshot.index_of(peer))
+                .is_some_and(|peer| !concerned.contains(&peer) && !is_healthy(&gateways[peer]))
+        })
+        .map(|&index| gateways[index].name.clone())
+        .collect()
+}
+
 /// Every rule of the guide that `request` breaks, in words; empty when it breaks none.
 fn broken_rules(
     releases: &Releases,
@@ -767,7 +790,27 @@ fn broken_rules(
             }
         }
     }
+    if matches!(
+        request,
+        Request::SoftwareRollback { .. } | Request::ImageUpgrade { .. }
+    ) {
+        for name in peers_out_of_service(snapshot, concerned) {
+            broken.push(format!(
+                "{name} is replaced while its HA peer, which would carry its traffic, is out of service"
+            ));
+        }
+    }
     broken
+}
+
+/// The gateways the finding with `code` names, or none.
+fn named_by(report: &Report, code: Code) -> BTreeSet<String> {
+    report
+        .findings
+        .iter()
+        .filter(|finding| finding.code == code)
+        .flat_map(|finding| finding.gateways.iter().cloned())
+        .collect()
 }
 
 /// Runs `check` on a generated case: the report, and what the oracle says the request breaks.
@@ -1003,5 +1046,43 @@ proptest! {
                 request, report.findings
             );
         }
+    }
+
+    /// Property 6: a gateway whose HA peer is out of service, and not selected with it, is
+    /// blocked on for a rollback or an image upgrade and warned about for a software upgrade;
+    /// no finding drains its traffic to that peer. A platform upgrade leaves it to the health
+    /// check of every gateway.
+    #[test]
+    fn a_peer_out_of_service_blocks_replacement_and_warns_an_upgrade(
+        releases in releases(),
+        controller in controller_seed(),
+        fleet in fleet_seed(),
+        request_seed in request_seed(),
+    ) {
+        let catalog = releases.catalog()?;
+        let snapshot = snapshot(&releases, &controller, &fleet)?;
+        let (request, concerned) = request(&request_seed, &releases, &snapshot);
+        let Ok(report) = check(&snapshot, &catalog, &request, now()?) else {
+            return Ok(());
+        };
+        let stranded = peers_out_of_service(&snapshot, &concerned);
+        let (blocked, warned) = match request {
+            Request::SoftwareRollback { .. } | Request::ImageUpgrade { .. } => {
+                (stranded.clone(), BTreeSet::new())
+            }
+            Request::SoftwareUpgrade { .. } => (BTreeSet::new(), stranded.clone()),
+            Request::PlatformUpgrade { .. } => (BTreeSet::new(), BTreeSet::new()),
+        };
+        prop_assert_eq!(named_by(&report, Code::HaPeerUnhealthy), blocked, "{:?}", report.findings);
+        prop_assert_eq!(
+            named_by(&report, Code::HaPeerUnhealthyHitless),
+            warned,
+            "{:?}", report.findings
+        );
+        let drained = named_by(&report, Code::HaPeerDrain);
+        prop_assert!(
+            drained.is_disjoint(&stranded),
+            "drains {:?} to peers out of service: {:?}", drained, report.findings
+        );
     }
 }

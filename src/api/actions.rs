@@ -11,7 +11,7 @@ use crate::api::records;
 use crate::api::stream::{ListAt, ListSink};
 use crate::catalog::Catalog;
 use crate::cloud::Cloud;
-use crate::plan::{Action, Finding, Severity};
+use crate::plan::{Action, Code, Finding, Severity};
 use crate::snapshot::{Backup, Checklist, Controller, Gateway};
 use crate::version::{Target, Version};
 
@@ -481,25 +481,72 @@ fn dry_run(action: &str, results: Value) -> Result<DryRun, ApiError> {
         gateways: Vec<String>,
     }
     let raw: Raw = decode(action, results)?;
-    let findings = raw
+    // A code or severity this build does not know is kept (as written, and as a blocker), so
+    // a newer controller's findings are never dropped or made to look harmless.
+    let findings: Vec<Finding> = raw
         .findings
         .into_iter()
-        .filter_map(|finding| {
-            let code = crate::plan::Code::ALL
-                .into_iter()
-                .find(|code| code.as_str() == finding.code)?;
-            let mut decoded = Finding::about(code, finding.message, finding.gateways);
-            decoded.severity = match finding.severity.as_str() {
-                "blocker" => Severity::Blocker,
-                "warning" => Severity::Warning,
-                _ => Severity::Info,
-            };
-            Some(decoded)
+        .map(|finding| {
+            let mut decoded = Finding::about(
+                Code::from_name(&finding.code),
+                finding.message,
+                finding.gateways,
+            );
+            decoded.severity = Severity::from_name(&finding.severity);
+            decoded
         })
         .collect();
+    let blocked = raw.blocked
+        || findings
+            .iter()
+            .any(|finding| finding.severity == Severity::Blocker);
     Ok(DryRun {
         target: raw.target,
-        blocked: raw.blocked,
+        blocked,
         findings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A newer controller's dry run: a code and a severity this build does not know.
+    #[test]
+    fn unknown_dry_run_codes_and_severities_are_kept_as_blockers() {
+        let answer = serde_json::json!({
+            "target": "7.2.5090",
+            "blocked": false,
+            "findings": [
+                {"severity": "warning", "code": "backup-missing", "message": "take a backup"},
+                {"severity": "critical", "code": "quantum-tunnel-misaligned",
+                 "message": "realign the quantum tunnel first", "gateways": ["spoke-1"]},
+                {"severity": "info", "code": "fresh-insight", "message": "something new"}
+            ]
+        });
+        let result = dry_run("upgrade_selected_gateway", answer).expect("decodes");
+        let decoded: Vec<(Severity, &str, &str)> = result
+            .findings
+            .iter()
+            .map(|f| (f.severity, f.code.as_str(), f.message.as_str()))
+            .collect();
+        assert_eq!(
+            decoded,
+            [
+                (Severity::Warning, "backup-missing", "take a backup"),
+                (
+                    Severity::Blocker,
+                    "quantum-tunnel-misaligned",
+                    "realign the quantum tunnel first"
+                ),
+                (Severity::Info, "fresh-insight", "something new"),
+            ]
+        );
+        assert_eq!(result.findings[0].code, Code::BackupMissing);
+        assert_eq!(result.findings[1].gateways, ["spoke-1"]);
+        assert!(
+            result.blocked,
+            "a blocker the controller sent, under any name, blocks"
+        );
+    }
 }

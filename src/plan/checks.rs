@@ -80,6 +80,11 @@ fn software_upgrade(
         .collect();
     findings.extend(rules::software_upgrade_target(snapshot, selected, target));
     findings.extend(rules::unhealthy(snapshot, selected));
+    findings.extend(impact::peer_out_of_service(
+        snapshot,
+        Action::SoftwareUpgrade,
+        selected,
+    ));
     findings.extend(rules::release_attributes(
         snapshot, catalog, current, selected,
     ));
@@ -96,6 +101,11 @@ fn software_rollback(
         .collect();
     findings.extend(rules::rollback_target(snapshot, selected, target));
     findings.extend(rules::unhealthy(snapshot, selected));
+    findings.extend(impact::peer_out_of_service(
+        snapshot,
+        Action::SoftwareRollback,
+        selected,
+    ));
     findings.extend(impact::disruption(
         snapshot,
         Action::SoftwareRollback,
@@ -110,6 +120,11 @@ fn image_upgrade(snapshot: &Snapshot, catalog: &Catalog, selected: &[usize]) -> 
         .collect();
     findings.extend(rules::image_upgrade_target(snapshot, catalog, selected));
     findings.extend(rules::unhealthy(snapshot, selected));
+    findings.extend(impact::peer_out_of_service(
+        snapshot,
+        Action::ImageUpgrade,
+        selected,
+    ));
     findings.extend(impact::disruption(snapshot, Action::ImageUpgrade, selected));
     findings
 }

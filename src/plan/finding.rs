@@ -1,9 +1,14 @@
 //! What a check finds: a severity, a stable code, a message a person understands, and the
 //! gateways it concerns. The codes are a public contract (README, "Finding codes").
+//!
+//! A controller's dry run answers with findings too; a newer controller may send a code or a
+//! severity this build does not know. The code is kept as written ([`Code::Other`]) and an
+//! unknown severity counts as a blocker ([`Severity::from_name`]), so nothing it reports is lost
+//! or made to look harmless.
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 /// How much a finding matters. A blocker forbids the operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -24,6 +29,14 @@ impl Severity {
             Severity::Info => "info",
         }
     }
+
+    /// The severity called `name`; a name this build does not know is a blocker, never less.
+    pub fn from_name(name: &str) -> Severity {
+        Severity::ALL
+            .into_iter()
+            .find(|severity| severity.name() == name)
+            .unwrap_or(Severity::Blocker)
+    }
 }
 
 impl fmt::Display for Severity {
@@ -32,9 +45,9 @@ impl fmt::Display for Severity {
     }
 }
 
-/// Every finding the planner can report. Each code has one fixed severity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// Every finding the planner can report, each with one fixed severity, and [`Code::Other`] for
+/// a code a controller reports that this build does not know.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Code {
     TrainSkip,
     TargetBelowCurrent,
@@ -51,6 +64,8 @@ pub enum Code {
     NoCompatibleImage,
     ActiveMeshRequired,
     HaPairBothSelected,
+    HaPeerUnhealthy,
+    HaPeerUnhealthyHitless,
     HaPeerDrain,
     BgpReconverge,
     SpokeNextHop,
@@ -58,7 +73,6 @@ pub enum Code {
     OpenvpnOnlyGateway,
     GatewayUnhealthy,
     NotHitless,
-    #[serde(rename = "pre-6.5-all-gateways")]
     Pre65AllGateways,
     BackupMissing,
     DnsUnresolved,
@@ -66,12 +80,15 @@ pub enum Code {
     AccountInvalid,
     AccountAudit,
     ControllerHaOutdated,
-    #[serde(rename = "t2-t3-unlimited")]
     T2T3Unlimited,
+    /// A code this build does not know, as the controller wrote it; it counts as a blocker
+    /// unless the controller gives its severity.
+    Other(String),
 }
 
 impl Code {
-    pub const ALL: [Code; 30] = [
+    /// Every code the planner reports (not [`Code::Other`]).
+    pub const ALL: [Code; 32] = [
         Code::TrainSkip,
         Code::TargetBelowCurrent,
         Code::BuildNotSelectable,
@@ -87,6 +104,8 @@ impl Code {
         Code::NoCompatibleImage,
         Code::ActiveMeshRequired,
         Code::HaPairBothSelected,
+        Code::HaPeerUnhealthy,
+        Code::HaPeerUnhealthyHitless,
         Code::HaPeerDrain,
         Code::BgpReconverge,
         Code::SpokeNextHop,
@@ -104,8 +123,16 @@ impl Code {
         Code::T2T3Unlimited,
     ];
 
+    /// The code called `name`: one of [`Code::ALL`], or [`Code::Other`] keeping `name`.
+    pub fn from_name(name: &str) -> Code {
+        Code::ALL
+            .into_iter()
+            .find(|code| code.as_str() == name)
+            .unwrap_or_else(|| Code::Other(name.to_owned()))
+    }
+
     /// The code as written in output, e.g. `train-skip`.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Code::TrainSkip => "train-skip",
             Code::TargetBelowCurrent => "target-below-current",
@@ -122,6 +149,8 @@ impl Code {
             Code::NoCompatibleImage => "no-compatible-image",
             Code::ActiveMeshRequired => "active-mesh-required",
             Code::HaPairBothSelected => "ha-pair-both-selected",
+            Code::HaPeerUnhealthy => "ha-peer-unhealthy",
+            Code::HaPeerUnhealthyHitless => "ha-peer-unhealthy-hitless",
             Code::HaPeerDrain => "ha-peer-drain",
             Code::BgpReconverge => "bgp-reconverge",
             Code::SpokeNextHop => "spoke-next-hop",
@@ -137,11 +166,12 @@ impl Code {
             Code::AccountAudit => "account-audit",
             Code::ControllerHaOutdated => "controller-ha-outdated",
             Code::T2T3Unlimited => "t2-t3-unlimited",
+            Code::Other(name) => name,
         }
     }
 
-    /// The code's fixed severity.
-    pub fn severity(self) -> Severity {
+    /// The code's fixed severity; an unknown code is a blocker.
+    pub fn severity(&self) -> Severity {
         match self {
             Code::AlreadyCurrent
             | Code::HaPeerDrain
@@ -151,6 +181,7 @@ impl Code {
             Code::RollbackDisruptive
             | Code::ImageUpgradeDisruptive
             | Code::HaPairBothSelected
+            | Code::HaPeerUnhealthyHitless
             | Code::OpenvpnRestart
             | Code::OpenvpnOnlyGateway
             | Code::NotHitless
@@ -166,6 +197,12 @@ impl Code {
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -270,10 +307,33 @@ mod tests {
         assert_eq!(Code::GatewayUnhealthy.severity(), Severity::Blocker);
         assert_eq!(Code::Pre65AllGateways.severity(), Severity::Info);
         assert_eq!(Code::T2T3Unlimited.severity(), Severity::Warning);
+        assert_eq!(Code::HaPeerUnhealthy.severity(), Severity::Blocker);
+        assert_eq!(Code::HaPeerUnhealthyHitless.severity(), Severity::Warning);
         assert_eq!(
             Code::SelectiveUpgradeUnavailable.severity(),
             Severity::Blocker
         );
+    }
+
+    #[test]
+    fn names_decode_and_unknown_ones_are_kept_as_blockers() {
+        for code in Code::ALL {
+            assert_eq!(Code::from_name(code.as_str()), code);
+        }
+        let unknown = Code::from_name("quantum-flux-misaligned");
+        assert_eq!(unknown, Code::Other("quantum-flux-misaligned".into()));
+        assert_eq!(unknown.as_str(), "quantum-flux-misaligned");
+        assert_eq!(unknown.severity(), Severity::Blocker);
+        assert_eq!(
+            serde_json::to_string(&unknown).expect("serialises"),
+            "\"quantum-flux-misaligned\""
+        );
+        for severity in Severity::ALL {
+            assert_eq!(Severity::from_name(severity.name()), severity);
+        }
+        for name in ["critical", "", "Info", "notice"] {
+            assert_eq!(Severity::from_name(name), Severity::Blocker, "{name:?}");
+        }
     }
 
     #[test]

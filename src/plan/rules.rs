@@ -12,7 +12,7 @@ use crate::snapshot::{Gateway, Snapshot};
 use crate::version::{Target, Version};
 
 /// How many gateway names a message spells out before it says "and N more".
-const NAMES_IN_MESSAGE: usize = 5;
+pub(super) const NAMES_IN_MESSAGE: usize = 5;
 
 /// The names of the gateways at `indices`.
 pub(super) fn names_of(snapshot: &Snapshot, indices: &[usize]) -> Vec<String> {

@@ -1,5 +1,6 @@
 //! The snapshot's name index (gateway positions in name order, searched by bisection) and its
-//! HA pairs, built and checked once when a snapshot is made.
+//! HA pairs (one primary and one secondary naming each other), built and checked once when a
+//! snapshot is made.
 
 use crate::snapshot::{Gateway, SnapshotError};
 
@@ -49,7 +50,8 @@ pub(super) fn index_names(gateways: &[Gateway]) -> Result<Vec<u32>, SnapshotErro
     Ok(by_name)
 }
 
-/// The position of each gateway's peer; every peer must exist and name its gateway back.
+/// The position of each gateway's peer; every peer must exist, name its gateway back and have
+/// the other role (one primary, one secondary).
 pub(super) fn resolve_peers(
     gateways: &[Gateway],
     by_name: &[u32],
@@ -81,6 +83,16 @@ pub(super) fn resolve_peers(
                 "peer \"{peer_name}\" of gateway \"{}\" does not name it back: expected both members of an HA pair to name each other",
                 gateway.name
             )));
+        }
+        // Reported at the member listed second, once its partner has been seen.
+        if peer_index < index && gateways[peer_index].role == gateway.role {
+            return Err(SnapshotError {
+                path: format!("gateways[{index}].role"),
+                message: format!(
+                    "gateway \"{}\" and its HA peer \"{peer_name}\" (gateways[{peer_index}]) are both {}: expected one primary and one secondary",
+                    gateway.name, gateway.role
+                ),
+            });
         }
         peers.push(Some(peer_index));
     }

@@ -2,8 +2,10 @@
 //! live controller, and the input of offline planning. Format: `spec/formats.md`.
 //!
 //! Only the fields the format marks required must be present; every other one takes the value a
-//! healthy, freshly deployed fleet would have. Gateway names are unique and HA peers name each
-//! other, or the snapshot does not load.
+//! healthy, freshly deployed fleet would have. Gateway names are unique, HA peers name each
+//! other and are one primary and one secondary, and the controller's previous version is not
+//! newer than its current one (a controller never rolls back), or the snapshot does not load.
+//! Release numbers are bounded ([`crate::version::PART_MAX`]).
 
 use std::path::Path;
 
@@ -52,9 +54,11 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Builds a snapshot; gateway names must be unique and every `peer` must name an existing
-    /// gateway that names it back.
+    /// Builds a snapshot; the controller's previous version must not be newer than its
+    /// current one, gateway names must be unique, and every `peer` must name an existing
+    /// gateway of the other role that names it back.
     pub fn new(controller: Controller, gateways: Vec<Gateway>) -> Result<Self, SnapshotError> {
+        check_versions(&controller)?;
         let by_name = index_names(&gateways)?;
         let peers = resolve_peers(&gateways, &by_name)?;
         Ok(Self {
@@ -132,6 +136,20 @@ impl Snapshot {
     /// The HA peer of the gateway at `index`.
     pub fn peer_of(&self, index: usize) -> Option<usize> {
         self.peers[index]
+    }
+}
+
+/// A controller never rolls back, so its previous version cannot be newer than its current one.
+fn check_versions(controller: &Controller) -> Result<(), SnapshotError> {
+    match controller.previous_version {
+        Some(previous) if previous > controller.current_version => Err(SnapshotError {
+            path: "controller.previous_version".into(),
+            message: format!(
+                "previous version {previous} is newer than the current version {}: expected the version the controller ran before its last upgrade (a controller never rolls back)",
+                controller.current_version
+            ),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -223,6 +241,77 @@ mod tests {
         let written = snapshot.to_json().expect("serialises");
         let again = Snapshot::parse("again.json", written.as_bytes()).expect("reloads");
         assert_eq!(again, snapshot);
+    }
+
+    #[test]
+    fn absurd_values_are_refused_at_their_path() {
+        let secondary = |name: &str, peer: &str| {
+            gateway_json(name, Some(peer)).replace(r#""role":"primary""#, r#""role":"secondary""#)
+        };
+        let huge = u64::MAX;
+        let cases = [
+            (
+                r#"{"format":1,"controller":{"current_version":"6.5.750","previous_version":"6.6.100"},"gateways":[]}"#.to_owned(),
+                "controller.previous_version",
+                "previous version 6.6.100 is newer than the current version 6.5.750",
+            ),
+            (
+                minimal(&format!("{},{}", secondary("a", "a-hagw"), secondary("a-hagw", "a"))),
+                "gateways[1].role",
+                "\"a-hagw\" and its HA peer \"a\" (gateways[0]) are both secondary",
+            ),
+            (
+                minimal(&format!("{},{}", gateway_json("a", Some("b")), gateway_json("b", Some("a")))),
+                "gateways[1].role",
+                "are both primary",
+            ),
+            (
+                minimal(&gateway_json("a", None).replace("6.5.750", &format!("6.5.{huge}"))),
+                "gateways[0].software_version",
+                "too large",
+            ),
+            (
+                format!(r#"{{"format":1,"controller":{{"current_version":"{huge}.{huge}.{huge}"}},"gateways":[]}}"#),
+                "controller.current_version",
+                "too large",
+            ),
+            (
+                format!(r#"{{"format":1,"controller":{{"current_version":"6.5.750","previous_version":"6.{}.1"}},"gateways":[]}}"#, u64::from(u32::MAX) + 1),
+                "controller.previous_version",
+                "too large",
+            ),
+        ];
+        for (json, path, expected) in cases {
+            let error = Snapshot::parse("state.json", json.as_bytes()).expect_err(&json);
+            assert_eq!(error.json_path(), Some(path), "{error}");
+            let text = error.to_string();
+            assert!(text.contains(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_megabyte_version_gives_a_short_error_at_its_path() {
+        let huge = format!("7.0.{}", "0".repeat(1 << 20));
+        let timestamp = "9".repeat(1 << 20);
+        for (json, path) in [
+            (
+                minimal(&gateway_json("a", None).replace("6.5.750", &huge)),
+                "gateways[0].software_version",
+            ),
+            (
+                format!(
+                    r#"{{"format":1,"controller":{{"current_version":"6.5.1","backup":{{"last_backup":"{timestamp}"}}}},"gateways":[]}}"#
+                ),
+                "controller.backup.last_backup",
+            ),
+        ] {
+            let error = Snapshot::parse("state.json", json.as_bytes()).expect_err("refused");
+            assert_eq!(error.json_path(), Some(path), "{error}");
+            let text = error.to_string();
+            let start: String = text.chars().take(300).collect();
+            assert!(text.len() < 300, "{} bytes: {start}", text.len());
+            assert!(text.contains("bytes)"), "{text}");
+        }
     }
 
     #[test]
