@@ -110,7 +110,12 @@ impl Config {
         let text = load::read_text_if_present(path, FileKind::Config)
             .map_err(|error| error.to_string())?
             .unwrap_or_default();
-        let file: ConfigFile = toml::from_str(&text).map_err(|error| {
+        Self::parse(path, &text)
+    }
+
+    /// Parses the TOML `text` of the config file at `path` (named in errors).
+    pub fn parse(path: &Path, text: &str) -> Result<Self, String> {
+        let file: ConfigFile = toml::from_str(text).map_err(|error| {
             let message = one_line(&error.to_string());
             format!("{}: {}", path.display(), clipped(&message))
         })?;

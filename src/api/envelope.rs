@@ -171,3 +171,66 @@ pub(super) fn decode(
         results,
     })
 }
+
+/// The fuzz inputs and runner of `tests/fuzz.rs`, shared so there is one mutator.
+#[cfg(test)]
+#[path = "../../tests/fuzz/mutate.rs"]
+#[allow(dead_code)]
+mod mutate;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLES: [&str; 3] = [
+        r#"{"return":true,"results":{"current_version":"UserConnect-7.1.4183"},"CID":"c"}"#,
+        r#"{"return":false,"reason":"CID is invalid or expired."}"#,
+        "<html><body>503 Service Unavailable</body></html>",
+    ];
+
+    fn decode_any(bytes: Vec<u8>) {
+        let body = Bytes::from(bytes);
+        for status in [200, 404, 503] {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            for json_type in [true, false] {
+                if let Ok(envelope) = decode("fuzz", status, json_type, &body) {
+                    let _ = envelope.results.get();
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_samples_decode() {
+        let body = Bytes::from_static(SAMPLES[0].as_bytes());
+        let envelope = decode("fuzz", StatusCode::OK, true, &body).expect("valid");
+        assert!(envelope.ok);
+        assert!(envelope.results.get().contains("7.1.4183"));
+    }
+
+    #[test]
+    fn the_envelope_decoder_never_panics() {
+        let samples = SAMPLES
+            .iter()
+            .map(|sample| sample.as_bytes().to_vec())
+            .collect();
+        mutate::check(
+            "envelopes",
+            mutate::CASES,
+            mutate::inputs(samples, 1 << 20),
+            decode_any,
+        );
+    }
+
+    /// The long run: `cargo test --release --lib -- --ignored fuzz`.
+    #[test]
+    #[ignore = "long: cargo test --release --lib -- --ignored fuzz"]
+    fn fuzz_the_envelope_decoder_long() {
+        let samples = SAMPLES
+            .iter()
+            .map(|sample| sample.as_bytes().to_vec())
+            .collect();
+        let strategy = mutate::inputs(samples, 1 << 20);
+        mutate::check("envelopes", mutate::long_cases(), strategy, decode_any);
+    }
+}

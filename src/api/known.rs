@@ -56,6 +56,11 @@ impl KnownControllers {
     /// Reads `path`; a missing file has no pins. A malformed line is an error naming it.
     pub fn load(path: &Path) -> Result<Self, ApiError> {
         let text = read_pins(path)?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses the `text` of the file at `path` (named in errors).
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ApiError> {
         let mut entries = Vec::new();
         for (index, line) in text.lines().enumerate() {
             let line_text = line.trim();

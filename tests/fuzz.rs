@@ -1,0 +1,206 @@
+//! Every parser fed arbitrary input (issue 9, item 16): versions, the keymap and config TOML,
+//! the known-controllers file, snapshots and catalogs, and the client's streamed list decoder
+//! get arbitrary bytes and mutations of valid samples up to their size limits, and must
+//! neither panic nor hang. (The envelope decoder is private: its property is a unit test in
+//! `src/api/envelope.rs`; the filter language's is in `tests/console_update.rs`; the
+//! simulator's parameter parser's in `tests/sim_hygiene.rs`.)
+//!
+//! `cargo test` runs [`mutate::CASES`] cases per parser. The long run is
+//! `cargo test --release --test fuzz -- --ignored fuzz` ([`mutate::long_cases`], or
+//! `FUZZ_CASES=N`).
+
+#[path = "fuzz/mutate.rs"]
+mod mutate;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use avx_upgrade::api::known::KnownControllers;
+use avx_upgrade::api::stream::{self, ListAt, ListSink};
+use avx_upgrade::catalog::Catalog;
+use avx_upgrade::config::Config;
+use avx_upgrade::load::FileKind;
+use avx_upgrade::sim::fleet::{FleetSpec, generate};
+use avx_upgrade::snapshot::Snapshot;
+use avx_upgrade::tui::keymap::Keymap;
+use avx_upgrade::version::{Target, Train, Version};
+use bytes::Bytes;
+use mutate::{CASES, check, inputs, long_cases, texts};
+use serde_json::value::RawValue;
+
+const VERSIONS: &[&str] = &["7.0.2239", "UserConnect-6.5.750", " 6.5 ", "7.2", "6.4.321"];
+const KEYMAP: &str = "[keys]\n\"x\" = \"mark\"\n\"space\" = \"none\"\n\"ctrl-r\" = \"refresh\"\n";
+const CONFIG: &str = include_str!("../assets/config.sample.toml");
+const KNOWN: &str = "# avx-upgrade known controllers: HOST:PORT SHA256-FINGERPRINT\nctl.example.com:443 3F:0A:91:5C:2B:7E:44:D8:10:A6:C3:9F:5E:21:B8:77:0D:E4:6A:93:F2:18:CB:55:7A:0E:39:D1:84:6C:2F:9C\n";
+const CATALOG: &str = include_str!("../assets/releases.json");
+const LIST: &str = r#"{"return":true,"results":{"gw_info":[{"name":"a","status":"complete"},{"name":"b","status":"upgrade_fail","message":"x"}]},"reason":""}"#;
+
+/// The largest snapshot fed to the parser: the real limit is 512 MB, beyond a test's budget.
+const SNAPSHOT_FUZZ_LIMIT: usize = 4 << 20;
+
+fn limit(kind: FileKind) -> usize {
+    usize::try_from(kind.limit()).unwrap_or(usize::MAX)
+}
+
+fn snapshot_sample() -> String {
+    let catalog = Catalog::builtin().expect("the built-in catalog");
+    let spec = FleetSpec {
+        gateways: 8,
+        unhealthy_per_mille: 300,
+        ..FleetSpec::default()
+    };
+    let snapshot = generate(&spec, &catalog).expect("a fleet");
+    snapshot.to_json().expect("serialises")
+}
+
+fn versions(cases: u32) {
+    check("versions", cases, texts(VERSIONS, 4096), |text| {
+        let _ = Version::from_str(&text);
+        let _ = Train::from_str(&text);
+        let _ = Target::from_str(&text);
+    });
+}
+
+fn keymaps(cases: u32) {
+    let strategy = texts(&[KEYMAP], limit(FileKind::Keymap));
+    check("keymaps", cases, strategy, |text| {
+        let _ = Keymap::with_overrides(&text);
+    });
+}
+
+fn configs(cases: u32) {
+    let strategy = texts(&[CONFIG], limit(FileKind::Config));
+    check("configs", cases, strategy, |text| {
+        let _ = Config::parse(Path::new("config.toml"), &text);
+    });
+}
+
+fn known_controllers(cases: u32) {
+    let strategy = texts(&[KNOWN], limit(FileKind::KnownControllers));
+    check("known controllers", cases, strategy, |text| {
+        let _ = KnownControllers::parse(Path::new("known_controllers"), &text);
+    });
+}
+
+fn snapshots(cases: u32) {
+    let strategy = inputs(vec![snapshot_sample().into_bytes()], SNAPSHOT_FUZZ_LIMIT);
+    check("snapshots", cases, strategy, |bytes| {
+        let _ = Snapshot::parse("state.json", &bytes);
+    });
+}
+
+fn catalogs(cases: u32) {
+    let strategy = inputs(vec![CATALOG.as_bytes().to_vec()], limit(FileKind::Catalog));
+    check("catalogs", cases, strategy, |bytes| {
+        let _ = Catalog::parse("releases.json", &bytes);
+    });
+}
+
+#[derive(Debug, Default)]
+struct Count(usize);
+
+impl ListSink for Count {
+    fn push(&mut self, _element: &RawValue) {
+        self.0 += 1;
+    }
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .expect("a runtime")
+    })
+}
+
+/// Feeds `body` to the streaming list decoder in chunks of a size taken from its first byte.
+fn stream_list(body: &[u8], at: ListAt) -> Count {
+    let chunk = usize::from(body.first().copied().unwrap_or(1)).max(1);
+    let chunks: Vec<Bytes> = body.chunks(chunk).map(Bytes::copy_from_slice).collect();
+    runtime().block_on(async move {
+        let parser = stream::parser(at, Count::default());
+        for piece in chunks {
+            if parser.chunks.send(Ok(piece)).await.is_err() {
+                break;
+            }
+        }
+        drop(parser.chunks);
+        parser.done.await.expect("the parser thread ends").1
+    })
+}
+
+fn streamed_lists(cases: u32) {
+    let strategy = inputs(vec![LIST.as_bytes().to_vec()], 1 << 20);
+    check("streamed lists", cases, strategy, |bytes| {
+        stream_list(&bytes, ListAt::Field("gw_info"));
+        stream_list(&bytes, ListAt::Results);
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            let _ = stream::feed(text, ListAt::Results, &mut Count::default());
+        }
+    });
+}
+
+#[test]
+fn the_samples_are_valid_so_mutations_start_from_real_inputs() {
+    for text in VERSIONS {
+        assert!(Target::from_str(text).is_ok(), "{text}");
+    }
+    assert!(Keymap::with_overrides(KEYMAP).is_ok());
+    assert!(Config::parse(Path::new("config.toml"), CONFIG).is_ok());
+    assert!(KnownControllers::parse(Path::new("known_controllers"), KNOWN).is_ok());
+    assert!(Snapshot::parse("state.json", snapshot_sample().as_bytes()).is_ok());
+    assert!(Catalog::parse("releases.json", CATALOG.as_bytes()).is_ok());
+    assert_eq!(stream_list(LIST.as_bytes(), ListAt::Field("gw_info")).0, 2);
+}
+
+#[test]
+fn versions_never_panic() {
+    versions(CASES);
+}
+
+#[test]
+fn keymaps_never_panic() {
+    keymaps(CASES);
+}
+
+#[test]
+fn configs_never_panic() {
+    configs(CASES);
+}
+
+#[test]
+fn known_controllers_never_panic() {
+    known_controllers(CASES);
+}
+
+#[test]
+fn snapshots_never_panic() {
+    snapshots(CASES);
+}
+
+#[test]
+fn catalogs_never_panic() {
+    catalogs(CASES);
+}
+
+#[test]
+fn streamed_lists_never_panic() {
+    streamed_lists(CASES);
+}
+
+/// The long run: `cargo test --release --test fuzz -- --ignored fuzz`.
+#[test]
+#[ignore = "long: cargo test --release --test fuzz -- --ignored fuzz"]
+fn fuzz_every_parser_long() {
+    let cases = long_cases();
+    versions(cases);
+    keymaps(cases);
+    configs(cases);
+    known_controllers(cases);
+    snapshots(cases);
+    catalogs(cases);
+    streamed_lists(cases);
+}
