@@ -135,5 +135,5 @@ pub fn gateway_index(state: &SimState, name: &str) -> Result<usize, String> {
     state
         .snapshot
         .index_of(name.trim())
-        .ok_or_else(|| format!("Gateway {name} does not exist."))
+        .ok_or_else(|| format!("Gateway {} does not exist.", crate::quote::quoted(name)))
 }
