@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::api::known::config_dir;
 use crate::load::{self, FileKind};
+use crate::paths::config_dir;
 use crate::quote::clipped;
 
 /// One controller's connection settings.

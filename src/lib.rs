@@ -13,6 +13,7 @@ pub mod load;
 pub mod logging;
 pub mod memory;
 pub mod ops;
+pub mod paths;
 pub mod plan;
 pub mod quote;
 pub mod secret;

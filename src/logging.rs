@@ -1,5 +1,5 @@
 //! Logging with `tracing` to a file, never to the terminal (the console owns it). The file is
-//! `$XDG_STATE_HOME/avx-upgrade/avx-upgrade.log` (or `~/.local/state/...`; `AVX_UPGRADE_LOG_FILE`
+//! `avx-upgrade.log` in the state directory ([`crate::paths::state_dir`]; `AVX_UPGRADE_LOG_FILE`
 //! overrides it) and the level comes from `AVX_UPGRADE_LOG` (`error` … `trace`, default `info`).
 //! Nothing logged carries a password, a CID or a URL with its query.
 
@@ -14,13 +14,7 @@ pub fn log_path() -> Option<PathBuf> {
     if let Some(file) = std::env::var_os("AVX_UPGRADE_LOG_FILE").filter(|file| !file.is_empty()) {
         return Some(PathBuf::from(file));
     }
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|dir| !dir.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state"))
-        })?;
-    Some(base.join("avx-upgrade").join("avx-upgrade.log"))
+    crate::paths::state_dir().map(|dir| dir.join("avx-upgrade.log"))
 }
 
 /// The level `AVX_UPGRADE_LOG` asks for.
@@ -35,8 +29,7 @@ pub fn level() -> Result<Level, String> {
 
 /// Starts logging to [`log_path`]; returns the path, or why logging is off.
 pub fn init() -> Result<PathBuf, String> {
-    let path =
-        log_path().ok_or("no log directory: set HOME, XDG_STATE_HOME or AVX_UPGRADE_LOG_FILE")?;
+    let path = log_path().ok_or(crate::paths::NO_LOG_DIR)?;
     let level = level()?;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)

@@ -1012,3 +1012,27 @@ fn absurd_snapshot_values_are_invalid_input_at_their_path() {
         assert!(line.len() < 400, "a short line: {} bytes", line.len());
     }
 }
+
+/// The config and state directories have their overrides, and `doctor` shows where the
+/// files are.
+#[test]
+fn doctor_shows_the_overridden_config_and_state_directories() {
+    let dir = TempDir::new().expect("temp dir");
+    let config = dir.path().join("conf");
+    let state = dir.path().join("state");
+    let run = finish(
+        command(&["doctor"])
+            .env("AVX_UPGRADE_CONFIG_DIR", &config)
+            .env("AVX_UPGRADE_STATE_DIR", &state)
+            .env_remove("AVX_UPGRADE_LOG_FILE"),
+    );
+    let expected = [
+        config.join("config.toml"),
+        config.join("known_controllers"),
+        state.join("avx-upgrade.log"),
+    ];
+    for path in expected {
+        let path = path.display().to_string();
+        assert!(run.stdout.contains(&path), "{path} missing: {run:#?}");
+    }
+}

@@ -6,8 +6,7 @@
 //! ctl.example.com:443 3F:0A:...:9C
 //! ```
 //!
-//! It lives in the config directory (`$XDG_CONFIG_HOME/avx-upgrade/known_controllers`, or
-//! `~/.config/...`; `AVX_UPGRADE_CONFIG_DIR` overrides the directory).
+//! It lives in the config directory ([`crate::paths::config_dir`]).
 
 use std::path::{Path, PathBuf};
 
@@ -20,21 +19,9 @@ use crate::quote::quoted;
 
 const HEADER: &str = "# avx-upgrade known controllers: HOST:PORT SHA256-FINGERPRINT\n";
 
-/// The project's config directory.
-pub fn config_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("AVX_UPGRADE_CONFIG_DIR").filter(|dir| !dir.is_empty()) {
-        return Some(PathBuf::from(dir));
-    }
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|dir| !dir.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))?;
-    Some(base.join("avx-upgrade"))
-}
-
-/// The known-controllers file in [`config_dir`].
+/// The known-controllers file in the config directory.
 pub fn default_path() -> Option<PathBuf> {
-    config_dir().map(|dir| dir.join("known_controllers"))
+    crate::paths::config_dir().map(|dir| dir.join("known_controllers"))
 }
 
 /// What the file says about one controller.

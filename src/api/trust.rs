@@ -10,13 +10,13 @@ use std::sync::{Arc, Mutex};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
+use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use crate::api::error::ApiError;
 use crate::load::{self, FileKind};
 use crate::quote;
-use crate::sim::tls::fingerprint;
 
 /// How the controller's certificate is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +118,13 @@ pub fn http_client(mode: &TrustMode) -> Result<reqwest::Client, ApiError> {
     builder
         .build()
         .map_err(|error| ApiError::Config(format!("cannot set up the HTTP client: {error}")))
+}
+
+/// SHA-256 of a DER certificate as `AB:CD:...`, the form `openssl x509 -fingerprint -sha256` prints.
+pub fn fingerprint(der: &[u8]) -> String {
+    let digest = Sha256::digest(der);
+    let pairs: Vec<String> = digest.iter().map(|byte| format!("{byte:02X}")).collect();
+    pairs.join(":")
 }
 
 /// Normalises a fingerprint to `AB:CD:...` (accepts `sha256:`, lower case, no colons).
@@ -298,6 +305,13 @@ mod tests {
             .expect_err("query")
             .to_string();
         assert!(error.len() < 300, "{} bytes", error.len());
+    }
+
+    #[test]
+    fn fingerprints_are_colon_separated_sha256() {
+        let text = fingerprint(b"abc");
+        assert_eq!(text.len(), 32 * 3 - 1);
+        assert!(text.starts_with("BA:78:16:BF"), "{text}");
     }
 
     #[test]

@@ -110,7 +110,7 @@ fn load_config() -> Result<Option<Config>, InputError> {
 }
 
 fn no_config_dir() -> InputError {
-    InputError("cannot find a config directory: set HOME or AVX_UPGRADE_CONFIG_DIR".into())
+    InputError(crate::paths::NO_CONFIG_DIR.into())
 }
 
 /// A logged-in client.

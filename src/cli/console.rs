@@ -199,7 +199,7 @@ fn options(args: &ConsoleArgs, poll: PollSettings) -> Result<Options, InputError
 fn keymap_path(args: &ConsoleArgs) -> Option<PathBuf> {
     args.keymap
         .clone()
-        .or_else(|| crate::api::known::config_dir().map(|dir| dir.join("keymap.toml")))
+        .or_else(|| crate::paths::config_dir().map(|dir| dir.join("keymap.toml")))
 }
 
 fn console_settings() -> Result<ConsoleSettings, InputError> {

@@ -67,10 +67,7 @@ pub fn run(args: &DoctorArgs) -> Result<(Outcome, String), InputError> {
 
 fn files(report: &mut Report) {
     match config::default_path() {
-        None => report.fix(
-            "config file",
-            "no config directory: set HOME or AVX_UPGRADE_CONFIG_DIR",
-        ),
+        None => report.fix("config file", crate::paths::NO_CONFIG_DIR),
         Some(path) if !path.exists() => report.ok(
             "config file",
             format!(
@@ -100,10 +97,7 @@ fn files(report: &mut Report) {
         (Some(path), Ok(level)) => {
             report.ok("log file", format!("{} (level {level})", path.display()))
         }
-        (None, _) => report.fix(
-            "log file",
-            "no log directory: set HOME, XDG_STATE_HOME or AVX_UPGRADE_LOG_FILE",
-        ),
+        (None, _) => report.fix("log file", crate::paths::NO_LOG_DIR),
         (_, Err(error)) => report.fix("log level", error),
     }
 }

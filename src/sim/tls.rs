@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use rustls::ServerConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use sha2::{Digest, Sha256};
 use tokio_rustls::TlsAcceptor;
+
+use crate::api::trust::fingerprint;
 
 /// A fresh certificate, its fingerprint and a TLS acceptor that serves it.
 pub struct TlsIdentity {
@@ -46,23 +47,9 @@ pub fn self_signed(ip: IpAddr) -> Result<TlsIdentity, TlsError> {
     })
 }
 
-/// SHA-256 of a DER certificate as `AB:CD:...`, the form `openssl x509 -fingerprint -sha256` prints.
-pub fn fingerprint(der: &[u8]) -> String {
-    let digest = Sha256::digest(der);
-    let pairs: Vec<String> = digest.iter().map(|byte| format!("{byte:02X}")).collect();
-    pairs.join(":")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fingerprints_are_colon_separated_sha256() {
-        let text = fingerprint(b"abc");
-        assert_eq!(text.len(), 32 * 3 - 1);
-        assert!(text.starts_with("BA:78:16:BF"), "{text}");
-    }
 
     #[test]
     fn each_start_gets_a_new_certificate() {
