@@ -1,8 +1,10 @@
-//! The client against a hostile controller (issue 9, items 1 and 2): a small HTTP server on
-//! 127.0.0.1 that answers with redirects toward another listener, and with answers that never
-//! end or announce a huge length. The client must never follow a redirect (nothing reaches the
-//! other listener, and the error names the `Location`), and must refuse an answer over its
-//! size limit as soon as it is known to be over.
+//! The client against a hostile or odd controller: a small HTTP server on 127.0.0.1 that
+//! answers with redirects toward another listener, with answers that never end or announce a
+//! huge length, with a megabyte-long reason, or as an old controller without `/v2`. The client
+//! must never follow a redirect (nothing reaches the other listener, and the error names the
+//! `Location`), must refuse an answer over its size limit as soon as it is known to be over,
+//! must quote a reason short, and must run streamed lists through the same retry loop as
+//! every other call.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +32,9 @@ enum Hostile {
     Announced(u64),
     /// A refusal whose reason is this long.
     LongReason(usize),
+    /// A controller without `/v2/api` (404) whose first list answer says the session expired;
+    /// counts the list requests it gets.
+    Old(Arc<AtomicU64>),
 }
 
 /// Serves `hostile` on an ephemeral loopback port; returns the base URL.
@@ -65,6 +70,10 @@ async fn answer(mut stream: TcpStream, hostile: Hostile) {
         return;
     }
     let body = String::from_utf8_lossy(&body);
+    if let Hostile::Old(lists) = &hostile {
+        let _ = old_controller(&mut stream, &head, &body, lists).await;
+        return;
+    }
     let login = head.contains("get_api_token") || body.contains("action=login");
     let _ = match (&hostile, login) {
         (Hostile::Redirect(status, location), _) => {
@@ -75,6 +84,7 @@ async fn answer(mut stream: TcpStream, hostile: Hostile) {
         }
         (_, true) => reply_json(&mut stream, r#"{"return":true,"CID":"cid-1","results":{}}"#).await,
         (Hostile::Endless, false) => endless(&mut stream).await,
+        (Hostile::Old(_), _) => Ok(()),
         (Hostile::LongReason(length), false) => {
             let reason = "r".repeat(*length);
             let body = format!(r#"{{"return":false,"reason":"{reason}"}}"#);
@@ -90,6 +100,42 @@ async fn answer(mut stream: TcpStream, hostile: Hostile) {
             stream.read(&mut rest).await.map(|_| ())
         }
     };
+}
+
+/// `/v2` is not found; on `/v1` the login works, and the first list answer says the session
+/// expired, the next ones list two gateways.
+async fn old_controller(
+    stream: &mut TcpStream,
+    head: &str,
+    body: &str,
+    lists: &AtomicU64,
+) -> std::io::Result<()> {
+    if head.contains(" /v2/") {
+        let page = "<html>404 Not Found</html>";
+        let reply = format!(
+            "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+            page.len()
+        );
+        return stream.write_all(reply.as_bytes()).await;
+    }
+    if body.contains("action=login") {
+        return reply_json(stream, r#"{"return":true,"CID":"cid-old","results":{}}"#).await;
+    }
+    if head.contains("get_api_token") {
+        return reply_json(stream, r#"{"return":false,"reason":"Unknown action."}"#).await;
+    }
+    if lists.fetch_add(1, Ordering::SeqCst) == 0 {
+        return reply_json(
+            stream,
+            r#"{"return":false,"reason":"CID is invalid or expired."}"#,
+        )
+        .await;
+    }
+    reply_json(
+        stream,
+        r#"{"return":true,"results":[{"name":"a"},{"name":"b"}]}"#,
+    )
+    .await
 }
 
 async fn reply_json(stream: &mut TcpStream, body: &str) -> std::io::Result<()> {
@@ -268,4 +314,22 @@ async fn a_huge_refusal_reason_is_quoted_short() {
     let text = error.to_string();
     assert!(text.len() < 500, "{} bytes", text.len());
     assert!(text.ends_with("… (1048576 bytes)"), "{text}");
+}
+
+/// One retry loop for whole and streamed answers: a list call on a controller without `/v2`
+/// falls back to `/v1`, and a session that expired is logged in again once.
+#[tokio::test]
+async fn a_streamed_list_falls_back_to_v1_and_logs_in_again() {
+    let lists = Arc::new(AtomicU64::new(0));
+    let url = serve(Hostile::Old(lists.clone())).await;
+    let client = client(&url, 1 << 20);
+    let call = Call::read("list_vpcs_summary");
+    let count = within(
+        "a list",
+        client.call_list(&call, ListAt::Results, || Count(0)),
+    )
+    .await
+    .expect("listed after the fallback and the re-login");
+    assert_eq!(count.0, 2);
+    assert_eq!(lists.load(Ordering::SeqCst), 2, "one refused, one answered");
 }

@@ -2,10 +2,12 @@
 //! [`ListSink`] as they arrive, with the same retries, re-login and v1 fallback as
 //! [`Client::call`].
 
+use std::future::Future;
 use std::sync::atomic::Ordering;
 
+use crate::api::client::retry::{Answered, Exchange};
 use crate::api::client::{
-    AnswerLimit, Call, Client, decode, is_json, refuse_redirect, session_gone, transport_error,
+    AnswerLimit, Call, Client, decode, is_json, refuse_redirect, transport_error,
 };
 use crate::api::error::ApiError;
 use crate::api::stream::{self, Head, ListAt, ListSink};
@@ -15,52 +17,14 @@ impl Client {
     /// Makes the read `call`, whose answer is a long list at `at`, and streams its elements
     /// into a sink from `new_sink` as they arrive (a retry starts a new one), so the answer is
     /// never in memory whole. Retries, re-login and the v1 fallback are those of
-    /// [`Client::call`].
+    /// [`Client::call`]: the one loop of `retry.rs`.
     pub async fn call_list<S: ListSink>(
         &self,
         call: &Call,
         at: ListAt,
-        new_sink: impl Fn() -> S,
+        new_sink: impl Fn() -> S + Send,
     ) -> Result<S, ApiError> {
-        let (mut cid, mut generation) = self.current_session().await?;
-        let mut relogged = false;
-        let mut attempt = 1;
-        loop {
-            let (head, sink) = match self.stream_once(call, &cid, at, new_sink()).await {
-                Ok(answer) => answer,
-                Err(ApiError::NotJson { status: 404, .. }) if self.prefix() == "/v2" => {
-                    self.fall_back_to_v1();
-                    continue;
-                }
-                Err(error) if error.is_transient() && attempt < self.settings.read_attempts => {
-                    tracing::debug!(action = call.action, attempt, %error, "retrying a read");
-                    tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
-                    continue;
-                }
-                Err(error) => return Err(error),
-            };
-            match head.ok {
-                Some(true) => return Ok(sink),
-                Some(false) if session_gone(&head.reason) && !relogged => {
-                    tracing::info!(action = call.action, "session expired: logging in again");
-                    (cid, generation) = self.relogin(generation).await?;
-                    relogged = true;
-                }
-                Some(false) => {
-                    return Err(ApiError::Refused {
-                        action: call.action.to_owned(),
-                        reason: crate::quote::clipped(&head.reason).to_string(),
-                    });
-                }
-                None => {
-                    return Err(ApiError::Decode {
-                        action: call.action.to_owned(),
-                        detail: "no boolean \"return\" field".into(),
-                    });
-                }
-            }
-        }
+        self.with_retries(call, Streamed { at, new_sink }).await
     }
 
     /// One request of [`Client::call_list`]. An answer that is not a JSON 2xx (an HTML 503, a
@@ -101,6 +65,38 @@ impl Client {
             reason: envelope.reason,
         };
         Ok((head, sink))
+    }
+}
+
+/// The answer streamed into a fresh sink at each attempt.
+struct Streamed<F> {
+    at: ListAt,
+    new_sink: F,
+}
+
+impl<S: ListSink, F: Fn() -> S + Send> Exchange for Streamed<F> {
+    type Output = S;
+
+    fn once<'a>(
+        &'a mut self,
+        client: &'a Client,
+        call: &'a Call,
+        cid: &'a Secret,
+    ) -> impl Future<Output = Result<Answered<S>, ApiError>> + Send + 'a {
+        async move {
+            let (head, sink) = client
+                .stream_once(call, cid, self.at, (self.new_sink)())
+                .await?;
+            let ok = head.ok.ok_or_else(|| ApiError::Decode {
+                action: call.action.to_owned(),
+                detail: "no boolean \"return\" field".into(),
+            })?;
+            Ok(Answered {
+                ok,
+                reason: crate::quote::clipped(&head.reason).to_string(),
+                output: sink,
+            })
+        }
     }
 }
 

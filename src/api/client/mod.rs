@@ -9,6 +9,9 @@
 //!   callers share one re-login;
 //! - `/v2/api` answering 404 (an older controller) falls back to `/v1/api`.
 //!
+//! Those rules are one loop, in `retry.rs`, for answers read whole and for long lists streamed
+//! into a sink (`list.rs`).
+//!
 //! Nothing here logs or returns a URL with its query, a CID or a password.
 
 use std::sync::RwLock;
@@ -20,8 +23,10 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use crate::api::envelope::{Envelope, Results, decode, transport_error};
+use retry::{Answered, Exchange};
 
 mod list;
+mod retry;
 mod session;
 use crate::api::error::ApiError;
 use crate::api::trust::{self, TrustMode};
@@ -231,42 +236,7 @@ impl Client {
     /// Makes `call` and returns its `results` undecoded, for large answers that the caller
     /// decodes straight into typed records.
     pub async fn call_raw(&self, call: &Call) -> Result<Results, ApiError> {
-        let (mut cid, mut generation) = self.current_session().await?;
-        let mut relogged = false;
-        loop {
-            let envelope = match call.kind {
-                Kind::Read => self.read_with_retry(call, &cid).await?,
-                Kind::Poll | Kind::Mutate => self.send_call(call, &cid).await?,
-            };
-            if envelope.ok {
-                return Ok(envelope.results);
-            }
-            if session_gone(&envelope.reason) && !relogged {
-                tracing::info!(action = call.action, "session expired: logging in again");
-                (cid, generation) = self.relogin(generation).await?;
-                relogged = true;
-                continue;
-            }
-            return Err(ApiError::Refused {
-                action: call.action.to_owned(),
-                reason: envelope.reason,
-            });
-        }
-    }
-
-    async fn read_with_retry(&self, call: &Call, cid: &Secret) -> Result<Envelope, ApiError> {
-        let mut attempt = 1;
-        loop {
-            match self.send_call(call, cid).await {
-                Err(error) if error.is_transient() && attempt < self.settings.read_attempts => {
-                    let pause = self.backoff(attempt);
-                    tracing::debug!(action = call.action, attempt, %error, "retrying a read");
-                    tokio::time::sleep(pause).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        self.with_retries(call, Whole).await
     }
 
     /// Capped exponential backoff with full jitter.
@@ -299,17 +269,6 @@ impl Client {
                 .post(url)
                 .form(&params)
                 .timeout(self.settings.mutate_timeout),
-        }
-    }
-
-    async fn send_call(&self, call: &Call, cid: &Secret) -> Result<Envelope, ApiError> {
-        let request = self.request(call, cid);
-        match self.send(request, call.action, call.kind).await {
-            Err(ApiError::NotJson { status: 404, .. }) if self.prefix() == "/v2" => {
-                self.fall_back_to_v1();
-                Box::pin(self.send_call(call, cid)).await
-            }
-            other => other,
         }
     }
 
@@ -364,6 +323,30 @@ impl Client {
             body.extend_from_slice(&chunk);
         }
         Ok(bytes::Bytes::from(body))
+    }
+}
+
+/// The answer read whole, its `results` kept raw.
+struct Whole;
+
+impl Exchange for Whole {
+    type Output = Results;
+
+    fn once<'a>(
+        &'a mut self,
+        client: &'a Client,
+        call: &'a Call,
+        cid: &'a Secret,
+    ) -> impl Future<Output = Result<Answered<Results>, ApiError>> + Send + 'a {
+        async move {
+            let request = client.request(call, cid);
+            let envelope = client.send(request, call.action, call.kind).await?;
+            Ok(Answered {
+                ok: envelope.ok,
+                reason: envelope.reason,
+                output: envelope.results,
+            })
+        }
     }
 }
 
