@@ -4,6 +4,10 @@
 //! upgrade's restart the web tier answers an HTML 503 page or drops the connection, and the
 //! `flaky` and `slow` faults disturb calls, as real controllers do. A client that sends its
 //! request too slowly is cut off ([`ReadTimeouts`]).
+//!
+//! It is written on hyper directly rather than a framework such as axum because the faults
+//! need the connection itself: a restart or a `flaky` read drops it mid-request, with no
+//! answer at all, which a handler that must return a response cannot do.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;

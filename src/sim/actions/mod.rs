@@ -1,5 +1,6 @@
 //! The controller's RPC actions: one function each, grouped by concern, all reached through
-//! [`dispatch`]. Every action but `get_api_token` and `login` needs a live CID.
+//! [`dispatch`] from one table (`ACTIONS`: name, endpoints, read or write, handler). Every
+//! action but `get_api_token` and `login` needs a live CID.
 
 mod backup;
 mod inventory;
@@ -58,14 +59,161 @@ impl Reply {
     }
 }
 
+/// Which endpoints serve an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Served {
+    Api,
+    Backend,
+    Both,
+}
+
+impl Served {
+    fn includes(self, endpoint: Endpoint) -> bool {
+        matches!(
+            (self, endpoint),
+            (Served::Both, _) | (Served::Api, Endpoint::Api) | (Served::Backend, Endpoint::Backend)
+        )
+    }
+}
+
+/// Whether an action only reads (the `flaky` fault disturbs these) or changes something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
+/// What an action is called with besides the state.
+struct Call<'a> {
+    params: &'a Params,
+    /// The session's CID; empty for the actions that make one.
+    cid: &'a str,
+    /// The `X-Access-Key` header, for `login`.
+    access_key: Option<&'a str>,
+    now: Instant,
+}
+
+/// How an action runs.
+type Handler = fn(&mut SimState, &Call<'_>) -> Result<Reply, String>;
+
+/// One RPC action: its name, where it is served, whether it reads, and its handler.
+struct Action {
+    name: &'static str,
+    served: Served,
+    access: Access,
+    /// False for the two actions that make a session (`get_api_token`, `login`).
+    needs_session: bool,
+    run: Handler,
+}
+
+const fn action(name: &'static str, access: Access, run: Handler) -> Action {
+    Action {
+        name,
+        served: Served::Api,
+        access,
+        needs_session: true,
+        run,
+    }
+}
+
+/// Every action the simulator serves. `check_upgrade_status` lives on backend1 only
+/// (Confirmed); `check_task_status` on both (backend1 in the 6.6–7.0 era, api since).
+const ACTIONS: &[Action] = &[
+    Action {
+        needs_session: false,
+        ..action("get_api_token", Access::Read, |state, _| {
+            Ok(session::get_api_token(state))
+        })
+    },
+    Action {
+        needs_session: false,
+        ..action("login", Access::Write, |state, call| {
+            Ok(session::login(
+                state,
+                call.params,
+                call.access_key,
+                call.now,
+            ))
+        })
+    },
+    action("logout", Access::Write, |state, call| {
+        Ok(session::logout(state, call.cid))
+    }),
+    action("list_version_info", Access::Read, |state, call| {
+        inventory::list_version_info(state, call.params)
+    }),
+    action("list_vpcs_summary", Access::Read, |state, call| {
+        inventory::list_vpcs_summary(state, call.params)
+    }),
+    action("get_gateway_info", Access::Read, |state, call| {
+        inventory::get_gateway_info(state, call.params)
+    }),
+    action("list_gateway_upgrade_status", Access::Read, |state, _| {
+        Ok(inventory::list_gateway_upgrade_status(state))
+    }),
+    action(
+        "get_compatible_image_version",
+        Access::Read,
+        |state, call| inventory::get_compatible_image_version(state, call.params),
+    ),
+    action("get_release_catalog", Access::Read, |state, _| {
+        Ok(inventory::get_release_catalog(state))
+    }),
+    action("get_upgrade_checklist", Access::Read, |state, _| {
+        Ok(backup::get_upgrade_checklist(state))
+    }),
+    action("get_cloudn_backup_config", Access::Read, |state, _| {
+        Ok(backup::get_cloudn_backup_config(state))
+    }),
+    action(
+        "enable_cloudn_backup_config",
+        Access::Write,
+        |state, call| backup::enable_cloudn_backup_config(state, call.params),
+    ),
+    action("disable_cloudn_backup_config", Access::Write, |state, _| {
+        Ok(backup::disable_cloudn_backup_config(state))
+    }),
+    action("upgrade", Access::Write, |state, call| {
+        upgrade::upgrade(state, call.params, call.now)
+    }),
+    action("upgrade_platform", Access::Write, |state, call| {
+        upgrade::upgrade_platform(state, call.params, call.now)
+    }),
+    action("upgrade_selected_gateway", Access::Write, |state, call| {
+        upgrade::upgrade_selected_gateway(state, call.params, call.now)
+    }),
+    action("replace_gateway", Access::Write, |state, call| {
+        upgrade::replace_gateway(state, call.params, call.now)
+    }),
+    action("platform_upgrade_status", Access::Read, |state, call| {
+        Ok(status::platform_upgrade_status(state, call.now))
+    }),
+    Action {
+        served: Served::Both,
+        ..action("check_task_status", Access::Read, |state, call| {
+            status::check_task_status(state, call.params, call.now)
+        })
+    },
+    Action {
+        served: Served::Backend,
+        ..action("check_upgrade_status", Access::Read, |state, call| {
+            status::check_upgrade_status(state, call.params, call.now)
+        })
+    },
+];
+
+/// The action called `name` on `endpoint`.
+fn find(endpoint: Endpoint, name: &str) -> Option<&'static Action> {
+    ACTIONS
+        .iter()
+        .find(|action| action.name == name && action.served.includes(endpoint))
+}
+
 /// True for actions that only read: the `flaky` fault disturbs these.
 pub fn is_read(action: &str) -> bool {
-    action.starts_with("list_")
-        || action.starts_with("get_")
-        || matches!(
-            action,
-            "platform_upgrade_status" | "check_upgrade_status" | "check_task_status"
-        )
+    ACTIONS
+        .iter()
+        .any(|entry| entry.name == action && entry.access == Access::Read)
 }
 
 /// Runs `params`'s action against `state`.
@@ -76,70 +224,21 @@ pub fn dispatch(
     access_key: Option<&str>,
     now: Instant,
 ) -> Reply {
-    let action = params.get("action").map(str::trim).unwrap_or("");
-    *state.calls.entry(action.to_owned()).or_default() += 1;
-    match (endpoint, action) {
-        (Endpoint::Api, "get_api_token") => return session::get_api_token(state),
-        (Endpoint::Api, "login") => return session::login(state, params, access_key, now),
-        _ => {}
-    }
-    if !known(endpoint, action) {
+    let name = params.get("action").map(str::trim).unwrap_or("");
+    *state.calls.entry(name.to_owned()).or_default() += 1;
+    let Some(action) = find(endpoint, name) else {
         return Reply::Refused(VALID_ACTION_REQUIRED.into());
-    }
-    let Some(cid) = params.get("CID") else {
-        return Reply::Refused(CID_INVALID.into());
     };
-    if state.sessions.touch(cid, now).is_none() {
-        return Reply::Refused(CID_INVALID.into());
-    }
-    let result = match action {
-        "logout" => Ok(session::logout(state, cid)),
-        "list_version_info" => inventory::list_version_info(state, params),
-        "list_vpcs_summary" => inventory::list_vpcs_summary(state, params),
-        "get_gateway_info" => inventory::get_gateway_info(state, params),
-        "list_gateway_upgrade_status" => Ok(inventory::list_gateway_upgrade_status(state)),
-        "get_compatible_image_version" => inventory::get_compatible_image_version(state, params),
-        "get_release_catalog" => Ok(inventory::get_release_catalog(state)),
-        "get_upgrade_checklist" => Ok(backup::get_upgrade_checklist(state)),
-        "get_cloudn_backup_config" => Ok(backup::get_cloudn_backup_config(state)),
-        "enable_cloudn_backup_config" => backup::enable_cloudn_backup_config(state, params),
-        "disable_cloudn_backup_config" => Ok(backup::disable_cloudn_backup_config(state)),
-        "upgrade" => upgrade::upgrade(state, params, now),
-        "upgrade_platform" => upgrade::upgrade_platform(state, params, now),
-        "upgrade_selected_gateway" => upgrade::upgrade_selected_gateway(state, params, now),
-        "replace_gateway" => upgrade::replace_gateway(state, params, now),
-        "platform_upgrade_status" => Ok(status::platform_upgrade_status(state, now)),
-        "check_task_status" => status::check_task_status(state, params, now),
-        "check_upgrade_status" => status::check_upgrade_status(state, params, now),
-        _ => Err(VALID_ACTION_REQUIRED.to_owned()),
+    let cid = match (action.needs_session, params.get("CID")) {
+        (false, _) => "",
+        (true, Some(cid)) if state.sessions.touch(cid, now).is_some() => cid,
+        (true, _) => return Reply::Refused(CID_INVALID.into()),
     };
-    result.unwrap_or_else(Reply::Refused)
-}
-
-/// The actions each endpoint serves. `check_upgrade_status` lives on backend1 only (Confirmed);
-/// `check_task_status` on both (backend1 in the 6.6–7.0 era, api since).
-fn known(endpoint: Endpoint, action: &str) -> bool {
-    const API: &[&str] = &[
-        "logout",
-        "list_version_info",
-        "list_vpcs_summary",
-        "get_gateway_info",
-        "list_gateway_upgrade_status",
-        "get_compatible_image_version",
-        "get_release_catalog",
-        "get_upgrade_checklist",
-        "get_cloudn_backup_config",
-        "enable_cloudn_backup_config",
-        "disable_cloudn_backup_config",
-        "upgrade",
-        "upgrade_platform",
-        "upgrade_selected_gateway",
-        "replace_gateway",
-        "platform_upgrade_status",
-        "check_task_status",
-    ];
-    match endpoint {
-        Endpoint::Api => API.contains(&action),
-        Endpoint::Backend => matches!(action, "check_upgrade_status" | "check_task_status"),
-    }
+    let call = Call {
+        params,
+        cid,
+        access_key,
+        now,
+    };
+    (action.run)(state, &call).unwrap_or_else(Reply::Refused)
 }
