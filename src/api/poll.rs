@@ -5,10 +5,12 @@
 //! - [`task`]: `check_task_status` (`REQUEST_IN_PROGRESS` while running);
 //! - [`gateways`]: `list_gateway_upgrade_status` for the selected gateways.
 //!
-//! Each poller is a plain loop in a task that sends events into the stream; dropping the
-//! stream stops it. A restarting controller (HTML 502/503, dropped connections) is reported as
+//! Each poller is a step function (one poll: still running, or over) driven by one loop in a
+//! task that sends events into the stream and owns the deadline; dropping the stream stops
+//! it. A restarting controller (HTML 502/503, dropped connections) is reported as
 //! `Restarting` and polling goes on. Every stream ends with `Finished`.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -74,14 +76,53 @@ pub enum Progress {
 
 type Events = mpsc::Sender<Progress>;
 
-/// Runs `poller` in a task and returns its events as a stream.
-fn spawn<F, Fut>(poller: F) -> impl Stream<Item = Progress>
-where
-    F: FnOnce(Events) -> Fut,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let (sender, receiver) = mpsc::channel(16);
-    tokio::spawn(poller(sender));
+/// What one poll found.
+enum Step {
+    /// Still running: report this, if anything, and poll again after an interval.
+    Running(Option<Progress>),
+    /// Over: report these and stop.
+    Over(Vec<Progress>),
+}
+
+/// One protocol's poll; [`follow`] is the loop around it.
+trait Poll: Send + 'static {
+    fn step(&mut self) -> impl Future<Output = Step> + Send;
+}
+
+/// The one polling loop: waits `first_wait`, then polls every interval until the poller is
+/// over, nobody listens, or the deadline passes (reported as a failure). Returns the events as
+/// a stream; dropping it stops the loop.
+fn follow(
+    mut poller: impl Poll,
+    settings: PollSettings,
+    first_wait: Duration,
+) -> impl Stream<Item = Progress> {
+    let (mut events, receiver) = mpsc::channel(16);
+    tokio::spawn(async move {
+        let deadline = Deadline::new(settings);
+        tokio::time::sleep(first_wait).await;
+        loop {
+            if deadline.passed() {
+                emit(&mut events, deadline.gave_up()).await;
+                return;
+            }
+            match poller.step().await {
+                Step::Running(None) => {}
+                Step::Running(Some(event)) => {
+                    if !emit(&mut events, event).await {
+                        return;
+                    }
+                }
+                Step::Over(last) => {
+                    for event in last {
+                        emit(&mut events, event).await;
+                    }
+                    return;
+                }
+            }
+            tokio::time::sleep(settings.interval).await;
+        }
+    });
     receiver
 }
 
@@ -108,16 +149,6 @@ impl Deadline {
         self.started.elapsed() >= self.settings.give_up_after
     }
 
-    /// Waits one interval; false, after reporting it, once the deadline has passed.
-    async fn next_poll(&self, events: &mut Events) -> bool {
-        tokio::time::sleep(self.settings.interval).await;
-        if !self.passed() {
-            return true;
-        }
-        emit(events, self.gave_up()).await;
-        false
-    }
-
     fn gave_up(&self) -> Progress {
         let seconds = self.settings.give_up_after.as_secs();
         Progress::Finished {
@@ -131,10 +162,14 @@ impl Deadline {
     }
 }
 
-fn restarting(error: &ApiError) -> Progress {
-    Progress::Restarting {
-        detail: error.to_string(),
+/// A transient error keeps polling (the controller restarts); any other ends the operation.
+fn on_error(error: &ApiError) -> Step {
+    if error.is_transient() {
+        return Step::Running(Some(Progress::Restarting {
+            detail: error.to_string(),
+        }));
     }
+    Step::Over(vec![finished(false, error.to_string())])
 }
 
 fn finished(ok: bool, message: impl Into<String>) -> Progress {
@@ -144,62 +179,55 @@ fn finished(ok: bool, message: impl Into<String>) -> Progress {
     }
 }
 
+/// The end of a platform upgrade: log in again (it ended every session) when it succeeded.
+async fn platform_over(client: &Client, ok: bool, message: String) -> Step {
+    if !ok {
+        return Step::Over(vec![finished(false, message)]);
+    }
+    match client.login().await {
+        Ok(()) => Step::Over(vec![Progress::LoggedInAgain, finished(true, message)]),
+        Err(error) => Step::Over(vec![finished(
+            false,
+            format!("the upgrade completed but logging in again failed: {error}"),
+        )]),
+    }
+}
+
 /// Follows a platform upgrade with `platform_upgrade_status` (7.1+), then logs in again.
 pub fn platform(client: Arc<Client>, settings: PollSettings) -> impl Stream<Item = Progress> {
-    spawn(move |mut events| async move {
-        let deadline = Deadline::new(settings);
-        tokio::time::sleep(settings.initial_wait).await;
-        loop {
-            if deadline.passed() {
-                emit(&mut events, deadline.gave_up()).await;
-                return;
-            }
-            let event = match client.poll_platform_upgrade_status().await {
-                Ok(status) if status.in_progress || status.status == "in progress" => {
-                    Progress::Platform {
-                        message: status.message,
-                        phase: status.phase,
-                        percent: status.percent,
-                    }
-                }
-                Ok(status) if status.status == "complete" => {
-                    let final_event = match client.login().await {
-                        Ok(()) => {
-                            emit(&mut events, Progress::LoggedInAgain).await;
-                            finished(true, status.message)
-                        }
-                        Err(error) => finished(
-                            false,
-                            format!("the upgrade completed but logging in again failed: {error}"),
-                        ),
-                    };
-                    emit(&mut events, final_event).await;
-                    return;
-                }
-                Ok(status) => {
-                    let detail = [status.reason, status.message]
-                        .into_iter()
-                        .find(|text| !text.is_empty());
-                    let message = format!(
-                        "the platform upgrade ended with status \"{}\": {}",
-                        status.status,
-                        detail.unwrap_or_else(|| "no reason given".into())
-                    );
-                    emit(&mut events, finished(false, message)).await;
-                    return;
-                }
-                Err(error) if error.is_transient() => restarting(&error),
-                Err(error) => {
-                    emit(&mut events, finished(false, error.to_string())).await;
-                    return;
-                }
-            };
-            if !emit(&mut events, event).await {
-                return;
-            }
-            tokio::time::sleep(settings.interval).await;
+    follow(Platform { client }, settings, settings.initial_wait)
+}
+
+struct Platform {
+    client: Arc<Client>,
+}
+
+impl Poll for Platform {
+    async fn step(&mut self) -> Step {
+        let status = match self.client.poll_platform_upgrade_status().await {
+            Ok(status) => status,
+            Err(error) => return on_error(&error),
+        };
+        if status.in_progress || status.status == "in progress" {
+            return Step::Running(Some(Progress::Platform {
+                message: status.message,
+                phase: status.phase,
+                percent: status.percent,
+            }));
         }
-    })
+        if status.status == "complete" {
+            return platform_over(&self.client, true, status.message).await;
+        }
+        let detail = [status.reason, status.message]
+            .into_iter()
+            .find(|text| !text.is_empty());
+        let message = format!(
+            "the platform upgrade ended with status \"{}\": {}",
+            status.status,
+            detail.unwrap_or_else(|| "no reason given".into())
+        );
+        Step::Over(vec![finished(false, message)])
+    }
 }
 
 /// Follows a platform upgrade with `check_upgrade_status` (6.5–7.0), then logs in again.
@@ -208,37 +236,30 @@ pub fn legacy_platform(
     id: String,
     settings: PollSettings,
 ) -> impl Stream<Item = Progress> {
-    spawn(move |mut events| async move {
-        let deadline = Deadline::new(settings);
-        loop {
-            if !deadline.next_poll(&mut events).await {
-                return;
-            }
-            let event = match client.legacy_upgrade_status(&id).await {
-                Ok(status) if !status.done => Progress::Platform {
-                    message: status.result,
-                    phase: None,
-                    percent: None,
-                },
-                Ok(status) => {
-                    let ok = status.status && !status.result.starts_with("Error");
-                    if ok && client.login().await.is_ok() {
-                        emit(&mut events, Progress::LoggedInAgain).await;
-                    }
-                    emit(&mut events, finished(ok, status.result)).await;
-                    return;
-                }
-                Err(error) if error.is_transient() => restarting(&error),
-                Err(error) => {
-                    emit(&mut events, finished(false, error.to_string())).await;
-                    return;
-                }
-            };
-            if !emit(&mut events, event).await {
-                return;
-            }
+    follow(LegacyPlatform { client, id }, settings, settings.interval)
+}
+
+struct LegacyPlatform {
+    client: Arc<Client>,
+    id: String,
+}
+
+impl Poll for LegacyPlatform {
+    async fn step(&mut self) -> Step {
+        let status = match self.client.legacy_upgrade_status(&self.id).await {
+            Ok(status) => status,
+            Err(error) => return on_error(&error),
+        };
+        if !status.done {
+            return Step::Running(Some(Progress::Platform {
+                message: status.result,
+                phase: None,
+                percent: None,
+            }));
         }
-    })
+        let ok = status.status && !status.result.starts_with("Error");
+        platform_over(&self.client, ok, status.result).await
+    }
 }
 
 /// Follows an asynchronous request with `check_task_status`.
@@ -247,25 +268,23 @@ pub fn task(
     request_id: String,
     settings: PollSettings,
 ) -> impl Stream<Item = Progress> {
-    spawn(move |mut events| async move {
-        let deadline = Deadline::new(settings);
-        loop {
-            if !deadline.next_poll(&mut events).await {
-                return;
-            }
-            let event = match client.task_status(&request_id).await {
-                Ok(TaskState::InProgress) => continue,
-                Ok(TaskState::Done(message)) => finished(true, message),
-                Ok(TaskState::Failed(reason)) => finished(false, reason),
-                Err(error) if error.is_transient() => restarting(&error),
-                Err(error) => finished(false, error.to_string()),
-            };
-            let last = matches!(event, Progress::Finished { .. });
-            if !emit(&mut events, event).await || last {
-                return;
-            }
+    follow(Task { client, request_id }, settings, settings.interval)
+}
+
+struct Task {
+    client: Arc<Client>,
+    request_id: String,
+}
+
+impl Poll for Task {
+    async fn step(&mut self) -> Step {
+        match self.client.task_status(&self.request_id).await {
+            Ok(TaskState::InProgress) => Step::Running(None),
+            Ok(TaskState::Done(message)) => Step::Over(vec![finished(true, message)]),
+            Ok(TaskState::Failed(reason)) => Step::Over(vec![finished(false, reason)]),
+            Err(error) => on_error(&error),
         }
-    })
+    }
 }
 
 /// Follows the selected gateways with `list_gateway_upgrade_status` until none is in progress.
@@ -274,46 +293,37 @@ pub fn gateways(
     names: Vec<String>,
     settings: PollSettings,
 ) -> impl Stream<Item = Progress> {
-    spawn(move |mut events| async move {
-        let deadline = Deadline::new(settings);
-        loop {
-            if !deadline.next_poll(&mut events).await {
-                return;
-            }
-            let statuses = match client.gateway_upgrade_status().await {
-                Ok(statuses) => statuses,
-                Err(error) if error.is_transient() => {
-                    if !emit(&mut events, restarting(&error)).await {
-                        return;
-                    }
-                    continue;
-                }
-                Err(error) => {
-                    emit(&mut events, finished(false, error.to_string())).await;
-                    return;
-                }
-            };
-            let (event, running) = gateway_event(&statuses, &names);
-            if !emit(&mut events, event.clone()).await {
-                return;
-            }
-            if !running {
-                let Progress::Gateways { done, failed, .. } = event else {
-                    return;
-                };
-                let missing = names.len().saturating_sub(done + failed);
-                let message = match missing {
-                    0 => format!("{done} of {} gateways done, {failed} failed", names.len()),
-                    _ => format!(
-                        "{done} of {} gateways done, {failed} failed, {missing} not listed by the controller",
-                        names.len()
-                    ),
-                };
-                emit(&mut events, finished(done == names.len(), message)).await;
-                return;
-            }
+    follow(Gateways { client, names }, settings, settings.interval)
+}
+
+struct Gateways {
+    client: Arc<Client>,
+    names: Vec<String>,
+}
+
+impl Poll for Gateways {
+    async fn step(&mut self) -> Step {
+        let statuses = match self.client.gateway_upgrade_status().await {
+            Ok(statuses) => statuses,
+            Err(error) => return on_error(&error),
+        };
+        let (event, running) = gateway_event(&statuses, &self.names);
+        if running {
+            return Step::Running(Some(event));
         }
-    })
+        let Progress::Gateways { done, failed, .. } = event else {
+            return Step::Over(vec![event]);
+        };
+        let total = self.names.len();
+        let missing = total.saturating_sub(done + failed);
+        let message = match missing {
+            0 => format!("{done} of {total} gateways done, {failed} failed"),
+            _ => format!(
+                "{done} of {total} gateways done, {failed} failed, {missing} not listed by the controller"
+            ),
+        };
+        Step::Over(vec![event, finished(done == total, message)])
+    }
 }
 
 /// The selected gateways' progress, and whether any is still in progress.

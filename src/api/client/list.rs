@@ -2,7 +2,6 @@
 //! [`ListSink`] as they arrive, with the same retries, re-login and v1 fallback as
 //! [`Client::call`].
 
-use std::future::Future;
 use std::sync::atomic::Ordering;
 
 use crate::api::client::retry::{Answered, Exchange};
@@ -77,26 +76,24 @@ struct Streamed<F> {
 impl<S: ListSink, F: Fn() -> S + Send> Exchange for Streamed<F> {
     type Output = S;
 
-    fn once<'a>(
-        &'a mut self,
-        client: &'a Client,
-        call: &'a Call,
-        cid: &'a Secret,
-    ) -> impl Future<Output = Result<Answered<S>, ApiError>> + Send + 'a {
-        async move {
-            let (head, sink) = client
-                .stream_once(call, cid, self.at, (self.new_sink)())
-                .await?;
-            let ok = head.ok.ok_or_else(|| ApiError::Decode {
-                action: call.action.to_owned(),
-                detail: "no boolean \"return\" field".into(),
-            })?;
-            Ok(Answered {
-                ok,
-                reason: crate::quote::clipped(&head.reason).to_string(),
-                output: sink,
-            })
-        }
+    async fn once(
+        &mut self,
+        client: &Client,
+        call: &Call,
+        cid: &Secret,
+    ) -> Result<Answered<S>, ApiError> {
+        let (head, sink) = client
+            .stream_once(call, cid, self.at, (self.new_sink)())
+            .await?;
+        let ok = head.ok.ok_or_else(|| ApiError::Decode {
+            action: call.action.to_owned(),
+            detail: "no boolean \"return\" field".into(),
+        })?;
+        Ok(Answered {
+            ok,
+            reason: crate::quote::clipped(&head.reason).to_string(),
+            output: sink,
+        })
     }
 }
 

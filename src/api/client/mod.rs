@@ -332,21 +332,19 @@ struct Whole;
 impl Exchange for Whole {
     type Output = Results;
 
-    fn once<'a>(
-        &'a mut self,
-        client: &'a Client,
-        call: &'a Call,
-        cid: &'a Secret,
-    ) -> impl Future<Output = Result<Answered<Results>, ApiError>> + Send + 'a {
-        async move {
-            let request = client.request(call, cid);
-            let envelope = client.send(request, call.action, call.kind).await?;
-            Ok(Answered {
-                ok: envelope.ok,
-                reason: envelope.reason,
-                output: envelope.results,
-            })
-        }
+    async fn once(
+        &mut self,
+        client: &Client,
+        call: &Call,
+        cid: &Secret,
+    ) -> Result<Answered<Results>, ApiError> {
+        let request = client.request(call, cid);
+        let envelope = client.send(request, call.action, call.kind).await?;
+        Ok(Answered {
+            ok: envelope.ok,
+            reason: envelope.reason,
+            output: envelope.results,
+        })
     }
 }
 
