@@ -68,6 +68,7 @@ async fn filter_aws_transit_mark_dry_run_upgrade_and_watch_them_complete() {
     console.press(KeyCode::Esc);
 
     console.press(KeyCode::Char('U'));
+    console.shown();
     let screen = console.screen(120, 40);
     assert!(screen.contains("Confirm Software Upgrade"), "{screen}");
     assert!(
@@ -109,6 +110,11 @@ async fn filter_aws_transit_mark_dry_run_upgrade_and_watch_them_complete() {
         "cloud:aws type:transit",
         "the filter survives the refresh"
     );
+    assert_eq!(
+        console.app.fleet.marked_count(),
+        0,
+        "the marks of the gateways done are cleared"
+    );
     console.close().await;
 }
 
@@ -126,6 +132,7 @@ async fn a_platform_upgrade_goes_through_the_restart_window_and_logs_back_in() {
         "{screen}"
     );
     console.press(KeyCode::Char('U'));
+    console.shown();
     let screen = console.screen(80, 24);
     assert!(screen.contains("Confirm Platform Upgrade"), "{screen}");
     assert!(screen.contains(NEXT), "{screen}");
@@ -174,11 +181,12 @@ async fn a_rollback_needs_the_count_typed_and_returns_the_gateway() {
     console.type_text("name:aws-spoke");
     console.press(KeyCode::Enter);
     console.press(KeyCode::Char('R'));
+    console.shown();
     let screen = console.screen(80, 24);
     assert!(screen.contains("Confirm Software Rollback"), "{screen}");
     assert!(screen.contains("rollback-disruptive"), "{screen}");
     assert!(
-        screen.contains("Type 1 (the number of gateways)"),
+        screen.contains("Type 1, the number of gateways that will change"),
         "{screen}"
     );
     console.press(KeyCode::Char('y'));
@@ -221,6 +229,7 @@ async fn a_blocked_platform_upgrade_cannot_be_confirmed() {
     assert!(screen.contains("gateways-behind-controller"), "{screen}");
     console.press(KeyCode::Esc);
     console.press(KeyCode::Char('U'));
+    console.shown();
     let screen = console.screen(80, 24);
     assert!(screen.contains("Platform Upgrade — BLOCKED"), "{screen}");
     assert!(screen.contains("gateways-behind-controller"), "{screen}");
@@ -238,6 +247,7 @@ async fn a_blocked_platform_upgrade_cannot_be_confirmed() {
     assert!(console.app.overlay.is_none());
     let calls_before = console.sim.with_state(|state| state.calls.clone());
     console.press(KeyCode::Char('U'));
+    console.shown();
     console.press(KeyCode::Char('y'));
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(
@@ -276,6 +286,7 @@ async fn a_console_opened_during_an_operation_follows_it() {
     let mut first = Console::open(config, false).await;
     first.press(KeyCode::Char('2'));
     first.press(KeyCode::Char('U'));
+    first.shown();
     first.press(KeyCode::Char('y'));
     first
         .until("the controller to accept", |app| {
@@ -320,6 +331,7 @@ async fn a_7_0_platform_upgrade_is_followed_with_the_legacy_status_call() {
     console.type_text("7.1");
     console.press(KeyCode::Enter);
     console.press(KeyCode::Char('U'));
+    console.shown();
     console.press(KeyCode::Char('y'));
     console.until("the platform upgrade to end", finished).await;
     let operation = console.app.operation.as_ref().expect("operation");

@@ -1,5 +1,6 @@
-//! Whole-screen snapshots (insta) of every window, pane and dialog at 80×24 and 120×40, and
-//! explicit style checks: snapshots show text, not colour.
+//! Whole-screen snapshots (insta) of every window, pane and dialog at 80×24 and 120×40 (a
+//! confirmation with hidden marks, and one long enough to scroll, among them), and explicit
+//! style checks: snapshots show text, not colour.
 
 mod common;
 mod console;
@@ -14,7 +15,7 @@ use avx_upgrade::tui::state::App;
 use avx_upgrade::tui::theme::Theme;
 use avx_upgrade::tui::update::update;
 use common::{CURRENT, PREVIOUS};
-use console::{draw, loaded_app, press, text_of, type_into};
+use console::{draw, loaded_app, press, shown, text_of, type_into};
 use crossterm::event::KeyCode;
 use ratatui::style::Color;
 
@@ -107,9 +108,11 @@ fn dry_run_pane() {
 fn confirmation_dialogs() {
     let mut app = gateways();
     press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
     snap("confirm_upgrade", &app);
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('R'));
+    shown(&mut app);
     type_into(&mut app, "1");
     snap("confirm_rollback_typed", &app);
     press(&mut app, KeyCode::Esc);
@@ -118,7 +121,112 @@ fn confirmation_dialogs() {
     type_into(&mut app, "7.2");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
     snap("confirm_blocked_platform", &app);
+}
+
+#[test]
+fn hidden_marks_in_the_title_and_the_confirmation() {
+    let mut app = gateways();
+    // The steps: transits marked, the filter changed to hide them, a spoke marked, I.
+    press(&mut app, KeyCode::Char('/'));
+    type_into(&mut app, "transit");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    type_into(&mut app, "spoke-use1-web !role:secondary");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char(' '));
+    for (width, height) in SIZES {
+        let screen = text_of(&draw(&app, width, height, &Theme::colored()));
+        assert!(screen.contains("● 3 marked, 2 hidden"), "{screen}");
+    }
+    press(&mut app, KeyCode::Char('I'));
+    shown(&mut app);
+    snap("confirm_hidden_marks", &app);
+    let screen = text_of(&draw(&app, 120, 40, &Theme::colored()));
+    assert!(
+        screen.contains("Hidden     2 marked, hidden by the filter:"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Type 1, the number of gateways that will change"),
+        "the transits already run the image: only the spoke changes\n{screen}"
+    );
+}
+
+/// The name of spoke `i` of [`many_spokes`]: longer than an 80-column dialog has room for.
+fn long_name(i: usize) -> String {
+    format!("spoke-{i:02}-a-rather-long-name-for-a-gateway-in-a-big-fleet-of-many-gateways")
+}
+
+/// 40 spokes (20 pairs) on the previous version, with names long enough to be shortened.
+fn many_spokes() -> Snapshot {
+    let mut gateways = Vec::new();
+    for i in 0..20 {
+        let name = long_name(i);
+        gateways.extend(common::pair(&name, GatewayType::Spoke, PREVIOUS));
+    }
+    Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("fleet")
+}
+
+#[test]
+fn a_confirmation_longer_than_the_screen_scrolls() {
+    let mut app = loaded_app(many_spokes(), false);
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('/'));
+    type_into(&mut app, "spoke-19 !role:secondary");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
+    // A dialog 74 columns wide inside, names after an 11-column label: 62 characters and `…`.
+    let shortened = |name: String| format!("{}…", &name[..62]);
+    let first_hidden = shortened(long_name(0));
+    let last_hidden = shortened(format!("{}-hagw", long_name(19)));
+    snap("confirm_scrolls", &app);
+    // The last frame sets how far the dialog scrolls: this one is 80×24.
+    let top = text_of(&draw(&app, 80, 24, &Theme::colored()));
+    assert!(
+        top.contains("Hidden     39 marked, hidden by the filter:"),
+        "{top}"
+    );
+    assert!(top.contains(&first_hidden), "{top}");
+    assert!(top.contains("rows 1–15 of 45"), "{top}");
+    assert!(!top.contains("Shown "), "{top}");
+    for _ in 0..10 {
+        press(&mut app, KeyCode::PageDown);
+    }
+    let bottom = text_of(&draw(&app, 80, 24, &Theme::colored()));
+    assert!(bottom.contains(&last_hidden), "{bottom}");
+    assert!(bottom.contains("Shown      1 in the table:"), "{bottom}");
+    assert!(!bottom.contains(&first_hidden), "{bottom}");
+    let Some((_, rows)) = bottom.split_once(" rows ") else {
+        panic!("the dialog says which rows it shows: {bottom}");
+    };
+    let (shown_rows, total) = rows.split_once(" of ").expect("rows a–b of n");
+    let total: String = total.chars().take_while(char::is_ascii_digit).collect();
+    assert!(
+        shown_rows.ends_with(&format!("–{total}")),
+        "scrolled to the end, not past it: {bottom}"
+    );
+    // The mouse wheel scrolls it too (one row a notch).
+    let before = scroll(&app);
+    update(
+        &mut app,
+        Msg::Command(avx_upgrade::tui::action::Command::Up),
+    );
+    assert_eq!(scroll(&app), before - 1);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+}
+
+fn scroll(app: &App) -> usize {
+    match &app.overlay {
+        Some(avx_upgrade::tui::state::Overlay::Confirm(dialog)) => dialog.scroll,
+        other => panic!("no confirmation: {other:?}"),
+    }
 }
 
 #[test]
@@ -129,6 +237,7 @@ fn progress_pane() {
     press(&mut app, KeyCode::Char(' '));
     press(&mut app, KeyCode::Char(' '));
     press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
     press(&mut app, KeyCode::Char('y'));
     update(&mut app, Msg::Started { operation: 1 });
     app.now = console::fixed_now() + jiff::SignedDuration::from_secs(95);
@@ -212,6 +321,7 @@ fn status_colours_come_with_a_word_or_symbol() {
 fn no_color_uses_no_colour_at_all() {
     let mut app = gateways();
     press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
     for (width, height) in SIZES {
         let terminal = draw(&app, width, height, &Theme::monochrome());
         let buffer = terminal.backend().buffer();

@@ -1,20 +1,24 @@
-//! Pure tests of the console's `update`: filters, marks, sort, the confirmation rules and the
-//! operation state machine, with no terminal and no controller.
+//! Pure tests of the console's `update`: filters, marks (hidden ones too), sort, the
+//! confirmation rules (the key guard, pastes, the count), the operation state machine and
+//! signals, with no terminal and no controller; and a fuzz of the filter language.
 
 mod common;
 mod console;
+#[path = "fuzz/mutate.rs"]
+mod mutate;
 
 use avx_upgrade::api::poll::{GatewayProgress, Progress};
 use avx_upgrade::cloud::Cloud;
 use avx_upgrade::plan::request::{Request, Selection};
 use avx_upgrade::snapshot::{GatewayType, Snapshot};
-use avx_upgrade::tui::action::{Command, Effect, Follow, Loaded, Msg};
-use avx_upgrade::tui::fleet::{Live, SortKey};
+use avx_upgrade::tui::action::{Command, Effect, Follow, Loaded, Msg, Signal};
+use avx_upgrade::tui::confirm::{Confirm, KEY_GUARD};
+use avx_upgrade::tui::fleet::{FleetView, Live, SortKey};
 use avx_upgrade::tui::operation::Phase;
 use avx_upgrade::tui::state::{App, Overlay, Prompt, Window};
 use avx_upgrade::tui::update::update;
 use common::{CURRENT, PREVIOUS};
-use console::{loaded_app, press, type_into};
+use console::{loaded_app, press, shown, type_into};
 use crossterm::event::KeyCode;
 
 /// 12 AWS spokes (6 pairs), a GCP transit pair, all behind the controller on `PREVIOUS`.
@@ -194,6 +198,7 @@ fn the_upgrade_asks_for_confirmation_and_sends_exactly_what_it_showed() {
     press(&mut app, KeyCode::Char(' '));
     press(&mut app, KeyCode::Char(' '));
     press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
     let Some(Overlay::Confirm(dialog)) = &app.overlay else {
         panic!("U opens the confirmation");
     };
@@ -214,6 +219,7 @@ fn the_upgrade_asks_for_confirmation_and_sends_exactly_what_it_showed() {
     );
     assert!(app.busy());
     press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
     assert!(app.overlay.is_none(), "no second operation while one runs");
     assert!(
         app.flash
@@ -227,6 +233,7 @@ fn more_than_ten_gateways_need_the_count_typed() {
     let mut app = gateways_window(false);
     press(&mut app, KeyCode::Char('a'));
     press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
     assert!(
         press(&mut app, KeyCode::Char('y')).is_empty(),
         "y is not enough for 14"
@@ -246,10 +253,12 @@ fn more_than_ten_gateways_need_the_count_typed() {
 fn cancel_is_the_default_and_nothing_is_sent() {
     let mut app = gateways_window(false);
     press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
     assert!(press(&mut app, KeyCode::Enter).is_empty());
     assert!(app.overlay.is_none());
     assert!(app.operation.is_none());
     press(&mut app, KeyCode::Char('I'));
+    shown(&mut app);
     assert!(press(&mut app, KeyCode::Char('n')).is_empty());
     assert!(app.operation.is_none());
 }
@@ -261,6 +270,7 @@ fn a_blocked_platform_upgrade_shows_its_blockers_and_cannot_be_confirmed() {
     type_into(&mut app, "7.2");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
     let Some(Overlay::Confirm(dialog)) = &app.overlay else {
         panic!("U opens the dialog");
     };
@@ -330,6 +340,7 @@ fn readonly_refuses_and_the_command_line_switches_windows() {
 fn the_operation_follows_progress_updates_the_table_and_refreshes_at_the_end() {
     let mut app = gateways_window(false);
     press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
     let effects = press(&mut app, KeyCode::Char('y'));
     let [Effect::Start { operation, .. }] = effects.as_slice() else {
         panic!("{effects:?}");
@@ -392,6 +403,7 @@ fn the_operation_follows_progress_updates_the_table_and_refreshes_at_the_end() {
 fn a_refused_start_is_shown_and_frees_the_console() {
     let mut app = gateways_window(false);
     press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
     press(&mut app, KeyCode::Char('y'));
     update(
         &mut app,
@@ -445,4 +457,403 @@ fn a_failed_refresh_marks_the_data_stale_and_keeps_it() {
         update(&mut app, Msg::Command(Command::Refresh)).is_empty(),
         "one refresh at a time"
     );
+}
+
+fn dialog(app: &App) -> &Confirm {
+    match &app.overlay {
+        Some(Overlay::Confirm(dialog)) => dialog,
+        other => panic!("no confirmation open: {other:?}"),
+    }
+}
+
+fn hint(app: &App) -> String {
+    dialog(app).hint.clone().unwrap_or_default()
+}
+
+fn flash(app: &App) -> String {
+    app.flash
+        .as_ref()
+        .map(|flash| flash.text.clone())
+        .unwrap_or_default()
+}
+
+fn paste(app: &mut App, text: &str) -> Vec<Effect> {
+    update(app, Msg::Paste(text.into()))
+}
+
+#[test]
+fn keys_typed_before_the_confirmation_was_on_screen_for_the_guard_are_dropped() {
+    let mut app = gateways_window(false);
+    // `Uy` in one burst: the y arrives before any frame showed the dialog.
+    press(&mut app, KeyCode::Char('U'));
+    assert!(press(&mut app, KeyCode::Char('y')).is_empty());
+    assert!(
+        hint(&app).contains("before this dialog was on screen"),
+        "{}",
+        hint(&app)
+    );
+    let now = app.now;
+    update(&mut app, Msg::Drawn { at: now });
+    assert!(
+        press(&mut app, KeyCode::Char('y')).is_empty(),
+        "drawn this very moment"
+    );
+    app.now += jiff::SignedDuration::from_millis(150);
+    assert!(
+        press(&mut app, KeyCode::Char('y')).is_empty(),
+        "150 ms on screen"
+    );
+    assert!(app.operation.is_none());
+    assert!(
+        KEY_GUARD > jiff::SignedDuration::from_millis(33),
+        "more than a frame"
+    );
+    app.now += KEY_GUARD;
+    let effects = press(&mut app, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Start { .. }]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_paste_never_answers_a_confirmation() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
+    assert!(paste(&mut app, "y").is_empty());
+    assert!(paste(&mut app, "\r").is_empty());
+    assert!(
+        hint(&app).contains("pasted text is ignored"),
+        "{}",
+        hint(&app)
+    );
+    assert!(app.operation.is_none());
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('I'));
+    shown(&mut app);
+    assert!(dialog(&app).needs_typed_count());
+    assert!(paste(&mut app, "1\r").is_empty());
+    assert!(paste(&mut app, "1").is_empty());
+    assert_eq!(
+        dialog(&app).typed.value(),
+        "",
+        "the count field takes no paste"
+    );
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    type_into(&mut app, "1");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Start { .. }]),
+        "typed, it confirms: {effects:?}"
+    );
+}
+
+#[test]
+fn a_paste_goes_only_into_the_filter_and_the_target_field() {
+    let mut app = gateways_window(false);
+    assert!(paste(&mut app, "U").is_empty());
+    assert!(paste(&mut app, "q").is_empty());
+    assert!(app.overlay.is_none() && !app.quit, "a paste is not keys");
+    assert!(
+        flash(&app).contains("pasted text is ignored"),
+        "{}",
+        flash(&app)
+    );
+
+    press(&mut app, KeyCode::Char('/'));
+    paste(&mut app, "cloud:gcp\n!role:secondary");
+    assert!(
+        matches!(app.prompt, Some(Prompt::Query(_))),
+        "a pasted line break does not end the filter"
+    );
+    assert_eq!(app.fleet.query().text(), "cloud:gcp !role:secondary");
+    assert_eq!(shown_names(&app), ["gcp-transit"]);
+    press(&mut app, KeyCode::Esc);
+
+    press(&mut app, KeyCode::Char(':'));
+    paste(&mut app, "q");
+    let Some(Prompt::Command(line)) = &app.prompt else {
+        panic!("the command line is open");
+    };
+    assert_eq!(
+        line.value(),
+        "",
+        "the command line takes typed commands only"
+    );
+    press(&mut app, KeyCode::Esc);
+
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('t'));
+    paste(&mut app, "7.2\r\n");
+    assert!(
+        app.platform.editing,
+        "a pasted Enter does not end the field"
+    );
+    assert_eq!(app.platform.input.value().trim(), "7.2");
+    assert!(
+        app.platform.verdict.is_some(),
+        "the pasted target is validated"
+    );
+}
+
+/// The issue's steps: transits marked, the filter changed so they are hidden, one spoke marked.
+fn transits_hidden_and_a_spoke_marked() -> App {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('/'));
+    type_into(&mut app, "gcp");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('/'));
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_into(&mut app, "name:spoke-03");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char(' '));
+    app
+}
+
+#[test]
+fn hidden_marks_are_counted_apart_and_named_in_the_confirmation() {
+    let mut app = transits_hidden_and_a_spoke_marked();
+    assert_eq!(app.fleet.marked_count(), 3);
+    assert_eq!(app.fleet.hidden_marked_count(), 2);
+    press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
+    let dialog = dialog(&app);
+    assert_eq!(dialog.named.hidden, ["gcp-transit", "gcp-transit-hagw"]);
+    assert_eq!(dialog.named.shown, ["spoke-03"]);
+    assert_eq!(dialog.gateways, 3, "hidden ones change too");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(
+        (app.fleet.marked_count(), app.fleet.hidden_marked_count()),
+        (3, 2),
+        "a marks what is shown and says the hidden ones are still marked"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(
+        app.fleet.hidden_marked_count(),
+        0,
+        "no filter, nothing hidden"
+    );
+}
+
+#[test]
+fn the_typed_count_is_what_changes_hidden_included_and_already_current_left_out() {
+    let mut gateways = fleet().gateways().to_vec();
+    for gateway in gateways
+        .iter_mut()
+        .filter(|g| g.name.starts_with("spoke-00"))
+    {
+        gateway.software_version = common::v(CURRENT);
+    }
+    let snapshot =
+        Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("fleet");
+    let mut app = loaded_app(snapshot, false);
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('/'));
+    type_into(&mut app, "spoke");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
+    let dialog = dialog(&app);
+    assert_eq!(
+        (dialog.named.shown.len(), dialog.named.hidden.len()),
+        (12, 2)
+    );
+    assert_eq!(
+        dialog.unchanged, 2,
+        "spoke-00 and its HA peer already run {CURRENT}"
+    );
+    assert_eq!(dialog.gateways, 12);
+    assert!(dialog.needs_typed_count(), "12 change: more than 10");
+    type_into(&mut app, "14");
+    assert!(
+        press(&mut app, KeyCode::Enter).is_empty(),
+        "14 are named, 12 change"
+    );
+    assert!(hint(&app).contains("Type 12,"), "{}", hint(&app));
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    type_into(&mut app, "12");
+    let effects = press(&mut app, KeyCode::Enter);
+    let [Effect::Start { request, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let Some(Selection::Named(names)) = request.selection() else {
+        panic!("{request:?}");
+    };
+    assert_eq!(names.len(), 14, "the request names exactly what was marked");
+}
+
+#[test]
+fn marks_of_gateways_done_are_cleared_when_the_operation_ends() {
+    let mut app = transits_hidden_and_a_spoke_marked();
+    press(&mut app, KeyCode::Char('/'));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('g'));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(
+        app.fleet.marked_names(),
+        [
+            "spoke-00-hagw",
+            "spoke-03",
+            "gcp-transit",
+            "gcp-transit-hagw"
+        ]
+    );
+    press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
+    let effects = press(&mut app, KeyCode::Char('y'));
+    let [Effect::Start { operation, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let id = *operation;
+    update(&mut app, Msg::Started { operation: id });
+    let status = |name: &str, update_status: &str| GatewayProgress {
+        name: name.into(),
+        state: "up".into(),
+        update_status: update_status.into(),
+        progress: None,
+    };
+    let progress = Progress::Gateways {
+        gateways: vec![
+            status("spoke-00-hagw", "complete"),
+            status("spoke-03", "upgrade_fail"),
+            status("gcp-transit", "complete"),
+            status("gcp-transit-hagw", "complete"),
+        ],
+        done: 3,
+        failed: 1,
+    };
+    update(
+        &mut app,
+        Msg::Progress {
+            operation: id,
+            progress,
+        },
+    );
+    assert_eq!(app.fleet.marked_count(), 4, "marks stay while it runs");
+    let finished = Progress::Finished {
+        ok: false,
+        message: "3 of 4 gateways done, 1 failed".into(),
+    };
+    update(
+        &mut app,
+        Msg::Progress {
+            operation: id,
+            progress: finished,
+        },
+    );
+    assert_eq!(
+        app.fleet.marked_names(),
+        ["spoke-03"],
+        "the failed gateway stays marked for another try"
+    );
+}
+
+#[test]
+fn every_signal_ends_the_console_with_its_own_exit_code() {
+    let codes: Vec<(&str, u8)> = Signal::ALL
+        .iter()
+        .map(|signal| (signal.name(), signal.exit_code()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("SIGHUP", 129),
+            ("SIGINT", 130),
+            ("SIGQUIT", 131),
+            ("SIGTERM", 143)
+        ]
+    );
+    let mut app = gateways_window(false);
+    assert!(update(&mut app, Msg::Signal(Signal::Interrupt)).is_empty());
+    assert!(app.quit);
+    assert_eq!(app.signal, Some(Signal::Interrupt));
+}
+
+/// Filters that parse, for the fuzz to mutate; the last ones hold letters whose lower case is
+/// longer or shorter than they are.
+const VALID_FILTERS: &[&str] = &[
+    "cloud:aws",
+    "cloud:aws cloud:gcp type:transit",
+    "!role:secondary",
+    "region:us-* !state:down",
+    "version:7.0",
+    "version:7.1.4183 status:complete",
+    "spoke !name:spoke-00*",
+    "account:prod* type:spoke",
+    "name:Zürich-GW !cloud:oci",
+    "İSTANBUL ẞ \u{212a}elvin region:*ß*",
+];
+
+/// The longest filter fed to the parser: far beyond anything typed or pasted.
+const FILTER_FUZZ_LIMIT: usize = 4096;
+
+/// The pure fleet with a gateway whose name is not lower-case ASCII, so both ways of matching
+/// free words run.
+fn fuzz_fleet() -> FleetView {
+    let mut gateways = fleet().gateways().to_vec();
+    gateways.push(common::gateway(
+        "Zürich-GW",
+        GatewayType::Spoke,
+        avx_upgrade::snapshot::Role::Primary,
+        PREVIOUS,
+    ));
+    let snapshot =
+        Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("fleet");
+    let mut view = FleetView::default();
+    view.replace(snapshot, Vec::new());
+    view
+}
+
+/// Parses and applies `text` as the filter, matching it against every gateway: no panic, and
+/// either the filter is exactly the text (trimmed) or the previous filter stays, with a reason.
+fn filter_holds(view: &mut FleetView, text: &str) {
+    let before = view.query().text().to_owned();
+    match view.set_filter(text) {
+        Ok(()) => {
+            assert_eq!(view.query().text(), text.trim());
+            assert!(view.shown_len() <= view.total());
+            if text.trim().is_empty() {
+                assert_eq!(view.shown_len(), view.total(), "no filter shows all");
+            }
+        }
+        Err(error) => {
+            assert!(!error.0.is_empty(), "an error says why");
+            assert_eq!(view.query().text(), before, "a bad filter keeps the last");
+        }
+    }
+}
+
+/// Runs `cases` arbitrary texts and mutated filters through the parser and the fleet.
+fn fuzz_filters(cases: u32) {
+    let view = std::sync::Mutex::new(fuzz_fleet());
+    let strategy = mutate::texts(VALID_FILTERS, FILTER_FUZZ_LIMIT);
+    mutate::check("the filter language", cases, strategy, move |text| {
+        let mut view = view.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        filter_holds(&mut view, &text);
+    });
+}
+
+#[test]
+fn the_filter_language_takes_any_text_and_any_mutation_of_a_valid_filter() {
+    let mut view = fuzz_fleet();
+    for text in VALID_FILTERS {
+        assert!(view.set_filter(text).is_ok(), "{text} parses");
+    }
+    fuzz_filters(mutate::CASES * 8);
+}
+
+/// The long run: `cargo test --release --test console_update -- --ignored fuzz`
+/// (`FUZZ_CASES=N` sets the number of cases).
+#[test]
+#[ignore = "long: cargo test --release --test console_update -- --ignored fuzz"]
+fn filter_language_fuzz_long() {
+    fuzz_filters(mutate::long_cases());
 }

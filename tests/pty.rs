@@ -3,9 +3,11 @@
 //! keys, read the parsed screen, send signals, and count the bytes written.
 //!
 //! What they pin down: the console starts, navigates, filters, shows its help and quits with
-//! status 0; it leaves the alternate screen and shows the cursor again on every way out
-//! (`q`, SIGTERM, SIGHUP); an idle console writes nothing; and a running upgrade of about a
-//! hundred gateways does not flood the terminal.
+//! status 0; it leaves the alternate screen, turns bracketed paste off and shows the cursor
+//! again on every way out (`q`, SIGTERM, SIGHUP, SIGINT, SIGQUIT, a panic), with the shell's
+//! exit status for a signal; a paste or keys typed ahead never confirm an operation; an idle
+//! console writes nothing; and a running upgrade of about a hundred gateways does not flood
+//! the terminal.
 //!
 //! Raw mode cannot be read back from the output bytes (it is a termios setting of the pty, not
 //! an escape sequence), so leaving the alternate screen and showing the cursor again, which the
@@ -36,6 +38,11 @@ const ENTER_ALT_SCREEN: &[u8] = b"\x1b[?1049h";
 const LEAVE_ALT_SCREEN: &[u8] = b"\x1b[?1049l";
 const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
 const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
+const ENABLE_PASTE: &[u8] = b"\x1b[?2004h";
+const DISABLE_PASTE: &[u8] = b"\x1b[?2004l";
+
+/// What the console logs in the progress pane the moment it sends an operation.
+const SENT: &str = "sent to the controller";
 
 /// Everything the child wrote, as parsed screen, raw bytes and timed chunks.
 struct Output {
@@ -187,6 +194,102 @@ impl Console {
         })
     }
 
+    /// Checks that `ok` holds on every look at the screen for `window`: only after a positive
+    /// wait proved that what it is about is on screen.
+    fn holds_for(&self, what: &str, window: Duration, ok: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        while start.elapsed() < window {
+            let screen = self.screen();
+            assert!(
+                ok(&screen),
+                "{what} stopped holding after {:?}; the screen:\n{}",
+                start.elapsed(),
+                frame(&screen)
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Whether the first cell of `text` on screen is in reverse video (the focus).
+    fn focused(&self, text: &str) -> bool {
+        let output = self.output();
+        let screen = output.parser.screen();
+        let wanted: Vec<char> = text.chars().collect();
+        (0..ROWS).any(|row| {
+            let cells: Vec<char> = (0..COLS)
+                .map(|col| {
+                    screen
+                        .cell(row, col)
+                        .and_then(|cell| cell.contents().chars().next())
+                        .unwrap_or(' ')
+                })
+                .collect();
+            cells
+                .windows(wanted.len())
+                .enumerate()
+                .any(|(col, window)| {
+                    window == wanted.as_slice()
+                        && screen
+                            .cell(row, col as u16)
+                            .is_some_and(vt100::Cell::inverse)
+                })
+        })
+    }
+
+    /// Presses Tab in the open dialog until the focus is on `[ Confirm ]`: proof that the
+    /// dialog takes keys (its guard against keys typed ahead is over).
+    fn focus_confirm(&mut self) {
+        let start = Instant::now();
+        while !self.focused("[ Confirm ]") {
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "Tab never moved the focus to Confirm; the screen:\n{}",
+                frame(&self.screen())
+            );
+            self.send("\t");
+            let pressed = Instant::now();
+            while !self.focused("[ Confirm ]") && pressed.elapsed() < Duration::from_secs(2) {
+                thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// Types a probe digit into the open dialog's count field until it shows (the dialog takes
+    /// keys: its guard against keys typed ahead is over), then erases the field.
+    fn count_field_ready(&mut self) {
+        let start = Instant::now();
+        while !self.screen().contains("[9") {
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "the count field never took a digit; the screen:\n{}",
+                frame(&self.screen())
+            );
+            self.send("9");
+            let typed = Instant::now();
+            while !self.screen().contains("[9") && typed.elapsed() < Duration::from_secs(2) {
+                thread::sleep(Duration::from_millis(20));
+            }
+        }
+        // Backspace (DEL in raw mode), more than enough for every probe that got in.
+        self.send(&"\x7f".repeat(8));
+        self.wait_for("[      ]", TIMEOUT);
+    }
+
+    /// Confirms the open dialog as a person would once it is on screen: the count typed when
+    /// `dialog` asks for it, `y` otherwise.
+    fn confirm(&mut self, dialog: &str) {
+        match typed_count(dialog) {
+            Some(count) => {
+                self.count_field_ready();
+                self.send(&format!("{count}\r"));
+            }
+            None => {
+                self.focus_confirm();
+                self.send("y");
+            }
+        }
+    }
+
     /// Waits until the screen no longer shows `text`.
     fn wait_gone(&self, text: &str, timeout: Duration) -> String {
         self.wait_until(
@@ -292,6 +395,17 @@ impl Console {
             !output.parser.screen().alternate_screen(),
             "the terminal is still on the alternate screen"
         );
+        let pasting = rfind(raw, ENABLE_PASTE).expect("the console turned bracketed paste on");
+        let stopped = rfind(raw, DISABLE_PASTE);
+        assert!(
+            stopped.is_some_and(|stopped| stopped > pasting),
+            "bracketed paste was not turned off after it was turned on (last on at byte {pasting}, last off at {stopped:?}); the tail:\n{:?}",
+            tail(raw)
+        );
+        assert!(
+            !output.parser.screen().bracketed_paste(),
+            "the terminal is still in bracketed paste mode"
+        );
     }
 }
 
@@ -325,9 +439,9 @@ fn frame(screen: &str) -> String {
     screen.lines().map(|line| format!("|{line}\n")).collect()
 }
 
-/// `Type N (the number of gateways)` in the confirmation dialog.
+/// `Type N, the number of gateways that will change` in the confirmation dialog.
 fn typed_count(screen: &str) -> Option<usize> {
-    let at = screen.find(" (the number of gateways)")?;
+    let at = screen.find(", the number of gateways that will change")?;
     let before = &screen[..at];
     let digits = before.rsplit(|c: char| !c.is_ascii_digit()).next()?;
     before[..before.len() - digits.len()]
@@ -426,6 +540,83 @@ fn sighup_restores_the_terminal() {
 }
 
 #[test]
+fn sigint_restores_the_terminal() {
+    let mut console = started(60, 120);
+    console.signal("INT");
+    let status = console.wait_exit(TIMEOUT);
+    assert_eq!(status.exit_code(), 130, "128 + SIGINT, not {status}");
+    console.assert_terminal_restored();
+}
+
+#[test]
+fn sigquit_restores_the_terminal() {
+    let mut console = started(60, 120);
+    console.signal("QUIT");
+    let status = console.wait_exit(TIMEOUT);
+    assert_eq!(status.exit_code(), 131, "128 + SIGQUIT, not {status}");
+    console.assert_terminal_restored();
+}
+
+/// The demo in the Selective Gateway Upgrade window.
+fn gateway_window() -> Console {
+    let mut console = started(60, 120);
+    console.send("2");
+    console.wait_for("Selective Gateway Upgrade 60/60 shown", TIMEOUT);
+    console
+}
+
+/// The open Software Upgrade dialog has sent nothing for a while and is still open; then a `y`
+/// typed now (the dialog long on screen) does send: the check above could have failed.
+fn nothing_sent_until_y_is_typed(console: &mut Console) {
+    console.holds_for(
+        "the dialog open with nothing sent",
+        Duration::from_secs(2),
+        |screen| screen.contains("Confirm Software Upgrade") && !screen.contains(SENT),
+    );
+    console.send("y");
+    console.wait_for(SENT, TIMEOUT);
+    console.send("q");
+    let status = console.wait_exit(TIMEOUT);
+    assert!(status.success(), "q exits with status 0, not {status}");
+    console.assert_terminal_restored();
+}
+
+#[test]
+fn keys_typed_ahead_of_the_confirmation_never_confirm_it() {
+    let mut console = gateway_window();
+    // U and y in one write: the y arrives before the dialog is on screen.
+    console.send("Uy");
+    let screen = console.wait_for("ignored a key pressed before this dialog", TIMEOUT);
+    assert!(
+        screen.contains("Confirm Software Upgrade"),
+        "{}",
+        frame(&screen)
+    );
+    assert!(
+        screen.contains("[ Confirm ]"),
+        "y alone would confirm this one"
+    );
+    nothing_sent_until_y_is_typed(&mut console);
+}
+
+#[test]
+fn a_paste_never_confirms_an_operation() {
+    let mut console = gateway_window();
+    assert!(
+        console.output().parser.screen().bracketed_paste(),
+        "the console asks the terminal to mark pastes"
+    );
+    console.send("U");
+    console.wait_for("Confirm Software Upgrade", TIMEOUT);
+    console.focus_confirm();
+    // With the focus on Confirm, a pasted y or Enter would confirm if read as keys.
+    console.send("\x1b[200~y\x1b[201~");
+    console.wait_for("pasted text is ignored here", TIMEOUT);
+    console.send("\x1b[200~\r\x1b[201~");
+    nothing_sent_until_y_is_typed(&mut console);
+}
+
+#[test]
 fn bytes_per_second_while_gateways_upgrade() {
     // At the demo's --speed 120 the simulated 5-minute gateway upgrade takes 2.5 s, shorter
     // than the 5-second window; --speed 30 stretches it to about 10 s so that the window falls
@@ -456,13 +647,7 @@ fn bytes_per_second_while_gateways_upgrade() {
         assert!(status.success(), "q exits with status 0, not {status}");
         return;
     }
-    match typed_count(&dialog) {
-        Some(count) => {
-            console.send(&count.to_string());
-            console.send("\r");
-        }
-        None => console.send("y"),
-    }
+    console.confirm(&dialog);
     let confirmed = Instant::now();
     let bytes_at_confirm = console.total_bytes();
     console.wait_for("… running", TIMEOUT);
@@ -507,17 +692,17 @@ fn example(name: &str) -> PathBuf {
 #[test]
 fn a_panic_in_a_background_task_restores_the_terminal_and_exits() {
     let probe = example("panic_probe");
-    if !probe.exists() {
-        // `cargo test` builds the examples; `cargo test --test pty` alone does not.
-        let built = Command::new(env!("CARGO"))
-            .args(["build", "--example", "panic_probe"])
-            .status()
-            .expect("cargo runs");
-        assert!(
-            built.success(),
-            "cargo build --example panic_probe: {built}"
-        );
-    }
+    // `cargo test` builds the examples; `cargo test --test pty` alone does not, and would run
+    // a probe built from an older terminal guard. Up to date, this build does nothing.
+    let built = Command::new(env!("CARGO"))
+        .args(["build", "--example", "panic_probe"])
+        .status()
+        .expect("cargo runs");
+    assert!(
+        built.success(),
+        "cargo build --example panic_probe: {built}"
+    );
+    assert!(probe.exists(), "{} was built", probe.display());
     let mut console = Console::run(&probe, &[]);
     let status = console.wait_exit(TIMEOUT);
     assert_eq!(

@@ -1496,7 +1496,9 @@ async fn a_rollback_of_a_member_whose_peer_is_down_is_accepted_but_its_dry_run_b
     let report = sim.results(&cid, "upgrade_selected_gateway", &dry).await;
     assert_eq!(report["blocked"], true, "{report}");
     assert!(report.to_string().contains("ha-peer-unhealthy"), "{report}");
-    let started = sim.results(&cid, "upgrade_selected_gateway", &rollback).await;
+    let started = sim
+        .results(&cid, "upgrade_selected_gateway", &rollback)
+        .await;
     assert!(!started.is_null(), "the simulator accepts it: {started}");
     sim.stop().await;
 }

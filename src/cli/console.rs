@@ -219,13 +219,12 @@ fn require_terminal() -> Result<(), InputError> {
     )))
 }
 
-/// 0 after `q`; 128 + the signal's number after SIGHUP (129) or SIGTERM (143).
+/// 0 after `q`; 128 + the signal's number after a signal: SIGHUP 129, SIGINT 130, SIGQUIT 131,
+/// SIGTERM 143.
 fn outcome(ending: &Ending) -> Outcome {
-    match ending.signal {
-        Some("SIGHUP") => Outcome::Signalled(129),
-        Some(_) => Outcome::Signalled(143),
-        None => Outcome::Clear,
-    }
+    ending.signal.map_or(Outcome::Clear, |signal| {
+        Outcome::Signalled(signal.exit_code())
+    })
 }
 
 /// What to say after the terminal is restored.

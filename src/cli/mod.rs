@@ -3,10 +3,10 @@
 
 mod check;
 mod connect;
-mod prompt;
 mod console;
 mod doctor;
 mod plan;
+mod prompt;
 mod render;
 mod sim;
 mod status;

@@ -1,7 +1,9 @@
 //! The console's vocabulary: [`Command`]s the keymap binds keys to, [`Msg`]s that reach the
-//! pure `update` (keys, controller results, progress), and [`Effect`]s that `update` asks the
-//! outside world to perform (controller calls). Nothing here does anything.
+//! pure `update` (keys, pastes, frames drawn, controller results, progress, [`Signal`]s), and
+//! [`Effect`]s that `update` asks the outside world to perform (controller calls). Nothing here
+//! does anything.
 
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::api::actions::DryRun;
@@ -135,10 +137,60 @@ pub struct Loaded {
     pub gateways_running: Vec<String>,
 }
 
-/// Something that happened: a key, a result from the controller, the clock.
+/// A signal that ends the console; the loop restores the terminal on its way out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Hangup,
+    Interrupt,
+    Quit,
+    Terminate,
+}
+
+impl Signal {
+    pub const ALL: [Signal; 4] = [
+        Signal::Hangup,
+        Signal::Interrupt,
+        Signal::Quit,
+        Signal::Terminate,
+    ];
+
+    /// e.g. `SIGINT`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Hangup => "SIGHUP",
+            Signal::Interrupt => "SIGINT",
+            Signal::Quit => "SIGQUIT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+
+    /// The signal's number, the same on Linux and macOS.
+    pub fn number(self) -> u8 {
+        match self {
+            Signal::Hangup => 1,
+            Signal::Interrupt => 2,
+            Signal::Quit => 3,
+            Signal::Terminate => 15,
+        }
+    }
+
+    /// The exit status a shell reports for a process ended by the signal: 128 + its number.
+    pub fn exit_code(self) -> u8 {
+        128 + self.number()
+    }
+}
+
+/// Something that happened: a key, a paste, a frame drawn, a result from the controller, the
+/// clock.
 #[derive(Debug)]
 pub enum Msg {
     Key(crossterm::event::KeyEvent),
+    /// Text the terminal pasted (bracketed paste): text for an input, never keys.
+    Paste(String),
+    /// A frame was drawn at `at`: the moment a confirmation is first on screen.
+    Drawn {
+        at: Timestamp,
+    },
     /// A command from elsewhere than the keyboard (the mouse wheel, tests).
     Command(Command),
     Resize,
@@ -162,8 +214,7 @@ pub enum Msg {
         operation: u64,
         progress: Progress,
     },
-    /// SIGTERM or SIGHUP.
-    Signal(&'static str),
+    Signal(Signal),
 }
 
 /// What `update` asks for.

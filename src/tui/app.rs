@@ -1,8 +1,15 @@
 //! The loop: terminal events, controller results and signals become messages; `update` runs;
 //! effects go to the runner; the screen is drawn only when something changed, at most about
 //! 30 times a second, inside a synchronized update. An idle console writes nothing.
+//!
+//! Terminal events that arrive together (one read: keys typed ahead, a burst) all reach
+//! `update` before the next frame is drawn, and every frame is reported back as
+//! [`Msg::Drawn`], so a confirmation knows when it was first on screen and ignores the keys
+//! typed before.
 
+use std::future::poll_fn;
 use std::io;
+use std::task::Poll;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream, MouseEventKind};
@@ -15,7 +22,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{Instant, sleep_until};
 
 use crate::ops::Runner;
-use crate::tui::action::{Command, Effect, Msg};
+use crate::tui::action::{Command, Effect, Msg, Signal};
 use crate::tui::state::App;
 use crate::tui::terminal::Screen;
 use crate::tui::theme::Theme;
@@ -34,47 +41,71 @@ pub async fn run(
     mut messages: UnboundedReceiver<Msg>,
 ) -> io::Result<App> {
     let mut events = EventStream::new();
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut hangup = signal(SignalKind::hangup())?;
+    let mut signals = Signals::new()?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     app.refreshing = true;
     runner.spawn(Effect::Refresh);
-    draw(terminal, &app, &theme)?;
+    draw(terminal, &mut app, &theme)?;
     let mut last_draw = Instant::now();
     let mut dirty = false;
     while !app.quit {
         let next_frame = last_draw + FRAME;
         let msg = tokio::select! {
             event = events.next() => match event {
-                Some(Ok(event)) => match to_msg(event) {
-                    Some(msg) => msg,
-                    None => continue,
-                },
+                Some(Ok(event)) => {
+                    dirty |= on_terminal(&mut app, &runner, &mut events, event).await?;
+                    None
+                }
                 Some(Err(error)) => return Err(error),
                 None => break,
             },
-            Some(msg) = messages.recv() => msg,
-            _ = tick.tick(), if app.busy() => Msg::Tick,
-            _ = terminate.recv() => Msg::Signal("SIGTERM"),
-            _ = hangup.recv() => Msg::Signal("SIGHUP"),
+            Some(msg) = messages.recv() => Some(msg),
+            _ = tick.tick(), if app.busy() => Some(Msg::Tick),
+            signal = signals.next() => Some(Msg::Signal(signal)),
             () = sleep_until(next_frame), if dirty => {
-                draw(terminal, &app, &theme)?;
+                draw(terminal, &mut app, &theme)?;
                 last_draw = Instant::now();
                 dirty = false;
                 continue;
             }
         };
-        dirty |= handle(&mut app, &runner, msg);
+        if let Some(msg) = msg {
+            dirty |= handle(&mut app, &runner, msg);
+        }
         while let Ok(msg) = messages.try_recv() {
             dirty |= handle(&mut app, &runner, msg);
         }
         if dirty && Instant::now() >= next_frame && !app.quit {
-            draw(terminal, &app, &theme)?;
+            draw(terminal, &mut app, &theme)?;
             last_draw = Instant::now();
             dirty = false;
         }
     }
     Ok(app)
+}
+
+/// Applies a terminal event and every event already waiting behind it, before any frame is
+/// drawn; true when the screen may have changed.
+async fn on_terminal(
+    app: &mut App,
+    runner: &Runner,
+    events: &mut EventStream,
+    first: Event,
+) -> io::Result<bool> {
+    let mut dirty = false;
+    let mut next = Some(first);
+    while let Some(event) = next.take() {
+        if let Some(msg) = to_msg(event) {
+            dirty |= handle(app, runner, msg);
+        }
+        // A zero timeout only looks: it never waits, and says false while the stream's own
+        // waiting thread holds the reader.
+        if app.quit || !crossterm::event::poll(Duration::ZERO)? {
+            break;
+        }
+        next = events.next().await.transpose()?;
+    }
+    Ok(dirty)
 }
 
 /// Applies one message; true when the screen may have changed.
@@ -95,6 +126,7 @@ fn handle(app: &mut App, runner: &Runner, msg: Msg) -> bool {
 fn to_msg(event: Event) -> Option<Msg> {
     match event {
         Event::Key(key) => Some(Msg::Key(key)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
         Event::Resize(_, _) => Some(Msg::Resize),
         Event::Mouse(mouse) => match mouse.kind {
             MouseEventKind::ScrollUp => Some(Msg::Command(Command::Up)),
@@ -105,12 +137,47 @@ fn to_msg(event: Event) -> Option<Msg> {
     }
 }
 
-/// One frame, inside a synchronized update so the terminal shows it at once.
-pub fn draw(terminal: &mut Screen, app: &App, theme: &Theme) -> io::Result<()> {
+/// One frame, inside a synchronized update so the terminal shows it at once; then `update`
+/// learns when it was drawn (which changes nothing on screen).
+fn draw(terminal: &mut Screen, app: &mut App, theme: &Theme) -> io::Result<()> {
     execute!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     let drawn = terminal
         .draw(|frame| ui::draw(frame, app, theme))
         .map(|_| ());
     execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
-    drawn
+    drawn?;
+    update(
+        app,
+        Msg::Drawn {
+            at: Timestamp::now(),
+        },
+    );
+    Ok(())
+}
+
+/// The signals that end the console, each listened to from the start of the loop.
+struct Signals(Vec<(Signal, tokio::signal::unix::Signal)>);
+
+impl Signals {
+    fn new() -> io::Result<Signals> {
+        Signal::ALL
+            .into_iter()
+            .map(|name| {
+                let kind = SignalKind::from_raw(i32::from(name.number()));
+                Ok((name, signal(kind)?))
+            })
+            .collect::<io::Result<_>>()
+            .map(Signals)
+    }
+
+    /// The next signal to arrive.
+    async fn next(&mut self) -> Signal {
+        poll_fn(|context| {
+            self.0
+                .iter_mut()
+                .find_map(|(name, stream)| stream.poll_recv(context).is_ready().then_some(*name))
+                .map_or(Poll::Pending, Poll::Ready)
+        })
+        .await
+    }
 }

@@ -4,7 +4,8 @@
 //! Built for 100,000 gateways: the lower-case search text of every gateway is made once per
 //! refresh, a filter keystroke rescans that text into a reused index vector, and sorting
 //! reorders `u32` indices, never the gateways. Marks are kept by position and carried across a
-//! refresh by name, so a refresh never loses what the user selected.
+//! refresh by name, so a refresh never loses what the user selected. Marks stay when the
+//! filter hides their gateways; the view counts those apart, so they are never acted on unseen.
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
@@ -44,6 +45,15 @@ impl Live {
             None => Cow::Owned(text),
         }
     }
+}
+
+/// The gateways a request names, split as the table shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Named {
+    /// Shown by the current filter.
+    pub shown: Vec<String>,
+    /// Hidden by the current filter (marked before it changed).
+    pub hidden: Vec<String>,
 }
 
 /// A column the table can be sorted by.
@@ -114,6 +124,8 @@ pub struct FleetView {
     shown: Vec<u32>,
     marked: Vec<bool>,
     marked_count: usize,
+    /// Marked gateways among the rows shown.
+    marked_shown: usize,
     query: Query,
     sort: Option<(SortKey, bool)>,
     cursor: usize,
@@ -239,6 +251,27 @@ impl FleetView {
         self.marked_count
     }
 
+    /// Marked gateways the filter hides.
+    pub fn hidden_marked_count(&self) -> usize {
+        self.marked_count.saturating_sub(self.marked_shown)
+    }
+
+    /// `names` split into those the filter shows and those it hides, each in the order given.
+    pub fn split_shown(&self, names: &[String]) -> Named {
+        let mut shown = vec![false; self.total()];
+        for &index in &self.shown {
+            shown[index as usize] = true;
+        }
+        let (visible, hidden) = names.iter().cloned().partition(|name| {
+            self.index_of(name)
+                .is_some_and(|index| shown.get(index).copied().unwrap_or(false))
+        });
+        Named {
+            shown: visible,
+            hidden,
+        }
+    }
+
     /// The marked gateways' names, in table order of the gateways.
     pub fn marked_names(&self) -> Vec<String> {
         self.marked
@@ -290,6 +323,7 @@ impl FleetView {
             );
         }
         self.shown = shown;
+        self.count_marked_shown();
         self.cursor = cursor_index
             .and_then(|index| self.shown.iter().position(|&i| i as usize == index))
             .unwrap_or(0);
@@ -333,6 +367,29 @@ impl FleetView {
         };
         let mark = !self.marked[index];
         self.set_mark(index, mark);
+        if mark {
+            self.marked_shown += 1;
+        } else {
+            self.marked_shown -= 1;
+        }
+    }
+
+    /// Unmarks the gateways named, shown or not.
+    pub fn unmark(&mut self, names: &[String]) {
+        for name in names {
+            if let Some(index) = self.index_of(name) {
+                self.set_mark(index, false);
+            }
+        }
+        self.count_marked_shown();
+    }
+
+    fn count_marked_shown(&mut self) {
+        self.marked_shown = self
+            .shown
+            .iter()
+            .filter(|&&index| self.is_marked(index as usize))
+            .count();
     }
 
     fn set_mark(&mut self, index: usize, mark: bool) {
@@ -352,11 +409,13 @@ impl FleetView {
             let index = self.shown[row] as usize;
             self.set_mark(index, true);
         }
+        self.marked_shown = self.shown.len();
     }
 
     pub fn clear_marks(&mut self) {
         self.marked.iter_mut().for_each(|marked| *marked = false);
         self.marked_count = 0;
+        self.marked_shown = 0;
     }
 
     /// Sorts by the next column (the first press sorts by name).

@@ -235,9 +235,8 @@ impl Keymap {
     /// The defaults with the overrides of `file` applied.
     pub fn load(file: &Path) -> Result<Keymap, String> {
         let text = load::read_text(file, FileKind::Keymap).map_err(|error| error.to_string())?;
-        Keymap::with_overrides(&text).map_err(|error| {
-            format!("{}: {}", file.display(), crate::quote::clipped(&error))
-        })
+        Keymap::with_overrides(&text)
+            .map_err(|error| format!("{}: {}", file.display(), crate::quote::clipped(&error)))
     }
 
     /// The defaults with the overrides in TOML `text` applied.

@@ -22,6 +22,7 @@ use jiff::Timestamp;
 use crate::api::Client;
 use crate::api::poll::PollSettings;
 use crate::ops::Runner;
+use crate::tui::action::Signal;
 use crate::tui::keymap::Keymap;
 use crate::tui::state::App;
 use crate::tui::theme::Theme;
@@ -40,8 +41,8 @@ pub struct Options {
 pub struct Ending {
     /// The operation still running at the controller, in words.
     pub running: Option<String>,
-    /// The signal that ended the console (`SIGTERM`, `SIGHUP`), if one did.
-    pub signal: Option<&'static str>,
+    /// The signal that ended the console, if one did.
+    pub signal: Option<Signal>,
 }
 
 /// Opens the console on `client` (logged in) until the user quits.

@@ -214,6 +214,14 @@ impl Operation {
         changed
     }
 
+    /// The gateways whose last status from the controller is `complete`.
+    pub fn completed(&self) -> impl Iterator<Item = &str> {
+        self.statuses
+            .iter()
+            .filter(|(_, status)| status.as_str() == "complete")
+            .map(|(name, _)| name.as_str())
+    }
+
     fn finish(&mut self, now: Timestamp, phase: Phase) {
         self.phase = phase;
         self.ended = Some(now);

@@ -9,6 +9,7 @@ use crate::api::actions::DryRun;
 use crate::catalog::Catalog;
 use crate::plan::request::{Action, Request};
 use crate::plan::runbook::Runbook;
+use crate::tui::action::Signal;
 use crate::tui::confirm::Confirm;
 use crate::tui::fleet::FleetView;
 use crate::tui::keymap::Keymap;
@@ -126,7 +127,7 @@ pub struct App {
     pub now: Timestamp,
     pub quit: bool,
     /// The signal that ended the console, if one did.
-    pub signal: Option<&'static str>,
+    pub signal: Option<Signal>,
     /// Rows of the gateway table that fit on screen, written by the last draw.
     pub page_rows: Cell<u16>,
     /// The gateway table's first row on screen, kept by the draw so the cursor stays visible.

@@ -1,12 +1,17 @@
 //! The terminal's modes and their restoration on every way out: a guard whose `Drop` restores
 //! them (quit, error, `?`), and a panic hook that restores them before the report prints and
 //! then ends the process, so a panic in any task never leaves a raw, alternate screen behind.
-//! Signals (SIGTERM, SIGHUP) end the loop, which drops the guard.
+//! Signals (SIGHUP, SIGINT, SIGQUIT, SIGTERM) end the loop, which drops the guard.
+//!
+//! The modes: raw input, the alternate screen, a hidden cursor, bracketed paste (so pasted
+//! text arrives as one paste, never as keys) and, when asked, mouse capture.
 
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
@@ -26,7 +31,7 @@ pub struct Guard {
 }
 
 impl Guard {
-    /// Raw mode, the alternate screen, and mouse capture when `mouse`.
+    /// Raw mode, the alternate screen, bracketed paste, and mouse capture when `mouse`.
     pub fn enter(mouse: bool) -> io::Result<(Screen, Guard)> {
         install_panic_hook();
         enable_raw_mode()?;
@@ -34,7 +39,12 @@ impl Guard {
         MOUSE.store(mouse, Ordering::SeqCst);
         let guard = Guard { _private: () };
         let mut stdout = io::stdout();
-        execute!(stdout, EnterAlternateScreen, cursor::Hide)?;
+        execute!(
+            stdout,
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            cursor::Hide
+        )?;
         if mouse {
             execute!(stdout, EnableMouseCapture)?;
         }
@@ -60,7 +70,12 @@ pub fn restore() {
         let _ = execute!(stdout, DisableMouseCapture);
     }
     let _ = disable_raw_mode();
-    let _ = execute!(stdout, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        stdout,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = stdout.flush();
 }
 

@@ -1,7 +1,8 @@
 //! A headless console for tests: the real `App`, `update` and ops runner against an in-process
 //! simulator on 127.0.0.1, drawn into a ratatui `TestBackend`. Keys go in as the keyboard sends
 //! them; the harness applies controller messages as the real loop does, with a fixed clock for
-//! snapshots.
+//! snapshots. It draws only when asked, so a test that answers a confirmation first says the
+//! dialog has been on screen (`shown`), as the loop does after a frame.
 
 #![allow(dead_code)]
 
@@ -14,6 +15,7 @@ use avx_upgrade::ops::Runner;
 use avx_upgrade::secret::{Credentials, Secret};
 use avx_upgrade::sim::{self, RunningSim, SimConfig};
 use avx_upgrade::tui::action::Msg;
+use avx_upgrade::tui::confirm::KEY_GUARD;
 use avx_upgrade::tui::keymap::Keymap;
 use avx_upgrade::tui::state::App;
 use avx_upgrade::tui::theme::Theme;
@@ -128,6 +130,14 @@ impl Console {
             KeyCode::Char(c),
             KeyModifiers::CONTROL,
         )));
+    }
+
+    /// What the real loop reports once a frame has shown the open dialog for the key guard.
+    pub fn shown(&mut self) {
+        let now = self.frozen.unwrap_or_else(Timestamp::now);
+        self.apply(Msg::Drawn {
+            at: now - KEY_GUARD,
+        });
     }
 
     /// Types every character of `text` (each a key press).
@@ -272,6 +282,21 @@ pub fn press(app: &mut App, code: KeyCode) -> Vec<avx_upgrade::tui::action::Effe
         _ => KeyModifiers::NONE,
     };
     update(app, Msg::Key(KeyEvent::new(code, modifiers)))
+}
+
+/// What the real loop reports once a frame has shown the open dialog on `app` for the key
+/// guard: a frame drawn [`KEY_GUARD`] ago, so the next key counts.
+pub fn shown(app: &mut App) {
+    let effects = update(
+        app,
+        Msg::Drawn {
+            at: app.now - KEY_GUARD,
+        },
+    );
+    assert!(
+        effects.is_empty(),
+        "a frame drawn sends nothing: {effects:?}"
+    );
 }
 
 /// Types `text` on `app`.

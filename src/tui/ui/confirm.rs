@@ -1,12 +1,19 @@
-//! The confirmation dialog: the exact operation, target, gateway count, warnings and blockers;
-//! *Cancel* focused; the count to type when the rules ask for it.
+//! The confirmation dialog: the exact operation, target and number of gateways that will
+//! change, the gateways the filter hides (by name, apart from the shown ones), warnings and
+//! blockers; *Cancel* focused; the count to type when the rules ask for it.
+//!
+//! The text is cut to the dialog's width here, one row at a time, so it scrolls exactly when
+//! it is longer than the dialog, and only the rows on screen are built (a list can name
+//! 100,000 gateways).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 use crate::plan::finding::Finding;
+use crate::plan::request::Request;
 use crate::tui::confirm::{Choice, Confirm};
 use crate::tui::theme::{Theme, severity};
 use crate::tui::ui::finding_line;
@@ -15,64 +22,210 @@ use crate::tui::ui::popup;
 /// Findings listed before "and N more".
 const LISTED: usize = 6;
 
+/// The width of a label, and so the indent of what follows it.
+const LABEL: usize = 11;
+
+/// The dialog's width and least height; it grows with its text up to the window's height.
+const WIDTH: u16 = 76;
+const HEIGHT: u16 = 20;
+
 pub fn draw(frame: &mut Frame, body: Rect, dialog: &Confirm, theme: &Theme) {
-    let area = popup(frame, body, 76, 20);
-    let title = if dialog.blocked() {
-        format!(" {} — BLOCKED ", dialog.operation)
-    } else {
-        format!(" Confirm {} ", dialog.operation)
-    };
-    let style = if dialog.blocked() {
-        theme.error
-    } else {
-        theme.warn
-    };
-    let block = Block::bordered()
-        .title(Span::styled(title, style))
-        .border_style(style);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let mut lines = vec![
-        line("Operation", dialog.operation.clone(), theme),
-        line("Target", dialog.target.clone(), theme),
-        line("Gateways", gateways(dialog), theme),
-    ];
-    for group in [&dialog.blockers, &dialog.warnings, &dialog.notes] {
-        findings(&mut lines, group, theme);
-    }
+    let width = usize::from(WIDTH.min(body.width).saturating_sub(2));
     let mut bottom = controls(dialog, theme);
     if let Some(hint) = &dialog.hint {
         bottom.push(Line::styled(hint.clone(), theme.warn));
     }
-    // The controls always show; the findings take what is left (the dry run lists them all).
-    let [details, controls_area] = Layout::vertical([
-        Constraint::Min(1),
-        Constraint::Length(bottom.len() as u16 + 1),
-    ])
-    .areas(inner);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), details);
-    let [_, controls_area] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(controls_area);
-    frame.render_widget(
-        Paragraph::new(bottom).wrap(Wrap { trim: false }),
-        controls_area,
+    let bottom: Vec<Line<'static>> = bottom.into_iter().flat_map(|l| cut(l, width)).collect();
+    let text = Text::of(dialog, width, theme);
+    // Borders, the text, a blank row and the controls; within the window, less a margin.
+    let wanted = text.len() + bottom.len() + 3;
+    let tallest = body.height.saturating_sub(2).max(HEIGHT);
+    let area = popup(
+        frame,
+        body,
+        WIDTH,
+        u16::try_from(wanted)
+            .unwrap_or(u16::MAX)
+            .clamp(HEIGHT, tallest),
     );
+    let (title, style) = if dialog.blocked() {
+        (format!(" {} — BLOCKED ", dialog.operation), theme.error)
+    } else {
+        (format!(" Confirm {} ", dialog.operation), theme.warn)
+    };
+    let mut block = Block::bordered()
+        .title(Span::styled(title, style))
+        .border_style(style);
+    // The controls always show, after a blank row; the text takes what is left and scrolls.
+    let [details, _, controls_area] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(bottom.len() as u16),
+    ])
+    .areas(block.inner(area));
+    let height = usize::from(details.height);
+    let last_first = text.len().saturating_sub(height);
+    dialog.scroll_max.set(last_first);
+    let first = dialog.scroll.min(last_first);
+    if last_first > 0 {
+        let last = (first + height).min(text.len());
+        block = block.title_bottom(Span::styled(
+            format!(
+                " rows {}–{last} of {} · ↑↓ PgUp PgDn scroll ",
+                first + 1,
+                text.len()
+            ),
+            theme.muted,
+        ));
+    }
+    frame.render_widget(block, area);
+    frame.render_widget(Paragraph::new(text.rows(first, height)), details);
+    frame.render_widget(Paragraph::new(bottom), controls_area);
 }
 
-fn gateways(dialog: &Confirm) -> String {
-    match &dialog.request {
-        crate::plan::request::Request::PlatformUpgrade { .. } => {
-            "the controller (gateways follow in later steps)".into()
+/// The dialog's text as rows of its width.
+struct Text<'a> {
+    parts: Vec<Part<'a>>,
+}
+
+/// Rows made at once, or a list of gateway names, one a row, made when on screen.
+enum Part<'a> {
+    Rows(Vec<Line<'static>>),
+    Names(&'a [String], usize),
+}
+
+impl Part<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Part::Rows(rows) => rows.len(),
+            Part::Names(names, _) => names.len(),
         }
-        _ => dialog.gateways.to_string(),
+    }
+
+    fn row(&self, at: usize) -> Line<'static> {
+        match self {
+            Part::Rows(rows) => rows[at].clone(),
+            Part::Names(names, width) => {
+                let room = width.saturating_sub(LABEL).max(1);
+                Line::raw(format!("{:LABEL$}{}", "", shortened(&names[at], room)))
+            }
+        }
     }
 }
 
-fn line(label: &str, value: String, theme: &Theme) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{label:<10} "), theme.muted),
-        Span::styled(value, theme.title),
-    ])
+impl<'a> Text<'a> {
+    /// Operation, target and count; the hidden gateways; the findings; the shown gateways.
+    /// The hidden ones come first because the table does not show them; the shown ones last.
+    fn of(dialog: &'a Confirm, width: usize, theme: &Theme) -> Text<'a> {
+        let mut head = Vec::new();
+        head.extend(labelled(
+            "Operation",
+            &dialog.operation,
+            theme.title,
+            width,
+            theme,
+        ));
+        head.extend(labelled(
+            "Target",
+            &dialog.target,
+            theme.title,
+            width,
+            theme,
+        ));
+        head.extend(labelled(
+            "Gateways",
+            &count(dialog),
+            theme.title,
+            width,
+            theme,
+        ));
+        let mut parts = vec![Part::Rows(head)];
+        let named = &dialog.named;
+        if !named.hidden.is_empty() {
+            let what = format!("{} marked, hidden by the filter:", named.hidden.len());
+            parts.push(Part::Rows(labelled(
+                "Hidden", &what, theme.warn, width, theme,
+            )));
+            parts.push(Part::Names(&named.hidden, width));
+        }
+        let mut found = Vec::new();
+        for group in [&dialog.blockers, &dialog.warnings, &dialog.notes] {
+            findings(&mut found, group, theme);
+        }
+        parts.push(Part::Rows(
+            found.into_iter().flat_map(|l| cut(l, width)).collect(),
+        ));
+        if !named.shown.is_empty() {
+            let what = format!("{} in the table:", named.shown.len());
+            parts.push(Part::Rows(labelled(
+                "Shown",
+                &what,
+                theme.title,
+                width,
+                theme,
+            )));
+            parts.push(Part::Names(&named.shown, width));
+        }
+        Text { parts }
+    }
+
+    fn len(&self) -> usize {
+        self.parts.iter().map(Part::len).sum()
+    }
+
+    /// `height` rows from row `first`.
+    fn rows(&self, first: usize, height: usize) -> Vec<Line<'static>> {
+        let mut rows = Vec::with_capacity(height);
+        let mut start = 0;
+        for part in &self.parts {
+            let end = start + part.len();
+            let from = first.max(start);
+            let to = (first + height).min(end);
+            rows.extend((from..to).map(|row| part.row(row - start)));
+            start = end;
+        }
+        rows
+    }
+}
+
+/// "2 will change; 1 already at the target is skipped", or the platform's words.
+fn count(dialog: &Confirm) -> String {
+    if let Request::PlatformUpgrade { .. } = dialog.request {
+        return "the controller (gateways follow in later steps)".into();
+    }
+    match dialog.unchanged {
+        0 => format!("{} will change", dialog.gateways),
+        1 => format!(
+            "{} will change; 1 already at the target is skipped",
+            dialog.gateways
+        ),
+        n => format!(
+            "{} will change; {n} already at the target are skipped",
+            dialog.gateways
+        ),
+    }
+}
+
+/// `label` and `value`, the value cut to the rows beside the label.
+fn labelled(
+    label: &str,
+    value: &str,
+    style: Style,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let room = width.saturating_sub(LABEL).max(1);
+    wrap(value, room)
+        .into_iter()
+        .enumerate()
+        .map(|(row, text)| {
+            let lead = if row == 0 { label } else { "" };
+            Line::from(vec![
+                Span::styled(format!("{lead:<LABEL$}"), theme.muted),
+                Span::styled(text, style),
+            ])
+        })
+        .collect()
 }
 
 fn findings(lines: &mut Vec<Line<'static>>, findings: &[Finding], theme: &Theme) {
@@ -107,10 +260,7 @@ fn controls(dialog: &Confirm, theme: &Theme) -> Vec<Line<'static>> {
     if dialog.needs_typed_count() {
         return vec![
             Line::from(vec![
-                Span::raw(format!(
-                    "Type {} (the number of gateways) and press Enter: ",
-                    dialog.gateways
-                )),
+                Span::raw(format!("{}: ", dialog.count_prompt())),
                 Span::styled(format!("[{:<6}]", dialog.typed.value()), theme.focus),
             ]),
             Line::styled("Esc or n cancels; nothing is sent until then.", theme.muted),
@@ -135,4 +285,76 @@ fn controls(dialog: &Confirm, theme: &Theme) -> Vec<Line<'static>> {
             theme.muted,
         ),
     ]
+}
+
+/// `line` cut into rows of `width`: one row as it is when it fits (keeping its spans),
+/// otherwise its text in its style, cut at spaces.
+fn cut(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    if line.width() <= width {
+        return vec![line];
+    }
+    let style = line.style;
+    wrap(&line.to_string(), width)
+        .into_iter()
+        .map(|row| Line::styled(row, style))
+        .collect()
+}
+
+/// `text` in rows of at most `width` characters, cut at spaces (a longer word is cut where
+/// the row ends). Always at least one row.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    let mut used = 0;
+    for word in text.split(' ') {
+        let mut word = word;
+        let mut length = word.chars().count();
+        if used > 0 && used + 1 + length <= width {
+            row.push(' ');
+            row.push_str(word);
+            used += 1 + length;
+            continue;
+        }
+        if used > 0 {
+            rows.push(std::mem::take(&mut row));
+        }
+        while length > width {
+            let end = word
+                .char_indices()
+                .nth(width)
+                .map_or(word.len(), |(at, _)| at);
+            rows.push(word[..end].to_owned());
+            word = &word[end..];
+            length -= width;
+        }
+        row.push_str(word);
+        used = length;
+    }
+    rows.push(row);
+    rows
+}
+
+/// `name`, or its start and `…` when longer than `room`.
+fn shortened(name: &str, room: usize) -> String {
+    if name.chars().count() <= room {
+        return name.to_owned();
+    }
+    let head: String = name.chars().take(room.saturating_sub(1)).collect();
+    format!("{head}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_cut_at_spaces_and_long_words_where_the_row_ends() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 5), [""]);
+        assert_eq!(wrap("a bcdefgh", 3), ["a", "bcd", "efg", "h"]);
+        assert_eq!(shortened("transit-use1", 8), "transit…");
+        assert_eq!(shortened("short", 8), "short");
+    }
 }

@@ -296,16 +296,22 @@ fn title(app: &App, theme: &Theme) -> Line<'static> {
         Span::styled(" Selective Gateway Upgrade ", theme.title),
         Span::raw(format!("{}/{} shown ", fleet.shown_len(), fleet.total())),
     ];
+    if fleet.marked_count() > 0 {
+        spans.push(Span::styled(
+            format!("● {} marked", fleet.marked_count()),
+            theme.marked,
+        ));
+        let hidden = fleet.hidden_marked_count();
+        if hidden > 0 {
+            spans.push(Span::styled(format!(", {hidden} hidden"), theme.warn));
+        }
+        spans.push(Span::raw(" "));
+    }
+    // The filter last: a long one is cut at the border, the marks never are.
     if !fleet.query().is_empty() {
         spans.push(Span::styled(
             format!("filter: {} ", fleet.query().text()),
             theme.pending,
-        ));
-    }
-    if fleet.marked_count() > 0 {
-        spans.push(Span::styled(
-            format!("● {} marked ", fleet.marked_count()),
-            theme.marked,
         ));
     }
     Line::from(spans)

@@ -1,5 +1,6 @@
 //! Drawing: one pure function of the state per widget, one widget per file. Nothing here
-//! changes the state (the table's scroll offset lives in a `Cell`).
+//! changes the state (the table's scroll offset and how far a confirmation can scroll, which
+//! only a draw knows, live in `Cell`s).
 
 mod confirm;
 mod detail;

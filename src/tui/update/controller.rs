@@ -1,5 +1,6 @@
 //! What the controller reports: refreshed data, failed refreshes, operations found running,
-//! and the progress of the operation being followed.
+//! and the progress of the operation being followed (whose end clears the marks of the
+//! gateways it completed).
 
 use crate::api::poll::Progress;
 use crate::plan::request::Action;
@@ -101,6 +102,10 @@ pub(super) fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Eff
     };
     let changed = operation.progress(now, progress);
     let title = operation.title.clone();
+    let completed: Vec<String> = match finished {
+        Some(_) => operation.completed().map(str::to_owned).collect(),
+        None => Vec::new(),
+    };
     for gateway in changed {
         if let Some(index) = app.fleet.index_of(&gateway.name) {
             app.fleet.set_live(
@@ -116,6 +121,8 @@ pub(super) fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Eff
     let Some((ok, message)) = finished else {
         return Vec::new();
     };
+    // Gateways done are no longer part of what the user is working on; failed ones stay marked.
+    app.fleet.unmark(&completed);
     if ok {
         app.info(format!("{title}: done ({message})"));
     } else {

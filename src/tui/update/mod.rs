@@ -2,8 +2,10 @@
 //!
 //! Keys become commands through the keymap, except while text is typed (the filter query, a
 //! `:` command, the Target Release Version, the count in a confirmation), which takes every
-//! key. Controller results and progress arrive as messages too. Anything that must talk to the
-//! controller is returned as an [`Effect`]; nothing here does I/O or reads the clock.
+//! key. Pasted text goes only to the filter and the Target Release Version, never to a
+//! confirmation. Controller results and progress arrive as messages too. Anything that must
+//! talk to the controller is returned as an [`Effect`]; nothing here does I/O or reads the
+//! clock: the loop sets `App::now` before each message, and says when it drew a frame.
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
 use tui_input::Input;
@@ -21,7 +23,7 @@ mod prompt;
 
 use controller::{on_load_failed, on_loaded, on_progress};
 use operations::{ask_to_confirm, confirm_key, dry_run, on_dry_run};
-use prompt::{open_picker, pick, prompt_key, set_filter};
+use prompt::{on_paste, open_picker, pick, prompt_key, set_filter};
 
 pub use operations::describe_request;
 
@@ -30,6 +32,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind == KeyEventKind::Press => on_key(app, &key),
         Msg::Key(_) | Msg::Resize | Msg::Tick => Vec::new(),
+        Msg::Paste(text) => {
+            on_paste(app, &text);
+            Vec::new()
+        }
+        Msg::Drawn { at } => {
+            if let Some(Overlay::Confirm(dialog)) = app.overlay.as_mut() {
+                dialog.drawn(at);
+            }
+            Vec::new()
+        }
         Msg::Command(command) => {
             if let Some(effects) = overlay_command(app, command) {
                 return effects;
@@ -64,10 +76,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             operation,
             progress,
         } => on_progress(app, operation, progress),
-        Msg::Signal(name) => {
+        Msg::Signal(signal) => {
             app.quit = true;
-            app.signal = Some(name);
-            tracing::info!(signal = name, "quitting on a signal");
+            app.signal = Some(signal);
+            tracing::info!(signal = signal.name(), "quitting on a signal");
             Vec::new()
         }
     }
@@ -136,7 +148,8 @@ fn overlay_command(app: &mut App, command: Command) -> Option<Vec<Effect>> {
             let last = picker.entries.len().saturating_sub(1);
             picker.cursor = picker.cursor.saturating_add_signed(step as isize).min(last);
         }
-        Overlay::Detail(_) | Overlay::Confirm(_) => {}
+        Overlay::Confirm(dialog) => dialog.scroll_by(step),
+        Overlay::Detail(_) => {}
     }
     Some(Vec::new())
 }

@@ -6,10 +6,11 @@ use crossterm::event::KeyEvent;
 use crate::api::actions::DryRun;
 use crate::plan::checks::check;
 use crate::plan::path::resolve_target;
-use crate::plan::request::{Action, Request};
+use crate::plan::request::{Action, Request, Selection};
 use crate::snapshot::Snapshot;
 use crate::tui::action::Effect;
 use crate::tui::confirm::{Confirm, Outcome};
+use crate::tui::fleet::Named;
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, DryRunPane, Overlay, Window};
 
@@ -17,7 +18,7 @@ pub(super) fn confirm_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
     let Some(Overlay::Confirm(dialog)) = app.overlay.as_mut() else {
         return Vec::new();
     };
-    match dialog.handle_key(key) {
+    match dialog.handle_key(key, app.now) {
         Outcome::Open => Vec::new(),
         Outcome::Cancelled => {
             app.overlay = None;
@@ -40,7 +41,7 @@ fn start(app: &mut App, dialog: Confirm) -> Vec<Effect> {
     let id = app.next_operation;
     app.next_operation += 1;
     let names = match dialog.request.selection() {
-        Some(crate::plan::request::Selection::Named(names)) => names.clone(),
+        Some(Selection::Named(names)) => names.clone(),
         _ => Vec::new(),
     };
     let title = format!("{} to {}", dialog.operation, dialog.target);
@@ -105,7 +106,7 @@ pub fn describe_request(app: &App, request: &Request) -> String {
         },
         _ => {
             let count = match request.selection() {
-                Some(crate::plan::request::Selection::Named(names)) => names.len(),
+                Some(Selection::Named(names)) => names.len(),
                 _ => app.fleet.total(),
             };
             let plural = if count == 1 { "" } else { "s" };
@@ -146,12 +147,13 @@ pub(super) fn ask_to_confirm(app: &mut App, action: Action) {
         }
     };
     let target = target_text(snapshot, catalog, &request);
-    let count = match request.selection() {
-        Some(crate::plan::request::Selection::Named(names)) => names.len(),
-        _ => snapshot.gateways().len(),
+    let named = match request.selection() {
+        Some(Selection::Named(names)) => app.fleet.split_shown(names),
+        // A platform upgrade names no gateway (and the console always names them).
+        _ => Named::default(),
     };
     app.overlay = Some(Overlay::Confirm(Box::new(Confirm::new(
-        request, target, count, &report,
+        request, target, named, &report,
     ))));
 }
 

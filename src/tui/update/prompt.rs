@@ -1,13 +1,15 @@
-//! Typed input of the console: the filter query, `:` commands and the filter picker.
+//! Typed input of the console: the filter query, `:` commands, pasted text and the filter
+//! picker.
 
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
+use tui_input::{Input, InputRequest};
 
 use crate::snapshot::Gateway;
 use crate::tui::action::{Command, Effect};
 use crate::tui::query::Field;
 use crate::tui::state::{App, Overlay, Picker, Prompt};
-use crate::tui::update::run;
+use crate::tui::update::{revalidate_target, run};
 
 pub(super) fn prompt_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
     let Some(prompt) = app.prompt.as_mut() else {
@@ -41,6 +43,48 @@ pub(super) fn prompt_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
         },
     }
     Vec::new()
+}
+
+/// Pasted text goes into the filter being typed or the Target Release Version being edited,
+/// and nowhere else: a confirmation refuses it, and it is never read as keys.
+pub(super) fn on_paste(app: &mut App, text: &str) {
+    match app.prompt.as_mut() {
+        Some(Prompt::Query(input)) => {
+            insert(input, text);
+            let value = input.value().to_owned();
+            set_filter(app, &value);
+            return;
+        }
+        // The `:` command line takes typed commands only.
+        Some(Prompt::Command(_)) => return,
+        None => {}
+    }
+    if app.platform.editing {
+        insert(&mut app.platform.input, text);
+        revalidate_target(app);
+        return;
+    }
+    if let Some(Overlay::Confirm(dialog)) = app.overlay.as_mut() {
+        dialog.refuse_paste();
+        return;
+    }
+    let filter = app.keymap.key_for(Command::Filter);
+    let target = app.keymap.key_for(Command::EditTarget);
+    app.info(format!(
+        "pasted text is ignored here: paste into the filter ({filter}) or the Target Release Version ({target})"
+    ));
+}
+
+/// Inserts pasted `text` at the cursor: line breaks and tabs become spaces, other control
+/// characters are dropped, so a paste never ends the input.
+fn insert(input: &mut Input, text: &str) {
+    let typed = text
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .filter(|c| !c.is_control());
+    for c in typed {
+        input.handle(InputRequest::InsertChar(c));
+    }
 }
 
 pub(super) fn set_filter(app: &mut App, text: &str) {
