@@ -1332,3 +1332,149 @@ async fn following_gateways_the_controller_does_not_list_does_not_finish_ok() {
     );
     running.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 9, item 14: a newer controller's dry-run findings
+// ---------------------------------------------------------------------------------------------
+
+mod console;
+
+/// A fake controller on 127.0.0.1 (plain HTTP) that logs anyone in and answers every dry run
+/// with `dry_run`: what a controller newer than this build may send.
+async fn newer_controller(dry_run: Value) -> std::net::SocketAddr {
+    use http_body_util::{BodyExt, Full};
+    use hyper::server::conn::http1;
+    use hyper::service::service_fn;
+    use hyper_util::rt::TokioIo;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let dry_run = dry_run.clone();
+            let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let dry_run = dry_run.clone();
+                async move {
+                    let query = request.uri().query().unwrap_or_default().to_owned();
+                    let body = request
+                        .into_body()
+                        .collect()
+                        .await
+                        .map(|body| body.to_bytes())
+                        .unwrap_or_default();
+                    let form = format!("{query}&{}", String::from_utf8_lossy(&body));
+                    let action = form
+                        .split('&')
+                        .find_map(|pair| pair.strip_prefix("action="))
+                        .unwrap_or_default();
+                    let answer = match action {
+                        "get_api_token" => {
+                            serde_json::json!({"return": true, "results": {"api_token": "token"}})
+                        }
+                        "login" => {
+                            serde_json::json!({"return": true, "results": "welcome", "CID": "fake-cid"})
+                        }
+                        "upgrade_selected_gateway" => {
+                            serde_json::json!({"return": true, "results": dry_run})
+                        }
+                        other => {
+                            serde_json::json!({"return": false, "reason": format!("no {other}")})
+                        }
+                    };
+                    Ok::<_, std::convert::Infallible>(
+                        hyper::Response::builder()
+                            .header("content-type", "application/json")
+                            .body(Full::new(bytes::Bytes::from(answer.to_string())))
+                            .expect("a response"),
+                    )
+                }
+            });
+            tokio::spawn(async move {
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+/// A finding whose code and severity this build does not know is kept, shown as the controller
+/// wrote it and counted as a blocker, so the pane never says BLOCKED over an empty list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_controllers_unknown_dry_run_finding_is_kept_and_shown() {
+    use avx_upgrade::plan::request::{Request, Selection};
+    use avx_upgrade::snapshot::{Controller, Gateway, GatewayType, Role};
+    use avx_upgrade::tui::action::{Effect, Msg};
+    use avx_upgrade::tui::theme::Theme;
+    use avx_upgrade::tui::update::update;
+    use crossterm::event::KeyCode;
+
+    let addr = newer_controller(serde_json::json!({
+        "blocked": true,
+        "findings": [{
+            "severity": "critical",
+            "code": "quantum-tunnel-misaligned",
+            "message": "realign the quantum tunnels of spoke-1 first",
+            "gateways": ["spoke-1"],
+        }],
+    }))
+    .await;
+    let current: Version = "7.1.4183".parse().expect("version");
+    let gateway = Gateway::new(
+        "spoke-1",
+        Cloud::Aws,
+        "us-east-1",
+        GatewayType::Spoke,
+        Role::Primary,
+        current,
+    );
+    let snapshot = Snapshot::new(Controller::new(current), vec![gateway]).expect("snapshot");
+    let mut app = console::loaded_app(snapshot, false);
+    console::press(&mut app, KeyCode::Char('2'));
+    let effects = console::press(&mut app, KeyCode::Char('d'));
+    let Some(Effect::DryRun(request)) = effects.into_iter().next() else {
+        panic!("d asks for a dry run");
+    };
+    let Request::SoftwareUpgrade {
+        gateways: Selection::Named(names),
+        ..
+    } = &request
+    else {
+        panic!("a software upgrade of the gateway under the cursor: {request:?}");
+    };
+
+    let client = Client::new(settings_for(
+        &format!("http://{addr}"),
+        TrustMode::System,
+        PASSWORD,
+    ))
+    .expect("a client");
+    let result = within("dry run", client.gateway_dry_run(request.action(), names)).await;
+    let dry_run = result.expect("the answer decodes");
+    assert!(dry_run.blocked);
+    let [finding] = dry_run.findings.as_slice() else {
+        panic!("the finding is kept: {:?}", dry_run.findings);
+    };
+    assert_eq!(finding.code.as_str(), "quantum-tunnel-misaligned");
+    assert_eq!(finding.severity, Severity::Blocker);
+
+    update(
+        &mut app,
+        Msg::DryRunDone {
+            request,
+            result: Ok(dry_run),
+        },
+    );
+    let screen = console::text_of(&console::draw(&app, 120, 40, &Theme::colored()));
+    for expected in [
+        "BLOCKED",
+        "1 blocker",
+        "Blockers (1)",
+        "quantum-tunnel-misaligned",
+        "realign the quantum tunnels of spoke-1 first",
+    ] {
+        assert!(screen.contains(expected), "no {expected:?} in:\n{screen}");
+    }
+}
