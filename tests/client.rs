@@ -1406,7 +1406,7 @@ async fn newer_controller(dry_run: Value) -> std::net::SocketAddr {
 async fn a_newer_controllers_unknown_dry_run_finding_is_kept_and_shown() {
     use avx_upgrade::plan::request::{Request, Selection};
     use avx_upgrade::snapshot::{Controller, Gateway, GatewayType, Role};
-    use avx_upgrade::tui::action::{Effect, Msg};
+    use avx_upgrade::tui::message::{Effect, Msg};
     use avx_upgrade::tui::theme::Theme;
     use avx_upgrade::tui::update::update;
     use crossterm::event::KeyCode;

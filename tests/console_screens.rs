@@ -10,7 +10,7 @@ use avx_upgrade::api::poll::{GatewayProgress, Progress};
 use avx_upgrade::plan::finding::{Code, Finding};
 use avx_upgrade::plan::request::{Request, Selection};
 use avx_upgrade::snapshot::{GatewayState, GatewayType, Snapshot};
-use avx_upgrade::tui::action::Msg;
+use avx_upgrade::tui::message::Msg;
 use avx_upgrade::tui::state::App;
 use avx_upgrade::tui::theme::Theme;
 use avx_upgrade::tui::update::update;
@@ -215,7 +215,7 @@ fn a_confirmation_longer_than_the_screen_scrolls() {
     let before = scroll(&app);
     update(
         &mut app,
-        Msg::Command(avx_upgrade::tui::action::Command::Up),
+        Msg::Command(avx_upgrade::tui::message::Command::Up),
     );
     assert_eq!(scroll(&app), before - 1);
     press(&mut app, KeyCode::Esc);

@@ -15,8 +15,8 @@ use crate::api::{ApiError, Client};
 use crate::catalog::Catalog;
 use crate::plan::request::{Request, Selection};
 use crate::snapshot::Snapshot;
-use crate::tui::action::{Effect, Follow, Loaded, Msg};
 use crate::tui::fleet::Live;
+use crate::tui::message::{Effect, Follow, Loaded, Msg};
 use crate::version::Train;
 
 /// The first train whose platform upgrade is followed with `platform_upgrade_status`.

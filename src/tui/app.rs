@@ -22,7 +22,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{Instant, sleep_until};
 
 use crate::ops::Runner;
-use crate::tui::action::{Command, Effect, Msg, Signal};
+use crate::tui::message::{Command, Effect, Msg, Signal};
 use crate::tui::state::App;
 use crate::tui::terminal::Screen;
 use crate::tui::theme::Theme;

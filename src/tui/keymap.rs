@@ -19,7 +19,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
 use crate::load::{self, FileKind};
-use crate::tui::action::Command;
+use crate::tui::message::Command;
 
 /// The default bindings.
 const DEFAULTS: &[(&str, Command)] = &[

@@ -2,11 +2,11 @@
 //! Upgrade windows. One [`state::App`], one message type, a pure [`update::update`], widgets
 //! in `ui/` that only read the state, and a terminal guard that always restores the terminal.
 
-pub mod action;
 pub mod app;
 pub mod confirm;
 pub mod fleet;
 pub mod keymap;
+pub mod message;
 pub mod operation;
 pub mod query;
 pub mod state;
@@ -22,8 +22,8 @@ use jiff::Timestamp;
 use crate::api::Client;
 use crate::api::poll::PollSettings;
 use crate::ops::Runner;
-use crate::tui::action::Signal;
 use crate::tui::keymap::Keymap;
+use crate::tui::message::Signal;
 use crate::tui::state::App;
 use crate::tui::theme::Theme;
 

@@ -9,10 +9,10 @@ use crate::api::actions::DryRun;
 use crate::catalog::Catalog;
 use crate::plan::request::{Action, Request};
 use crate::plan::runbook::Runbook;
-use crate::tui::action::Signal;
 use crate::tui::confirm::Confirm;
 use crate::tui::fleet::FleetView;
 use crate::tui::keymap::Keymap;
+use crate::tui::message::Signal;
 use crate::tui::operation::Operation;
 use crate::tui::query::Field;
 

@@ -14,9 +14,9 @@ use avx_upgrade::api::{Client, ClientSettings, TrustMode};
 use avx_upgrade::ops::Runner;
 use avx_upgrade::secret::{Credentials, Secret};
 use avx_upgrade::sim::{self, RunningSim, SimConfig};
-use avx_upgrade::tui::action::Msg;
 use avx_upgrade::tui::confirm::KEY_GUARD;
 use avx_upgrade::tui::keymap::Keymap;
+use avx_upgrade::tui::message::Msg;
 use avx_upgrade::tui::state::App;
 use avx_upgrade::tui::theme::Theme;
 use avx_upgrade::tui::ui;
@@ -106,7 +106,8 @@ impl Console {
 
     fn command_refresh(&mut self) {
         self.app.refreshing = true;
-        self.runner.spawn(avx_upgrade::tui::action::Effect::Refresh);
+        self.runner
+            .spawn(avx_upgrade::tui::message::Effect::Refresh);
     }
 
     fn apply(&mut self, msg: Msg) {
@@ -241,8 +242,8 @@ pub fn fixed_now() -> Timestamp {
 
 /// A console state loaded with `snapshot`, without a controller: for pure and screen tests.
 pub fn loaded_app(snapshot: avx_upgrade::snapshot::Snapshot, readonly: bool) -> App {
-    use avx_upgrade::tui::action::Loaded;
     use avx_upgrade::tui::fleet::Live;
+    use avx_upgrade::tui::message::Loaded;
     let mut app = App::new(
         "https://ctl.example.com".into(),
         "admin".into(),
@@ -276,7 +277,7 @@ pub fn loaded_app(snapshot: avx_upgrade::snapshot::Snapshot, readonly: bool) -> 
 }
 
 /// Presses `code` on `app` (shift for capitals), returning the effects.
-pub fn press(app: &mut App, code: KeyCode) -> Vec<avx_upgrade::tui::action::Effect> {
+pub fn press(app: &mut App, code: KeyCode) -> Vec<avx_upgrade::tui::message::Effect> {
     let modifiers = match code {
         KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
         _ => KeyModifiers::NONE,

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::plan::path::release_versions;
 use crate::plan::runbook::Runbook;
-use crate::tui::action::Command;
+use crate::tui::message::Command;
 use crate::tui::state::App;
 use crate::tui::theme::{Status, Theme, symbol};
 use crate::tui::ui::finding_line;

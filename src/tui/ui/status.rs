@@ -5,7 +5,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::action::Command;
+use crate::tui::message::Command;
 use crate::tui::state::{App, Level, Overlay, Prompt, Window};
 use crate::tui::theme::{Status, Theme, symbol};
 

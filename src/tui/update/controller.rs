@@ -4,8 +4,8 @@
 
 use crate::api::poll::Progress;
 use crate::plan::request::Action;
-use crate::tui::action::{Effect, Follow, Loaded};
 use crate::tui::fleet::Live;
+use crate::tui::message::{Effect, Follow, Loaded};
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, Connection};
 use crate::tui::update::{current, revalidate_target};

@@ -13,7 +13,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::plan::request::Action;
 use crate::plan::runbook;
-use crate::tui::action::{Command, Effect, Msg};
+use crate::tui::message::{Command, Effect, Msg};
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, Overlay, Prompt, Window};
 
@@ -46,7 +46,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if let Some(effects) = overlay_command(app, command) {
                 return effects;
             }
-            run(app, command)
+            dispatch(app, command)
         }
         Msg::Loaded(loaded) => on_loaded(app, *loaded),
         Msg::LoadFailed(error) => {
@@ -115,7 +115,7 @@ fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
     if let Some(effects) = overlay_command(app, command) {
         return effects;
     }
-    run(app, command)
+    dispatch(app, command)
 }
 
 /// Commands while an overlay is open; `None` lets the command through (after closing it).
@@ -159,7 +159,7 @@ fn scrolled(scroll: u16, step: i32) -> u16 {
 }
 
 /// A command with no overlay open.
-pub(super) fn run(app: &mut App, command: Command) -> Vec<Effect> {
+pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Effect> {
     match command {
         Command::Quit => app.quit = true,
         Command::Help => app.overlay = Some(Overlay::Help { scroll: 0 }),

@@ -8,9 +8,9 @@ use crate::plan::checks::check;
 use crate::plan::path::resolve_target;
 use crate::plan::request::{Action, Request, Selection};
 use crate::snapshot::Snapshot;
-use crate::tui::action::Effect;
 use crate::tui::confirm::{Confirm, Outcome};
 use crate::tui::fleet::Named;
+use crate::tui::message::Effect;
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, DryRunPane, Overlay, Window};
 

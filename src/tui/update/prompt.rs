@@ -6,10 +6,10 @@ use tui_input::backend::crossterm::EventHandler;
 use tui_input::{Input, InputRequest};
 
 use crate::snapshot::Gateway;
-use crate::tui::action::{Command, Effect};
+use crate::tui::message::{Command, Effect};
 use crate::tui::query::Field;
 use crate::tui::state::{App, Overlay, Picker, Prompt};
-use crate::tui::update::{revalidate_target, run};
+use crate::tui::update::{dispatch, revalidate_target};
 
 pub(super) fn prompt_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
     let Some(prompt) = app.prompt.as_mut() else {
@@ -107,7 +107,7 @@ pub(super) fn command_line(app: &mut App, line: &str) -> Vec<Effect> {
             return Vec::new();
         }
     };
-    run(app, command)
+    dispatch(app, command)
 }
 
 /// Reads one field of a gateway, for the picker.
