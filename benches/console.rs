@@ -15,6 +15,13 @@
 //! - `refresh/replace-100k`: `fleet.replace` with a fresh snapshot (cloned outside the timing;
 //!   dropping the previous snapshot is inside it), unsorted and sorted by name.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a benchmark whose setup fails has nothing to measure, so it stops"
+)]
+
 use std::hint::black_box;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -34,6 +41,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use strum::IntoEnumIterator;
 
 const GATEWAYS: usize = 100_000;
 
@@ -102,7 +110,7 @@ fn bench_filter(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3));
 
     update(&mut app, key(KeyCode::Char('/')));
-    assert!(app.prompt.is_some(), "/ opens the filter prompt");
+    assert!(app.prompt().is_some(), "/ opens the filter prompt");
     for ch in "us-eas".chars() {
         update(&mut app, key(KeyCode::Char(ch)));
     }
@@ -159,13 +167,7 @@ fn bench_filter(c: &mut Criterion) {
 
 /// The column the next `s` press sorts by.
 fn after(sort: Option<(SortKey, bool)>) -> SortKey {
-    match sort {
-        None => SortKey::Name,
-        Some((key, _)) => {
-            let position = SortKey::CYCLE.iter().position(|&k| k == key).unwrap_or(0);
-            SortKey::CYCLE[(position + 1) % SortKey::CYCLE.len()]
-        }
-    }
+    sort.map_or(SortKey::Name, |(key, _)| key.next())
 }
 
 fn bench_sort(c: &mut Criterion) {
@@ -178,7 +180,7 @@ fn bench_sort(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_millis(1))
         .measurement_time(Duration::from_millis(1));
-    for column in SortKey::CYCLE {
+    for column in SortKey::iter() {
         let name = column.label().replace(' ', "-");
         group.bench_function(name, |b| {
             b.iter_custom(|iters| {

@@ -2,6 +2,13 @@
 //! or loading the fleet, starting the server) and serving `list_vpcs_summary` for every gateway
 //! over HTTP on loopback, raw and through the typed client.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a benchmark whose setup fails has nothing to measure, so it stops"
+)]
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -9,6 +16,7 @@ use avx_upgrade::api::{Client, ClientSettings, TrustMode};
 use avx_upgrade::catalog::Catalog;
 use avx_upgrade::secret::Credentials;
 use avx_upgrade::secret::Secret;
+use avx_upgrade::sim::clock::Clock;
 use avx_upgrade::sim::fleet::{FleetSpec, generate};
 use avx_upgrade::sim::{self, SimConfig};
 use avx_upgrade::snapshot::Snapshot;
@@ -31,6 +39,7 @@ fn config(snapshot: Snapshot, catalog: Catalog) -> SimConfig {
             password: Secret::new("bench"),
         },
         speed: 1.0,
+        clock: Clock::Wall,
         faults: Default::default(),
         session_ttl: Duration::from_secs(3600),
         seed: 7,

@@ -2,6 +2,13 @@
 //! background task, so the test can check that the terminal is restored before the report
 //! prints and that the process exits with status 101 instead of drawing on.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "the probe panics on purpose, for tests/pty.rs to see the terminal restored"
+)]
+
 use std::time::Duration;
 
 fn main() {

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod cli;
 pub mod cloud;
 pub mod config;
+pub mod filter;
 pub mod load;
 pub mod logging;
 pub mod memory;

@@ -276,14 +276,20 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[allow(
+        dead_code,
+        reason = "only serde reads the fields: the test is about its errors"
+    )]
     struct Doc {
         items: Vec<Item>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[allow(
+        dead_code,
+        reason = "only serde reads the fields: the test is about its errors"
+    )]
     struct Item {
         count: u32,
     }

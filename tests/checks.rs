@@ -2,6 +2,13 @@
 //! (HA pairs, BGP, spoke routes, OpenVPN), images, health, release notes and the operations
 //! checklist. The last test proves every public finding code has a scenario that raises it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 use std::collections::BTreeSet;
 
 use avx_upgrade::catalog::{Catalog, ImageEntry, Release};
@@ -46,9 +53,10 @@ fn catalog() -> Catalog {
 fn healthy_controller(version: &str) -> Controller {
     let mut controller = Controller::new(v(version));
     controller.previous_version = Some(v("6.5.250"));
-    controller.backup.enabled = true;
-    controller.backup.last_backup = Some("2026-11-23T06:00:00Z".parse().expect("timestamp"));
-    controller.accounts = vec![Account {
+    controller.checklist.backup.enabled = true;
+    controller.checklist.backup.last_backup =
+        Some("2026-11-23T06:00:00Z".parse().expect("timestamp"));
+    controller.checklist.accounts = vec![Account {
         name: "prod-aws".into(),
         cloud: Some(Cloud::Aws),
         primary: true,
@@ -447,9 +455,9 @@ fn unhealthy_gateways_block_their_operation_and_any_platform_upgrade() {
 #[test]
 fn checklist_dns_internet_and_accounts_block() {
     let broken = with_controller(&fleet(), |controller| {
-        controller.dns_ok = false;
-        controller.internet_ok = false;
-        controller.accounts[0].valid = false;
+        controller.checklist.dns_ok = false;
+        controller.checklist.internet_ok = false;
+        controller.checklist.accounts[0].valid = false;
     });
     let report = platform(&broken, "6.6");
     for code in [Code::DnsUnresolved, Code::NoInternet, Code::AccountInvalid] {
@@ -476,13 +484,13 @@ fn an_invalid_account_blocks_gateway_operations_only_when_it_matters() {
         audit_ok: true,
     };
     let unrelated = with_controller(&fleet(), |controller| {
-        controller.accounts.push(spare.clone())
+        controller.checklist.accounts.push(spare.clone())
     });
     assert!(!rollback(&unrelated, &["spoke-1"]).contains(Code::AccountInvalid));
     assert!(platform(&unrelated, "6.6").contains(Code::AccountInvalid));
     spare.primary = true;
     let primary = with_controller(&fleet(), |controller| {
-        controller.accounts.push(spare.clone())
+        controller.checklist.accounts.push(spare.clone())
     });
     assert!(rollback(&primary, &["spoke-1"]).contains(Code::AccountInvalid));
 }
@@ -490,15 +498,16 @@ fn an_invalid_account_blocks_gateway_operations_only_when_it_matters() {
 #[test]
 fn checklist_warnings_audit_backup_controller_ha_and_t2_t3() {
     let neglected = with_controller(&fleet(), |controller| {
-        controller.accounts[0].audit_ok = false;
-        controller.backup.last_backup = Some("2026-11-21T12:00:00Z".parse().expect("timestamp"));
-        controller.controller_ha = Some(ControllerHa {
+        controller.checklist.accounts[0].audit_ok = false;
+        controller.checklist.backup.last_backup =
+            Some("2026-11-21T12:00:00Z".parse().expect("timestamp"));
+        controller.checklist.controller_ha = Some(ControllerHa {
             enabled: true,
             version: Some("1.6".into()),
             latest_version: Some("1.7".into()),
         });
-        controller.cloud = Some(Cloud::Aws);
-        controller.instance_type = Some("t3.large".into());
+        controller.checklist.cloud = Some(Cloud::Aws);
+        controller.checklist.instance_type = Some("t3.large".into());
     });
     let report = platform(&neglected, "6.6");
     for code in [
@@ -528,21 +537,25 @@ fn checklist_warnings_audit_backup_controller_ha_and_t2_t3() {
 
 #[test]
 fn backups_that_are_off_or_never_taken_are_missing() {
-    let off = with_controller(&fleet(), |controller| controller.backup.enabled = false);
+    let off = with_controller(&fleet(), |controller| {
+        controller.checklist.backup.enabled = false
+    });
     assert!(
         platform(&off, "6.6")
             .get(Code::BackupMissing)
             .is_some_and(|f| f.message.contains("off"))
     );
-    let never = with_controller(&fleet(), |controller| controller.backup.last_backup = None);
+    let never = with_controller(&fleet(), |controller| {
+        controller.checklist.backup.last_backup = None
+    });
     assert!(
         platform(&never, "6.6")
             .get(Code::BackupMissing)
             .is_some_and(|f| f.message.contains("none"))
     );
     let unlimited = with_controller(&fleet(), |controller| {
-        controller.instance_type = Some("t3.large".into());
-        controller.t2_t3_unlimited = true;
+        controller.checklist.instance_type = Some("t3.large".into());
+        controller.checklist.t2_t3_unlimited = true;
     });
     assert!(!platform(&unlimited, "6.6").contains(Code::T2T3Unlimited));
 }
@@ -630,13 +643,13 @@ fn every_finding_code_has_a_scenario() {
     let broken = with_controller(
         &with_gateways(&base, |g| g.tunnels_up = false),
         |controller| {
-            controller.dns_ok = false;
-            controller.internet_ok = false;
-            controller.accounts[0].valid = false;
-            controller.accounts[0].audit_ok = false;
-            controller.backup.enabled = false;
-            controller.instance_type = Some("t2.medium".into());
-            controller.controller_ha = Some(ControllerHa {
+            controller.checklist.dns_ok = false;
+            controller.checklist.internet_ok = false;
+            controller.checklist.accounts[0].valid = false;
+            controller.checklist.accounts[0].audit_ok = false;
+            controller.checklist.backup.enabled = false;
+            controller.checklist.instance_type = Some("t2.medium".into());
+            controller.checklist.controller_ha = Some(ControllerHa {
                 enabled: true,
                 version: Some("1.5".into()),
                 latest_version: Some("1.7".into()),

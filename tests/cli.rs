@@ -7,6 +7,13 @@
 //! Every `check` runs with a fixed `--at` and snapshots whose backup is recent as of that time,
 //! so no result depends on the clock.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 use std::process::Command;
 
 use serde_json::{Value, json};

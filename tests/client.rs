@@ -7,8 +7,17 @@
 //! the real binary (first use, pinned, changed certificate), secrets absent from a trace-level
 //! log, and the `snapshot` → `check` round trip.
 //!
-//! Every test starts its own simulator, runs on a fast clock where it waits for operations, and
-//! puts a deadline on every wait so a hang fails instead of blocking CI.
+//! Every test starts its own simulator on a manual clock that stands still unless the test
+//! advances it: a session expires because the test moved the clock past its idle time, and an
+//! operation followed by the pollers moves one step per poll, whatever the speed of the machine.
+//! Every wait for an answer has a deadline, so a hang fails instead of blocking CI.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -27,6 +36,7 @@ use avx_upgrade::catalog::Catalog;
 use avx_upgrade::cloud::Cloud;
 use avx_upgrade::plan::{Action, Code, Severity};
 use avx_upgrade::secret::{Credentials, Secret};
+use avx_upgrade::sim::clock::Clock;
 use avx_upgrade::sim::fleet::{FleetSpec, generate};
 use avx_upgrade::sim::{self, DEFAULT_SESSION_TTL, RunningSim, SimConfig};
 use avx_upgrade::snapshot::{GatewayState, Snapshot};
@@ -40,11 +50,8 @@ const PASSWORD: &str = "Pw-9f3kQz-never-in-logs";
 const WRONG_PASSWORD: &str = "Wrong-7hX2m-never-in-logs";
 /// The longest any single wait may take.
 const DEADLINE: Duration = Duration::from_secs(20);
-/// A session lifetime short enough to test expiry quickly, long enough that a loaded machine
-/// does not expire a session between two calls meant to share it.
-const SHORT_TTL: Duration = Duration::from_millis(800);
-/// Sleeping this long lets a [`SHORT_TTL`] session expire.
-const PAST_TTL: Duration = Duration::from_millis(1100);
+/// Advancing the clock this far lets an idle session expire.
+const PAST_TTL: Duration = DEFAULT_SESSION_TTL.saturating_add(Duration::from_secs(1));
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -89,8 +96,9 @@ fn next_hop(current: Version) -> (Train, Version) {
     (train, newest)
 }
 
-/// HTTPS on an ephemeral loopback port, with `faults` (a `--faults` list).
-fn sim_config(snapshot: Snapshot, speed: f64, faults: &str) -> SimConfig {
+/// HTTPS on an ephemeral loopback port, with `faults` (a `--faults` list), on a manual clock at
+/// speed 1 (a second advanced is a simulated second).
+fn sim_config(snapshot: Snapshot, faults: &str) -> SimConfig {
     SimConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         tls: true,
@@ -100,7 +108,8 @@ fn sim_config(snapshot: Snapshot, speed: f64, faults: &str) -> SimConfig {
             user: USER.into(),
             password: Secret::new(PASSWORD),
         },
-        speed,
+        speed: 1.0,
+        clock: Clock::manual(),
         faults: faults.parse().expect(faults),
         session_ttl: DEFAULT_SESSION_TTL,
         seed: 11,
@@ -110,6 +119,15 @@ fn sim_config(snapshot: Snapshot, speed: f64, faults: &str) -> SimConfig {
 
 async fn start(config: SimConfig) -> RunningSim {
     sim::start(config).await.expect("the simulator starts")
+}
+
+/// Moves the simulator's manual clock `by` forward.
+fn advance(running: &RunningSim, by: Duration) {
+    running
+        .clock()
+        .as_manual()
+        .expect("the simulator runs on a manual clock")
+        .advance(by);
 }
 
 /// Client settings for `running` (its certificate pinned, or plain HTTP), with short timeouts
@@ -175,6 +193,32 @@ async fn follow(stream: impl Stream<Item = Progress>) -> Vec<Progress> {
     }
 }
 
+/// Like [`follow`], and moves the simulator's clock `step` forward after every event but the
+/// last: the operation moves one step per poll, however long a poll takes.
+async fn follow_stepping(
+    stream: impl Stream<Item = Progress>,
+    running: &RunningSim,
+    step: Duration,
+) -> Vec<Progress> {
+    let mut stream = std::pin::pin!(stream);
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let mut events = Vec::new();
+    loop {
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(event)) => {
+                let last = matches!(event, Progress::Finished { .. });
+                events.push(event);
+                if last {
+                    return events;
+                }
+                advance(running, step);
+            }
+            Ok(None) => panic!("the poller ended without Finished: {events:?}"),
+            Err(_) => panic!("no Finished within {DEADLINE:?}: {events:?}"),
+        }
+    }
+}
+
 fn fast_polling() -> PollSettings {
     PollSettings {
         interval: Duration::from_millis(100),
@@ -191,9 +235,7 @@ fn fast_polling() -> PollSettings {
 async fn login_and_one_shared_relogin_after_the_session_expires() {
     let snapshot = fleet(20, 1, 30, 0);
     let current = snapshot.controller.current_version;
-    let mut config = sim_config(snapshot, 1.0, "");
-    config.session_ttl = SHORT_TTL;
-    let running = start(config).await;
+    let running = start(sim_config(snapshot, "")).await;
     let client = Arc::new(client(&running));
 
     within("login", client.login()).await.expect("login");
@@ -204,9 +246,15 @@ async fn login_and_one_shared_relogin_after_the_session_expires() {
         .expect("a read with the session");
     assert_eq!(info.current, current);
     assert_eq!(calls(&running, "login"), 1, "the session is reused");
+    // Idle for just under its lifetime, the session is still good.
+    advance(&running, DEFAULT_SESSION_TTL - Duration::from_secs(1));
+    within("version_info before expiry", client.version_info())
+        .await
+        .expect("a read with the session");
+    assert_eq!(calls(&running, "login"), 1, "the session is still reused");
 
     // One caller after expiry: refused once, logs in once, repeats the call.
-    tokio::time::sleep(PAST_TTL).await;
+    advance(&running, PAST_TTL);
     let before = calls(&running, "list_version_info");
     let info = within("version_info after expiry", client.version_info())
         .await
@@ -220,7 +268,7 @@ async fn login_and_one_shared_relogin_after_the_session_expires() {
     );
 
     // Ten concurrent callers after expiry share one re-login.
-    tokio::time::sleep(PAST_TTL).await;
+    advance(&running, PAST_TTL);
     let callers: Vec<_> = (0..10)
         .map(|_| {
             let client = Arc::clone(&client);
@@ -271,7 +319,7 @@ async fn every_action_decodes_into_typed_results() {
     );
     let (next_train, next_newest) = next_hop(current);
     let catalog = catalog();
-    let running = start(sim_config(snapshot.clone(), 1.0, "")).await;
+    let running = start(sim_config(snapshot.clone(), "")).await;
     let client = client(&running);
     within("login", client.login()).await.expect("login");
 
@@ -329,11 +377,9 @@ async fn every_action_decodes_into_typed_results() {
         .await
         .expect("statuses");
     assert_eq!(statuses.len(), snapshot.gateways().len());
-    assert!(
-        statuses
-            .iter()
-            .all(|s| s.update_status == "complete" && !s.in_progress())
-    );
+    assert!(statuses.iter().all(|s| s.update_status
+        == avx_upgrade::snapshot::UpdateStatus::Complete
+        && !s.in_progress()));
 
     // get_compatible_image_version
     for cloud in [Cloud::Aws, Cloud::Azure] {
@@ -407,7 +453,7 @@ async fn every_action_decodes_into_typed_results() {
     let backup = within("backup config", client.backup_config())
         .await
         .expect("backup");
-    assert_eq!(backup, controller.backup);
+    assert_eq!(backup, controller.checklist.backup);
     assert!(!backup.enabled);
     within("backup now", client.backup_now())
         .await
@@ -417,7 +463,7 @@ async fn every_action_decodes_into_typed_results() {
         .expect("backup");
     assert!(backup.enabled && backup.last_backup.is_some() && backup.files_kept >= 1);
     assert_eq!(
-        running.with_state(|state| state.snapshot.controller.backup.clone()),
+        running.with_state(|state| state.snapshot.controller.checklist.backup.clone()),
         backup
     );
 
@@ -431,13 +477,16 @@ async fn every_action_decodes_into_typed_results() {
     let checklist = within("checklist", client.checklist())
         .await
         .expect("checklist");
-    assert_eq!(checklist.dns_ok, controller.dns_ok);
-    assert_eq!(checklist.internet_ok, controller.internet_ok);
-    assert_eq!(checklist.accounts, controller.accounts);
-    assert_eq!(checklist.controller_ha, controller.controller_ha);
-    assert_eq!(checklist.cloud, controller.cloud);
-    assert_eq!(checklist.instance_type, controller.instance_type);
-    assert_eq!(checklist.t2_t3_unlimited, controller.t2_t3_unlimited);
+    assert_eq!(checklist.dns_ok, controller.checklist.dns_ok);
+    assert_eq!(checklist.internet_ok, controller.checklist.internet_ok);
+    assert_eq!(checklist.accounts, controller.checklist.accounts);
+    assert_eq!(checklist.controller_ha, controller.checklist.controller_ha);
+    assert_eq!(checklist.cloud, controller.checklist.cloud);
+    assert_eq!(checklist.instance_type, controller.checklist.instance_type);
+    assert_eq!(
+        checklist.t2_t3_unlimited,
+        controller.checklist.t2_t3_unlimited
+    );
     assert_eq!(checklist.backup, backup);
 
     // An operation in progress: check_task_status, check_upgrade_status, the gateway's status
@@ -493,8 +542,9 @@ async fn a_gateway_upgrade_is_followed_to_completion_by_the_pollers() {
     let lagging = lagging(&snapshot);
     let gateway = lagging.first().cloned().expect("a lagging gateway");
     let old_version = snapshot.gateway(&gateway).expect("listed").software_version;
-    // speed 100 with a 100 ms interval: one poll per 10 simulated seconds, the spec's default.
-    let running = start(sim_config(snapshot, 100.0, "")).await;
+    // The clock moves 10 s after each poll of the gateways: one poll per 10 simulated seconds,
+    // the spec's default interval.
+    let running = start(sim_config(snapshot, "")).await;
     let client = Arc::new(client(&running));
     let watcher = Arc::new(self::client(&running));
     within("login", client.login()).await.expect("login");
@@ -522,11 +572,11 @@ async fn a_gateway_upgrade_is_followed_to_completion_by_the_pollers() {
         initial_wait: Duration::ZERO,
         ..fast_polling()
     };
-    let by_gateways = follow(poll::gateways(
-        Arc::clone(&client),
-        selection.clone(),
-        settings,
-    ));
+    let by_gateways = follow_stepping(
+        poll::gateways(Arc::clone(&client), selection.clone(), settings),
+        &running,
+        Duration::from_secs(10),
+    );
     let by_task = follow(poll::task(Arc::clone(&watcher), id, settings));
     let (gateway_events, task_events) = tokio::join!(by_gateways, by_task);
     let cost = client.requests_sent() - before;
@@ -564,9 +614,11 @@ async fn a_gateway_upgrade_is_followed_to_completion_by_the_pollers() {
         }
         other => panic!("the task finished well: {other:?}"),
     }
+    // The job takes 204 to 356 simulated seconds and the clock moves at most 10 s per poll, so
+    // at least 21 polls see it in progress before one sees it complete.
     assert!(
-        (3..=60).contains(&cost),
-        "a gateway upgrade costs a start and a few polls, not {cost} requests"
+        (23..=60).contains(&cost),
+        "a gateway upgrade costs a start and a poll per 10 simulated seconds, not {cost} requests"
     );
 
     // The simulator moved the gateway, and the client reads it back.
@@ -596,8 +648,9 @@ async fn a_platform_upgrade_is_followed_through_the_restart_and_logs_in_again() 
     let snapshot = fleet(20, 7, 0, 0);
     let from = snapshot.controller.current_version;
     let (next_train, next_newest) = next_hop(from);
-    // `restart`: a 600 s window, one real second at speed 600.
-    let running = start(sim_config(snapshot, 600.0, "restart")).await;
+    // `restart`: a restart window of 540 to 660 simulated seconds. The clock moves a minute
+    // after each poll, so at least eight polls land in it.
+    let running = start(sim_config(snapshot, "restart")).await;
     let mut settings = settings(&running);
     // Few quick retries, so the client reports the restart instead of hiding it in retries.
     settings.read_attempts = 2;
@@ -623,13 +676,20 @@ async fn a_platform_upgrade_is_followed_through_the_restart_and_logs_in_again() 
     .await
     .expect("the platform upgrade starts");
     assert!(matches!(started, Started::RequestId(_)), "{started:?}");
-    let events = follow(poll::platform(Arc::clone(&client), fast_polling())).await;
+    let events = follow_stepping(
+        poll::platform(Arc::clone(&client), fast_polling()),
+        &running,
+        Duration::from_secs(60),
+    )
+    .await;
 
     let restarting = events
         .iter()
         .filter(|event| matches!(event, Progress::Restarting { .. }))
         .count();
-    assert!(restarting >= 1, "the restart window was seen: {events:?}");
+    // At least 540 s of restart and at most two steps (120 s) between two polls' views of the
+    // clock, even when a poll comes before the clock moved for the one before it.
+    assert!(restarting >= 4, "the restart window was seen: {events:?}");
     let platform = events
         .iter()
         .position(|event| matches!(event, Progress::Platform { .. }))
@@ -673,7 +733,7 @@ async fn flaky_reads_are_recovered_by_retry() {
     let snapshot = fleet(30, 9, 30, 0);
     let current = snapshot.controller.current_version;
     let count = snapshot.gateways().len();
-    let running = start(sim_config(snapshot, 1.0, "flaky")).await;
+    let running = start(sim_config(snapshot, "flaky")).await;
     let client = client(&running);
     // The login's own get_api_token is not retried (see `logins_survive_flaky_reads`), so the
     // test retries the login itself: what is tested here is the reads.
@@ -731,7 +791,7 @@ async fn a_lost_gateway_start_is_confirmed_by_status_not_resent() {
         .first()
         .cloned()
         .expect("a lagging gateway");
-    let running = start(sim_config(snapshot, 1.0, "slow=400")).await;
+    let running = start(sim_config(snapshot, "slow=400")).await;
     let client = impatient(&running);
     within("login", client.login()).await.expect("login");
 
@@ -780,7 +840,7 @@ async fn a_lost_gateway_start_is_confirmed_by_status_not_resent() {
 async fn a_lost_platform_start_is_confirmed_by_status_not_resent() {
     let snapshot = fleet(10, 17, 0, 0);
     let (next_train, _) = next_hop(snapshot.controller.current_version);
-    let running = start(sim_config(snapshot, 1.0, "slow=400")).await;
+    let running = start(sim_config(snapshot, "slow=400")).await;
     let client = impatient(&running);
     within("login", client.login()).await.expect("login");
     let before = client.requests_sent();
@@ -860,7 +920,7 @@ async fn trust_on_first_use_pins_and_a_changed_certificate_is_refused() {
     let config = config_dir.path();
     let known = config.join("known_controllers");
     let snapshot = fleet(10, 19, 30, 0);
-    let running = start(sim_config(snapshot.clone(), 1.0, "")).await;
+    let running = start(sim_config(snapshot.clone(), "")).await;
     let fingerprint = running.fingerprint.clone().expect("HTTPS");
     let url = running.url.clone();
     let status = ["status", "--controller", url.as_str()];
@@ -903,7 +963,7 @@ async fn trust_on_first_use_pins_and_a_changed_certificate_is_refused() {
     // The same address with a new certificate: a hard error that says so.
     let addr = running.addr;
     running.stop().await;
-    let mut config_again = sim_config(snapshot, 1.0, "");
+    let mut config_again = sim_config(snapshot, "");
     config_again.listen = addr;
     let impostor = start(config_again).await;
     let new_fingerprint = impostor.fingerprint.clone().expect("HTTPS");
@@ -1110,9 +1170,8 @@ fn secrets_never_reach_logs_errors_or_debug_output() {
 async fn logged_session() -> (Vec<String>, Vec<u8>) {
     let snapshot = fleet(20, 23, 100, 0);
     let (next_train, _) = next_hop(snapshot.controller.current_version);
-    let mut config = sim_config(snapshot, 1.0, "");
+    let mut config = sim_config(snapshot, "");
     config.tls = false;
-    config.session_ttl = SHORT_TTL;
     let running = start(config).await;
     let (proxy, wire) = recording_proxy(running.addr).await;
     let url = format!("http://{proxy}");
@@ -1157,7 +1216,7 @@ async fn logged_session() -> (Vec<String>, Vec<u8>) {
     let failed = wrong.version_info().await.expect_err("no session");
     note(&mut texts, &failed);
 
-    tokio::time::sleep(PAST_TTL).await;
+    advance(&running, PAST_TTL);
     client
         .version_info()
         .await
@@ -1191,7 +1250,7 @@ async fn a_snapshot_is_read_back_by_check_and_plan() {
     let lagging = lagging(&snapshot);
     assert!(!lagging.is_empty(), "the fleet has lagging gateways");
     let (next_train, _) = next_hop(snapshot.controller.current_version);
-    let running = start(sim_config(snapshot.clone(), 1.0, "")).await;
+    let running = start(sim_config(snapshot.clone(), "")).await;
     let fingerprint = running.fingerprint.clone().expect("HTTPS");
 
     let run = run_binary(
@@ -1222,7 +1281,10 @@ async fn a_snapshot_is_read_back_by_check_and_plan() {
         read_back.controller.previous_version,
         snapshot.controller.previous_version
     );
-    assert_eq!(read_back.controller.accounts, snapshot.controller.accounts);
+    assert_eq!(
+        read_back.controller.checklist.accounts,
+        snapshot.controller.checklist.accounts
+    );
     running.stop().await;
 
     let state_arg = state.to_str().expect("utf-8 path");
@@ -1272,7 +1334,7 @@ async fn a_snapshot_is_read_back_by_check_and_plan() {
 /// `flaky` fault about one login in eight fails with a 502/503 or a reset.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logins_survive_flaky_reads() {
-    let running = start(sim_config(fleet(10, 9, 30, 0), 1.0, "flaky")).await;
+    let running = start(sim_config(fleet(10, 9, 30, 0), "flaky")).await;
     for attempt in 0..20 {
         let client = client(&running);
         if let Err(error) = within("login", client.login()).await {
@@ -1293,8 +1355,15 @@ async fn a_lost_start_of_an_operation_that_already_finished_is_not_reported_as_n
         .first()
         .cloned()
         .expect("a lagging gateway");
-    // At speed 20000 the upgrade ends within ~20 ms, before the status check comes.
-    let running = start(sim_config(snapshot, 20_000.0, "slow=400")).await;
+    // On the wall clock at speed 20000 the upgrade ends within ~20 ms, long before the status
+    // check comes (150 ms later, when the client gives up on the answer): a slower machine only
+    // makes that surer.
+    let running = start(SimConfig {
+        speed: 20_000.0,
+        clock: Clock::Wall,
+        ..sim_config(snapshot, "slow=400")
+    })
+    .await;
     let client = impatient(&running);
     within("login", client.login()).await.expect("login");
     let result = within(
@@ -1321,7 +1390,7 @@ async fn a_lost_start_of_an_operation_that_already_finished_is_not_reported_as_n
 /// (none done) finishes "ok".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn following_gateways_the_controller_does_not_list_does_not_finish_ok() {
-    let running = start(sim_config(fleet(10, 13, 0, 0), 1.0, "")).await;
+    let running = start(sim_config(fleet(10, 13, 0, 0), "")).await;
     let client = Arc::new(client(&running));
     within("login", client.login()).await.expect("login");
     let names = vec!["no-such-gateway".to_owned()];
@@ -1404,9 +1473,10 @@ async fn newer_controller(dry_run: Value) -> std::net::SocketAddr {
 /// wrote it and counted as a blocker, so the pane never says BLOCKED over an empty list.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newer_controllers_unknown_dry_run_finding_is_kept_and_shown() {
+    use avx_upgrade::ops::{Event, Job};
     use avx_upgrade::plan::request::{Request, Selection};
     use avx_upgrade::snapshot::{Controller, Gateway, GatewayType, Role};
-    use avx_upgrade::tui::message::{Effect, Msg};
+    use avx_upgrade::tui::message::Msg;
     use avx_upgrade::tui::theme::Theme;
     use avx_upgrade::tui::update::update;
     use crossterm::event::KeyCode;
@@ -1434,7 +1504,7 @@ async fn a_newer_controllers_unknown_dry_run_finding_is_kept_and_shown() {
     let mut app = console::loaded_app(snapshot, false);
     console::press(&mut app, KeyCode::Char('2'));
     let effects = console::press(&mut app, KeyCode::Char('d'));
-    let Some(Effect::DryRun(request)) = effects.into_iter().next() else {
+    let Some(Job::DryRun(request)) = effects.into_iter().next() else {
         panic!("d asks for a dry run");
     };
     let Request::SoftwareUpgrade {
@@ -1462,10 +1532,10 @@ async fn a_newer_controllers_unknown_dry_run_finding_is_kept_and_shown() {
 
     update(
         &mut app,
-        Msg::DryRunDone {
+        Msg::Ops(Event::DryRunDone {
             request,
             result: Ok(dry_run),
-        },
+        }),
     );
     let screen = console::text_of(&console::draw(&app, 120, 40, &Theme::colored()));
     for expected in [

@@ -1,6 +1,13 @@
 //! Headless flows of the console against the in-process simulator: the keys a user presses,
 //! the controller's real answers, and what the screen then shows.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 mod common;
 mod console;
 
@@ -30,7 +37,7 @@ fn mixed_fleet(software: &str) -> Snapshot {
 }
 
 fn finished(app: &avx_upgrade::tui::state::App) -> bool {
-    app.operation.as_ref().is_some_and(|op| !op.is_running()) && !app.refreshing
+    app.operation.as_ref().is_some_and(|op| !op.is_running()) && !app.refreshing()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,7 +62,7 @@ async fn filter_aws_transit_mark_dry_run_upgrade_and_watch_them_complete() {
     console
         .until(
             "the dry run",
-            |app| matches!(&app.overlay, Some(Overlay::DryRun(pane)) if pane.result.is_some()),
+            |app| matches!(app.overlay(), Some(Overlay::DryRun(pane)) if pane.result.is_some()),
         )
         .await;
     let screen = console.screen(120, 40);
@@ -221,7 +228,7 @@ async fn a_blocked_platform_upgrade_cannot_be_confirmed() {
     console
         .until(
             "the dry run",
-            |app| matches!(&app.overlay, Some(Overlay::DryRun(pane)) if pane.result.is_some()),
+            |app| matches!(app.overlay(), Some(Overlay::DryRun(pane)) if pane.result.is_some()),
         )
         .await;
     let screen = console.screen(120, 40);
@@ -242,9 +249,9 @@ async fn a_blocked_platform_upgrade_cannot_be_confirmed() {
         console.press(key);
     }
     assert!(console.app.operation.is_none(), "nothing was started");
-    assert!(matches!(console.app.overlay, Some(Overlay::Confirm(_))));
+    assert!(matches!(console.app.overlay(), Some(Overlay::Confirm(_))));
     console.press(KeyCode::Esc);
-    assert!(console.app.overlay.is_none());
+    assert!(console.app.overlay().is_none());
     let calls_before = console.sim.with_state(|state| state.calls.clone());
     console.press(KeyCode::Char('U'));
     console.shown();
@@ -265,7 +272,7 @@ async fn readonly_refuses_every_mutating_action() {
     console.press(KeyCode::Char('2'));
     for key in ['U', 'R', 'I'] {
         console.press(KeyCode::Char(key));
-        assert!(console.app.overlay.is_none(), "{key} opened a dialog");
+        assert!(console.app.overlay().is_none(), "{key} opened a dialog");
         let screen = console.screen(120, 40);
         assert!(screen.contains("read-only console"), "{screen}");
     }

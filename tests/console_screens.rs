@@ -2,11 +2,19 @@
 //! confirmation with hidden marks, and one long enough to scroll, among them), and explicit
 //! style checks: snapshots show text, not colour.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 mod common;
 mod console;
 
 use avx_upgrade::api::actions::DryRun;
 use avx_upgrade::api::poll::{GatewayProgress, Progress};
+use avx_upgrade::ops::Event;
 use avx_upgrade::plan::finding::{Code, Finding};
 use avx_upgrade::plan::request::{Request, Selection};
 use avx_upgrade::snapshot::{GatewayState, GatewayType, Snapshot};
@@ -100,7 +108,7 @@ fn dry_run_pane() {
         blocked: true,
         findings,
     });
-    update(&mut app, Msg::DryRunDone { request, result });
+    update(&mut app, Msg::Ops(Event::DryRunDone { request, result }));
     snap("dry_run", &app);
 }
 
@@ -219,11 +227,11 @@ fn a_confirmation_longer_than_the_screen_scrolls() {
     );
     assert_eq!(scroll(&app), before - 1);
     press(&mut app, KeyCode::Esc);
-    assert!(app.overlay.is_none());
+    assert!(app.overlay().is_none());
 }
 
 fn scroll(app: &App) -> usize {
-    match &app.overlay {
+    match app.overlay() {
         Some(avx_upgrade::tui::state::Overlay::Confirm(dialog)) => dialog.scroll,
         other => panic!("no confirmation: {other:?}"),
     }
@@ -239,7 +247,7 @@ fn progress_pane() {
     press(&mut app, KeyCode::Char('U'));
     shown(&mut app);
     press(&mut app, KeyCode::Char('y'));
-    update(&mut app, Msg::Started { operation: 1 });
+    update(&mut app, Msg::Ops(Event::Started { operation: 1 }));
     app.now = console::fixed_now() + jiff::SignedDuration::from_secs(95);
     let status = |name: &str, update_status: &str, progress| GatewayProgress {
         name: name.into(),
@@ -257,10 +265,10 @@ fn progress_pane() {
     };
     update(
         &mut app,
-        Msg::Progress {
+        Msg::Ops(Event::Progress {
             operation: 1,
             progress,
-        },
+        }),
     );
     snap("progress", &app);
 }

@@ -2,6 +2,13 @@
 //! confirmation rules (the key guard, pastes, the count), the operation state machine and
 //! signals, with no terminal and no controller; and a fuzz of the filter language.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 mod common;
 mod console;
 #[path = "fuzz/mutate.rs"]
@@ -9,16 +16,18 @@ mod mutate;
 
 use avx_upgrade::api::poll::{GatewayProgress, Progress};
 use avx_upgrade::cloud::Cloud;
+use avx_upgrade::ops::{Event, Follow, Job, Live, Loaded};
 use avx_upgrade::plan::request::{Request, Selection};
 use avx_upgrade::snapshot::{GatewayType, Snapshot};
 use avx_upgrade::tui::confirm::{Confirm, KEY_GUARD};
-use avx_upgrade::tui::fleet::{FleetView, Live, SortKey};
-use avx_upgrade::tui::message::{Command, Effect, Follow, Loaded, Msg, Signal};
+use avx_upgrade::tui::fleet::{FleetView, SortKey};
+use avx_upgrade::tui::message::{Command, Msg, Signal};
 use avx_upgrade::tui::operation::Phase;
 use avx_upgrade::tui::state::{App, Overlay, Prompt, Window};
+use avx_upgrade::tui::theme::Theme;
 use avx_upgrade::tui::update::update;
 use common::{CURRENT, PREVIOUS};
-use console::{loaded_app, press, shown, type_into};
+use console::{draw, loaded_app, press, shown, text_of, type_into};
 use crossterm::event::KeyCode;
 
 /// 12 AWS spokes (6 pairs), a GCP transit pair, all behind the controller on `PREVIOUS`.
@@ -59,11 +68,11 @@ fn shown_names(app: &App) -> Vec<String> {
 fn the_query_filters_as_you_type_enter_keeps_it_and_esc_clears_it() {
     let mut app = gateways_window(false);
     press(&mut app, KeyCode::Char('/'));
-    assert!(matches!(app.prompt, Some(Prompt::Query(_))));
+    assert!(matches!(app.prompt(), Some(Prompt::Query(_))));
     type_into(&mut app, "cloud:gcp");
     assert_eq!(shown_names(&app), ["gcp-transit", "gcp-transit-hagw"]);
     press(&mut app, KeyCode::Enter);
-    assert!(app.prompt.is_none());
+    assert!(app.prompt().is_none());
     assert_eq!(app.fleet.query().text(), "cloud:gcp");
     press(&mut app, KeyCode::Char('/'));
     type_into(&mut app, " !role:secondary");
@@ -81,7 +90,7 @@ fn a_bad_query_says_why_and_enter_does_not_accept_it() {
     let error = app.query_error.clone().expect("an error");
     assert!(error.contains("unknown filter key \"colour\""), "{error}");
     press(&mut app, KeyCode::Enter);
-    assert!(app.prompt.is_some(), "the prompt stays open on an error");
+    assert!(app.prompt().is_some(), "the prompt stays open on an error");
     assert_eq!(
         app.fleet.query().text(),
         "colour",
@@ -89,6 +98,20 @@ fn a_bad_query_says_why_and_enter_does_not_accept_it() {
     );
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.fleet.shown_len(), 14);
+}
+
+#[test]
+fn filter_keys_read_in_any_case_and_an_unknown_one_lists_them_all() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('/'));
+    type_into(&mut app, "CLOUD:gcp Role:primary");
+    assert_eq!(shown_names(&app), ["gcp-transit"]);
+    type_into(&mut app, " zone:a");
+    let error = app.query_error.clone().expect("an error");
+    assert!(
+        error.ends_with("use cloud, region, type, role, state, version, account, name, status"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -104,14 +127,14 @@ fn same_key_twice_is_or_and_the_picker_adds_predicates() {
         "Esc with no pane open clears the filter"
     );
     press(&mut app, KeyCode::Char('f'));
-    let Some(Overlay::Picker(picker)) = &app.overlay else {
+    let Some(Overlay::Picker(picker)) = app.overlay() else {
         panic!("the picker opens");
     };
     assert_eq!(picker.entries[0].1, "aws", "most common value first");
     assert_eq!(picker.entries[0].2, 12);
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Enter);
-    assert!(app.overlay.is_none());
+    assert!(app.overlay().is_none());
     assert_eq!(app.fleet.query().text(), "cloud:gcp");
     assert_eq!(app.fleet.shown_len(), 2);
 }
@@ -139,7 +162,7 @@ fn marks_space_a_and_capital_a_and_they_survive_a_refresh() {
         platform_running: None,
         gateways_running: Vec::new(),
     };
-    update(&mut app, Msg::Loaded(Box::new(loaded)));
+    update(&mut app, Msg::Ops(Event::Loaded(Box::new(loaded))));
     assert_eq!(
         app.fleet.marked_names(),
         ["spoke-00", "gcp-transit", "gcp-transit-hagw"]
@@ -199,7 +222,7 @@ fn the_upgrade_asks_for_confirmation_and_sends_exactly_what_it_showed() {
     press(&mut app, KeyCode::Char(' '));
     press(&mut app, KeyCode::Char('U'));
     shown(&mut app);
-    let Some(Overlay::Confirm(dialog)) = &app.overlay else {
+    let Some(Overlay::Confirm(dialog)) = app.overlay() else {
         panic!("U opens the confirmation");
     };
     assert_eq!(dialog.target, CURRENT);
@@ -212,7 +235,7 @@ fn the_upgrade_asks_for_confirmation_and_sends_exactly_what_it_showed() {
     };
     assert_eq!(
         effects,
-        [Effect::Start {
+        [Job::Start {
             operation: 1,
             request: expected
         }]
@@ -220,7 +243,10 @@ fn the_upgrade_asks_for_confirmation_and_sends_exactly_what_it_showed() {
     assert!(app.busy());
     press(&mut app, KeyCode::Char('U'));
     shown(&mut app);
-    assert!(app.overlay.is_none(), "no second operation while one runs");
+    assert!(
+        app.overlay().is_none(),
+        "no second operation while one runs"
+    );
     assert!(
         app.flash
             .as_ref()
@@ -244,7 +270,7 @@ fn more_than_ten_gateways_need_the_count_typed() {
     type_into(&mut app, "4");
     let effects = press(&mut app, KeyCode::Enter);
     assert!(
-        matches!(effects.as_slice(), [Effect::Start { .. }]),
+        matches!(effects.as_slice(), [Job::Start { .. }]),
         "{effects:?}"
     );
 }
@@ -255,7 +281,7 @@ fn cancel_is_the_default_and_nothing_is_sent() {
     press(&mut app, KeyCode::Char('U'));
     shown(&mut app);
     assert!(press(&mut app, KeyCode::Enter).is_empty());
-    assert!(app.overlay.is_none());
+    assert!(app.overlay().is_none());
     assert!(app.operation.is_none());
     press(&mut app, KeyCode::Char('I'));
     shown(&mut app);
@@ -271,7 +297,7 @@ fn a_blocked_platform_upgrade_shows_its_blockers_and_cannot_be_confirmed() {
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('U'));
     shown(&mut app);
-    let Some(Overlay::Confirm(dialog)) = &app.overlay else {
+    let Some(Overlay::Confirm(dialog)) = app.overlay() else {
         panic!("U opens the dialog");
     };
     assert!(dialog.blocked());
@@ -301,7 +327,7 @@ fn the_target_field_takes_keys_only_while_edited_and_validates_as_you_type() {
         "keys went to the field"
     );
     press(&mut app, KeyCode::Esc);
-    assert!(!app.platform.editing);
+    assert!(!app.editing_target());
     press(&mut app, KeyCode::Char('2'));
     assert_eq!(
         app.window,
@@ -316,7 +342,7 @@ fn readonly_refuses_and_the_command_line_switches_windows() {
     let mut app = gateways_window(true);
     for key in ['U', 'R', 'I'] {
         press(&mut app, KeyCode::Char(key));
-        assert!(app.overlay.is_none());
+        assert!(app.overlay().is_none());
     }
     press(&mut app, KeyCode::Char(':'));
     type_into(&mut app, "platform");
@@ -342,11 +368,11 @@ fn the_operation_follows_progress_updates_the_table_and_refreshes_at_the_end() {
     press(&mut app, KeyCode::Char('U'));
     shown(&mut app);
     let effects = press(&mut app, KeyCode::Char('y'));
-    let [Effect::Start { operation, .. }] = effects.as_slice() else {
+    let [Job::Start { operation, .. }] = effects.as_slice() else {
         panic!("{effects:?}");
     };
     let id = *operation;
-    update(&mut app, Msg::Started { operation: id });
+    update(&mut app, Msg::Ops(Event::Started { operation: id }));
     let progress = Progress::Gateways {
         gateways: vec![GatewayProgress {
             name: "spoke-00".into(),
@@ -359,10 +385,10 @@ fn the_operation_follows_progress_updates_the_table_and_refreshes_at_the_end() {
     };
     update(
         &mut app,
-        Msg::Progress {
+        Msg::Ops(Event::Progress {
             operation: id,
             progress,
-        },
+        }),
     );
     let index = app.fleet.index_of("spoke-00").expect("gateway");
     assert_eq!(
@@ -375,23 +401,23 @@ fn the_operation_follows_progress_updates_the_table_and_refreshes_at_the_end() {
     );
     let stale = update(
         &mut app,
-        Msg::Progress {
+        Msg::Ops(Event::Progress {
             operation: id + 7,
             progress: Progress::LoggedInAgain,
-        },
+        }),
     );
     assert!(stale.is_empty(), "events of another operation are ignored");
     let effects = update(
         &mut app,
-        Msg::Progress {
+        Msg::Ops(Event::Progress {
             operation: id,
             progress: Progress::Finished {
                 ok: true,
                 message: "1 of 1 done".into(),
             },
-        },
+        }),
     );
-    assert_eq!(effects, [Effect::Refresh]);
+    assert_eq!(effects, [Job::Refresh]);
     assert!(matches!(
         app.operation.as_ref().map(|op| &op.phase),
         Some(Phase::Succeeded(_))
@@ -407,10 +433,10 @@ fn a_refused_start_is_shown_and_frees_the_console() {
     press(&mut app, KeyCode::Char('y'));
     update(
         &mut app,
-        Msg::StartFailed {
+        Msg::Ops(Event::StartFailed {
             operation: 1,
             error: "Active upgrade in progress.".into(),
-        },
+        }),
     );
     assert!(!app.busy());
     assert!(
@@ -431,10 +457,10 @@ fn an_operation_found_running_is_followed() {
         platform_running: None,
         gateways_running: vec!["spoke-03".into()],
     };
-    let effects = update(&mut app, Msg::Loaded(Box::new(loaded)));
+    let effects = update(&mut app, Msg::Ops(Event::Loaded(Box::new(loaded))));
     assert_eq!(
         effects,
-        [Effect::Follow {
+        [Job::Follow {
             operation: 1,
             follow: Follow::Gateways(vec!["spoke-03".into()])
         }]
@@ -445,22 +471,122 @@ fn an_operation_found_running_is_followed() {
 #[test]
 fn a_failed_refresh_marks_the_data_stale_and_keeps_it() {
     let mut app = gateways_window(false);
-    update(&mut app, Msg::LoadFailed("connection refused".into()));
+    update(
+        &mut app,
+        Msg::Ops(Event::LoadFailed("connection refused".into())),
+    );
     assert!(matches!(
         app.connection,
         avx_upgrade::tui::state::Connection::Stale { .. }
     ));
     assert_eq!(app.fleet.total(), 14, "the last data stays");
     let effects = update(&mut app, Msg::Command(Command::Refresh));
-    assert_eq!(effects, [Effect::Refresh]);
+    assert_eq!(effects, [Job::Refresh]);
     assert!(
         update(&mut app, Msg::Command(Command::Refresh)).is_empty(),
         "one refresh at a time"
     );
 }
 
+/// A refresh's answer with `snapshot`, nothing running at the controller.
+fn loaded(snapshot: Snapshot) -> Msg {
+    Msg::Ops(Event::Loaded(Box::new(Loaded {
+        snapshot,
+        catalog: common::catalog(),
+        live: Vec::new(),
+        skipped: Vec::new(),
+        platform_running: None,
+        gateways_running: Vec::new(),
+    })))
+}
+
+#[test]
+fn an_operation_ending_during_a_refresh_reads_the_controller_again_after_it() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
+    let effects = press(&mut app, KeyCode::Char('y'));
+    let [Job::Start { operation, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let id = *operation;
+    update(&mut app, Msg::Ops(Event::Started { operation: id }));
+    assert_eq!(
+        update(&mut app, Msg::Command(Command::Refresh)),
+        [Job::Refresh]
+    );
+    let finished = Progress::Finished {
+        ok: true,
+        message: "1 of 1 done".into(),
+    };
+    let effects = update(
+        &mut app,
+        Msg::Ops(Event::Progress {
+            operation: id,
+            progress: finished,
+        }),
+    );
+    assert!(effects.is_empty(), "one refresh at a time: {effects:?}");
+    assert_eq!(
+        update(&mut app, loaded(fleet())),
+        [Job::Refresh],
+        "the refresh in flight may predate the end: read again"
+    );
+    assert!(update(&mut app, loaded(fleet())).is_empty());
+}
+
+#[test]
+fn d_dry_runs_the_window_operation_after_a_cancelled_rollback() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char('R'));
+    shown(&mut app);
+    press(&mut app, KeyCode::Esc);
+    let effects = press(&mut app, KeyCode::Char('d'));
+    let expected = Request::SoftwareUpgrade {
+        gateways: Selection::Named(vec!["spoke-00".into()]),
+        target: None,
+    };
+    assert_eq!(effects, [Job::DryRun(expected)]);
+    let screen = text_of(&draw(&app, 120, 40, &Theme::colored()));
+    assert!(screen.contains("Software Upgrade of 1 gateway"), "{screen}");
+}
+
+#[test]
+fn the_detail_pane_keeps_its_gateway_when_a_refresh_reorders_the_fleet() {
+    let mut app = gateways_window(false);
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    press(&mut app, KeyCode::Enter);
+    let title = " spoke-01 — Esc closes ";
+    let screen = text_of(&draw(&app, 120, 40, &Theme::colored()));
+    assert!(screen.contains(title), "{screen}");
+    let mut reversed = fleet().gateways().to_vec();
+    reversed.reverse();
+    let snapshot =
+        Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), reversed).expect("fleet");
+    update(&mut app, loaded(snapshot));
+    let screen = text_of(&draw(&app, 120, 40, &Theme::colored()));
+    assert!(screen.contains(title), "{screen}");
+    assert!(
+        screen.contains("Gateway                 spoke-01"),
+        "{screen}"
+    );
+    let mut without = fleet().gateways().to_vec();
+    without.retain(|gateway| !gateway.name.starts_with("spoke-01"));
+    let snapshot =
+        Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), without).expect("fleet");
+    update(&mut app, loaded(snapshot));
+    let screen = text_of(&draw(&app, 120, 40, &Theme::colored()));
+    assert!(screen.contains(title), "{screen}");
+    assert!(
+        screen.contains("the controller no longer lists this gateway"),
+        "{screen}"
+    );
+}
+
 fn dialog(app: &App) -> &Confirm {
-    match &app.overlay {
+    match app.overlay() {
         Some(Overlay::Confirm(dialog)) => dialog,
         other => panic!("no confirmation open: {other:?}"),
     }
@@ -477,7 +603,7 @@ fn flash(app: &App) -> String {
         .unwrap_or_default()
 }
 
-fn paste(app: &mut App, text: &str) -> Vec<Effect> {
+fn paste(app: &mut App, text: &str) -> Vec<Job> {
     update(app, Msg::Paste(text.into()))
 }
 
@@ -511,7 +637,7 @@ fn keys_typed_before_the_confirmation_was_on_screen_for_the_guard_are_dropped() 
     app.now += KEY_GUARD;
     let effects = press(&mut app, KeyCode::Char('y'));
     assert!(
-        matches!(effects.as_slice(), [Effect::Start { .. }]),
+        matches!(effects.as_slice(), [Job::Start { .. }]),
         "{effects:?}"
     );
 }
@@ -544,7 +670,7 @@ fn a_paste_never_answers_a_confirmation() {
     type_into(&mut app, "1");
     let effects = press(&mut app, KeyCode::Enter);
     assert!(
-        matches!(effects.as_slice(), [Effect::Start { .. }]),
+        matches!(effects.as_slice(), [Job::Start { .. }]),
         "typed, it confirms: {effects:?}"
     );
 }
@@ -554,7 +680,7 @@ fn a_paste_goes_only_into_the_filter_and_the_target_field() {
     let mut app = gateways_window(false);
     assert!(paste(&mut app, "U").is_empty());
     assert!(paste(&mut app, "q").is_empty());
-    assert!(app.overlay.is_none() && !app.quit, "a paste is not keys");
+    assert!(app.overlay().is_none() && !app.quit, "a paste is not keys");
     assert!(
         flash(&app).contains("pasted text is ignored"),
         "{}",
@@ -564,7 +690,7 @@ fn a_paste_goes_only_into_the_filter_and_the_target_field() {
     press(&mut app, KeyCode::Char('/'));
     paste(&mut app, "cloud:gcp\n!role:secondary");
     assert!(
-        matches!(app.prompt, Some(Prompt::Query(_))),
+        matches!(app.prompt(), Some(Prompt::Query(_))),
         "a pasted line break does not end the filter"
     );
     assert_eq!(app.fleet.query().text(), "cloud:gcp !role:secondary");
@@ -573,7 +699,7 @@ fn a_paste_goes_only_into_the_filter_and_the_target_field() {
 
     press(&mut app, KeyCode::Char(':'));
     paste(&mut app, "q");
-    let Some(Prompt::Command(line)) = &app.prompt else {
+    let Some(Prompt::Command(line)) = app.prompt() else {
         panic!("the command line is open");
     };
     assert_eq!(
@@ -587,7 +713,7 @@ fn a_paste_goes_only_into_the_filter_and_the_target_field() {
     press(&mut app, KeyCode::Char('t'));
     paste(&mut app, "7.2\r\n");
     assert!(
-        app.platform.editing,
+        app.editing_target(),
         "a pasted Enter does not end the field"
     );
     assert_eq!(app.platform.input.value().trim(), "7.2");
@@ -680,7 +806,7 @@ fn the_typed_count_is_what_changes_hidden_included_and_already_current_left_out(
     press(&mut app, KeyCode::Backspace);
     type_into(&mut app, "12");
     let effects = press(&mut app, KeyCode::Enter);
-    let [Effect::Start { request, .. }] = effects.as_slice() else {
+    let [Job::Start { request, .. }] = effects.as_slice() else {
         panic!("{effects:?}");
     };
     let Some(Selection::Named(names)) = request.selection() else {
@@ -709,11 +835,11 @@ fn marks_of_gateways_done_are_cleared_when_the_operation_ends() {
     press(&mut app, KeyCode::Char('U'));
     shown(&mut app);
     let effects = press(&mut app, KeyCode::Char('y'));
-    let [Effect::Start { operation, .. }] = effects.as_slice() else {
+    let [Job::Start { operation, .. }] = effects.as_slice() else {
         panic!("{effects:?}");
     };
     let id = *operation;
-    update(&mut app, Msg::Started { operation: id });
+    update(&mut app, Msg::Ops(Event::Started { operation: id }));
     let status = |name: &str, update_status: &str| GatewayProgress {
         name: name.into(),
         state: "up".into(),
@@ -732,10 +858,10 @@ fn marks_of_gateways_done_are_cleared_when_the_operation_ends() {
     };
     update(
         &mut app,
-        Msg::Progress {
+        Msg::Ops(Event::Progress {
             operation: id,
             progress,
-        },
+        }),
     );
     assert_eq!(app.fleet.marked_count(), 4, "marks stay while it runs");
     let finished = Progress::Finished {
@@ -744,10 +870,10 @@ fn marks_of_gateways_done_are_cleared_when_the_operation_ends() {
     };
     update(
         &mut app,
-        Msg::Progress {
+        Msg::Ops(Event::Progress {
             operation: id,
             progress: finished,
-        },
+        }),
     );
     assert_eq!(
         app.fleet.marked_names(),

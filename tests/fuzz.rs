@@ -9,6 +9,13 @@
 //! `cargo test --release --test fuzz -- --ignored fuzz` ([`mutate::long_cases`], or
 //! `FUZZ_CASES=N`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 #[path = "fuzz/mutate.rs"]
 mod mutate;
 

@@ -1,6 +1,13 @@
 //! Every example and rule of the upgrade guide (`spec/upgrading-the-platform.rst`) as a test,
 //! named after the example it reproduces.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 use avx_upgrade::catalog::Catalog;
 use avx_upgrade::cloud::Cloud;
 use avx_upgrade::plan::path::{default_target, plan_path, release_versions};
@@ -34,8 +41,8 @@ fn now() -> Timestamp {
 fn fleet(controller: &str, previous: Option<&str>, gateways: &[(&str, &str)]) -> Snapshot {
     let mut state = Controller::new(v(controller));
     state.previous_version = previous.map(v);
-    state.backup.enabled = true;
-    state.backup.last_backup = Some("2026-11-23T00:00:00Z".parse().expect("timestamp"));
+    state.checklist.backup.enabled = true;
+    state.checklist.backup.last_backup = Some("2026-11-23T00:00:00Z".parse().expect("timestamp"));
     let gateways = gateways
         .iter()
         .map(|(name, version)| {

@@ -6,6 +6,13 @@
 //! must quote a reason short, and must run streamed lists through the same retry loop as
 //! every other call.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

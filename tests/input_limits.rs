@@ -3,6 +3,13 @@
 //! over their limit and URLs with user info, a query or a fragment, and must exit 2 at once
 //! with one `error:` line that says what was wrong.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};

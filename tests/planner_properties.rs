@@ -16,10 +16,12 @@
 //!    image upgrade) whose HA peer is out of service and not replaced with it breaks a rule;
 //! 6. the gateways whose HA peer is out of service (and not selected with them) are exactly the
 //!    ones a rollback or image upgrade blocks on and a software upgrade warns about, and no
-//!    finding says their traffic drains to that peer.
+//!    finding says their traffic drains to that peer;
+//! 7. the gateways a request changes (`will_change`) are the selected ones not already where it
+//!    takes them, and for an upgrade the others are exactly the `already-current` finding.
 //!
-//! Failure persistence is off so that a failing run writes no regression file into the crate;
-//! proptest prints the minimal failing input instead.
+//! A failing case is persisted in `tests/planner_properties.proptest-regressions`, which is
+//! committed: every later run replays it first.
 
 use std::collections::BTreeSet;
 
@@ -27,13 +29,13 @@ use avx_upgrade::catalog::{Catalog, ImageEntry, Release};
 use avx_upgrade::cloud::Cloud;
 use avx_upgrade::plan::path::plan_path;
 use avx_upgrade::plan::runbook::{StepAction, for_fleet};
-use avx_upgrade::plan::{Code, Report, Request, RequestError, Selection, check};
+use avx_upgrade::plan::{Code, Report, Request, RequestError, Selection, check, will_change};
 use avx_upgrade::snapshot::{Controller, Gateway, GatewayState, GatewayType, Role, Snapshot};
 use avx_upgrade::version::{Target, Train, Version};
 use jiff::Timestamp;
 use proptest::prelude::*;
 use proptest::sample::Index;
-use proptest::test_runner::TestCaseError;
+use proptest::test_runner::{FileFailurePersistence, TestCaseError};
 
 /// The clouds gateways run in; the image matrix covers a random part of them.
 const CLOUDS: [Cloud; 4] = [Cloud::Aws, Cloud::Azure, Cloud::Gcp, Cloud::Oci];
@@ -45,10 +47,13 @@ const MINORS: std::ops::RangeInclusive<u64> = 0..=6;
 /// Builds are small numbers so that random versions often hit catalog builds.
 const BUILDS: std::ops::RangeInclusive<u64> = 1..=60;
 
-/// Proptest's defaults (256 cases, or `PROPTEST_CASES`), without a regression file.
+/// Proptest's defaults (256 cases, or `PROPTEST_CASES`), with failures persisted beside this
+/// file (`planner_properties.proptest-regressions`).
 fn config() -> ProptestConfig {
     ProptestConfig {
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
         ..ProptestConfig::default()
     }
 }
@@ -451,8 +456,8 @@ fn snapshot(
     let current = controller_seed.version.resolve(releases);
     let mut controller = Controller::new(current);
     controller.previous_version = controller_seed.previous.resolve(releases, current);
-    controller.dns_ok = controller_seed.dns_ok;
-    controller.internet_ok = controller_seed.internet_ok;
+    controller.checklist.dns_ok = controller_seed.dns_ok;
+    controller.checklist.internet_ok = controller_seed.internet_ok;
     let count = fleet.gateways.len();
     let gateways = fleet
         .gateways
@@ -700,10 +705,10 @@ fn broken_rules(
     let current = controller.current_version;
     let gateways = snapshot.gateways();
     let mut broken = Vec::new();
-    if !controller.dns_ok {
+    if !controller.checklist.dns_ok {
         broken.push("the controller's DNS does not resolve".to_owned());
     }
-    if !controller.internet_ok {
+    if !controller.checklist.internet_ok {
         broken.push("the controller has no internet access".to_owned());
     }
     for &index in concerned {
@@ -801,6 +806,37 @@ fn broken_rules(
         }
     }
     broken
+}
+
+/// The gateways among `concerned` that `request` changes, by the guide: those not on the
+/// controller's version (software upgrade), not on its previous version (rollback), not on
+/// their cloud's image for the controller's train (image upgrade); none for a platform upgrade.
+fn expected_changes(
+    releases: &Releases,
+    snapshot: &Snapshot,
+    request: &Request,
+    concerned: &[usize],
+) -> BTreeSet<usize> {
+    let controller = &snapshot.controller;
+    let train = controller.current_version.train();
+    let gateways = snapshot.gateways();
+    let changes = |gateway: &Gateway| match request {
+        Request::PlatformUpgrade { .. } => false,
+        Request::SoftwareUpgrade { .. } => gateway.software_version != controller.current_version,
+        Request::SoftwareRollback { .. } => {
+            Some(gateway.software_version) != controller.previous_version
+        }
+        Request::ImageUpgrade { .. } => {
+            let image = image_name(gateway.cloud, train);
+            !releases.has_image(gateway.cloud, train)
+                || gateway.image_version.as_deref() != Some(image.as_str())
+        }
+    };
+    concerned
+        .iter()
+        .copied()
+        .filter(|&index| changes(&gateways[index]))
+        .collect()
 }
 
 /// The gateways the finding with `code` names, or none.
@@ -1084,5 +1120,44 @@ proptest! {
             drained.is_disjoint(&stranded),
             "drains {:?} to peers out of service: {:?}", drained, report.findings
         );
+    }
+
+    /// Property 7: a request changes the selected gateways that are not already where it
+    /// takes them; for a software or image upgrade, the others are the `already-current`
+    /// finding, blocked or not.
+    #[test]
+    fn the_gateways_that_change_are_those_not_at_the_target(
+        releases in releases(),
+        controller in controller_seed(),
+        fleet in fleet_seed(),
+        request_seed in request_seed(),
+    ) {
+        let catalog = releases.catalog()?;
+        let snapshot = snapshot(&releases, &controller, &fleet)?;
+        let (request, concerned) = request(&request_seed, &releases, &snapshot);
+        let Ok(report) = check(&snapshot, &catalog, &request, now()?) else {
+            prop_assert!(will_change(&snapshot, &catalog, &request).is_err(), "{:?}", request);
+            return Ok(());
+        };
+        let changing = will_change(&snapshot, &catalog, &request)
+            .map_err(|error| TestCaseError::fail(format!("{request:?} refused: {error}")))?;
+        let changing: BTreeSet<usize> = changing.into_iter().collect();
+        prop_assert_eq!(
+            &changing,
+            &expected_changes(&releases, &snapshot, &request, &concerned),
+            "{:?}", request
+        );
+        if matches!(request, Request::SoftwareUpgrade { .. } | Request::ImageUpgrade { .. }) {
+            let unchanged: BTreeSet<String> = concerned
+                .iter()
+                .filter(|index| !changing.contains(index))
+                .map(|&index| snapshot.gateways()[index].name.clone())
+                .collect();
+            prop_assert_eq!(
+                named_by(&report, Code::AlreadyCurrent),
+                unchanged,
+                "{:?}", report.findings
+            );
+        }
     }
 }

@@ -15,6 +15,13 @@
 //!
 //! The child only ever talks to its own in-process simulated controller on 127.0.0.1.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;

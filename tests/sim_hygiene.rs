@@ -5,6 +5,13 @@
 //! panic (`cargo test --release --test sim_hygiene -- --ignored fuzz` runs the long variant;
 //! `FUZZ_CASES` sets its number of cases).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 mod common;
 
 use std::time::Duration;

@@ -6,8 +6,18 @@
 //! progress.`, and every fault mode (flaky, restart, expire, stuck, gw-fail=P, config-fail,
 //! slow=MS).
 //!
-//! Each test runs its own simulator on a fast clock (`speed` simulated seconds per real second)
-//! and polls with short sleeps under a deadline, so a hang fails instead of blocking CI.
+//! Each test that runs an operation starts its own simulator on a manual clock (speed 1: a
+//! second advanced is a simulated second) and steps it by hand, looking over HTTP after every
+//! step: each transient stage is seen because the test stepped the clock into it, whatever the
+//! speed of the machine. Only real waits (an answer over HTTP, the `slow` fault's latency) are
+//! measured on the wall clock, under a deadline, so a hang fails instead of blocking CI.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
 
 mod common;
 
@@ -54,6 +64,18 @@ fn find<'a>(gateways: &'a mut [Gateway], name: &str) -> &'a mut Gateway {
         .unwrap_or_else(|| panic!("{name} in the fleet"))
 }
 
+/// `check_task_status` of a task that must be over already (its gateways were seen finished).
+async fn finished_task(sim: &Sim, cid: &str, request_id: &str) -> Value {
+    let answer = sim
+        .call(cid, "check_task_status", &[("request_id", request_id)])
+        .await;
+    assert_ne!(
+        answer["reason"], "REQUEST_IN_PROGRESS",
+        "task {request_id} is over with its gateways: {answer}"
+    );
+    answer
+}
+
 /// Starts an asynchronous operation and returns its request id.
 async fn start_async(sim: &Sim, cid: &str, action: &str, params: &[(&str, &str)]) -> String {
     let mut params = params.to_vec();
@@ -65,6 +87,10 @@ async fn start_async(sim: &Sim, cid: &str, action: &str, params: &[(&str, &str)]
 // ---------------------------------------------------------------------------------------------
 // Watching gateways
 // ---------------------------------------------------------------------------------------------
+
+/// How far [`watch`] moves the clock between two looks: shorter than the shortest stage of a
+/// gateway job (10 simulated seconds less 15% jitter), so every stage is seen at least once.
+const GATEWAY_STEP: Duration = Duration::from_secs(4);
 
 /// What a watcher saw of one gateway in `gw_info[]`, consecutive repeats removed.
 #[derive(Debug, Default)]
@@ -82,40 +108,57 @@ fn push_change(trace: &mut Vec<String>, value: &Value) {
     }
 }
 
-/// Polls `list_gateway_upgrade_status` every few milliseconds until every gateway of `names`
-/// has finished (`complete` or `upgrade_fail`), recording `names` and `also` (their peers).
-async fn watch(sim: &Sim, cid: &str, names: &[&str], also: &[&str]) -> BTreeMap<String, Trace> {
+/// Looks at `list_gateway_upgrade_status`, then advances the clock by [`GATEWAY_STEP`], until
+/// every gateway of `names` has finished (`complete` or `upgrade_fail`), recording `names` and
+/// `also` (their peers). Returns the traces and the simulated time the operation took (the
+/// clock's advance until the end was seen, a step at most after the end).
+async fn watch(
+    sim: &Sim,
+    cid: &str,
+    names: &[&str],
+    also: &[&str],
+) -> (BTreeMap<String, Trace>, Duration) {
+    let started = sim.advanced();
     let mut traces: BTreeMap<String, Trace> = BTreeMap::new();
-    let give_up = Instant::now() + DEADLINE;
     loop {
         let gw_info = sim.upgrade_status(cid).await;
-        let mut finished = true;
-        for entry in &gw_info {
-            let name = text(&entry["name"]);
-            if !names.contains(&name) && !also.contains(&name) {
-                continue;
-            }
-            let trace = traces.entry(name.to_owned()).or_default();
-            push_change(&mut trace.update_status, &entry["update_status"]);
-            push_change(&mut trace.vpc_state, &entry["vpc_state"]);
-            push_change(&mut trace.note, &entry["note"]);
-            trace
-                .progress
-                .push(entry["progress"].as_u64().expect("progress"));
-            let status = text(&entry["update_status"]);
-            if names.contains(&name) && status != "complete" && status != "upgrade_fail" {
-                finished = false;
-            }
-        }
-        if finished {
-            return traces;
+        if record(&mut traces, &gw_info, names, also) {
+            return (traces, sim.advanced() - started);
         }
         assert!(
-            Instant::now() < give_up,
-            "timed out watching {names:?}: {traces:?}"
+            sim.advanced() - started < LONGEST_OPERATION,
+            "{names:?} never finished: {traces:?}"
         );
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        sim.advance(GATEWAY_STEP);
     }
+}
+
+/// Adds one `gw_info[]` answer to `traces`; true when every gateway of `names` has finished.
+fn record(
+    traces: &mut BTreeMap<String, Trace>,
+    gw_info: &[Value],
+    names: &[&str],
+    also: &[&str],
+) -> bool {
+    let mut finished = true;
+    for entry in gw_info {
+        let name = text(&entry["name"]);
+        if !names.contains(&name) && !also.contains(&name) {
+            continue;
+        }
+        let trace = traces.entry(name.to_owned()).or_default();
+        push_change(&mut trace.update_status, &entry["update_status"]);
+        push_change(&mut trace.vpc_state, &entry["vpc_state"]);
+        push_change(&mut trace.note, &entry["note"]);
+        trace
+            .progress
+            .push(entry["progress"].as_u64().expect("progress"));
+        let status = text(&entry["update_status"]);
+        if names.contains(&name) && status != "complete" && status != "upgrade_fail" {
+            finished = false;
+        }
+    }
+    finished
 }
 
 #[track_caller]
@@ -144,12 +187,10 @@ async fn a_gateway_software_upgrade_and_rollback_seen_through_list_gateway_upgra
         }
         find(gateways, "transit-use1").previous_software_version = Some(v(PREVIOUS));
     });
-    // Slow enough that a 5 ms poll sees even the shortest stage (about 60 ms).
-    let sim = Sim::start(config(snapshot, 150.0)).await;
+    let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
 
     // Software upgrade, as the provider sends it: the target and the gateway's own image.
-    let started = Instant::now();
     let upgrade = start_async(
         &sim,
         &cid,
@@ -162,12 +203,12 @@ async fn a_gateway_software_upgrade_and_rollback_seen_through_list_gateway_upgra
         ],
     )
     .await;
-    let traces = watch(&sim, &cid, &["spoke-use1-web"], &["spoke-use1-web-hagw"]).await;
-    // About 3 to 5 simulated minutes, with jitter.
-    let simulated = started.elapsed().mul_f64(150.0);
+    let (traces, took) = watch(&sim, &cid, &["spoke-use1-web"], &["spoke-use1-web-hagw"]).await;
+    // 240 s of stages scaled by 0.85 to 1.4, after a delay under 20 s: 204 to 356 s, seen
+    // within a step of its end.
     assert!(
-        (Duration::from_secs(180)..=Duration::from_secs(420)).contains(&simulated),
-        "a gateway software upgrade took {simulated:?} of simulated time"
+        (Duration::from_secs(204)..Duration::from_secs(356) + GATEWAY_STEP).contains(&took),
+        "a gateway software upgrade took {took:?} of simulated time"
     );
     let spoke = &traces["spoke-use1-web"];
     assert_every_stage_in_order("spoke-use1-web", spoke);
@@ -179,7 +220,7 @@ async fn a_gateway_software_upgrade_and_rollback_seen_through_list_gateway_upgra
         [""],
         "nobody drains to the peer in a software upgrade"
     );
-    let done = sim.wait_task(&cid, &upgrade).await;
+    let done = finished_task(&sim, &cid, &upgrade).await;
     assert_eq!(done["return"], true, "{done}");
     let status = sim.gateway_status(&cid, "spoke-use1-web").await;
     assert_eq!(status["current_version"], CURRENT);
@@ -199,13 +240,18 @@ async fn a_gateway_software_upgrade_and_rollback_seen_through_list_gateway_upgra
         ],
     )
     .await;
-    let traces = watch(
+    let (traces, took) = watch(
         &sim,
         &cid,
         &["spoke-use1-web", "transit-use1"],
         &["spoke-use1-web-hagw", "transit-use1-hagw"],
     )
     .await;
+    // Replacing takes 360 s of stages scaled by 0.85 to 1.4, after a delay under 20 s.
+    assert!(
+        (Duration::from_secs(306)..Duration::from_secs(524) + GATEWAY_STEP).contains(&took),
+        "a rollback took {took:?} of simulated time"
+    );
     for (name, peer) in [
         ("spoke-use1-web", "spoke-use1-web-hagw"),
         ("transit-use1", "transit-use1-hagw"),
@@ -231,7 +277,7 @@ async fn a_gateway_software_upgrade_and_rollback_seen_through_list_gateway_upgra
             "the note goes once {name} is back"
         );
     }
-    let done = sim.wait_task(&cid, &rollback).await;
+    let done = finished_task(&sim, &cid, &rollback).await;
     assert_eq!(done["return"], true, "{done}");
     assert!(
         text(&done["results"]).contains("Software Rollback"),
@@ -278,7 +324,7 @@ async fn an_image_upgrade_replaces_the_gateway_with_the_matrix_image() {
             gateway.kernel_version = Some("5.15.0-1026-aws".into());
         }
     });
-    let sim = Sim::start(config(snapshot, 600.0)).await;
+    let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
     let params = [
         ("gateway_list", "egress-use1"),
@@ -292,18 +338,15 @@ async fn an_image_upgrade_replaces_the_gateway_with_the_matrix_image() {
     assert_eq!(report["blocked"], false, "{report}");
 
     let request = start_async(&sim, &cid, "upgrade_selected_gateway", &params).await;
-    let traces = watch(&sim, &cid, &["egress-use1"], &[]).await;
+    let (traces, _) = watch(&sim, &cid, &["egress-use1"], &[]).await;
     let egress = &traces["egress-use1"];
     assert_eq!(
         egress.vpc_state,
         ["up", "down", "waiting", "up"],
         "replaced"
     );
-    assert_eq!(
-        egress.update_status.last().map(String::as_str),
-        Some("complete")
-    );
-    assert_eq!(sim.wait_task(&cid, &request).await["return"], true);
+    assert_every_stage_in_order("egress-use1", egress);
+    assert_eq!(finished_task(&sim, &cid, &request).await["return"], true);
     let status = sim.gateway_status(&cid, "egress-use1").await;
     assert_eq!(status["image_version"], AWS_IMAGE_71);
     assert_eq!(status["previous_image_version"], AWS_IMAGE_70);
@@ -318,11 +361,12 @@ async fn an_image_upgrade_replaces_the_gateway_with_the_matrix_image() {
         &[("gateway_name", "transit-use1")],
     )
     .await;
-    let traces = watch(&sim, &cid, &["transit-use1"], &["transit-use1-hagw"]).await;
+    let (traces, _) = watch(&sim, &cid, &["transit-use1"], &["transit-use1-hagw"]).await;
     assert_eq!(
         traces["transit-use1"].vpc_state,
         ["up", "down", "waiting", "up"]
     );
+    assert_every_stage_in_order("transit-use1", &traces["transit-use1"]);
     assert!(
         traces["transit-use1-hagw"]
             .note
@@ -331,7 +375,7 @@ async fn an_image_upgrade_replaces_the_gateway_with_the_matrix_image() {
         "{:?}",
         traces["transit-use1-hagw"]
     );
-    assert_eq!(sim.wait_task(&cid, &request).await["return"], true);
+    assert_eq!(finished_task(&sim, &cid, &request).await["return"], true);
     let record = sim
         .results(
             &cid,
@@ -365,6 +409,10 @@ async fn an_image_upgrade_replaces_the_gateway_with_the_matrix_image() {
 // Platform upgrades
 // ---------------------------------------------------------------------------------------------
 
+/// How far [`watch_platform`] moves the clock between two looks: a small part of every phase
+/// (the shortest, the download, takes at least 108 simulated seconds).
+const PLATFORM_STEP: Duration = Duration::from_secs(5);
+
 /// What a client polling `platform_upgrade_status` saw of one platform upgrade.
 #[derive(Debug, Default)]
 struct PlatformWatch {
@@ -375,20 +423,63 @@ struct PlatformWatch {
     pages: Vec<(u16, String)>,
     /// Connections dropped without an answer.
     drops: usize,
-    /// When the first and the last outage (page or drop) was seen.
-    outage: Option<(Instant, Instant)>,
+    /// When the first and the last outage (page or drop) was seen, in simulated time since the
+    /// watch began.
+    outage: Option<(Duration, Duration)>,
     /// An in-progress JSON answer came after the outage had begun.
     answered_during_outage: bool,
     /// The first JSON answer after the outage.
     after: Value,
+    /// Simulated time from the start of the watch to that answer.
+    took: Duration,
 }
 
-/// Polls `platform_upgrade_status` with `cid` every few milliseconds, treating a transport
-/// error or an HTML 502/503 page as "keep polling", until the controller answers JSON again
-/// after its restart.
+impl PlatformWatch {
+    /// Notes an outage seen at `at`.
+    fn outage_at(&mut self, at: Duration) {
+        self.outage = Some((self.outage.map_or(at, |(first, _)| first), at));
+    }
+
+    /// Adds one answer seen at `at`; true once the controller answers JSON again after the
+    /// upgrade.
+    fn see(&mut self, answer: Seen, at: Duration) -> bool {
+        match answer {
+            Seen::Json(value) => {
+                let in_progress =
+                    value["return"] == true && value["results"]["is_upgrade_in_progress"] == true;
+                if !in_progress {
+                    self.after = value;
+                    self.took = at;
+                    return true;
+                }
+                if self.outage.is_some() {
+                    self.answered_during_outage = true;
+                }
+                let upgrade = &value["results"]["platform_upgrade"];
+                push_change(&mut self.phases, &upgrade["phase"]);
+                self.percents
+                    .push(upgrade["percent"].as_u64().expect("percent"));
+                assert_eq!(upgrade["results"]["status"], "in progress", "{value}");
+            }
+            Seen::Html(status, body) => {
+                self.pages.push((status, body));
+                self.outage_at(at);
+            }
+            Seen::Dropped(_) => {
+                self.drops += 1;
+                self.outage_at(at);
+            }
+        }
+        false
+    }
+}
+
+/// Polls `platform_upgrade_status` with `cid`, then advances the clock by [`PLATFORM_STEP`],
+/// treating a transport error or an HTML 502/503 page as "keep polling", until the controller
+/// answers JSON again after its restart.
 async fn watch_platform(sim: &Sim, cid: &str) -> PlatformWatch {
     let mut seen = PlatformWatch::default();
-    let give_up = Instant::now() + DEADLINE;
+    let started = sim.advanced();
     loop {
         let answer = try_call(
             &sim.client,
@@ -400,79 +491,61 @@ async fn watch_platform(sim: &Sim, cid: &str) -> PlatformWatch {
             ],
         )
         .await;
-        let now = Instant::now();
-        match answer {
-            Seen::Json(value) => {
-                let in_progress =
-                    value["return"] == true && value["results"]["is_upgrade_in_progress"] == true;
-                if !in_progress {
-                    seen.after = value;
-                    return seen;
-                }
-                if seen.outage.is_some() {
-                    seen.answered_during_outage = true;
-                }
-                let upgrade = &value["results"]["platform_upgrade"];
-                push_change(&mut seen.phases, &upgrade["phase"]);
-                seen.percents
-                    .push(upgrade["percent"].as_u64().expect("percent"));
-                assert_eq!(upgrade["results"]["status"], "in progress", "{value}");
-            }
-            Seen::Html(status, body) => {
-                seen.pages.push((status, body));
-                seen.outage = Some((seen.outage.map_or(now, |(first, _)| first), now));
-            }
-            Seen::Dropped(_) => {
-                seen.drops += 1;
-                seen.outage = Some((seen.outage.map_or(now, |(first, _)| first), now));
-            }
+        let at = sim.advanced() - started;
+        if seen.see(answer, at) {
+            return seen;
         }
-        assert!(Instant::now() < give_up, "timed out: {seen:?}");
-        tokio::time::sleep(Duration::from_millis(4)).await;
+        assert!(at < LONGEST_OPERATION, "never over: {seen:?}");
+        sim.advance(PLATFORM_STEP);
     }
 }
 
-/// Logs in again once the controller serves again, and waits for the platform upgrade to be
-/// reported complete; returns the new CID.
+/// Advances the clock by [`PLATFORM_STEP`] until the controller serves again and reports the
+/// platform upgrade complete to a new login; returns the new CID.
 async fn wait_platform_done(sim: &Sim) -> String {
     let api = sim.api();
-    eventually("the platform upgrade to complete", || async {
-        let login = try_call(
-            &sim.client,
-            &api,
-            &[
-                ("action", "login"),
-                ("username", USER),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
-        let Seen::Json(login) = login else {
-            return None;
-        };
-        let cid = login["CID"].as_str()?.to_owned();
-        let status = try_call(
-            &sim.client,
-            &api,
-            &[("action", "platform_upgrade_status"), ("CID", &cid)],
-        )
-        .await;
-        match status {
-            Seen::Json(value) if value["results"]["is_upgrade_in_progress"] == false => Some(cid),
-            _ => None,
-        }
-    })
+    sim.step_until(
+        "the platform upgrade to complete",
+        PLATFORM_STEP,
+        || async {
+            let login = try_call(
+                &sim.client,
+                &api,
+                &[
+                    ("action", "login"),
+                    ("username", USER),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+            let Seen::Json(login) = login else {
+                return None;
+            };
+            let cid = login["CID"].as_str()?.to_owned();
+            let status = try_call(
+                &sim.client,
+                &api,
+                &[("action", "platform_upgrade_status"), ("CID", &cid)],
+            )
+            .await;
+            match status {
+                Seen::Json(value) if value["results"]["is_upgrade_in_progress"] == false => {
+                    Some(cid)
+                }
+                _ => None,
+            }
+        },
+    )
     .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_platform_upgrade_goes_through_its_503_window_then_drops_every_session() {
-    let sim = Sim::start(config(fleet(CURRENT), 600.0)).await;
+    let sim = Sim::start(manual(fleet(CURRENT))).await;
     let cid = sim.login().await;
     let other_cid = login(&client(), &sim.url).await;
 
     // As the provider sends it (7.1+): controller only, target in both parameters.
-    let started = Instant::now();
     let request = start_async(
         &sim,
         &cid,
@@ -490,11 +563,11 @@ async fn a_platform_upgrade_goes_through_its_503_window_then_drops_every_session
         ACTIVE_UPGRADE
     );
     let seen = watch_platform(&sim, &cid).await;
-    // About ten simulated minutes, with jitter.
-    let simulated = started.elapsed().mul_f64(600.0);
+    // Ten simulated minutes, each phase within 10% of its length, seen within a step.
     assert!(
-        (Duration::from_secs(480)..=Duration::from_secs(900)).contains(&simulated),
-        "a platform upgrade took {simulated:?} of simulated time"
+        (Duration::from_secs(540)..Duration::from_secs(660) + PLATFORM_STEP).contains(&seen.took),
+        "a platform upgrade took {:?} of simulated time",
+        seen.took
     );
 
     assert_eq!(seen.phases, ["download", "install"], "{seen:?}");
@@ -506,7 +579,7 @@ async fn a_platform_upgrade_goes_through_its_503_window_then_drops_every_session
     assert!(seen.percents.iter().all(|&percent| percent < 100));
     assert!(
         !seen.pages.is_empty(),
-        "the restart window answered HTML 503 pages (polled often enough): {seen:?}"
+        "the restart window answered HTML 503 pages: {seen:?}"
     );
     for (status, body) in &seen.pages {
         assert_eq!(*status, 503, "{body}");
@@ -518,8 +591,10 @@ async fn a_platform_upgrade_goes_through_its_503_window_then_drops_every_session
     );
     let (first, last) = seen.outage.expect("an outage");
     let window = last - first;
+    // The restart lasts 150 simulated seconds, within 10%; its first and last looks are at most
+    // a step inside it.
     assert!(
-        window < Duration::from_secs(2),
+        (Duration::from_secs(135) - 2 * PLATFORM_STEP..Duration::from_secs(165)).contains(&window),
         "the normal restart window is short ({window:?})"
     );
     // Afterwards every session is invalid.
@@ -575,16 +650,38 @@ async fn a_platform_upgrade_goes_through_its_503_window_then_drops_every_session
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_upgrade_action_takes_every_gateway_along_and_a_waiting_call_is_dropped() {
-    let sim = Sim::start(config(fleet(CURRENT), 600.0)).await;
+    let sim = Sim::start(manual(fleet(CURRENT))).await;
     let cid = sim.login().await;
     // Without async the call waits for the upgrade; the restart drops it, as CP reports
     // ("Remote end closed connection without response").
-    let waiting = sim
-        .client
-        .post(sim.api())
-        .form(&[("action", "upgrade"), ("CID", &cid), ("version", "7.2")])
-        .send()
-        .await;
+    let waiting = tokio::spawn({
+        let (client, api, cid) = (sim.client.clone(), sim.api(), cid.clone());
+        async move {
+            let form = [
+                ("action", "upgrade"),
+                ("CID", cid.as_str()),
+                ("version", "7.2"),
+            ];
+            client.post(api).form(&form).send().await
+        }
+    });
+    eventually("the upgrade to start", || async {
+        sim.running
+            .with_state(|state| state.active.is_some())
+            .then_some(())
+    })
+    .await;
+    // Step into the restart window, and stay there until the waiting call has its answer.
+    sim.step_until("the restart window", PLATFORM_STEP, || async {
+        let form = [("action", "platform_upgrade_status"), ("CID", cid.as_str())];
+        let seen = try_call(&sim.client, &sim.api(), &form).await;
+        (!matches!(seen, Seen::Json(_))).then_some(())
+    })
+    .await;
+    let waiting = tokio::time::timeout(DEADLINE, waiting)
+        .await
+        .expect("the waiting call ends within the deadline")
+        .expect("the waiting call's task");
     let error = waiting.expect_err("the restart drops the waiting call");
     assert!(!error.is_timeout(), "dropped, not timed out: {error}");
 
@@ -610,7 +707,7 @@ async fn a_controller_older_than_6_5_upgrades_every_gateway_with_it() {
     let gateways: Vec<Gateway> = fleet("6.4.3015").gateways().to_vec();
     let snapshot =
         Snapshot::new(controller("6.4.3015", Some("6.4.2869")), gateways).expect("snapshot");
-    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
     let report = sim
         .results(
@@ -699,7 +796,7 @@ async fn the_demo_fleet_blocks_the_platform_upgrade_until_the_lagging_gateways_c
         .map(|gateway| gateway.name.clone())
         .collect();
     assert!(lagging.len() > 1, "the demo fleet is mid-rollout");
-    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
     let count = lagging.len();
     for action in ["upgrade_platform", "upgrade"] {
@@ -748,7 +845,7 @@ async fn platform_requests_that_break_a_rule_are_refused_with_the_finding_code()
     let gateways = fleet(PREVIOUS).gateways().to_vec();
     let snapshot =
         Snapshot::new(controller(PREVIOUS, Some("6.9.349")), gateways).expect("snapshot");
-    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
     for (version, code, detail) in [
         ("7.2", "train-skip", "would skip train 7.1"),
@@ -770,7 +867,7 @@ async fn platform_requests_that_break_a_rule_are_refused_with_the_finding_code()
     let snapshot = fleet_with(CURRENT, |gateways| {
         find(gateways, "spoke-use1-web-hagw").tunnels_up = false;
     });
-    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
     let reason = assert_rejected(
         &sim,
@@ -794,7 +891,7 @@ async fn platform_requests_that_break_a_rule_are_refused_with_the_finding_code()
         })
         .collect();
     let snapshot = Snapshot::new(controller(CURRENT, Some(PREVIOUS)), gateways).expect("snapshot");
-    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
     // The reason carries the first blocker; the dry run lists every one.
     assert_rejected(
@@ -837,7 +934,7 @@ async fn gateway_requests_that_break_a_rule_are_refused_with_the_finding_code() 
         transit.active_mesh = false;
         transit.image_version = Some(AWS_IMAGE_70.into());
     });
-    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
     let reason = assert_rejected(
         &sim,
@@ -903,9 +1000,8 @@ async fn gateway_requests_that_break_a_rule_are_refused_with_the_finding_code() 
 
     // A controller that was never upgraded has nothing to roll back to.
     let gateways = fleet(CURRENT).gateways().to_vec();
-    let sim = Sim::start(config(
+    let sim = Sim::start(manual(
         Snapshot::new(controller(CURRENT, None), gateways).expect("snapshot"),
-        1000.0,
     ))
     .await;
     let cid = sim.login().await;
@@ -924,9 +1020,8 @@ async fn gateway_requests_that_break_a_rule_are_refused_with_the_finding_code() 
 
     // Before 6.5 there is no selective gateway upgrade at all.
     let gateways = fleet("6.4.3015").gateways().to_vec();
-    let sim = Sim::start(config(
+    let sim = Sim::start(manual(
         Snapshot::new(controller("6.4.3015", Some("6.4.2869")), gateways).expect("snapshot"),
-        1000.0,
     ))
     .await;
     let cid = sim.login().await;
@@ -941,7 +1036,7 @@ async fn gateway_requests_that_break_a_rule_are_refused_with_the_finding_code() 
     sim.stop().await;
 
     // A catalog without an image matrix has no image to upgrade to.
-    let mut no_images = config(fleet(CURRENT), 1000.0);
+    let mut no_images = manual(fleet(CURRENT));
     no_images.catalog =
         Catalog::from_versions([v(PREVIOUS), v(CURRENT), v(NEXT)]).expect("catalog");
     let sim = Sim::start(no_images).await;
@@ -959,7 +1054,7 @@ async fn gateway_requests_that_break_a_rule_are_refused_with_the_finding_code() 
 
 #[tokio::test]
 async fn a_second_upgrade_while_one_runs_is_refused_as_active_upgrade_in_progress() {
-    let sim = Sim::start(config(fleet(PREVIOUS), 300.0)).await;
+    let sim = Sim::start(manual(fleet(PREVIOUS))).await;
     let cid = sim.login().await;
     let running = start_async(
         &sim,
@@ -1003,7 +1098,7 @@ async fn a_second_upgrade_while_one_runs_is_refused_as_active_upgrade_in_progres
         Some(true)
     );
     // Once it has finished, the next one is accepted.
-    assert_eq!(sim.wait_task(&cid, &running).await["return"], true);
+    assert_eq!(sim.finish_task(&cid, &running).await["return"], true);
     start_async(
         &sim,
         &cid,
@@ -1014,7 +1109,7 @@ async fn a_second_upgrade_while_one_runs_is_refused_as_active_upgrade_in_progres
     sim.stop().await;
 
     // The same while a platform upgrade runs.
-    let sim = Sim::start(config(fleet(CURRENT), 300.0)).await;
+    let sim = Sim::start(manual(fleet(CURRENT))).await;
     let cid = sim.login().await;
     start_async(&sim, &cid, "upgrade_platform", &[("version", "7.2")]).await;
     for (action, params) in [
@@ -1039,7 +1134,7 @@ async fn a_second_upgrade_while_one_runs_is_refused_as_active_upgrade_in_progres
 /// version to itself, drop every session and lose its previous version.
 #[tokio::test]
 async fn upgrading_to_the_version_that_already_runs_starts_nothing() {
-    let sim = Sim::start(config(fleet(CURRENT), 3000.0)).await;
+    let sim = Sim::start(manual(fleet(CURRENT))).await;
     let cid = sim.login().await;
     for params in [
         vec![],
@@ -1051,7 +1146,8 @@ async fn upgrading_to_the_version_that_already_runs_starts_nothing() {
         let started = sim.running.with_state(|state| state.active.is_some());
         assert!(!started, "{params:?} started a platform upgrade");
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Twenty minutes later, longer than any platform upgrade takes, nothing has moved.
+    sim.advance(Duration::from_secs(20 * 60));
     let versions = sim.versions(&cid).await;
     assert_eq!(
         versions["previous_version"],
@@ -1066,7 +1162,7 @@ async fn upgrading_to_the_version_that_already_runs_starts_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_flaky_disturbs_some_reads_and_never_writes() {
-    let sim = Sim::start(with_faults(config(fleet(PREVIOUS), 1000.0), "flaky")).await;
+    let sim = Sim::start(with_faults(manual(fleet(PREVIOUS)), "flaky")).await;
     let cid = sim.login().await;
     let api = sim.api();
     let (mut answered, mut proxy_errors, mut unavailable, mut dropped) = (0, 0, 0, 0);
@@ -1123,39 +1219,43 @@ async fn fault_flaky_disturbs_some_reads_and_never_writes() {
         &[("gateway_list", "egress-use1")],
     )
     .await;
-    let result = eventually("the upgrade through a flaky controller", || async {
-        match try_call(
-            &sim.client,
-            &api,
-            &[
-                ("action", "check_task_status"),
-                ("CID", &cid),
-                ("request_id", &request),
-            ],
+    let result = sim
+        .step_until(
+            "the upgrade through a flaky controller",
+            TASK_STEP,
+            || async {
+                match try_call(
+                    &sim.client,
+                    &api,
+                    &[
+                        ("action", "check_task_status"),
+                        ("CID", &cid),
+                        ("request_id", &request),
+                    ],
+                )
+                .await
+                {
+                    Seen::Json(answer) if answer["reason"] != "REQUEST_IN_PROGRESS" => Some(answer),
+                    _ => None,
+                }
+            },
         )
-        .await
-        {
-            Seen::Json(answer) if answer["reason"] != "REQUEST_IN_PROGRESS" => Some(answer),
-            _ => None,
-        }
-    })
-    .await;
+        .await;
     assert_eq!(result["return"], true, "{result}");
     sim.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_restart_makes_the_503_window_long_with_dropped_connections() {
-    let speed = 1200.0;
-    let sim = Sim::start(with_faults(config(fleet(CURRENT), speed), "restart")).await;
+    let sim = Sim::start(with_faults(manual(fleet(CURRENT)), "restart")).await;
     let cid = sim.login().await;
     start_async(&sim, &cid, "upgrade_platform", &[("version", "7.2")]).await;
     let seen = watch_platform(&sim, &cid).await;
     let (first, last) = seen.outage.expect("an outage");
     let window = last - first;
-    // The normal restart lasts at most 165 simulated seconds (0.14 s here); this one ~600.
+    // The normal restart lasts at most 165 simulated seconds; this one 600, within 10%.
     assert!(
-        window >= Duration::from_millis(350),
+        (Duration::from_secs(540) - 2 * PLATFORM_STEP..Duration::from_secs(660)).contains(&window),
         "the restart window is long: {window:?}"
     );
     assert!(!seen.pages.is_empty(), "503 pages: {seen:?}");
@@ -1170,54 +1270,55 @@ async fn fault_restart_makes_the_503_window_long_with_dropped_connections() {
 
 #[tokio::test]
 async fn fault_expire_shortens_the_idle_time_of_sessions() {
-    let sim = Sim::start(with_faults(config(fleet(CURRENT), 1000.0), "expire")).await;
+    let sim = Sim::start(with_faults(manual(fleet(CURRENT)), "expire")).await;
     let ttl = sim.running.with_state(|state| state.settings.session_ttl);
     assert_eq!(ttl, SHORT_SESSION_TTL);
     assert!(ttl <= Duration::from_secs(60), "a short TTL: {ttl:?}");
     let cid = sim.login().await;
     sim.versions(&cid).await;
-    // Ask the session table about the future rather than sleeping through the TTL.
-    let (alive, expired) = sim.running.with_state(|state| {
-        let later = tokio::time::Instant::now() + ttl - Duration::from_secs(1);
-        let alive = state.sessions.touch(&cid, later).is_some();
-        let expired = state
-            .sessions
-            .touch(&cid, later + ttl + Duration::from_secs(1))
-            .is_none();
-        (alive, expired)
-    });
-    assert!(alive, "a session lives through almost {ttl:?} of idleness");
-    assert!(expired, "and expires after more than {ttl:?} idle");
+    // Idle for almost the TTL, twice: each use starts the idle time again.
+    let almost = ttl - Duration::from_secs(1);
+    for round in 0..2 {
+        sim.advance(almost);
+        let answer = sim.call(&cid, "list_version_info", &[]).await;
+        assert_eq!(
+            answer["return"], true,
+            "round {round}: a session lives through {almost:?} of idleness: {answer}"
+        );
+    }
+    // Idle for longer than the TTL: expired.
+    sim.advance(ttl + Duration::from_secs(1));
     assert_eq!(
         sim.refused(&cid, "list_version_info", &[]).await,
-        CID_INVALID
+        CID_INVALID,
+        "a session expires after more than {ttl:?} idle"
     );
     let fresh = sim.login().await;
     sim.versions(&fresh).await;
     sim.stop().await;
 
     // Without the fault, the same idleness does not end a session.
-    let sim = Sim::start(config(fleet(CURRENT), 1000.0)).await;
+    let sim = Sim::start(manual(fleet(CURRENT))).await;
     let cid = sim.login().await;
-    let alive = sim.running.with_state(|state| {
-        let later = tokio::time::Instant::now() + ttl + Duration::from_secs(1);
-        state.sessions.touch(&cid, later).is_some()
-    });
-    assert!(alive, "the default TTL is longer than {ttl:?}");
+    sim.advance(ttl + Duration::from_secs(1));
+    let answer = sim.call(&cid, "list_version_info", &[]).await;
+    assert_eq!(
+        answer["return"], true,
+        "the default TTL is longer than {ttl:?}: {answer}"
+    );
     sim.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_stuck_freezes_a_platform_upgrade_at_99_percent() {
-    let speed = 3000.0;
-    let sim = Sim::start(with_faults(config(fleet(CURRENT), speed), "stuck")).await;
+    let sim = Sim::start(with_faults(manual(fleet(CURRENT)), "stuck")).await;
     let cid = sim.login().await;
     let request = start_async(&sim, &cid, "upgrade_platform", &[("version", "7.2")]).await;
-    // A whole platform upgrade takes at most 660 simulated seconds: 0.22 s here. Watch for 0.7 s.
-    let started = Instant::now();
+    // A whole platform upgrade takes at most 660 simulated seconds. Watch for twice that.
     let mut percents = Vec::new();
+    let mut phases = Vec::new();
     let mut last = Value::Null;
-    while started.elapsed() < Duration::from_millis(700) {
+    while sim.advanced() <= Duration::from_secs(2 * 660) {
         last = sim
             .results(
                 &cid,
@@ -1231,12 +1332,14 @@ async fn fault_stuck_freezes_a_platform_upgrade_at_99_percent() {
                 .as_u64()
                 .expect("percent"),
         );
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        push_change(&mut phases, &last["platform_upgrade"]["phase"]);
+        sim.advance(PLATFORM_STEP);
     }
     assert!(
         percents.windows(2).all(|pair| pair[0] <= pair[1]),
         "{percents:?}"
     );
+    assert_eq!(phases, ["download", "install"], "it never restarts");
     let upgrade = &last["platform_upgrade"];
     assert_eq!(upgrade["percent"], 99, "{last}");
     assert_eq!(upgrade["results"]["status"], "in progress", "{last}");
@@ -1262,7 +1365,7 @@ async fn fault_stuck_freezes_a_platform_upgrade_at_99_percent() {
 
 #[tokio::test]
 async fn fault_gw_fail_1_fails_every_gateway_job() {
-    let sim = Sim::start(with_faults(config(fleet(PREVIOUS), 1000.0), "gw-fail=1")).await;
+    let sim = Sim::start(with_faults(manual(fleet(PREVIOUS)), "gw-fail=1")).await;
     let cid = sim.login().await;
     let request = start_async(
         &sim,
@@ -1271,16 +1374,17 @@ async fn fault_gw_fail_1_fails_every_gateway_job() {
         &[("gateway_list", "egress-use1,spoke-use1-web")],
     )
     .await;
-    let traces = watch(&sim, &cid, &["egress-use1", "spoke-use1-web"], &[]).await;
+    let (traces, _) = watch(&sim, &cid, &["egress-use1", "spoke-use1-web"], &[]).await;
+    let mut failing = STAGES[..5].to_vec();
+    failing.push("upgrade_fail");
     for (name, trace) in &traces {
         assert_eq!(
-            trace.update_status.last().map(String::as_str),
-            Some("upgrade_fail"),
-            "{name}: {trace:?}"
+            trace.update_status, failing,
+            "{name} goes through every stage and fails at the end: {trace:?}"
         );
         assert_eq!(trace.vpc_state.last().map(String::as_str), Some("up"));
     }
-    let failed = sim.wait_task(&cid, &request).await;
+    let failed = finished_task(&sim, &cid, &request).await;
     assert_eq!(failed["return"], false, "{failed}");
     let reason = text(&failed["reason"]);
     assert!(
@@ -1331,7 +1435,7 @@ async fn fault_gw_fail_half_fails_some_gateways_and_not_others() {
         .map(|name| gateway(name, GatewayType::Standalone, Role::Primary, PREVIOUS))
         .collect();
     let snapshot = Snapshot::new(controller(CURRENT, Some(PREVIOUS)), gateways).expect("snapshot");
-    let sim = Sim::start(with_faults(config(snapshot, 1000.0), "gw-fail=0.5")).await;
+    let sim = Sim::start(with_faults(manual(snapshot), "gw-fail=0.5")).await;
     let cid = sim.login().await;
     let list = names.join(",");
     let request = start_async(
@@ -1341,7 +1445,7 @@ async fn fault_gw_fail_half_fails_some_gateways_and_not_others() {
         &[("gateway_list", &list)],
     )
     .await;
-    let outcome = sim.wait_task(&cid, &request).await;
+    let outcome = sim.finish_task(&cid, &request).await;
     let mut failed = BTreeSet::new();
     let mut upgraded = BTreeSet::new();
     for entry in sim.upgrade_status(&cid).await {
@@ -1384,7 +1488,7 @@ async fn fault_config_fail_leaves_replaced_gateways_in_config_fail() {
         find(gateways, "transit-use1").previous_software_version = Some(v(PREVIOUS));
         find(gateways, "spoke-use1-web").software_version = v(PREVIOUS);
     });
-    let sim = Sim::start(with_faults(config(snapshot, 1000.0), "config-fail")).await;
+    let sim = Sim::start(with_faults(manual(snapshot), "config-fail")).await;
     let cid = sim.login().await;
 
     // A software upgrade replaces nothing: the gateway comes back up.
@@ -1395,7 +1499,7 @@ async fn fault_config_fail_leaves_replaced_gateways_in_config_fail() {
         &[("gateway_list", "spoke-use1-web")],
     )
     .await;
-    assert_eq!(sim.wait_task(&cid, &request).await["return"], true);
+    assert_eq!(sim.finish_task(&cid, &request).await["return"], true);
     assert_eq!(
         sim.gateway_status(&cid, "spoke-use1-web").await["vpc_state"],
         "up"
@@ -1418,13 +1522,13 @@ async fn fault_config_fail_leaves_replaced_gateways_in_config_fail() {
         ),
     ] {
         let request = start_async(&sim, &cid, action, &params).await;
-        let traces = watch(&sim, &cid, &[name], &[]).await;
+        let (traces, _) = watch(&sim, &cid, &[name], &[]).await;
         assert_eq!(
             traces[name].vpc_state,
             ["up", "down", "waiting", "config_fail"],
             "{name}"
         );
-        assert_eq!(sim.wait_task(&cid, &request).await["return"], true);
+        assert_eq!(finished_task(&sim, &cid, &request).await["return"], true);
         let status = sim.gateway_status(&cid, name).await;
         assert_eq!(status["vpc_state"], "config_fail", "{status}");
         assert_eq!(status["update_status"], "complete", "{status}");
@@ -1454,7 +1558,7 @@ async fn fault_config_fail_leaves_replaced_gateways_in_config_fail() {
 
 #[tokio::test]
 async fn fault_slow_adds_latency_to_every_call() {
-    let sim = Sim::start(with_faults(config(fleet(CURRENT), 1000.0), "slow=150")).await;
+    let sim = Sim::start(with_faults(manual(fleet(CURRENT)), "slow=150")).await;
     let latency = Duration::from_millis(150);
     let started = Instant::now();
     let cid = sim.login().await;
@@ -1485,7 +1589,7 @@ async fn a_rollback_of_a_member_whose_peer_is_down_is_accepted_but_its_dry_run_b
     let snapshot = fleet_with(CURRENT, |gateways| {
         find(gateways, "transit-use1").state = GatewayState::Down;
     });
-    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
     let rollback = [
         ("gateway_list", "transit-use1-hagw"),
@@ -1496,9 +1600,10 @@ async fn a_rollback_of_a_member_whose_peer_is_down_is_accepted_but_its_dry_run_b
     let report = sim.results(&cid, "upgrade_selected_gateway", &dry).await;
     assert_eq!(report["blocked"], true, "{report}");
     assert!(report.to_string().contains("ha-peer-unhealthy"), "{report}");
-    let started = sim
-        .results(&cid, "upgrade_selected_gateway", &rollback)
+    let answer = sim
+        .call_until_over(&cid, "upgrade_selected_gateway", &rollback)
         .await;
-    assert!(!started.is_null(), "the simulator accepts it: {started}");
+    assert_eq!(answer["return"], true, "the simulator accepts it: {answer}");
+    assert!(!answer["results"].is_null(), "{answer}");
     sim.stop().await;
 }

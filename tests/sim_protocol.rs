@@ -4,6 +4,13 @@
 //! HTTP 200 with `return: false` and a clear reason while the simulator keeps serving),
 //! 50 concurrent clients, and HTTPS with a self-signed certificate.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 mod common;
 
 use std::collections::HashSet;
@@ -211,19 +218,22 @@ async fn a_required_access_key_must_come_from_get_api_token() {
 
 #[tokio::test]
 async fn idle_sessions_expire_while_used_ones_live_and_logout_ends_one() {
-    let mut config = config(fleet(CURRENT), 1000.0);
-    config.session_ttl = Duration::from_millis(400);
+    let ttl = Duration::from_secs(400);
+    let mut config = manual(fleet(CURRENT));
+    config.session_ttl = ttl;
     let sim = Sim::start(config).await;
     let cid = sim.login().await;
 
-    // Used every 100 ms for well over the TTL: the TTL is an idle time, not a lifetime.
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_millis(1000) {
+    // Used every 100 s for well over the TTL: the TTL is an idle time, not a lifetime. Idle for
+    // just under the TTL is still alive.
+    for _ in 0..10 {
+        sim.advance(Duration::from_secs(100));
         sim.versions(&cid).await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    sim.advance(ttl - Duration::from_secs(1));
+    sim.versions(&cid).await;
     // Idle for longer than the TTL: every action now refuses the CID.
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    sim.advance(ttl + Duration::from_secs(1));
     for action in [
         "list_version_info",
         "list_vpcs_summary",
@@ -802,8 +812,8 @@ async fn async_operations_give_a_request_id_that_status_actions_follow() {
     ));
     let snapshot =
         Snapshot::new(controller(CURRENT, Some(PREVIOUS)), snapshot_gateways).expect("snapshot");
-    // Slow enough that the status calls below see the operation running.
-    let sim = Sim::start(config(snapshot, 300.0)).await;
+    // The clock stands still, so the status calls below see the operation running.
+    let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
 
     // No platform upgrade has run yet.
@@ -861,7 +871,7 @@ async fn async_operations_give_a_request_id_that_status_actions_follow() {
     assert_eq!(progress["done"], false, "{backend}");
     assert_eq!(progress["status"], true);
 
-    let done = sim.wait_task(&cid, &request_id).await;
+    let done = sim.finish_task(&cid, &request_id).await;
     assert_eq!(done["return"], true, "{done}");
     let message = done["results"].as_str().expect("a message");
     assert!(
@@ -884,7 +894,7 @@ async fn async_operations_give_a_request_id_that_status_actions_follow() {
 
     // Without async the call answers once the operation has finished.
     let sync = sim
-        .results(
+        .call_until_over(
             &cid,
             "upgrade_selected_gateway",
             &[
@@ -893,8 +903,12 @@ async fn async_operations_give_a_request_id_that_status_actions_follow() {
             ],
         )
         .await;
+    assert_eq!(sync["return"], true, "{sync}");
     assert!(
-        sync.as_str().expect("a message").contains("completed"),
+        sync["results"]
+            .as_str()
+            .expect("a message")
+            .contains("completed"),
         "{sync}"
     );
     let info = sim
@@ -911,8 +925,8 @@ async fn async_operations_give_a_request_id_that_status_actions_follow() {
 #[tokio::test]
 async fn backup_actions_configure_and_take_backups() {
     let mut snapshot = fleet(CURRENT);
-    snapshot.controller.backup = Default::default();
-    snapshot.controller.accounts = vec![avx_upgrade::snapshot::Account {
+    snapshot.controller.checklist.backup = Default::default();
+    snapshot.controller.checklist.accounts = vec![avx_upgrade::snapshot::Account {
         name: "prod-aws".into(),
         cloud: Some(avx_upgrade::cloud::Cloud::Aws),
         primary: true,
@@ -1387,7 +1401,7 @@ async fn real_client_requests_replayed_byte_for_byte_pass_the_parameter_checks()
         PREVIOUS,
     ));
     let snapshot = Snapshot::new(controller(CURRENT, Some(PREVIOUS)), gateways).expect("snapshot");
-    let sim = Sim::start(config(snapshot, 1000.0)).await;
+    let sim = Sim::start(manual(snapshot)).await;
     let password = [("<password>", PASSWORD)];
 
     // goaviatrix@f2835b4, tf-reads seq 1: a GET whose parameters are in a form body.
@@ -1465,7 +1479,7 @@ async fn real_client_requests_replayed_byte_for_byte_pass_the_parameter_checks()
     };
     let answer = replay(&sim, &smoke_upgrade, &secrets).await;
     let request_id = answer["results"].as_str().expect("a request id").to_owned();
-    let done = sim.wait_task(&cid, &request_id).await;
+    let done = sim.finish_task(&cid, &request_id).await;
     assert_eq!(done["return"], true, "{done}");
 
     // goaviatrix@v3.0.6, tf306 seq 4: the controller-only upgrade with an empty gateway_list.

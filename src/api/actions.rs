@@ -12,7 +12,7 @@ use crate::api::stream::{ListAt, ListSink};
 use crate::catalog::Catalog;
 use crate::cloud::Cloud;
 use crate::plan::{Action, Code, Finding, Severity};
-use crate::snapshot::{Backup, Checklist, Controller, Gateway};
+use crate::snapshot::{Backup, Checklist, Controller, Gateway, UpdateStatus};
 use crate::version::{Target, Version};
 
 /// `list_version_info`.
@@ -45,7 +45,7 @@ pub struct GatewayStatus {
     #[serde(default)]
     pub vpc_state: String,
     #[serde(default)]
-    pub update_status: String,
+    pub update_status: UpdateStatus,
     #[serde(default)]
     pub current_version: Option<String>,
     #[serde(default)]
@@ -62,10 +62,7 @@ impl GatewayStatus {
 
     /// True while an operation works on the gateway.
     pub fn in_progress(&self) -> bool {
-        matches!(
-            self.update_status.as_str(),
-            "upgrading" | "downloading" | "downloaded" | "installing" | "initializing"
-        )
+        self.update_status.in_progress()
     }
 }
 
@@ -366,11 +363,11 @@ impl Client {
         controller.kernel_version = versions.kernel;
         match self.checklist().await {
             Ok(checklist) => {
-                controller.apply_checklist(checklist);
+                controller.checklist = checklist;
                 Ok((controller, None))
             }
             Err(error) => {
-                controller.backup = self.backup_config().await?;
+                controller.checklist.backup = self.backup_config().await?;
                 Ok((controller, Some(error)))
             }
         }

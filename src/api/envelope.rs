@@ -175,7 +175,10 @@ pub(super) fn decode(
 /// The fuzz inputs and runner of `tests/fuzz.rs`, shared so there is one mutator.
 #[cfg(test)]
 #[path = "../../tests/fuzz/mutate.rs"]
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "the envelope's unit tests use only part of the fuzz runner"
+)]
 mod mutate;
 
 #[cfg(test)]

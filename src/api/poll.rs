@@ -22,6 +22,7 @@ use tokio::time::Instant;
 use crate::api::actions::{GatewayStatus, TaskState};
 use crate::api::client::Client;
 use crate::api::error::ApiError;
+use crate::snapshot::UpdateStatus;
 
 /// How often and how long to poll. The defaults follow the spec: every 10 s, 90 s before the
 /// first platform poll, give up after 30 minutes.
@@ -47,7 +48,7 @@ impl Default for PollSettings {
 pub struct GatewayProgress {
     pub name: String,
     pub state: String,
-    pub update_status: String,
+    pub update_status: UpdateStatus,
     pub progress: Option<u8>,
 }
 
@@ -336,11 +337,11 @@ fn gateway_event(statuses: &[GatewayStatus], names: &[String]) -> (Progress, boo
     let running = selected.iter().any(|status| status.in_progress());
     let failed = selected
         .iter()
-        .filter(|status| status.update_status == "upgrade_fail")
+        .filter(|status| status.update_status == UpdateStatus::UpgradeFail)
         .count();
     let done = selected
         .iter()
-        .filter(|status| status.update_status == "complete")
+        .filter(|status| status.update_status == UpdateStatus::Complete)
         .count();
     let gateways = selected
         .iter()

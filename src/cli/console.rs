@@ -16,6 +16,7 @@ use crate::cli::sim::random_password;
 use crate::cli::{InputError, Outcome, load_catalog};
 use crate::config::{Config, ConsoleSettings};
 use crate::secret::{Credentials, Secret};
+use crate::sim::clock::Clock;
 use crate::sim::faults::Faults;
 use crate::sim::fleet::{FleetSpec, generate};
 use crate::sim::{self, DEFAULT_SESSION_TTL, SimConfig};
@@ -143,6 +144,7 @@ fn demo_config(args: &DemoArgs) -> Result<SimConfig, InputError> {
             password: Secret::new(random_password()),
         },
         speed: args.speed,
+        clock: Clock::Wall,
         faults: args.faults.clone(),
         session_ttl: DEFAULT_SESSION_TTL,
         seed: args.seed,

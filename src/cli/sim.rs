@@ -11,6 +11,7 @@ use rand::RngExt;
 use crate::cli::{InputError, Outcome, load_catalog, load_snapshot};
 use crate::secret::Credentials;
 use crate::secret::Secret;
+use crate::sim::clock::Clock;
 use crate::sim::faults::{FAULT_HELP, Faults};
 use crate::sim::fleet::{FleetSpec, generate};
 use crate::sim::{self, DEFAULT_SESSION_TTL, RunningSim, SimConfig};
@@ -88,6 +89,7 @@ fn config(args: &SimArgs) -> Result<SimConfig, InputError> {
             password: password(args.password_env.as_deref())?,
         },
         speed: args.speed,
+        clock: Clock::Wall,
         faults: args.faults.clone(),
         session_ttl: Duration::from_secs(args.session_ttl),
         seed: args.seed,

@@ -1,23 +1,68 @@
-//! Orchestration: turns the console's [`Effect`]s into controller calls and reports back as
-//! [`Msg`]s on a channel. Each effect runs in its own tokio task, so the screen never waits
-//! on the network. A started operation is followed by the poller that fits it until it ends.
+//! Orchestration, with its own vocabulary: [`Job`]s in, [`Event`]s out on a channel. Each job
+//! runs in its own tokio task, so a screen never waits on the network, and nothing here knows
+//! of one: the console wraps these words, and a command line can drive them too. A started
+//! operation is followed by the poller that fits it until it ends.
 
 use std::sync::Arc;
 
 use futures::{Stream, StreamExt};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::api::actions::{DryRun, GatewayStatus, Started};
-use crate::api::client::Call;
+use crate::api::actions::{DryRun, Started};
 use crate::api::poll::{self, PollSettings, Progress};
-use crate::api::stream::{ListAt, ListSink};
 use crate::api::{ApiError, Client};
-use crate::catalog::Catalog;
-use crate::plan::request::{Request, Selection};
-use crate::snapshot::Snapshot;
-use crate::tui::fleet::Live;
-use crate::tui::message::{Effect, Follow, Loaded, Msg};
+use crate::plan::request::Request;
 use crate::version::Train;
+
+mod live;
+mod refresh;
+
+pub use live::Live;
+pub use refresh::{Loaded, refresh};
+
+/// What `ops` is asked to do (by the console's `update`, or by a command line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// Read versions, gateways, statuses and the catalog.
+    Refresh,
+    /// The controller's dry run of `request`.
+    DryRun(Request),
+    /// Start `request` (already checked and confirmed) and follow it as `operation`.
+    Start { operation: u64, request: Request },
+    /// Follow an operation found running at the controller.
+    Follow { operation: u64, follow: Follow },
+}
+
+/// An operation found running at the controller, not started here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Follow {
+    Platform,
+    Gateways(Vec<String>),
+}
+
+/// What `ops` reports back, in order, for each [`Job`].
+#[derive(Debug)]
+pub enum Event {
+    /// A refresh read everything.
+    Loaded(Box<Loaded>),
+    LoadFailed(String),
+    DryRunDone {
+        request: Request,
+        result: Result<DryRun, String>,
+    },
+    /// The controller accepted an operation.
+    Started {
+        operation: u64,
+    },
+    StartFailed {
+        operation: u64,
+        error: String,
+    },
+    Progress {
+        operation: u64,
+        progress: Progress,
+    },
+}
 
 /// The first train whose platform upgrade is followed with `platform_upgrade_status`.
 const STATUS_API_TRAIN: Train = Train { major: 7, minor: 1 };
@@ -26,12 +71,12 @@ const STATUS_API_TRAIN: Train = Train { major: 7, minor: 1 };
 #[derive(Clone)]
 pub struct Runner {
     client: Arc<Client>,
-    messages: UnboundedSender<Msg>,
+    messages: UnboundedSender<Event>,
     poll: PollSettings,
 }
 
 impl Runner {
-    pub fn new(client: Arc<Client>, messages: UnboundedSender<Msg>, poll: PollSettings) -> Self {
+    pub fn new(client: Arc<Client>, messages: UnboundedSender<Event>, poll: PollSettings) -> Self {
         Runner {
             client,
             messages,
@@ -39,29 +84,29 @@ impl Runner {
         }
     }
 
-    /// Starts `effect` in the background.
-    pub fn spawn(&self, effect: Effect) {
+    /// Starts `job` in the background.
+    pub fn spawn(&self, job: Job) {
         let runner = self.clone();
-        tokio::spawn(async move { runner.run(effect).await });
+        tokio::spawn(async move { runner.run(job).await });
     }
 
-    async fn run(self, effect: Effect) {
-        match effect {
-            Effect::Refresh => {
-                let msg = match refresh(&self.client).await {
-                    Ok(loaded) => Msg::Loaded(Box::new(loaded)),
-                    Err(error) => Msg::LoadFailed(error.to_string()),
+    async fn run(self, job: Job) {
+        match job {
+            Job::Refresh => {
+                let event = match refresh(&self.client).await {
+                    Ok(loaded) => Event::Loaded(Box::new(loaded)),
+                    Err(error) => Event::LoadFailed(error.to_string()),
                 };
-                self.send(msg);
+                self.send(event);
             }
-            Effect::DryRun(request) => {
+            Job::DryRun(request) => {
                 let result = dry_run(&self.client, &request)
                     .await
                     .map_err(|error| error.to_string());
-                self.send(Msg::DryRunDone { request, result });
+                self.send(Event::DryRunDone { request, result });
             }
-            Effect::Start { operation, request } => self.start(operation, request).await,
-            Effect::Follow { operation, follow } => {
+            Job::Start { operation, request } => self.start(operation, request).await,
+            Job::Follow { operation, follow } => {
                 let events = match follow {
                     Follow::Platform => {
                         poll::platform(Arc::clone(&self.client), self.resumed()).boxed()
@@ -83,9 +128,9 @@ impl Runner {
         }
     }
 
-    fn send(&self, msg: Msg) {
+    fn send(&self, event: Event) {
         // The console has quit when nobody receives: the operation goes on at the controller.
-        let _ = self.messages.send(msg);
+        let _ = self.messages.send(event);
     }
 
     async fn start(&self, operation: u64, request: Request) {
@@ -95,12 +140,12 @@ impl Runner {
         };
         match started {
             Ok(events) => {
-                self.send(Msg::Started { operation });
+                self.send(Event::Started { operation });
                 self.forward(operation, events).await;
             }
             Err(error) => {
                 tracing::warn!(%error, "operation not started");
-                self.send(Msg::StartFailed {
+                self.send(Event::StartFailed {
                     operation,
                     error: error.to_string(),
                 });
@@ -130,7 +175,7 @@ impl Runner {
         &self,
         request: &Request,
     ) -> Result<futures::stream::BoxStream<'static, Progress>, ApiError> {
-        let names = named(request);
+        let names = request.named().to_vec();
         self.client
             .start_gateway_operation(request.action(), &names)
             .await?;
@@ -142,7 +187,7 @@ impl Runner {
             let last = matches!(progress, Progress::Finished { .. });
             if self
                 .messages
-                .send(Msg::Progress {
+                .send(Event::Progress {
                     operation,
                     progress,
                 })
@@ -155,147 +200,14 @@ impl Runner {
     }
 }
 
-fn named(request: &Request) -> Vec<String> {
-    match request.selection() {
-        Some(Selection::Named(names)) => names.clone(),
-        _ => Vec::new(),
-    }
-}
-
 /// The controller's dry run of `request`.
 async fn dry_run(client: &Client, request: &Request) -> Result<DryRun, ApiError> {
     match request {
         Request::PlatformUpgrade { target } => client.platform_dry_run(*target).await,
         _ => {
             client
-                .gateway_dry_run(request.action(), &named(request))
+                .gateway_dry_run(request.action(), request.named())
                 .await
         }
-    }
-}
-
-/// Reads everything the two windows show.
-pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
-    let (controller, no_checklist) = client.controller().await?;
-    if let Some(error) = no_checklist {
-        tracing::info!(%error, "no checklist from the controller: read its backup settings");
-    }
-    let platform_running = platform_running(client).await?;
-    let catalog = match client.release_catalog().await {
-        Ok(catalog) => catalog,
-        Err(error) => {
-            tracing::info!(%error, "the controller offers no release catalog: using the built-in one");
-            Catalog::builtin().map_err(|error| ApiError::Decode {
-                action: "built-in catalog".into(),
-                detail: error.to_string(),
-            })?
-        }
-    };
-    // The two long lists (80 and 60 MB of JSON at 100,000 gateways) are streamed one after
-    // the other; the statuses go straight to the gateways' positions.
-    let fleet = client.gateways().await?;
-    let skipped = fleet
-        .skipped
-        .iter()
-        .map(|skipped| format!("{} ({})", skipped.name, skipped.reason))
-        .collect();
-    let snapshot = Snapshot::new(controller, fleet.gateways).map_err(|error| ApiError::Decode {
-        action: "list_vpcs_summary".into(),
-        detail: format!("the gateways do not form a valid fleet: {error}"),
-    })?;
-    let snapshot = Arc::new(snapshot);
-    let statuses = client
-        .call_list(
-            &Call::read("list_gateway_upgrade_status"),
-            ListAt::Field("gw_info"),
-            || LiveStatuses::new(Arc::clone(&snapshot)),
-        )
-        .await?;
-    let LiveStatuses {
-        live,
-        running,
-        error,
-        snapshot: shared,
-    } = statuses;
-    drop(shared);
-    if let Some(detail) = error {
-        return Err(ApiError::Decode {
-            action: "list_gateway_upgrade_status".into(),
-            detail,
-        });
-    }
-    let snapshot = Arc::try_unwrap(snapshot).map_err(|_| ApiError::Decode {
-        action: "list_gateway_upgrade_status".into(),
-        detail: "the fleet is still shared after the statuses were read".into(),
-    })?;
-    Ok(Loaded {
-        snapshot,
-        catalog,
-        live,
-        skipped,
-        platform_running,
-        gateways_running: running,
-    })
-}
-
-/// The platform upgrade running, with its message. Controllers before 7.1 do not know
-/// `platform_upgrade_status` and refuse it: for them no upgrade is reported here (one this
-/// console started is still followed with `check_upgrade_status`).
-async fn platform_running(client: &Client) -> Result<Option<String>, ApiError> {
-    match client.platform_upgrade_status().await {
-        Ok(status) => Ok(status.in_progress.then_some(status.message)),
-        Err(ApiError::Refused { reason, .. }) => {
-            tracing::info!(%reason, "no platform_upgrade_status on this controller");
-            Ok(None)
-        }
-        Err(error) => Err(error),
-    }
-}
-
-/// `list_gateway_upgrade_status` kept as the console needs it: each entry's [`Live`] status
-/// at its gateway's position, and the names of those in progress. Entries for gateways that
-/// are not in the fleet are left out.
-struct LiveStatuses {
-    snapshot: Arc<Snapshot>,
-    live: Vec<Live>,
-    running: Vec<String>,
-    error: Option<String>,
-}
-
-impl LiveStatuses {
-    fn new(snapshot: Arc<Snapshot>) -> Self {
-        let live = vec![Live::default(); snapshot.gateways().len()];
-        LiveStatuses {
-            snapshot,
-            live,
-            running: Vec::new(),
-            error: None,
-        }
-    }
-}
-
-impl ListSink for LiveStatuses {
-    fn push(&mut self, element: &serde_json::value::RawValue) {
-        if self.error.is_some() {
-            return;
-        }
-        let status = match GatewayStatus::decode(element) {
-            Ok(status) => status,
-            Err(error) => {
-                self.error = Some(error);
-                return;
-            }
-        };
-        let Some(index) = self.snapshot.index_of(&status.name) else {
-            return;
-        };
-        if status.in_progress() {
-            self.running.push(status.name.clone());
-        }
-        self.live[index] = Live {
-            update_status: Live::status(status.update_status),
-            state: None,
-            progress: status.progress,
-        };
     }
 }

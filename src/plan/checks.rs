@@ -137,15 +137,15 @@ fn checklist(
     concerned: &[usize],
     now: Timestamp,
 ) -> Vec<Finding> {
-    let controller = &snapshot.controller;
+    let checklist = &snapshot.controller.checklist;
     let mut findings = Vec::new();
-    if !controller.dns_ok {
+    if !checklist.dns_ok {
         findings.push(Finding::new(
             Code::DnsUnresolved,
             "the controller cannot resolve public names: give it a reliable DNS server (8.8.8.8 is recommended; on AWS or Azure, disable the VPC/VNet DNS server in the controller's settings)",
         ));
     }
-    if !controller.internet_ok {
+    if !checklist.internet_ok {
         findings.push(Finding::new(
             Code::NoInternet,
             "the controller cannot reach the release server: allow inbound 443 and outbound 443 and 22, then verify with the Network Connectivity Utility (www.security.aviatrix.com:443, www.github.com:443 and :22)",
@@ -172,6 +172,7 @@ fn invalid_accounts(snapshot: &Snapshot, action: Action, concerned: &[usize]) ->
     };
     let invalid: Vec<&str> = snapshot
         .controller
+        .checklist
         .accounts
         .iter()
         .filter(|account| !account.valid)
@@ -215,6 +216,7 @@ fn invalid_accounts(snapshot: &Snapshot, action: Action, concerned: &[usize]) ->
 fn account_audit(snapshot: &Snapshot) -> Option<Finding> {
     let flagged: Vec<&str> = snapshot
         .controller
+        .checklist
         .accounts
         .iter()
         .filter(|account| !account.audit_ok)
@@ -232,7 +234,7 @@ fn account_audit(snapshot: &Snapshot) -> Option<Finding> {
 }
 
 fn backup_age(snapshot: &Snapshot, now: Timestamp) -> Option<Finding> {
-    let backup = &snapshot.controller.backup;
+    let backup = &snapshot.controller.checklist.backup;
     let problem = match backup.last_backup {
         _ if !backup.enabled => {
             "backups are off: enable the controller backup and take one (Backup Now)".to_owned()
@@ -251,7 +253,7 @@ fn backup_age(snapshot: &Snapshot, now: Timestamp) -> Option<Finding> {
 }
 
 fn controller_ha(snapshot: &Snapshot) -> Option<Finding> {
-    let ha = snapshot.controller.controller_ha.as_ref()?;
+    let ha = snapshot.controller.checklist.controller_ha.as_ref()?;
     let (version, latest) = (ha.version.as_deref()?, ha.latest_version.as_deref()?);
     (ha.enabled && dotted_older(version, latest)).then(|| {
         Finding::new(
@@ -278,13 +280,13 @@ fn dotted_older(a: &str, b: &str) -> bool {
 }
 
 fn burstable_instance(snapshot: &Snapshot) -> Option<Finding> {
-    let controller = &snapshot.controller;
-    let instance = controller.instance_type.as_deref()?;
-    let on_aws = controller.cloud.is_none_or(|cloud| cloud.is_aws());
+    let checklist = &snapshot.controller.checklist;
+    let instance = checklist.instance_type.as_deref()?;
+    let on_aws = checklist.cloud.is_none_or(|cloud| cloud.is_aws());
     let burstable = ["t2.", "t3.", "t3a."]
         .iter()
         .any(|family| instance.starts_with(family));
-    (on_aws && burstable && !controller.t2_t3_unlimited).then(|| {
+    (on_aws && burstable && !checklist.t2_t3_unlimited).then(|| {
         Finding::new(
             Code::T2T3Unlimited,
             format!(

@@ -1,4 +1,5 @@
-//! What the user asks the controller to do, and which gateways that concerns.
+//! What the user asks the controller to do, which gateways that concerns, and which of them
+//! it changes.
 //!
 //! A request names gateways; resolving it against a snapshot turns names into positions and
 //! refuses names that do not exist, so a check never runs on a selection it cannot see.
@@ -6,6 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::catalog::Catalog;
+use crate::plan::rules::Destination;
 use crate::snapshot::Snapshot;
 use crate::version::{Target, Version};
 
@@ -111,6 +114,14 @@ impl Request {
             | Request::ImageUpgrade { gateways } => Some(gateways),
         }
     }
+
+    /// The gateways the request names; none for a platform upgrade or a selection of all.
+    pub fn named(&self) -> &[String] {
+        match self.selection() {
+            Some(Selection::Named(names)) => names,
+            Some(Selection::All) | None => &[],
+        }
+    }
 }
 
 /// A request that cannot be checked as given.
@@ -141,6 +152,27 @@ pub fn resolve_selection(
     Ok(indices)
 }
 
+/// The positions of the selected gateways that `request` changes, in the order given: those
+/// not already where it takes them (for a software or image upgrade, the others are the dry
+/// run's `already-current` finding). A platform upgrade selects none. For a request the dry
+/// run blocks, these are the gateways it would change if it were allowed.
+pub fn will_change(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    request: &Request,
+) -> Result<Vec<usize>, RequestError> {
+    let (Some(selection), Some(destination)) = (
+        request.selection(),
+        Destination::of(snapshot, catalog, request.action()),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let gateways = snapshot.gateways();
+    let mut selected = resolve_selection(snapshot, selection)?;
+    selected.retain(|&index| !destination.reached(&gateways[index]));
+    Ok(selected)
+}
+
 fn resolve_names(snapshot: &Snapshot, names: &[String]) -> Result<Vec<usize>, RequestError> {
     let mut seen = vec![false; snapshot.gateways().len()];
     let mut indices = Vec::with_capacity(names.len());
@@ -162,8 +194,10 @@ fn resolve_names(snapshot: &Snapshot, names: &[String]) -> Result<Vec<usize>, Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{ImageEntry, Release};
     use crate::cloud::Cloud;
     use crate::snapshot::{Controller, Gateway, GatewayType, Role};
+    use crate::version::Train;
 
     fn fleet() -> Snapshot {
         let version = Version::new(6, 5, 750);
@@ -205,6 +239,80 @@ mod tests {
         );
         let empty = resolve_selection(&fleet(), &Selection::Named(Vec::new()));
         assert_eq!(empty, Err(RequestError::NothingSelected));
+    }
+
+    #[test]
+    fn a_request_names_only_the_gateways_it_lists() {
+        let named = Request::ImageUpgrade {
+            gateways: Selection::Named(["c", "a"].map(String::from).to_vec()),
+        };
+        assert_eq!(named.named(), ["c", "a"]);
+        let all = Request::SoftwareUpgrade {
+            gateways: Selection::All,
+            target: None,
+        };
+        assert!(all.named().is_empty());
+        assert!(Request::PlatformUpgrade { target: None }.named().is_empty());
+    }
+
+    /// `a` on the AWS image of 6.5 and the controller's version, `b` one build behind and on
+    /// an older image, `c` on the controller's previous version; the controller went from
+    /// 6.5.250 to 6.5.750.
+    fn mixed_fleet() -> (Snapshot, Catalog) {
+        let mut snapshot = fleet();
+        snapshot.controller.previous_version = Some(Version::new(6, 5, 250));
+        let gateways = snapshot.gateways_mut();
+        gateways[0].image_version = Some("aws-6.5".into());
+        gateways[1].software_version = Version::new(6, 5, 700);
+        gateways[1].image_version = Some("aws-6.4".into());
+        gateways[2].software_version = Version::new(6, 5, 250);
+        let image = ImageEntry {
+            cloud: Cloud::Aws,
+            software: Train::new(6, 5),
+            image: "aws-6.5".into(),
+            kernel: None,
+        };
+        let releases = [250, 700, 750].map(|build| Release::build(Version::new(6, 5, build)));
+        let catalog = Catalog::new(releases.to_vec(), vec![image]).expect("valid catalog");
+        (snapshot, catalog)
+    }
+
+    #[test]
+    fn only_gateways_not_yet_where_a_request_takes_them_change() {
+        let (snapshot, catalog) = mixed_fleet();
+        let all = || Selection::All;
+        let cases = [
+            (
+                Request::SoftwareUpgrade {
+                    gateways: all(),
+                    target: None,
+                },
+                vec![1, 2],
+            ),
+            (
+                Request::SoftwareRollback {
+                    gateways: Selection::Named(["c", "b", "a"].map(String::from).to_vec()),
+                    target: None,
+                },
+                vec![1, 0],
+            ),
+            (Request::ImageUpgrade { gateways: all() }, vec![1, 2]),
+            (Request::PlatformUpgrade { target: None }, Vec::new()),
+        ];
+        for (request, expected) in cases {
+            assert_eq!(
+                will_change(&snapshot, &catalog, &request),
+                Ok(expected),
+                "{request:?}"
+            );
+        }
+        let unknown = Request::ImageUpgrade {
+            gateways: Selection::Named(vec!["zz".into()]),
+        };
+        assert!(matches!(
+            will_change(&snapshot, &catalog, &unknown),
+            Err(RequestError::UnknownGateway { .. })
+        ));
     }
 
     #[test]

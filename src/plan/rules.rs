@@ -3,13 +3,16 @@
 //! health and release attributes.
 //!
 //! Rules only read; `checks::check` decides which rules apply to which request.
+//! [`Destination`] says where a gateway operation takes each gateway, for the `already-current`
+//! finding and for [`crate::plan::request::will_change`].
 
 use crate::catalog::Catalog;
 use crate::cloud::Cloud;
 use crate::plan::finding::{Code, Finding};
 use crate::plan::path::{self, Path};
+use crate::plan::request::Action;
 use crate::snapshot::{Gateway, Snapshot};
-use crate::version::{Target, Version};
+use crate::version::{Target, Train, Version};
 
 /// How many gateway names a message spells out before it says "and N more".
 pub(super) const NAMES_IN_MESSAGE: usize = 5;
@@ -218,10 +221,11 @@ pub(super) fn software_upgrade_target(
             who.verb("runs", "run")
         )
     }));
+    let destination = Destination::Software(Some(current));
     findings.extend(nothing_to_do(
         snapshot,
         selected,
-        |gateway| gateway.software_version == current,
+        |gateway| destination.reached(gateway),
         &current.to_string(),
     ));
     findings
@@ -297,26 +301,10 @@ pub(super) fn image_upgrade_target(
     selected: &[usize],
 ) -> Vec<Finding> {
     let train = snapshot.controller.current_version.train();
-    let images: Vec<(Cloud, Option<&str>)> = Cloud::ALL
-        .into_iter()
-        .map(|cloud| {
-            (
-                cloud,
-                catalog
-                    .image_for(cloud, train)
-                    .map(|entry| entry.image.as_str()),
-            )
-        })
-        .collect();
-    let target_image = |gateway: &Gateway| {
-        images
-            .iter()
-            .find(|(cloud, _)| *cloud == gateway.cloud)
-            .and_then(|(_, image)| *image)
-    };
+    let destination = Destination::images(catalog, train);
     let mut findings = Vec::new();
     let missing = filter(snapshot, selected, |gateway| {
-        target_image(gateway).is_none()
+        destination.image_for(gateway).is_none()
     });
     findings.extend(about(snapshot, Code::NoCompatibleImage, &missing, |who| {
         format!(
@@ -334,16 +322,72 @@ pub(super) fn image_upgrade_target(
             who.verb("does", "do")
         )
     }));
-    let on_target_image = |gateway: &Gateway| {
-        target_image(gateway).is_some_and(|image| gateway.image_version.as_deref() == Some(image))
-    };
     findings.extend(nothing_to_do(
         snapshot,
         selected,
-        on_target_image,
+        |gateway| destination.reached(gateway),
         &format!("the image for software {train}"),
     ));
     findings
+}
+
+/// Where a gateway operation takes the gateways it changes.
+pub(super) enum Destination<'c> {
+    /// A software upgrade (the controller's current version) or rollback (its previous
+    /// version; `None` on a controller that was never upgraded, where nothing is reached).
+    Software(Option<Version>),
+    /// An image upgrade: each cloud's image for the controller's train, `None` where the
+    /// compatibility matrix has none.
+    Images(Vec<(Cloud, Option<&'c str>)>),
+}
+
+impl<'c> Destination<'c> {
+    /// Where `action` takes gateways of `snapshot`; `None` for a platform upgrade, which
+    /// selects no gateway.
+    pub(super) fn of(snapshot: &Snapshot, catalog: &'c Catalog, action: Action) -> Option<Self> {
+        let controller = &snapshot.controller;
+        match action {
+            Action::PlatformUpgrade => None,
+            Action::SoftwareUpgrade => Some(Self::Software(Some(controller.current_version))),
+            Action::SoftwareRollback => Some(Self::Software(controller.previous_version)),
+            Action::ImageUpgrade => Some(Self::images(catalog, controller.current_version.train())),
+        }
+    }
+
+    /// An image upgrade's destination on software `train`: the matrix is read once per cloud,
+    /// not once per gateway.
+    fn images(catalog: &'c Catalog, train: Train) -> Self {
+        let images = Cloud::ALL
+            .into_iter()
+            .map(|cloud| {
+                let image = catalog.image_for(cloud, train);
+                (cloud, image.map(|entry| entry.image.as_str()))
+            })
+            .collect();
+        Self::Images(images)
+    }
+
+    /// The image an image upgrade installs on `gateway`; `None` when there is none, or for a
+    /// software operation.
+    fn image_for(&self, gateway: &Gateway) -> Option<&'c str> {
+        match self {
+            Self::Software(_) => None,
+            Self::Images(images) => images
+                .iter()
+                .find(|(cloud, _)| *cloud == gateway.cloud)
+                .and_then(|(_, image)| *image),
+        }
+    }
+
+    /// Whether `gateway` already is where the operation takes it.
+    pub(super) fn reached(&self, gateway: &Gateway) -> bool {
+        match self {
+            Self::Software(target) => *target == Some(gateway.software_version),
+            Self::Images(_) => self
+                .image_for(gateway)
+                .is_some_and(|image| gateway.image_version.as_deref() == Some(image)),
+        }
+    }
 }
 
 /// Blocks an operation that concerns a gateway which is not up or has tunnels down.

@@ -2,10 +2,12 @@
 //! software upgrades, rollbacks and image upgrades (upgrading … complete or upgrade_fail).
 //!
 //! Nothing runs in the background. Each operation records when it started and a schedule drawn
-//! with jitter; `advance` replays the schedule up to "now" (tokio time, scaled by `--speed`) and
-//! applies what has finished. Tests can therefore run on a fast clock or a paused one.
+//! with jitter; `advance` replays the schedule up to "now" (read from the simulator's
+//! [`Clock`](crate::sim::clock::Clock), scaled by `--speed`) and applies what has finished.
+//! Tests can therefore run on a fast clock, or on a manual one they step by hand.
 //! Every request is checked by the planner first: a rule the planner reports as a blocker
-//! refuses the request, with the finding's code at the start of the reason.
+//! refuses the request, with the finding's code at the start of the reason. Which selected
+//! gateways an operation works on is the planner's answer too ([`plan::will_change`]).
 
 use std::time::Duration;
 
@@ -94,12 +96,12 @@ impl PlatformOp {
         }
     }
 
-    /// Real time since the start, scaled to simulated time by `state`.
+    /// Clock time since the start, scaled to simulated time by `state`.
     pub fn elapsed(&self, state: &SimState, now: Instant) -> Duration {
         state.simulated(now.saturating_duration_since(self.started))
     }
 
-    /// The real time at which the restart window ends (for tests and waiting).
+    /// The simulated time at which the restart window ends (for tests and waiting).
     pub fn total(&self) -> Duration {
         self.download + self.install + self.restart
     }
@@ -198,7 +200,7 @@ pub fn start_platform(
 }
 
 /// Starts a gateway operation after the planner's check; returns its request id. Gateways that
-/// already run the target are skipped.
+/// already are where it takes them are skipped.
 pub fn start_gateway_op(
     state: &mut SimState,
     request: &Request,
@@ -206,8 +208,8 @@ pub fn start_gateway_op(
 ) -> Result<u64, String> {
     refuse_if_busy(state)?;
     refuse_if_blocked(state, request)?;
-    let selection = request.selection().ok_or("not a gateway operation")?;
-    let selected = plan::request::resolve_selection(&state.snapshot, selection)
+    request.selection().ok_or("not a gateway operation")?;
+    let work = plan::will_change(&state.snapshot, &state.catalog, request)
         .map_err(|error| error.to_string())?;
     let action = request.action();
     let target = match action {
@@ -218,10 +220,6 @@ pub fn start_gateway_op(
             .ok_or("no-rollback-target: the controller has no previous version")?,
         _ => state.snapshot.controller.current_version,
     };
-    let work: Vec<usize> = selected
-        .into_iter()
-        .filter(|&index| needs_work(state, action, target, index))
-        .collect();
     let jobs: Vec<GatewayJob> = work
         .iter()
         .map(|&index| new_job(state, action, index))
@@ -275,22 +273,6 @@ fn refuse_if_blocked(state: &SimState, request: &Request) -> Result<Report, Stri
 /// controller refuses such a request is not public (docs/controller-api.md): replacing an HA
 /// member whose peer is out of service. The console, `check` and rollouts are the safeguard.
 const CONSOLE_ONLY: [Code; 1] = [Code::HaPeerUnhealthy];
-
-/// False for a gateway that already is where the operation would take it.
-fn needs_work(state: &SimState, action: Action, target: Version, index: usize) -> bool {
-    let gateway = &state.snapshot.gateways()[index];
-    match action {
-        Action::ImageUpgrade => {
-            let train = state.snapshot.controller.current_version.train();
-            let image = state
-                .catalog
-                .image_for(gateway.cloud, train)
-                .map(|entry| entry.image.as_str());
-            gateway.image_version.as_deref() != image
-        }
-        _ => gateway.software_version != target,
-    }
-}
 
 fn new_job(state: &mut SimState, action: Action, index: usize) -> GatewayJob {
     let base = match action {

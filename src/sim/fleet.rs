@@ -144,14 +144,15 @@ fn controller(spec: &FleetSpec) -> Controller {
     let mut controller = Controller::new(spec.controller_version);
     controller.previous_version = spec.previous_version;
     controller.kernel_version = Some("5.15.0-1040-aws".into());
-    controller.cloud = Some(Cloud::Aws);
-    controller.instance_type = Some("c5.xlarge".into());
-    controller.controller_ha = Some(ControllerHa {
+    let checklist = &mut controller.checklist;
+    checklist.cloud = Some(Cloud::Aws);
+    checklist.instance_type = Some("c5.xlarge".into());
+    checklist.controller_ha = Some(ControllerHa {
         enabled: true,
         version: Some("1.7".into()),
         latest_version: Some("1.7".into()),
     });
-    controller.accounts = [Cloud::Aws, Cloud::Azure, Cloud::Gcp, Cloud::Oci]
+    checklist.accounts = [Cloud::Aws, Cloud::Azure, Cloud::Gcp, Cloud::Oci]
         .into_iter()
         .flat_map(|cloud| {
             ENVIRONMENTS.iter().map(move |env| Account {
@@ -163,7 +164,7 @@ fn controller(spec: &FleetSpec) -> Controller {
             })
         })
         .collect();
-    controller.backup = Backup {
+    checklist.backup = Backup {
         enabled: spec.last_backup.is_some(),
         last_backup: spec.last_backup,
         files_kept: if spec.last_backup.is_some() { 3 } else { 0 },

@@ -1,9 +1,11 @@
 //! The simulated controller: a real HTTP(S) server on loopback that speaks the controller's
 //! wire protocol (`docs/controller-api.md`), enforces the upgrade rules by asking the planner,
-//! runs operations over a scalable clock and injects the faults real controllers show.
+//! runs operations over a scalable clock (the wall clock, or a manual one that tests advance,
+//! [`clock`]) and injects the faults real controllers show.
 //! `avx-upgrade sim` runs it on its own; `avx-upgrade demo` and the tests start it in-process.
 
 mod actions;
+pub mod clock;
 pub mod engine;
 pub mod faults;
 pub mod fleet;
@@ -24,6 +26,7 @@ use tokio::task::JoinHandle;
 
 use crate::catalog::Catalog;
 use crate::secret::Credentials;
+use crate::sim::clock::Clock;
 use crate::sim::faults::Faults;
 pub use crate::sim::server::ReadTimeouts;
 use crate::sim::server::Shared;
@@ -44,8 +47,10 @@ pub struct SimConfig {
     pub snapshot: Snapshot,
     pub catalog: Catalog,
     pub credentials: Credentials,
-    /// Simulated seconds per real second (`--speed`).
+    /// Simulated seconds per second of `clock` (`--speed`).
     pub speed: f64,
+    /// Where the time comes from: the wall clock, or a manual clock a test advances.
+    pub clock: Clock,
     pub faults: Faults,
     pub session_ttl: Duration,
     pub seed: u64,
@@ -85,6 +90,11 @@ impl RunningSim {
     /// Reads or changes the simulator's state (for tests and the demo).
     pub fn with_state<R>(&self, change: impl FnOnce(&mut SimState) -> R) -> R {
         change(&mut self.shared.lock())
+    }
+
+    /// The clock the simulator reads the time from.
+    pub fn clock(&self) -> &Clock {
+        self.shared.clock()
     }
 
     /// Stops accepting connections and waits for the accept loop to end.
@@ -138,7 +148,7 @@ pub async fn start_with_read_timeouts(
         require_access_key: config.require_access_key,
     };
     let state = SimState::new(settings, config.snapshot, config.catalog);
-    let shared = Arc::new(Shared::new(state, config.tls, timeouts));
+    let shared = Arc::new(Shared::new(state, config.clock, config.tls, timeouts));
     let (shutdown, stopped) = watch::channel(false);
     let acceptor = identity.as_ref().map(|identity| identity.acceptor.clone());
     let task = tokio::spawn(server::serve(

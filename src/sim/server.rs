@@ -29,6 +29,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::sim::actions::status::{self, Outcome};
 use crate::sim::actions::{self, Endpoint, Reply};
+use crate::sim::clock::Clock;
 use crate::sim::engine;
 use crate::sim::params::{BODY_LIMIT, ParamError, Params};
 use crate::sim::state::SimState;
@@ -67,6 +68,8 @@ impl Default for ReadTimeouts {
 /// The state every connection shares.
 pub struct Shared {
     state: Mutex<SimState>,
+    /// Where every request reads "now".
+    clock: Clock,
     timeouts: ReadTimeouts,
     latency: Duration,
     flaky: bool,
@@ -76,9 +79,10 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(state: SimState, https: bool, timeouts: ReadTimeouts) -> Self {
+    pub fn new(state: SimState, clock: Clock, https: bool, timeouts: ReadTimeouts) -> Self {
         let faults = state.settings.faults.clone();
         Self {
+            clock,
             timeouts,
             latency: faults.latency,
             flaky: faults.flaky,
@@ -94,6 +98,11 @@ impl Shared {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The clock every request reads "now" from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 }
 
@@ -177,7 +186,7 @@ async fn respond(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {
     }
     let reply = {
         let mut state = shared.lock();
-        let now = Instant::now();
+        let now = shared.clock.now();
         if let Some(answer) = outage(&shared, &mut state, now) {
             return answer;
         }
@@ -246,7 +255,7 @@ fn request_timeout() -> Response<Full<Bytes>> {
 /// During a platform upgrade's restart: an HTML 503, or a dropped connection.
 fn web_tier_down(shared: &Shared) -> Option<Answer> {
     let mut state = shared.lock();
-    outage(shared, &mut state, Instant::now())
+    outage(shared, &mut state, shared.clock.now())
 }
 
 /// The outage answer when the platform restarts at `now`, after catching the state up to it.
@@ -285,7 +294,7 @@ async fn wait_for(shared: &Shared, request_id: u64) -> Result<Reply, Dropped> {
     loop {
         tokio::time::sleep(WAIT_POLL).await;
         let mut state = shared.lock();
-        let now = Instant::now();
+        let now = shared.clock.now();
         engine::advance(&mut state, now);
         if engine::restarting(&state, now) {
             return Err(Dropped);

@@ -1,6 +1,8 @@
 //! Sessions as a controller keeps them: API tokens for `X-Access-Key`, and 20-character
 //! alphanumeric CIDs that expire after an idle time and are all dropped when the platform
-//! upgrade completes (controller-api.md §1.3).
+//! upgrade completes (controller-api.md §1.3). Idleness is measured on the simulator's clock
+//! (the `now` each request reads), not scaled by `--speed`: a test on a manual clock expires a
+//! session by advancing it.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;

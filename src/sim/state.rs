@@ -85,7 +85,7 @@ pub enum ActiveOp {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub credentials: Credentials,
-    /// Simulated seconds per real second.
+    /// Simulated seconds per second of the simulator's clock.
     pub speed: f64,
     pub faults: Faults,
     pub session_ttl: Duration,
@@ -136,12 +136,12 @@ impl SimState {
         self.next_request_id
     }
 
-    /// Scales a simulated duration to real time.
+    /// Scales a simulated duration to clock time.
     pub fn real(&self, simulated: Duration) -> Duration {
         simulated.div_f64(self.settings.speed)
     }
 
-    /// Scales a real duration to simulated time.
+    /// Scales a duration of clock time to simulated time.
     pub fn simulated(&self, real: Duration) -> Duration {
         real.mul_f64(self.settings.speed)
     }

@@ -16,9 +16,11 @@ use crate::load::{self, LoadError};
 mod controller;
 mod gateway;
 mod index;
+mod status;
 
 pub use controller::{Account, Backup, Checklist, Controller, ControllerHa};
 pub use gateway::{Gateway, GatewayState, GatewayType, Role};
+pub use status::UpdateStatus;
 
 use index::{find, index_names, resolve_peers};
 
@@ -211,9 +213,9 @@ mod tests {
         let snapshot = Snapshot::parse("state.json", FULL_EXAMPLE.as_bytes()).expect("loads");
         let controller = &snapshot.controller;
         assert_eq!(controller.previous_version, Some(Version::new(6, 5, 250)));
-        assert_eq!(controller.cloud, Some(Cloud::Aws));
-        assert!(controller.backup.enabled);
-        assert_eq!(controller.backup.files_kept, 3);
+        assert_eq!(controller.checklist.cloud, Some(Cloud::Aws));
+        assert!(controller.checklist.backup.enabled);
+        assert_eq!(controller.checklist.backup.files_kept, 3);
         let primary = snapshot.gateway("spoke-use1-prod-1").expect("present");
         assert_eq!(primary.bgp_peers, 2);
         assert_eq!(snapshot.peer_of(0), Some(1));
@@ -227,8 +229,9 @@ mod tests {
         let json = minimal(&gateway_json("gw-1", None));
         let snapshot = Snapshot::parse("s.json", json.as_bytes()).expect("loads");
         let controller = &snapshot.controller;
-        assert!(controller.dns_ok && controller.internet_ok);
-        assert!(!controller.backup.enabled && controller.backup.last_backup.is_none());
+        assert!(controller.checklist.dns_ok && controller.checklist.internet_ok);
+        let backup = &controller.checklist.backup;
+        assert!(!backup.enabled && backup.last_backup.is_none());
         assert_eq!(controller.previous_version, None);
         let gateway = &snapshot.gateways()[0];
         assert!(gateway.is_healthy() && gateway.active_mesh);

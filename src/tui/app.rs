@@ -21,8 +21,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{Instant, sleep_until};
 
-use crate::ops::Runner;
-use crate::tui::message::{Command, Effect, Msg, Signal};
+use crate::ops::{self, Runner};
+use crate::tui::message::{Command, Msg, Signal};
 use crate::tui::state::App;
 use crate::tui::terminal::Screen;
 use crate::tui::theme::Theme;
@@ -38,13 +38,14 @@ pub async fn run(
     mut app: App,
     theme: Theme,
     runner: Runner,
-    mut messages: UnboundedReceiver<Msg>,
+    mut events_of_ops: UnboundedReceiver<ops::Event>,
 ) -> io::Result<App> {
     let mut events = EventStream::new();
     let mut signals = Signals::new()?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    app.refreshing = true;
-    runner.spawn(Effect::Refresh);
+    if let Some(job) = app.request_refresh() {
+        runner.spawn(job);
+    }
     draw(terminal, &mut app, &theme)?;
     let mut last_draw = Instant::now();
     let mut dirty = false;
@@ -59,7 +60,7 @@ pub async fn run(
                 Some(Err(error)) => return Err(error),
                 None => break,
             },
-            Some(msg) = messages.recv() => Some(msg),
+            Some(event) = events_of_ops.recv() => Some(Msg::Ops(event)),
             _ = tick.tick(), if app.busy() => Some(Msg::Tick),
             signal = signals.next() => Some(Msg::Signal(signal)),
             () = sleep_until(next_frame), if dirty => {
@@ -72,8 +73,8 @@ pub async fn run(
         if let Some(msg) = msg {
             dirty |= handle(&mut app, &runner, msg);
         }
-        while let Ok(msg) = messages.try_recv() {
-            dirty |= handle(&mut app, &runner, msg);
+        while let Ok(event) = events_of_ops.try_recv() {
+            dirty |= handle(&mut app, &runner, Msg::Ops(event));
         }
         if dirty && Instant::now() >= next_frame && !app.quit {
             draw(terminal, &mut app, &theme)?;
@@ -111,7 +112,7 @@ async fn on_terminal(
 /// Applies one message; true when the screen may have changed.
 fn handle(app: &mut App, runner: &Runner, msg: Msg) -> bool {
     let redraw = !matches!(msg, Msg::Tick) || app.busy();
-    let refreshed = matches!(msg, Msg::Loaded(_));
+    let refreshed = matches!(msg, Msg::Ops(ops::Event::Loaded(_)));
     app.now = Timestamp::now();
     for effect in update(app, msg) {
         runner.spawn(effect);

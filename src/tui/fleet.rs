@@ -1,51 +1,21 @@
 //! The Selective Gateway Upgrade table's model: the gateways, their live update status, the
 //! filtered and sorted index of the rows shown, the cursor and the marks.
 //!
-//! Built for 100,000 gateways: the lower-case search text of every gateway is made once per
-//! refresh, a filter keystroke rescans that text into a reused index vector, and sorting
-//! reorders `u32` indices, never the gateways. Marks are kept by position and carried across a
+//! Built for 100,000 gateways: the filter's index ([`FilterIndex`]: distinct regions,
+//! accounts and versions, lower-case names) is made once per refresh, a filter keystroke
+//! rescans the sort order into a reused index vector, and sorting reorders `u32` indices by
+//! packed integer keys, never the gateways. Marks are kept by position and carried across a
 //! refresh by name, so a refresh never loses what the user selected. Marks stay when the
 //! filter hides their gateways; the view counts those apart, so they are never acted on unseen.
 
-use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::HashSet;
 
+use strum::{EnumIter, IntoEnumIterator};
+
+use crate::filter::{FilterIndex, Query, QueryError};
+use crate::ops::Live;
 use crate::snapshot::{Gateway, Snapshot};
-use crate::tui::query::{Dictionaries, Query, QueryError, Subject};
-
-/// What the controller last said about one gateway's upgrade.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Live {
-    /// `list_gateway_upgrade_status`'s `update_status`, e.g. `complete`, `upgrading`; the
-    /// known words are shared, not stored once per gateway (see [`Live::status`]).
-    pub update_status: Cow<'static, str>,
-    /// The state during an operation, when it differs from the record's.
-    pub state: Option<String>,
-    pub progress: Option<u8>,
-}
-
-/// The update statuses the controller uses (controller-api.md), shared by every gateway.
-const KNOWN_STATUSES: [&str; 8] = [
-    "complete",
-    "upgrading",
-    "downloading",
-    "downloaded",
-    "installing",
-    "initializing",
-    "upgrade_fail",
-    "",
-];
-
-impl Live {
-    /// An update status as the controller wrote it, shared when it is one of the known words.
-    pub fn status(text: String) -> Cow<'static, str> {
-        match KNOWN_STATUSES.iter().find(|known| **known == text) {
-            Some(known) => Cow::Borrowed(known),
-            None => Cow::Owned(text),
-        }
-    }
-}
 
 /// The gateways a request names, split as the table shows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,8 +26,8 @@ pub struct Named {
     pub hidden: Vec<String>,
 }
 
-/// A column the table can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A column the table can be sorted by; `s` goes through them in the order declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter)]
 pub enum SortKey {
     Name,
     State,
@@ -71,18 +41,7 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub const CYCLE: [SortKey; 9] = [
-        SortKey::Name,
-        SortKey::State,
-        SortKey::UpdateStatus,
-        SortKey::Version,
-        SortKey::Cloud,
-        SortKey::Region,
-        SortKey::Type,
-        SortKey::Role,
-        SortKey::Account,
-    ];
-
+    /// The column in words, e.g. "current version".
     pub fn label(self) -> &'static str {
         match self {
             SortKey::Name => "name",
@@ -97,12 +56,11 @@ impl SortKey {
         }
     }
 
-    fn next(self) -> SortKey {
-        let position = SortKey::CYCLE
-            .iter()
-            .position(|&key| key == self)
-            .unwrap_or(0);
-        SortKey::CYCLE[(position + 1) % SortKey::CYCLE.len()]
+    /// The column `s` sorts by after this one (the last goes back to the first).
+    pub fn next(self) -> SortKey {
+        let mut keys = SortKey::iter().cycle();
+        keys.find(|&key| key == self);
+        keys.next().unwrap_or(SortKey::Name)
     }
 }
 
@@ -111,13 +69,8 @@ impl SortKey {
 pub struct FleetView {
     snapshot: Option<Snapshot>,
     live: Vec<Live>,
-    /// The distinct regions, accounts and versions as text, with each gateway's entry in
-    /// them: free words in the filter are matched against a few dozen values, not 100,000.
-    regions: Dictionary,
-    accounts: Dictionary,
-    versions: Dictionary,
-    /// Per gateway: the name is lower-case ASCII (the filter's fast path).
-    lower_case: Vec<bool>,
+    /// What the filter runs over, built once per refresh.
+    filter: FilterIndex,
     /// Every gateway, in sort order.
     order: Vec<u32>,
     /// The rows shown: `order` filtered by `query`.
@@ -147,26 +100,7 @@ impl FleetView {
         self.snapshot = None;
         self.live = Vec::new();
         let total = snapshot.gateways().len();
-        let gateways = snapshot.gateways();
-        self.regions = Dictionary::of(gateways.iter().map(|g| g.region.as_str()), |r| {
-            (*r).to_owned()
-        });
-        self.accounts = Dictionary::of(
-            gateways.iter().map(|g| g.account.as_deref().unwrap_or("")),
-            |a| (*a).to_owned(),
-        );
-        self.versions = Dictionary::of(
-            gateways.iter().map(|g| g.software_version),
-            ToString::to_string,
-        );
-        self.lower_case = gateways
-            .iter()
-            .map(|g| {
-                g.name
-                    .bytes()
-                    .all(|byte| byte.is_ascii() && !byte.is_ascii_uppercase())
-            })
-            .collect();
+        self.filter = FilterIndex::of(snapshot.gateways());
         self.longest_name = snapshot
             .gateways()
             .iter()
@@ -310,16 +244,18 @@ impl FleetView {
         if self.query.is_empty() {
             shown.extend_from_slice(&self.order);
         } else {
-            let prepared = self.query.prepare(Dictionaries {
-                regions: &self.regions.texts,
-                accounts: &self.accounts.texts,
-                versions: &self.versions.texts,
-            });
-            shown.extend(
-                self.order
-                    .iter()
-                    .copied()
-                    .filter(|&i| prepared.matches(&self.subject(i as usize))),
+            let gateways = self.snapshot.as_ref().map_or(&[][..], Snapshot::gateways);
+            let live = &self.live;
+            let update_status = |index: usize| {
+                live.get(index)
+                    .map_or("", |live| live.update_status.as_str())
+            };
+            self.filter.select(
+                &self.query,
+                gateways,
+                update_status,
+                self.order.iter().copied(),
+                &mut shown,
             );
         }
         self.shown = shown;
@@ -328,17 +264,6 @@ impl FleetView {
             .and_then(|index| self.shown.iter().position(|&i| i as usize == index))
             .unwrap_or(0);
         self.clamp_cursor();
-    }
-
-    fn subject(&self, index: usize) -> Subject<'_> {
-        Subject {
-            gateway: &self.gateways()[index],
-            update_status: &self.live[index].update_status,
-            region: self.regions.id(index),
-            account: self.accounts.id(index),
-            version: self.versions.id(index),
-            lower_case: self.lower_case[index],
-        }
     }
 
     /// Moves the cursor by `delta` rows, within the shown rows.
@@ -470,7 +395,7 @@ impl FleetView {
             SortKey::Name => vec![0; gateways.len()],
             SortKey::State => ranks(gateways.iter().map(|g| g.state)),
             SortKey::UpdateStatus => {
-                ranks(self.live.iter().map(|live| live.update_status.as_ref()))
+                ranks(self.live.iter().map(|live| live.update_status.as_str()))
             }
             SortKey::Version => ranks(gateways.iter().map(|g| g.software_version)),
             SortKey::Cloud => ranks(gateways.iter().map(|g| g.cloud)),
@@ -510,37 +435,6 @@ impl FleetView {
             .collect();
         values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         values
-    }
-}
-
-/// The distinct values of one field as text, and each gateway's entry among them.
-#[derive(Debug, Default)]
-struct Dictionary {
-    texts: Vec<String>,
-    ids: Vec<u32>,
-}
-
-impl Dictionary {
-    fn of<K: std::hash::Hash + Eq>(
-        keys: impl Iterator<Item = K>,
-        text: impl Fn(&K) -> String,
-    ) -> Self {
-        let mut dictionary = Dictionary::default();
-        let mut known: std::collections::HashMap<K, u32> = std::collections::HashMap::new();
-        for key in keys {
-            let next = u32::try_from(dictionary.texts.len()).unwrap_or(u32::MAX);
-            let id = *known.entry(key).or_insert_with_key(|key| {
-                dictionary.texts.push(text(key));
-                next
-            });
-            dictionary.ids.push(id);
-        }
-        dictionary
-    }
-
-    /// Gateway `index`'s entry.
-    fn id(&self, index: usize) -> usize {
-        self.ids.get(index).map_or(usize::MAX, |&id| id as usize)
     }
 }
 

@@ -17,6 +17,7 @@ use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
+use strum::IntoEnumIterator;
 
 use crate::load::{self, FileKind};
 use crate::tui::message::Command;
@@ -292,22 +293,17 @@ impl Keymap {
             .unwrap_or_default()
     }
 
-    /// Every command with its keys, in the order of [`Command::ALL`]; unbound commands last.
+    /// Every command with its keys, in the order [`Command`] declares them.
     pub fn help(&self) -> Vec<(String, Command)> {
-        Command::ALL
-            .iter()
-            .map(|&command| (self.keys_for(command), command))
+        Command::iter()
+            .map(|command| (self.keys_for(command), command))
             .collect()
     }
 }
 
 fn parse_command(name: &str) -> Result<Command, String> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
-        let names: Vec<String> = Command::ALL
-            .iter()
-            .filter_map(|command| serde_json::to_value(command).ok())
-            .filter_map(|value| value.as_str().map(str::to_owned))
-            .collect();
+    name.parse().map_err(|_| {
+        let names: Vec<&str> = Command::iter().map(<&str>::from).collect();
         format!(
             "unknown command \"{name}\": use one of {}, or \"none\" to unbind",
             names.join(", ")
@@ -343,9 +339,22 @@ mod tests {
             assert!(Key::parse(name).is_ok(), "{name}");
         }
         let keymap = Keymap::default();
-        for command in Command::ALL {
+        for command in Command::iter() {
             assert!(!keymap.keys_for(command).is_empty(), "{command:?} unbound");
         }
+    }
+
+    #[test]
+    fn command_names_are_kebab_case_and_read_back() {
+        let names: Vec<&str> = [Command::PageDown, Command::DryRun, Command::ImageUpgrade]
+            .into_iter()
+            .map(<&str>::from)
+            .collect();
+        assert_eq!(names, ["page-down", "dry-run", "image-upgrade"]);
+        for command in Command::iter() {
+            assert_eq!(parse_command(command.into()), Ok(command));
+        }
+        assert!(parse_command("Mark").is_err(), "names are case-sensitive");
     }
 
     #[test]

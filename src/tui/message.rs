@@ -1,21 +1,18 @@
-//! The console's vocabulary: [`Command`]s the keymap binds keys to, [`Msg`]s that reach the
-//! pure `update` (keys, pastes, frames drawn, controller results, progress, [`Signal`]s), and
-//! [`Effect`]s that `update` asks the outside world to perform (controller calls). Nothing here
-//! does anything.
+//! The console's vocabulary: [`Command`]s the keymap binds keys to, and [`Msg`]s that reach the
+//! pure `update` (keys, pastes, frames drawn, [`Signal`]s, and the [`Event`]s of `ops`, which
+//! it wraps). What `update` asks the outside world to do is `ops`'s own vocabulary,
+//! [`crate::ops::Job`]. Nothing here does anything.
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use strum::{EnumIter, EnumString, IntoStaticStr};
 
-use crate::api::actions::DryRun;
-use crate::api::poll::Progress;
-use crate::catalog::Catalog;
-use crate::plan::request::Request;
-use crate::snapshot::Snapshot;
-use crate::tui::fleet::Live;
+use crate::ops::Event;
 
-/// What a key can be bound to. The names (kebab-case) are the keymap file's vocabulary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// What a key can be bound to. The names (kebab-case: `Command::PageUp` is `page-up`, from
+/// [`IntoStaticStr`] and [`EnumString`]) are the keymap file's vocabulary; the help screen
+/// lists the commands in the order of [`EnumIter`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Command {
     Quit,
     Help,
@@ -48,37 +45,6 @@ pub enum Command {
 }
 
 impl Command {
-    pub const ALL: [Command; 28] = [
-        Command::Quit,
-        Command::Help,
-        Command::CommandLine,
-        Command::Refresh,
-        Command::PlatformWindow,
-        Command::GatewayWindow,
-        Command::NextWindow,
-        Command::Up,
-        Command::Down,
-        Command::Top,
-        Command::Bottom,
-        Command::PageUp,
-        Command::PageDown,
-        Command::Mark,
-        Command::MarkShown,
-        Command::ClearMarks,
-        Command::SortNext,
-        Command::SortReverse,
-        Command::Filter,
-        Command::FilterPicker,
-        Command::Details,
-        Command::EditTarget,
-        Command::DryRun,
-        Command::Upgrade,
-        Command::Rollback,
-        Command::ImageUpgrade,
-        Command::ToggleProgress,
-        Command::Close,
-    ];
-
     /// What the command does, for the help screen.
     pub fn describe(self) -> &'static str {
         match self {
@@ -120,21 +86,6 @@ impl Command {
             Command::Upgrade | Command::Rollback | Command::ImageUpgrade
         )
     }
-}
-
-/// Everything the controller told us in one refresh.
-#[derive(Debug)]
-pub struct Loaded {
-    pub snapshot: Snapshot,
-    pub catalog: Catalog,
-    /// Live status by gateway position in `snapshot`.
-    pub live: Vec<Live>,
-    /// Gateways whose records could not be read, with the reason.
-    pub skipped: Vec<String>,
-    /// A platform upgrade running at the controller, with its message.
-    pub platform_running: Option<String>,
-    /// Gateways with an operation running at the controller.
-    pub gateways_running: Vec<String>,
 }
 
 /// A signal that ends the console; the loop restores the terminal on its way out.
@@ -196,43 +147,7 @@ pub enum Msg {
     Resize,
     /// One second passed (sent only while an operation runs, for elapsed time).
     Tick,
-    Loaded(Box<Loaded>),
-    LoadFailed(String),
-    DryRunDone {
-        request: Request,
-        result: Result<DryRun, String>,
-    },
-    /// The controller accepted an operation.
-    Started {
-        operation: u64,
-    },
-    StartFailed {
-        operation: u64,
-        error: String,
-    },
-    Progress {
-        operation: u64,
-        progress: Progress,
-    },
+    /// What the controller work of `ops` reported.
+    Ops(Event),
     Signal(Signal),
-}
-
-/// What `update` asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Read versions, gateways, statuses and the catalog.
-    Refresh,
-    /// The controller's dry run of `request`.
-    DryRun(Request),
-    /// Start `request` (already checked and confirmed) and follow it as `operation`.
-    Start { operation: u64, request: Request },
-    /// Follow an operation found running at the controller.
-    Follow { operation: u64, follow: Follow },
-}
-
-/// An operation the console did not start but finds running.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Follow {
-    Platform,
-    Gateways(Vec<String>),
 }

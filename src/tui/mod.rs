@@ -8,7 +8,7 @@ pub mod fleet;
 pub mod keymap;
 pub mod message;
 pub mod operation;
-pub mod query;
+
 pub mod state;
 pub mod terminal;
 pub mod theme;

@@ -7,6 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::api::poll::{GatewayProgress, Progress};
 use crate::plan::request::Action;
+use crate::snapshot::UpdateStatus;
 
 /// At most this many log lines are kept.
 const LOG_LINES: usize = 500;
@@ -42,7 +43,7 @@ pub struct Operation {
     pub started: Timestamp,
     pub ended: Option<Timestamp>,
     pub log: Vec<(Timestamp, String)>,
-    statuses: HashMap<String, String>,
+    statuses: HashMap<String, UpdateStatus>,
 }
 
 impl Operation {
@@ -218,7 +219,7 @@ impl Operation {
     pub fn completed(&self) -> impl Iterator<Item = &str> {
         self.statuses
             .iter()
-            .filter(|(_, status)| status.as_str() == "complete")
+            .filter(|(_, status)| **status == UpdateStatus::Complete)
             .map(|(name, _)| name.as_str())
     }
 
@@ -277,12 +278,10 @@ fn split_percent(message: &str) -> (&str, Option<u8>) {
 }
 
 /// A controller update status in words.
-pub fn describe(update_status: &str) -> &str {
+pub fn describe(update_status: &UpdateStatus) -> &str {
     match update_status {
-        "complete" => "complete",
-        "upgrade_fail" => "FAILED",
-        "" => "no status",
-        other => other,
+        UpdateStatus::None => "no status",
+        other => other.label(),
     }
 }
 

@@ -1,4 +1,6 @@
 //! The console's whole state: one [`App`], changed only by `update`, read by the widgets.
+//! One [`Focus`] says what takes the keys: the window, the prompt, the Target Release Version
+//! or an overlay, never two at once.
 
 use std::cell::Cell;
 
@@ -7,6 +9,8 @@ use tui_input::Input;
 
 use crate::api::actions::DryRun;
 use crate::catalog::Catalog;
+use crate::filter::query::Field;
+use crate::ops::Job;
 use crate::plan::request::{Action, Request};
 use crate::plan::runbook::Runbook;
 use crate::tui::confirm::Confirm;
@@ -14,13 +18,22 @@ use crate::tui::fleet::FleetView;
 use crate::tui::keymap::Keymap;
 use crate::tui::message::Signal;
 use crate::tui::operation::Operation;
-use crate::tui::query::Field;
 
 /// The two windows of Settings › Maintenance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {
     Platform,
     Gateways,
+}
+
+impl Window {
+    /// The window's operation: what `U` asks to confirm and `d` dry-runs.
+    pub fn operation(self) -> Action {
+        match self {
+            Window::Platform => Action::PlatformUpgrade,
+            Window::Gateways => Action::SoftwareUpgrade,
+        }
+    }
 }
 
 /// How the console stands with the controller.
@@ -42,7 +55,6 @@ pub enum Connection {
 #[derive(Debug, Default)]
 pub struct PlatformForm {
     pub input: Input,
-    pub editing: bool,
     /// The planner's runbook for the target, or why the target is invalid.
     pub verdict: Option<Result<Runbook, String>>,
 }
@@ -78,9 +90,23 @@ pub enum Overlay {
     },
     DryRun(DryRunPane),
     Confirm(Box<Confirm>),
-    /// Every field of gateway `index`.
-    Detail(usize),
+    /// Every field of the gateway so named (by name: a refresh may reorder the fleet).
+    Detail(String),
     Picker(Picker),
+}
+
+/// What takes the keys.
+#[derive(Debug, Clone)]
+pub enum Focus {
+    /// The window: keys are the keymap's commands.
+    Window,
+    /// The prompt at the bottom takes every key.
+    Prompt(Prompt),
+    /// The Target Release Version (in the Platform Upgrade window) takes every key.
+    Target,
+    /// An overlay covers the window: a confirmation takes every key, the others scroll and
+    /// close on commands.
+    Overlay(Overlay),
 }
 
 /// A one-line message in the status line.
@@ -107,21 +133,22 @@ pub struct App {
     pub window: Window,
     pub connection: Connection,
     pub last_refresh: Option<Timestamp>,
-    pub refreshing: bool,
+    /// A refresh is in flight.
+    refreshing: bool,
+    /// A refresh was asked for while one was in flight: it starts when that one answers.
+    refresh_again: bool,
     pub fleet: FleetView,
     pub catalog: Option<Catalog>,
     /// Gateways the controller listed but whose records could not be read.
     pub skipped: Vec<String>,
     pub platform: PlatformForm,
-    pub prompt: Option<Prompt>,
+    pub focus: Focus,
     /// Why the query being typed does not parse.
     pub query_error: Option<String>,
-    pub overlay: Option<Overlay>,
     pub operation: Option<Operation>,
     pub show_progress: bool,
-    pub next_operation: u64,
-    /// What `d` dry-runs in the gateway window: the operation last chosen.
-    pub gateway_action: Action,
+    /// The id of the next operation started or followed.
+    next_operation: u64,
     pub flash: Option<Flash>,
     /// The clock, set by the loop before each message (fixed in tests).
     pub now: Timestamp,
@@ -145,17 +172,16 @@ impl App {
             connection: Connection::Connecting,
             last_refresh: None,
             refreshing: false,
+            refresh_again: false,
             fleet: FleetView::default(),
             catalog: None,
             skipped: Vec::new(),
             platform: PlatformForm::default(),
-            prompt: None,
+            focus: Focus::Window,
             query_error: None,
-            overlay: None,
             operation: None,
             show_progress: true,
             next_operation: 1,
-            gateway_action: Action::SoftwareUpgrade,
             flash: None,
             now,
             quit: false,
@@ -168,6 +194,60 @@ impl App {
     /// Whether an operation is in flight.
     pub fn busy(&self) -> bool {
         self.operation.as_ref().is_some_and(Operation::is_running)
+    }
+
+    /// The overlay covering the window, if one does.
+    pub fn overlay(&self) -> Option<&Overlay> {
+        match &self.focus {
+            Focus::Overlay(overlay) => Some(overlay),
+            _ => None,
+        }
+    }
+
+    /// The prompt being typed, if one is.
+    pub fn prompt(&self) -> Option<&Prompt> {
+        match &self.focus {
+            Focus::Prompt(prompt) => Some(prompt),
+            _ => None,
+        }
+    }
+
+    /// Whether the Target Release Version is being typed.
+    pub fn editing_target(&self) -> bool {
+        matches!(self.focus, Focus::Target)
+    }
+
+    /// A new operation's id: 1, 2, … for the console's life.
+    pub fn next_operation_id(&mut self) -> u64 {
+        let id = self.next_operation;
+        self.next_operation += 1;
+        id
+    }
+
+    /// Whether a refresh is in flight.
+    pub fn refreshing(&self) -> bool {
+        self.refreshing
+    }
+
+    /// Asks to read the controller: one refresh at a time. While one is in flight, nothing
+    /// starts now (`None`) and another starts when it answers, since what it reads may
+    /// predate the request.
+    pub fn request_refresh(&mut self) -> Option<Job> {
+        if self.refreshing {
+            self.refresh_again = true;
+            return None;
+        }
+        self.refreshing = true;
+        Some(Job::Refresh)
+    }
+
+    /// The refresh in flight answered; returns the refresh asked for meanwhile, if any.
+    pub fn refresh_answered(&mut self) -> Option<Job> {
+        self.refreshing = false;
+        if !std::mem::take(&mut self.refresh_again) {
+            return None;
+        }
+        self.request_refresh()
     }
 
     pub fn info(&mut self, text: impl Into<String>) {

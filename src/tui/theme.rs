@@ -7,6 +7,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::plan::finding::Severity;
+use crate::snapshot::UpdateStatus;
 
 /// Styles by meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,14 +113,12 @@ pub fn state_status(state: &str) -> Status {
 }
 
 /// An update status's meaning.
-pub fn update_status(update_status: &str) -> Status {
+pub fn update_status(update_status: &UpdateStatus) -> Status {
     match update_status {
-        "complete" => Status::Ok,
-        "upgrade_fail" => Status::Error,
-        "" => Status::Muted,
-        "upgrading" | "downloading" | "downloaded" | "installing" | "initializing" => {
-            Status::Pending
-        }
+        UpdateStatus::Complete => Status::Ok,
+        UpdateStatus::UpgradeFail => Status::Error,
+        UpdateStatus::None => Status::Muted,
+        in_progress if in_progress.in_progress() => Status::Pending,
         _ => Status::Warn,
     }
 }

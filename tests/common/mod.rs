@@ -1,10 +1,19 @@
 //! Helpers shared by the simulator's integration tests (`sim_protocol`, `sim_operations`):
-//! start a simulated controller in-process on 127.0.0.1 with an ephemeral port, build fleets
-//! for precise scenarios, log in, call an action over real HTTP and poll with a deadline so a
-//! hang fails the test instead of blocking CI.
+//! start a simulated controller in-process on 127.0.0.1 with an ephemeral port (on the wall
+//! clock, or on a manual clock the test advances), build fleets for precise scenarios, log in,
+//! call an action over real HTTP, poll with a deadline so a hang fails the test instead of
+//! blocking CI, and step a manual clock until an operation is over.
 
-// Each test binary compiles this module on its own and uses only part of it.
-#![allow(dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+#![allow(
+    dead_code,
+    reason = "each test binary compiles this module on its own and uses only part of it"
+)]
 
 use std::future::Future;
 use std::time::Duration;
@@ -12,6 +21,7 @@ use std::time::Duration;
 use avx_upgrade::catalog::Catalog;
 use avx_upgrade::cloud::Cloud;
 use avx_upgrade::secret::Secret;
+use avx_upgrade::sim::clock::Clock;
 use avx_upgrade::sim::faults::Faults;
 use avx_upgrade::sim::sessions::Credentials;
 use avx_upgrade::sim::{self, DEFAULT_SESSION_TTL, RunningSim, SimConfig};
@@ -34,6 +44,11 @@ pub const AWS_IMAGE_70: &str = "hvm-cloudx-aws-102722";
 
 /// The longest any single test may wait for the simulator.
 pub const DEADLINE: Duration = Duration::from_secs(20);
+/// How far [`Sim::finish_task`] moves a manual clock between two looks at the task.
+pub const TASK_STEP: Duration = Duration::from_secs(10);
+/// More simulated time than any operation takes, even with the `restart` fault (about 20
+/// minutes): a manual clock stepped this far without the end in sight fails the test.
+pub const LONGEST_OPERATION: Duration = Duration::from_secs(2 * 3600);
 
 pub fn v(text: &str) -> Version {
     text.parse().expect(text)
@@ -55,10 +70,20 @@ pub fn config(snapshot: Snapshot, speed: f64) -> SimConfig {
             password: Secret::new(PASSWORD),
         },
         speed,
+        clock: Clock::Wall,
         faults: Faults::default(),
         session_ttl: DEFAULT_SESSION_TTL,
         seed: 7,
         require_access_key: false,
+    }
+}
+
+/// `config` on a manual clock at speed 1: nothing moves until the test calls [`Sim::advance`],
+/// and a second advanced is a simulated second (and a second of session idleness).
+pub fn manual(snapshot: Snapshot) -> SimConfig {
+    SimConfig {
+        clock: Clock::manual(),
+        ..config(snapshot, 1.0)
     }
 }
 
@@ -83,6 +108,44 @@ impl Sim {
             url: running.url.clone(),
             client: client(),
             running,
+        }
+    }
+
+    /// Moves the simulator's manual clock `by` forward.
+    pub fn advance(&self, by: Duration) {
+        self.running
+            .clock()
+            .as_manual()
+            .expect("the simulator runs on a manual clock (common::manual)")
+            .advance(by);
+    }
+
+    /// How far the simulator's manual clock has been advanced since it started.
+    pub fn advanced(&self) -> Duration {
+        self.running
+            .clock()
+            .as_manual()
+            .expect("the simulator runs on a manual clock (common::manual)")
+            .elapsed()
+    }
+
+    /// Tries `attempt`; while it gives nothing, advances the manual clock by `step` and tries
+    /// again. Panics once the clock has moved [`LONGEST_OPERATION`] without an answer.
+    pub async fn step_until<T, F, Fut>(&self, what: &str, step: Duration, mut attempt: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Option<T>>,
+    {
+        let give_up = self.advanced() + LONGEST_OPERATION;
+        loop {
+            if let Some(value) = attempt().await {
+                return value;
+            }
+            assert!(
+                self.advanced() < give_up,
+                "{what}: nothing after {LONGEST_OPERATION:?} of simulated time"
+            );
+            self.advance(step);
         }
     }
 
@@ -147,16 +210,55 @@ impl Sim {
             .unwrap_or_else(|| panic!("{name} is listed in gw_info"))
     }
 
-    /// Polls `check_task_status` until the task is no longer `REQUEST_IN_PROGRESS` and returns
-    /// that final envelope.
-    pub async fn wait_task(&self, cid: &str, request_id: &str) -> Value {
-        eventually(&format!("task {request_id} to finish"), || async {
+    /// Follows a task on a manual clock: looks at `check_task_status`, and advances the clock
+    /// by [`TASK_STEP`] while the task is in progress; returns the final envelope.
+    pub async fn finish_task(&self, cid: &str, request_id: &str) -> Value {
+        self.step_until(&format!("task {request_id}"), TASK_STEP, || async {
             let answer = self
                 .call(cid, "check_task_status", &[("request_id", request_id)])
                 .await;
             (answer["reason"] != "REQUEST_IN_PROGRESS").then_some(answer)
         })
         .await
+    }
+
+    /// Makes a call that answers only once its operation is over (no `async`) on a manual
+    /// clock: sends it, waits for the operation to start, advances the clock by [`TASK_STEP`]
+    /// until the operation is over, and returns the call's answer.
+    pub async fn call_until_over(&self, cid: &str, action: &str, params: &[(&str, &str)]) -> Value {
+        let mut form = vec![("action".to_owned(), action.to_owned())];
+        form.push(("CID".to_owned(), cid.to_owned()));
+        form.extend(
+            params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let call = tokio::spawn({
+            let (client, api) = (self.client.clone(), self.api());
+            async move {
+                let form: Vec<(&str, &str)> =
+                    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                post_form(&client, &api, &form).await
+            }
+        });
+        eventually(&format!("{action} to start"), || async {
+            self.running
+                .with_state(|state| state.active.is_some())
+                .then_some(())
+        })
+        .await;
+        self.step_until(&format!("{action} to be over"), TASK_STEP, || async {
+            // Any request catches the simulator up to the clock.
+            self.upgrade_status(cid).await;
+            self.running
+                .with_state(|state| state.active.is_none())
+                .then_some(())
+        })
+        .await;
+        tokio::time::timeout(DEADLINE, call)
+            .await
+            .unwrap_or_else(|_| panic!("{action} answers within {DEADLINE:?} of its end"))
+            .expect("the call's task")
     }
 
     /// The controller's `list_version_info` results.
@@ -319,8 +421,8 @@ pub fn controller(current: &str, previous: Option<&str>) -> Controller {
     let mut controller = Controller::new(v(current));
     controller.previous_version = previous.map(v);
     controller.kernel_version = Some("5.15.0-1040-aws".into());
-    controller.cloud = Some(Cloud::Aws);
-    controller.backup = Backup {
+    controller.checklist.cloud = Some(Cloud::Aws);
+    controller.checklist.backup = Backup {
         enabled: true,
         last_backup: Some(jiff::Timestamp::now()),
         files_kept: 3,

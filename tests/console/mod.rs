@@ -4,7 +4,16 @@
 //! snapshots. It draws only when asked, so a test that answers a confirmation first says the
 //! dialog has been on screen (`shown`), as the loop does after a frame.
 
-#![allow(dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+#![allow(
+    dead_code,
+    reason = "each test binary compiles this module on its own and uses only part of it"
+)]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +21,7 @@ use std::time::Duration;
 use avx_upgrade::api::poll::PollSettings;
 use avx_upgrade::api::{Client, ClientSettings, TrustMode};
 use avx_upgrade::ops::Runner;
+use avx_upgrade::ops::{Event, Job};
 use avx_upgrade::secret::{Credentials, Secret};
 use avx_upgrade::sim::{self, RunningSim, SimConfig};
 use avx_upgrade::tui::confirm::KEY_GUARD;
@@ -33,7 +43,7 @@ pub const FLOW_DEADLINE: Duration = Duration::from_secs(40);
 pub struct Console {
     pub app: App,
     runner: Runner,
-    messages: UnboundedReceiver<Msg>,
+    events: UnboundedReceiver<Event>,
     pub sim: Sim,
     /// Keep the clock still (for snapshots) instead of reading it.
     pub frozen: Option<Timestamp>,
@@ -80,7 +90,7 @@ impl Console {
         ))
         .expect("client");
         client.login().await.expect("login");
-        let (sender, messages) = tokio::sync::mpsc::unbounded_channel();
+        let (sender, events) = tokio::sync::mpsc::unbounded_channel();
         let client = Arc::new(client);
         let app = App::new(
             client.base_url().to_owned(),
@@ -93,7 +103,7 @@ impl Console {
         let mut console = Console {
             app,
             runner,
-            messages,
+            events,
             sim,
             frozen: None,
         };
@@ -105,9 +115,9 @@ impl Console {
     }
 
     fn command_refresh(&mut self) {
-        self.app.refreshing = true;
-        self.runner
-            .spawn(avx_upgrade::tui::message::Effect::Refresh);
+        if let Some(job) = self.app.request_refresh() {
+            self.runner.spawn(job);
+        }
     }
 
     fn apply(&mut self, msg: Msg) {
@@ -148,11 +158,11 @@ impl Console {
         }
     }
 
-    /// Applies the controller's messages until `done` holds; panics after [`FLOW_DEADLINE`].
+    /// Applies the events of `ops` until `done` holds; panics after [`FLOW_DEADLINE`].
     pub async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
         let deadline = tokio::time::Instant::now() + FLOW_DEADLINE;
         while !done(&self.app) {
-            let msg = tokio::time::timeout_at(deadline, self.messages.recv())
+            let event = tokio::time::timeout_at(deadline, self.events.recv())
                 .await
                 .unwrap_or_else(|_| {
                     panic!(
@@ -161,7 +171,7 @@ impl Console {
                     )
                 })
                 .expect("the runner is alive");
-            self.apply(msg);
+            self.apply(Msg::Ops(event));
         }
     }
 
@@ -242,8 +252,7 @@ pub fn fixed_now() -> Timestamp {
 
 /// A console state loaded with `snapshot`, without a controller: for pure and screen tests.
 pub fn loaded_app(snapshot: avx_upgrade::snapshot::Snapshot, readonly: bool) -> App {
-    use avx_upgrade::tui::fleet::Live;
-    use avx_upgrade::tui::message::Loaded;
+    use avx_upgrade::ops::{Live, Loaded};
     let mut app = App::new(
         "https://ctl.example.com".into(),
         "admin".into(),
@@ -268,7 +277,7 @@ pub fn loaded_app(snapshot: avx_upgrade::snapshot::Snapshot, readonly: bool) -> 
         platform_running: None,
         gateways_running: Vec::new(),
     };
-    let effects = update(&mut app, Msg::Loaded(Box::new(loaded)));
+    let effects = update(&mut app, Msg::Ops(Event::Loaded(Box::new(loaded))));
     assert!(
         effects.is_empty(),
         "nothing runs at the controller: {effects:?}"
@@ -277,7 +286,7 @@ pub fn loaded_app(snapshot: avx_upgrade::snapshot::Snapshot, readonly: bool) -> 
 }
 
 /// Presses `code` on `app` (shift for capitals), returning the effects.
-pub fn press(app: &mut App, code: KeyCode) -> Vec<avx_upgrade::tui::message::Effect> {
+pub fn press(app: &mut App, code: KeyCode) -> Vec<Job> {
     let modifiers = match code {
         KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
         _ => KeyModifiers::NONE,

@@ -6,6 +6,13 @@
 //! Shared by `tests/fuzz.rs` and the unit tests of the library's private decoders (included
 //! with `#[path]`), so there is one mutator.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
 use std::sync::mpsc;
 use std::time::Duration;
 

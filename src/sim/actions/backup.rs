@@ -23,18 +23,15 @@ struct BackupConfig {
 
 /// `get_cloudn_backup_config`.
 pub fn get_cloudn_backup_config(state: &SimState) -> Reply {
-    let controller = &state.snapshot.controller;
-    let backup = &controller.backup;
-    let account = controller.accounts.iter().find(|account| account.primary);
+    let checklist = &state.snapshot.controller.checklist;
+    let backup = &checklist.backup;
+    let account = checklist.accounts.iter().find(|account| account.primary);
     Reply::done(&BackupConfig {
         enabled: if backup.enabled { "yes" } else { "no" },
         acct_name: account
             .map(|account| account.name.clone())
             .unwrap_or_default(),
-        cloud_type: controller
-            .cloud
-            .map(|cloud| cloud.cloud_type())
-            .unwrap_or(1),
+        cloud_type: checklist.cloud.map(|cloud| cloud.cloud_type()).unwrap_or(1),
         bucket_name: if backup.enabled {
             "avx-controller-backup"
         } else {
@@ -54,7 +51,7 @@ pub fn get_cloudn_backup_config(state: &SimState) -> Reply {
 pub fn enable_cloudn_backup_config(state: &mut SimState, params: &Params) -> Result<Reply, String> {
     let now = params.flag("now")?;
     let multiple = params.flag("multiple_bkup")? || params.flag("multiple")?;
-    let backup = &mut state.snapshot.controller.backup;
+    let backup = &mut state.snapshot.controller.checklist.backup;
     backup.enabled = true;
     if multiple {
         backup.files_kept = backup.files_kept.max(3);
@@ -73,12 +70,12 @@ pub fn enable_cloudn_backup_config(state: &mut SimState, params: &Params) -> Res
 
 /// `disable_cloudn_backup_config`.
 pub fn disable_cloudn_backup_config(state: &mut SimState) -> Reply {
-    state.snapshot.controller.backup.enabled = false;
+    state.snapshot.controller.checklist.backup.enabled = false;
     Reply::message("Backup configuration disabled.")
 }
 
 /// `get_upgrade_checklist` (extension): the operations checklist's inputs, with the field names
 /// of the snapshot format (`spec/formats.md`), so a client runs the planner's checks on them.
 pub fn get_upgrade_checklist(state: &SimState) -> Reply {
-    Reply::done(&state.snapshot.controller.checklist())
+    Reply::done(&state.snapshot.controller.checklist)
 }

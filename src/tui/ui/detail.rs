@@ -1,20 +1,24 @@
-//! The detail pane: every field of one gateway, the guide's columns first.
+//! The detail pane: every field of one gateway, the guide's columns first. It follows the
+//! gateway by name across refreshes, and says so when the controller no longer lists it.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use crate::snapshot::UpdateStatus;
 use crate::tui::state::App;
 use crate::tui::theme::Theme;
 use crate::tui::ui::popup;
 
-pub fn draw(frame: &mut Frame, body: Rect, app: &App, index: usize, theme: &Theme) {
+pub fn draw(frame: &mut Frame, body: Rect, app: &App, name: &str, theme: &Theme) {
+    let index = app.fleet.index_of(name);
     let (Some(gateway), Some(live), Some(snapshot)) = (
-        app.fleet.gateway(index),
-        app.fleet.live(index),
+        index.and_then(|index| app.fleet.gateway(index)),
+        index.and_then(|index| app.fleet.live(index)),
         app.fleet.snapshot(),
     ) else {
+        gone(frame, body, name, theme);
         return;
     };
     let controller = &snapshot.controller;
@@ -64,10 +68,9 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, index: usize, theme: &Them
         ),
         (
             "Update Status",
-            if live.update_status.is_empty() {
-                "—".into()
-            } else {
-                live.update_status.to_string()
+            match &live.update_status {
+                UpdateStatus::None => "—".into(),
+                other => other.as_str().to_owned(),
             },
         ),
         (
@@ -100,11 +103,19 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, index: usize, theme: &Them
         .collect();
     let height = lines.len() as u16 + 2;
     let area = popup(frame, body, 72, height);
-    let block = Block::bordered().title(Span::styled(
-        format!(" {} — Esc closes ", gateway.name),
-        theme.title,
-    ));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(Paragraph::new(lines).block(titled(name, theme)), area);
+}
+
+/// The pane of a gateway the last refresh did not list.
+fn gone(frame: &mut Frame, body: Rect, name: &str, theme: &Theme) {
+    let area = popup(frame, body, 72, 3);
+    let line = Line::styled("the controller no longer lists this gateway", theme.muted);
+    frame.render_widget(Paragraph::new(line).block(titled(name, theme)), area);
+}
+
+/// The pane's border, titled with the gateway's name.
+fn titled(name: &str, theme: &Theme) -> Block<'static> {
+    Block::bordered().title(Span::styled(format!(" {name} — Esc closes "), theme.title))
 }
 
 fn yes_no(value: bool) -> String {

@@ -8,8 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 use crate::catalog::Catalog;
-use crate::snapshot::{Controller, Gateway};
-use crate::tui::fleet::{FleetView, Live, SortKey};
+use crate::ops::Live;
+use crate::snapshot::{Controller, Gateway, UpdateStatus};
+use crate::tui::fleet::{FleetView, SortKey};
 use crate::tui::state::App;
 use crate::tui::theme::{Status, Theme, state_status, symbol, update_status};
 
@@ -185,10 +186,9 @@ fn state_cell(context: &Context, gateway: &Gateway, live: &Live) -> Span<'static
 
 fn update_cell(context: &Context, _: &Gateway, live: &Live) -> Span<'static> {
     let status = update_status(&live.update_status);
-    let word = match live.update_status.as_ref() {
-        "" => "—",
-        "upgrade_fail" => "FAILED",
-        other => other,
+    let word = match &live.update_status {
+        UpdateStatus::None => "—",
+        other => other.label(),
     };
     let progress = live
         .progress

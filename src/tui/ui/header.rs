@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 fn connection(app: &App) -> (Status, String) {
     match &app.connection {
         Connection::Connecting => (Status::Pending, "connecting".into()),
-        Connection::Ok if app.refreshing => (Status::Pending, "OK, reading".into()),
+        Connection::Ok if app.refreshing() => (Status::Pending, "OK, reading".into()),
         Connection::Ok => (Status::Ok, "OK".into()),
         Connection::Reconnecting => (Status::Warn, "reconnecting".into()),
         Connection::Stale {

@@ -57,7 +57,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         progress::draw(frame, progress_area, operation, app.now, theme);
     }
     status::draw(frame, bottom, app, theme);
-    if let Some(overlay) = &app.overlay {
+    if let Some(overlay) = app.overlay() {
         draw_overlay(frame, body, app, overlay, theme);
     }
 }
@@ -67,7 +67,7 @@ fn draw_overlay(frame: &mut Frame, body: Rect, app: &App, overlay: &Overlay, the
         Overlay::Help { scroll } => help::draw(frame, body, app, *scroll, theme),
         Overlay::DryRun(pane) => dry_run::draw(frame, body, pane, theme),
         Overlay::Confirm(dialog) => confirm::draw(frame, body, dialog, theme),
-        Overlay::Detail(index) => detail::draw(frame, body, app, *index, theme),
+        Overlay::Detail(name) => detail::draw(frame, body, app, name, theme),
         Overlay::Picker(picker) => picker::draw(frame, body, picker, theme),
     }
 }

@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, body: Rect, picker: &Picker, theme: &Theme) {
         .skip(offset)
         .take(rows)
         .map(|(i, (field, value, count))| {
-            let text = format!("{:<7} {value:<24} {count:>7}", format!("{}:", field.key()));
+            let text = format!("{:<7} {value:<24} {count:>7}", format!("{field}:"));
             let style = if i == picker.cursor {
                 theme.cursor
             } else {

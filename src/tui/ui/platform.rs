@@ -56,7 +56,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ])
     .areas(inner);
     frame.render_widget(Paragraph::new(lines), fields);
-    if app.platform.editing {
+    if app.editing_target() {
         let x = fields.x + LABEL_WIDTH as u16 + 2 + app.platform.input.visual_cursor() as u16;
         frame.set_cursor_position(Position::new(
             x.min(fields.right().saturating_sub(1)),
@@ -85,18 +85,18 @@ fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
 
 fn target_line(app: &App, theme: &Theme) -> Line<'static> {
     let value = app.platform.input.value();
-    let shown = if value.is_empty() && !app.platform.editing {
+    let shown = if value.is_empty() && !app.editing_target() {
         Span::styled("(empty: newest build of the running train)", theme.muted)
     } else {
         Span::raw(value.to_owned())
     };
-    let hint = if app.platform.editing {
+    let hint = if app.editing_target() {
         Span::styled("   Enter/Esc: done", theme.muted)
     } else {
         let key = app.keymap.key_for(Command::EditTarget);
         Span::styled(format!("   {key}: edit"), theme.muted)
     };
-    let label_style = if app.platform.editing {
+    let label_style = if app.editing_target() {
         theme.focus
     } else {
         theme.muted

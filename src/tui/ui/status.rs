@@ -6,11 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::tui::message::Command;
-use crate::tui::state::{App, Level, Overlay, Prompt, Window};
+use crate::tui::state::{App, Focus, Level, Overlay, Prompt, Window};
 use crate::tui::theme::{Status, Theme, symbol};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    if let Some(prompt) = &app.prompt {
+    if let Some(prompt) = app.prompt() {
         draw_prompt(frame, area, app, prompt, theme);
         return;
     }
@@ -54,11 +54,10 @@ fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, prompt: &Prompt, theme:
 }
 
 fn hints(app: &App, theme: &Theme) -> Line<'static> {
-    let commands: &[Command] = match (&app.overlay, app.window) {
-        (Some(Overlay::Confirm(_)), _) => &[],
-        (Some(_), _) => &[Command::Close, Command::Up, Command::Down, Command::Quit],
-        (None, Window::Platform) if app.platform.editing => &[],
-        (None, Window::Platform) => &[
+    let commands: &[Command] = match (&app.focus, app.window) {
+        (Focus::Overlay(Overlay::Confirm(_)) | Focus::Prompt(_) | Focus::Target, _) => &[],
+        (Focus::Overlay(_), _) => &[Command::Close, Command::Up, Command::Down, Command::Quit],
+        (Focus::Window, Window::Platform) => &[
             Command::EditTarget,
             Command::DryRun,
             Command::Upgrade,
@@ -67,7 +66,7 @@ fn hints(app: &App, theme: &Theme) -> Line<'static> {
             Command::Help,
             Command::Quit,
         ],
-        (None, Window::Gateways) => &[
+        (Focus::Window, Window::Gateways) => &[
             Command::Filter,
             Command::FilterPicker,
             Command::Mark,
@@ -88,7 +87,7 @@ fn hints(app: &App, theme: &Theme) -> Line<'static> {
         spans.push(Span::styled(first, theme.key));
         spans.push(Span::styled(format!(" {} ", short(command)), theme.muted));
     }
-    if app.platform.editing {
+    if app.editing_target() {
         spans.push(Span::styled(
             "typing the target: Enter or Esc ends",
             theme.muted,

@@ -3,14 +3,13 @@
 //! gateways it completed).
 
 use crate::api::poll::Progress;
+use crate::ops::{Follow, Job, Live, Loaded};
 use crate::plan::request::Action;
-use crate::tui::fleet::Live;
-use crate::tui::message::{Effect, Follow, Loaded};
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, Connection};
 use crate::tui::update::{current, revalidate_target};
 
-pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
+pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Job> {
     let Loaded {
         snapshot,
         catalog,
@@ -19,7 +18,7 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
         platform_running,
         gateways_running,
     } = loaded;
-    app.refreshing = false;
+    let mut jobs: Vec<Job> = app.refresh_answered().into_iter().collect();
     app.connection = Connection::Ok;
     app.last_refresh = Some(app.now);
     app.fleet.replace(snapshot, live);
@@ -33,15 +32,15 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
     }
     app.skipped = skipped;
     revalidate_target(app);
-    if app.busy() {
-        return Vec::new();
+    if !app.busy() {
+        jobs.extend(follow_running(app, platform_running, gateways_running));
     }
-    follow_running(app, platform_running, gateways_running)
+    jobs
 }
 
 /// Follows an operation found running at the controller (started elsewhere, or before a restart
 /// of this console).
-fn follow_running(app: &mut App, platform: Option<String>, gateways: Vec<String>) -> Vec<Effect> {
+fn follow_running(app: &mut App, platform: Option<String>, gateways: Vec<String>) -> Vec<Job> {
     let (action, title, names, follow) = match (platform, gateways.is_empty()) {
         (Some(message), _) => (
             Action::PlatformUpgrade,
@@ -60,23 +59,22 @@ fn follow_running(app: &mut App, platform: Option<String>, gateways: Vec<String>
         ),
         (None, true) => return Vec::new(),
     };
-    let id = app.next_operation;
-    app.next_operation += 1;
+    let id = app.next_operation_id();
     let mut operation = Operation::new(id, action, title, names, app.now);
     operation.started(app.now);
     app.operation = Some(operation);
     app.show_progress = true;
     app.warn("an operation is running at the controller: following it");
-    vec![Effect::Follow {
+    vec![Job::Follow {
         operation: id,
         follow,
     }]
 }
 
-pub(super) fn on_load_failed(app: &mut App, error: String) {
-    app.refreshing = false;
+pub(super) fn on_load_failed(app: &mut App, error: String) -> Vec<Job> {
+    let again = app.refresh_answered().into_iter().collect();
     if app.busy() && app.connection == Connection::Reconnecting {
-        return;
+        return again;
     }
     app.error(format!(
         "cannot read the controller: {error} (Ctrl-R retries)"
@@ -85,9 +83,10 @@ pub(super) fn on_load_failed(app: &mut App, error: String) {
         since: app.last_refresh,
         error,
     };
+    again
 }
 
-pub(super) fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Effect> {
+pub(super) fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Job> {
     let now = app.now;
     app.connection = match progress {
         Progress::Restarting { .. } => Connection::Reconnecting,
@@ -111,7 +110,7 @@ pub(super) fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Eff
             app.fleet.set_live(
                 index,
                 Live {
-                    update_status: Live::status(gateway.update_status),
+                    update_status: gateway.update_status,
                     state: Some(gateway.state),
                     progress: gateway.progress,
                 },
@@ -128,6 +127,5 @@ pub(super) fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Eff
     } else {
         app.error(format!("{title}: FAILED ({message})"));
     }
-    app.refreshing = true;
-    vec![Effect::Refresh]
+    app.request_refresh().into_iter().collect()
 }

@@ -1,21 +1,22 @@
-//! The pure heart of the console: `update(&mut App, Msg) -> Vec<Effect>`.
+//! The pure heart of the console: `update(&mut App, Msg) -> Vec<Job>`.
 //!
-//! Keys become commands through the keymap, except while text is typed (the filter query, a
-//! `:` command, the Target Release Version, the count in a confirmation), which takes every
-//! key. Pasted text goes only to the filter and the Target Release Version, never to a
+//! Keys go where the [`Focus`] is: they become commands through the keymap, except while text
+//! is typed (the filter query, a `:` command, the Target Release Version, the count in a
+//! confirmation), which takes every key. Pasted text goes only to the filter and the Target Release Version, never to a
 //! confirmation. Controller results and progress arrive as messages too. Anything that must
-//! talk to the controller is returned as an [`Effect`]; nothing here does I/O or reads the
+//! talk to the controller is returned as an [`Job`]; nothing here does I/O or reads the
 //! clock: the loop sets `App::now` before each message, and says when it drew a frame.
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use crate::ops::{self, Job};
 use crate::plan::request::Action;
 use crate::plan::runbook;
-use crate::tui::message::{Command, Effect, Msg};
+use crate::tui::message::{Command, Msg};
 use crate::tui::operation::Operation;
-use crate::tui::state::{App, Overlay, Prompt, Window};
+use crate::tui::state::{App, Focus, Overlay, Prompt, Window};
 
 mod controller;
 mod operations;
@@ -28,7 +29,7 @@ use prompt::{on_paste, open_picker, pick, prompt_key, set_filter};
 pub use operations::describe_request;
 
 /// Applies `msg` to `app`; returns what must be done outside.
-pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+pub fn update(app: &mut App, msg: Msg) -> Vec<Job> {
     match msg {
         Msg::Key(key) if key.kind == KeyEventKind::Press => on_key(app, &key),
         Msg::Key(_) | Msg::Resize | Msg::Tick => Vec::new(),
@@ -37,7 +38,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Drawn { at } => {
-            if let Some(Overlay::Confirm(dialog)) = app.overlay.as_mut() {
+            if let Focus::Overlay(Overlay::Confirm(dialog)) = &mut app.focus {
                 dialog.drawn(at);
             }
             Vec::new()
@@ -48,23 +49,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             dispatch(app, command)
         }
-        Msg::Loaded(loaded) => on_loaded(app, *loaded),
-        Msg::LoadFailed(error) => {
-            on_load_failed(app, error);
-            Vec::new()
-        }
-        Msg::DryRunDone { request, result } => {
+        Msg::Ops(ops::Event::Loaded(loaded)) => on_loaded(app, *loaded),
+        Msg::Ops(ops::Event::LoadFailed(error)) => on_load_failed(app, error),
+        Msg::Ops(ops::Event::DryRunDone { request, result }) => {
             on_dry_run(app, &request, result);
             Vec::new()
         }
-        Msg::Started { operation } => {
+        Msg::Ops(ops::Event::Started { operation }) => {
             let now = app.now;
             if let Some(op) = current(app, operation) {
                 op.started(now);
             }
             Vec::new()
         }
-        Msg::StartFailed { operation, error } => {
+        Msg::Ops(ops::Event::StartFailed { operation, error }) => {
             let now = app.now;
             if let Some(op) = current(app, operation) {
                 op.start_failed(now, error.clone());
@@ -72,10 +70,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Progress {
+        Msg::Ops(ops::Event::Progress {
             operation,
             progress,
-        } => on_progress(app, operation, progress),
+        }) => on_progress(app, operation, progress),
         Msg::Signal(signal) => {
             app.quit = true;
             app.signal = Some(signal);
@@ -89,7 +87,7 @@ pub(super) fn current(app: &mut App, id: u64) -> Option<&mut Operation> {
     app.operation.as_mut().filter(|op| op.id == id)
 }
 
-fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
+fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
     app.flash = None;
     let control = key
         .modifiers
@@ -99,15 +97,14 @@ fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
         app.quit = true;
         return Vec::new();
     }
-    if app.prompt.is_some() {
-        return prompt_key(app, key);
-    }
-    if app.platform.editing {
-        target_key(app, key);
-        return Vec::new();
-    }
-    if let Some(Overlay::Confirm(_)) = app.overlay {
-        return confirm_key(app, key);
+    match app.focus {
+        Focus::Prompt(_) => return prompt_key(app, key),
+        Focus::Target => {
+            target_key(app, key);
+            return Vec::new();
+        }
+        Focus::Overlay(Overlay::Confirm(_)) => return confirm_key(app, key),
+        Focus::Window | Focus::Overlay(_) => {}
     }
     let Some(command) = app.keymap.command(key) else {
         return Vec::new();
@@ -119,11 +116,13 @@ fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
 }
 
 /// Commands while an overlay is open; `None` lets the command through (after closing it).
-fn overlay_command(app: &mut App, command: Command) -> Option<Vec<Effect>> {
-    let overlay = app.overlay.as_mut()?;
+fn overlay_command(app: &mut App, command: Command) -> Option<Vec<Job>> {
+    let Focus::Overlay(overlay) = &mut app.focus else {
+        return None;
+    };
     let step: i32 = match command {
         Command::Close => {
-            app.overlay = None;
+            app.focus = Focus::Window;
             return Some(Vec::new());
         }
         Command::Quit => return None,
@@ -137,7 +136,7 @@ fn overlay_command(app: &mut App, command: Command) -> Option<Vec<Effect>> {
             return Some(Vec::new());
         }
         _ => {
-            app.overlay = None;
+            app.focus = Focus::Window;
             return None;
         }
     };
@@ -159,11 +158,11 @@ fn scrolled(scroll: u16, step: i32) -> u16 {
 }
 
 /// A command with no overlay open.
-pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Effect> {
+pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Job> {
     match command {
         Command::Quit => app.quit = true,
-        Command::Help => app.overlay = Some(Overlay::Help { scroll: 0 }),
-        Command::CommandLine => app.prompt = Some(Prompt::Command(Input::default())),
+        Command::Help => app.focus = Focus::Overlay(Overlay::Help { scroll: 0 }),
+        Command::CommandLine => app.focus = Focus::Prompt(Prompt::Command(Input::default())),
         Command::Refresh => return refresh(app),
         Command::PlatformWindow => app.window = Window::Platform,
         Command::GatewayWindow => app.window = Window::Gateways,
@@ -175,13 +174,7 @@ pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Effect> {
         }
         Command::EditTarget => edit_target(app),
         Command::DryRun => return dry_run(app),
-        Command::Upgrade => {
-            let action = match app.window {
-                Window::Platform => Action::PlatformUpgrade,
-                Window::Gateways => Action::SoftwareUpgrade,
-            };
-            ask_to_confirm(app, action);
-        }
+        Command::Upgrade => ask_to_confirm(app, app.window.operation()),
         Command::Rollback => gateway_only(app, command, |app| {
             ask_to_confirm(app, Action::SoftwareRollback)
         }),
@@ -200,13 +193,12 @@ pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Effect> {
     Vec::new()
 }
 
-fn refresh(app: &mut App) -> Vec<Effect> {
-    if app.refreshing {
-        app.info("already reading the controller");
-        return Vec::new();
+fn refresh(app: &mut App) -> Vec<Job> {
+    let job = app.request_refresh();
+    if job.is_none() {
+        app.info("already reading the controller: reading it again once it answers");
     }
-    app.refreshing = true;
-    vec![Effect::Refresh]
+    job.into_iter().collect()
 }
 
 /// Runs `then` in the gateway window; elsewhere says where the command works.
@@ -243,12 +235,12 @@ fn table_command(app: &mut App, command: Command) {
         Command::Filter => {
             let mut input = Input::new(fleet.query().text().to_owned());
             input.handle(tui_input::InputRequest::GoToEnd);
-            app.prompt = Some(Prompt::Query(input));
+            app.focus = Focus::Prompt(Prompt::Query(input));
         }
         Command::FilterPicker => open_picker(app),
         Command::Details => {
-            if let Some(index) = fleet.shown_index(fleet.cursor()) {
-                app.overlay = Some(Overlay::Detail(index));
+            if let Some(gateway) = fleet.cursor_gateway() {
+                app.focus = Focus::Overlay(Overlay::Detail(gateway.name.clone()));
             }
         }
         _ => {}
@@ -271,12 +263,12 @@ fn edit_target(app: &mut App) {
         ));
         return;
     }
-    app.platform.editing = true;
+    app.focus = Focus::Target;
 }
 
 fn target_key(app: &mut App, key: &KeyEvent) {
     match key.code {
-        KeyCode::Enter | KeyCode::Esc => app.platform.editing = false,
+        KeyCode::Enter | KeyCode::Esc => app.focus = Focus::Window,
         _ => {
             app.platform.input.handle_event(&Event::Key(*key));
             revalidate_target(app);

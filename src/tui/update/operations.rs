@@ -4,46 +4,41 @@
 use crossterm::event::KeyEvent;
 
 use crate::api::actions::DryRun;
+use crate::ops::Job;
 use crate::plan::checks::check;
 use crate::plan::path::resolve_target;
 use crate::plan::request::{Action, Request, Selection};
 use crate::snapshot::Snapshot;
 use crate::tui::confirm::{Confirm, Outcome};
-use crate::tui::fleet::Named;
-use crate::tui::message::Effect;
 use crate::tui::operation::Operation;
-use crate::tui::state::{App, DryRunPane, Overlay, Window};
+use crate::tui::state::{App, DryRunPane, Focus, Overlay};
 
-pub(super) fn confirm_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
-    let Some(Overlay::Confirm(dialog)) = app.overlay.as_mut() else {
+pub(super) fn confirm_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
+    let Focus::Overlay(Overlay::Confirm(dialog)) = &mut app.focus else {
         return Vec::new();
     };
     match dialog.handle_key(key, app.now) {
         Outcome::Open => Vec::new(),
         Outcome::Cancelled => {
-            app.overlay = None;
+            app.focus = Focus::Window;
             app.info("cancelled: nothing was sent");
             Vec::new()
         }
         Outcome::Confirmed => {
             let dialog = *dialog.clone();
-            app.overlay = None;
+            app.focus = Focus::Window;
             start(app, dialog)
         }
     }
 }
 
-fn start(app: &mut App, dialog: Confirm) -> Vec<Effect> {
+fn start(app: &mut App, dialog: Confirm) -> Vec<Job> {
     if app.readonly || app.busy() || dialog.blocked() {
         app.error("refused: read-only, busy or blocked");
         return Vec::new();
     }
-    let id = app.next_operation;
-    app.next_operation += 1;
-    let names = match dialog.request.selection() {
-        Some(Selection::Named(names)) => names.clone(),
-        _ => Vec::new(),
-    };
+    let id = app.next_operation_id();
+    let names = dialog.request.named().to_vec();
     let title = format!("{} to {}", dialog.operation, dialog.target);
     app.operation = Some(Operation::new(
         id,
@@ -53,40 +48,38 @@ fn start(app: &mut App, dialog: Confirm) -> Vec<Effect> {
         app.now,
     ));
     app.show_progress = true;
-    vec![Effect::Start {
+    vec![Job::Start {
         operation: id,
         request: dialog.request,
     }]
 }
 
-pub(super) fn dry_run(app: &mut App) -> Vec<Effect> {
-    let action = match app.window {
-        Window::Platform => Action::PlatformUpgrade,
-        Window::Gateways => app.gateway_action,
-    };
+/// The dry run of the window's operation (never of one chosen before, e.g. in a cancelled
+/// confirmation).
+pub(super) fn dry_run(app: &mut App) -> Vec<Job> {
     if app.fleet.snapshot().is_none() {
         app.warn("the controller has not been read yet: wait, or Ctrl-R");
         return Vec::new();
     }
-    let request = match app.request_for(action) {
+    let request = match app.request_for(app.window.operation()) {
         Ok(request) => request,
         Err(error) => {
             app.error(error);
             return Vec::new();
         }
     };
-    app.overlay = Some(Overlay::DryRun(DryRunPane {
+    app.focus = Focus::Overlay(Overlay::DryRun(DryRunPane {
         title: describe_request(app, &request),
         result: None,
         scroll: 0,
     }));
-    vec![Effect::DryRun(request)]
+    vec![Job::DryRun(request)]
 }
 
 pub(super) fn on_dry_run(app: &mut App, request: &Request, result: Result<DryRun, String>) {
     let title = describe_request(app, request);
-    match &mut app.overlay {
-        Some(Overlay::DryRun(pane)) if pane.result.is_none() => {
+    match &mut app.focus {
+        Focus::Overlay(Overlay::DryRun(pane)) if pane.result.is_none() => {
             pane.title = title;
             pane.result = Some(result);
         }
@@ -106,8 +99,8 @@ pub fn describe_request(app: &App, request: &Request) -> String {
         },
         _ => {
             let count = match request.selection() {
-                Some(Selection::Named(names)) => names.len(),
-                _ => app.fleet.total(),
+                Some(Selection::All) => app.fleet.total(),
+                _ => request.named().len(),
             };
             let plural = if count == 1 { "" } else { "s" };
             format!("{action} of {count} gateway{plural}")
@@ -124,9 +117,6 @@ pub(super) fn ask_to_confirm(app: &mut App, action: Action) {
     if app.busy() {
         app.error("an operation is already running: wait for it to end (p shows its progress)");
         return;
-    }
-    if action != Action::PlatformUpgrade {
-        app.gateway_action = action;
     }
     let (Some(snapshot), Some(catalog)) = (app.fleet.snapshot(), app.catalog.as_ref()) else {
         app.warn("the controller has not been read yet: wait, or Ctrl-R");
@@ -147,12 +137,9 @@ pub(super) fn ask_to_confirm(app: &mut App, action: Action) {
         }
     };
     let target = target_text(snapshot, catalog, &request);
-    let named = match request.selection() {
-        Some(Selection::Named(names)) => app.fleet.split_shown(names),
-        // A platform upgrade names no gateway (and the console always names them).
-        _ => Named::default(),
-    };
-    app.overlay = Some(Overlay::Confirm(Box::new(Confirm::new(
+    // A platform upgrade names no gateway (and the console always names them).
+    let named = app.fleet.split_shown(request.named());
+    app.focus = Focus::Overlay(Overlay::Confirm(Box::new(Confirm::new(
         request, target, named, &report,
     ))));
 }

@@ -5,24 +5,25 @@ use crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::{Input, InputRequest};
 
+use crate::filter::query::Field;
+use crate::ops::Job;
 use crate::snapshot::Gateway;
-use crate::tui::message::{Command, Effect};
-use crate::tui::query::Field;
-use crate::tui::state::{App, Overlay, Picker, Prompt};
+use crate::tui::message::Command;
+use crate::tui::state::{App, Focus, Overlay, Picker, Prompt};
 use crate::tui::update::{dispatch, revalidate_target};
 
-pub(super) fn prompt_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
-    let Some(prompt) = app.prompt.as_mut() else {
+pub(super) fn prompt_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
+    let Focus::Prompt(prompt) = &mut app.focus else {
         return Vec::new();
     };
     match prompt {
         Prompt::Query(input) => match key.code {
             KeyCode::Esc => {
-                app.prompt = None;
+                app.focus = Focus::Window;
                 app.query_error = None;
                 set_filter(app, "");
             }
-            KeyCode::Enter if app.query_error.is_none() => app.prompt = None,
+            KeyCode::Enter if app.query_error.is_none() => app.focus = Focus::Window,
             KeyCode::Enter => {}
             _ => {
                 input.handle_event(&Event::Key(*key));
@@ -31,10 +32,10 @@ pub(super) fn prompt_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
             }
         },
         Prompt::Command(input) => match key.code {
-            KeyCode::Esc => app.prompt = None,
+            KeyCode::Esc => app.focus = Focus::Window,
             KeyCode::Enter => {
                 let line = input.value().trim().to_owned();
-                app.prompt = None;
+                app.focus = Focus::Window;
                 return command_line(app, &line);
             }
             _ => {
@@ -48,26 +49,25 @@ pub(super) fn prompt_key(app: &mut App, key: &KeyEvent) -> Vec<Effect> {
 /// Pasted text goes into the filter being typed or the Target Release Version being edited,
 /// and nowhere else: a confirmation refuses it, and it is never read as keys.
 pub(super) fn on_paste(app: &mut App, text: &str) {
-    match app.prompt.as_mut() {
-        Some(Prompt::Query(input)) => {
+    match &mut app.focus {
+        Focus::Prompt(Prompt::Query(input)) => {
             insert(input, text);
             let value = input.value().to_owned();
             set_filter(app, &value);
-            return;
         }
         // The `:` command line takes typed commands only.
-        Some(Prompt::Command(_)) => return,
-        None => {}
+        Focus::Prompt(Prompt::Command(_)) => {}
+        Focus::Target => {
+            insert(&mut app.platform.input, text);
+            revalidate_target(app);
+        }
+        Focus::Overlay(Overlay::Confirm(dialog)) => dialog.refuse_paste(),
+        Focus::Window | Focus::Overlay(_) => ignore_paste(app),
     }
-    if app.platform.editing {
-        insert(&mut app.platform.input, text);
-        revalidate_target(app);
-        return;
-    }
-    if let Some(Overlay::Confirm(dialog)) = app.overlay.as_mut() {
-        dialog.refuse_paste();
-        return;
-    }
+}
+
+/// Says where a paste would go.
+fn ignore_paste(app: &mut App) {
     let filter = app.keymap.key_for(Command::Filter);
     let target = app.keymap.key_for(Command::EditTarget);
     app.info(format!(
@@ -92,7 +92,7 @@ pub(super) fn set_filter(app: &mut App, text: &str) {
 }
 
 /// Runs a `:` command.
-pub(super) fn command_line(app: &mut App, line: &str) -> Vec<Effect> {
+pub(super) fn command_line(app: &mut App, line: &str) -> Vec<Job> {
     let command = match line.trim_start_matches(':') {
         "q" | "q!" | "quit" | "exit" => Command::Quit,
         "platform" | "p" | "1" => Command::PlatformWindow,
@@ -134,18 +134,18 @@ pub(super) fn open_picker(app: &mut App) {
         app.info("no gateways to pick from yet");
         return;
     }
-    app.overlay = Some(Overlay::Picker(Picker { entries, cursor: 0 }));
+    app.focus = Focus::Overlay(Overlay::Picker(Picker { entries, cursor: 0 }));
 }
 
 /// Adds the picker's entry to the filter (the same key twice means OR).
 pub(super) fn pick(app: &mut App, keep_open: bool) {
-    let Some(Overlay::Picker(picker)) = &app.overlay else {
+    let Some(Overlay::Picker(picker)) = app.overlay() else {
         return;
     };
     let Some((field, value, _)) = picker.entries.get(picker.cursor) else {
         return;
     };
-    let term = format!("{}:{}", field.key(), value);
+    let term = format!("{field}:{value}");
     let current = app.fleet.query().text().to_owned();
     if current.split_whitespace().any(|word| word == term) {
         app.info(format!("{term} is already in the filter"));
@@ -155,6 +155,6 @@ pub(super) fn pick(app: &mut App, keep_open: bool) {
         app.info(format!("filter: {text}"));
     }
     if !keep_open {
-        app.overlay = None;
+        app.focus = Focus::Window;
     }
 }

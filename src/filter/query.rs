@@ -9,12 +9,28 @@
 use std::fmt;
 
 use memchr::memmem::Finder;
+use strum::IntoEnumIterator;
 
 use crate::snapshot::Gateway;
 use crate::version::{Train, Version};
 
-/// A field a predicate can test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A field a predicate can test. Its key (`cloud:`) is its name in lower case, read back in
+/// any case.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    strum::Display,
+    strum::EnumIter,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Field {
     Cloud,
     Region,
@@ -25,40 +41,6 @@ pub enum Field {
     Account,
     Name,
     Status,
-}
-
-impl Field {
-    pub const ALL: [Field; 9] = [
-        Field::Cloud,
-        Field::Region,
-        Field::Type,
-        Field::Role,
-        Field::State,
-        Field::Version,
-        Field::Account,
-        Field::Name,
-        Field::Status,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Field::Cloud => "cloud",
-            Field::Region => "region",
-            Field::Type => "type",
-            Field::Role => "role",
-            Field::State => "state",
-            Field::Version => "version",
-            Field::Account => "account",
-            Field::Name => "name",
-            Field::Status => "status",
-        }
-    }
-
-    fn from_key(key: &str) -> Option<Field> {
-        Field::ALL
-            .into_iter()
-            .find(|field| field.key().eq_ignore_ascii_case(key))
-    }
 }
 
 /// One `key:value` test, or a free word.
@@ -214,10 +196,11 @@ fn parse_word(word: &str) -> Result<Test, QueryError> {
     };
     let (field, value) = match body.split_once(':') {
         Some((key, value)) => {
-            let field = Field::from_key(key).ok_or_else(|| {
+            let field: Field = key.parse().map_err(|_| {
+                let keys: Vec<&str> = Field::iter().map(<&str>::from).collect();
                 QueryError(format!(
                     "unknown filter key \"{key}\": use {}",
-                    Field::ALL.map(Field::key).join(", ")
+                    keys.join(", ")
                 ))
             })?;
             (Some(field), value)

@@ -1,0 +1,12 @@
+//! What the controller last said about one gateway's upgrade, beside its record.
+
+use crate::snapshot::UpdateStatus;
+
+/// One gateway's live status from `list_gateway_upgrade_status` and the pollers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Live {
+    pub update_status: UpdateStatus,
+    /// The state during an operation, when it differs from the record's.
+    pub state: Option<String>,
+    pub progress: Option<u8>,
+}
