@@ -327,7 +327,7 @@ mod tests {
         );
         assert!(releases.iter().any(|release| !release.hitless));
         assert!(releases.iter().any(|release| release.openvpn_restart));
-        for cloud in Cloud::ALL {
+        for cloud in <Cloud as strum::IntoEnumIterator>::iter() {
             assert!(
                 catalog.images().iter().any(|entry| entry.cloud == cloud),
                 "no image for {cloud}"

@@ -6,10 +6,25 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumIter, IntoEnumIterator, IntoStaticStr};
 
 /// A cloud provider (or one of its government/China partitions).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Cloud {
     Aws,
     Azure,
@@ -23,31 +38,9 @@ pub enum Cloud {
 }
 
 impl Cloud {
-    pub const ALL: [Cloud; 9] = [
-        Cloud::Aws,
-        Cloud::Azure,
-        Cloud::Gcp,
-        Cloud::Oci,
-        Cloud::AwsGov,
-        Cloud::AzureGov,
-        Cloud::AwsChina,
-        Cloud::AzureChina,
-        Cloud::Alibaba,
-    ];
-
     /// The snapshot's spelling, e.g. `aws-gov`.
     pub fn name(self) -> &'static str {
-        match self {
-            Cloud::Aws => "aws",
-            Cloud::Azure => "azure",
-            Cloud::Gcp => "gcp",
-            Cloud::Oci => "oci",
-            Cloud::AwsGov => "aws-gov",
-            Cloud::AzureGov => "azure-gov",
-            Cloud::AwsChina => "aws-china",
-            Cloud::AzureChina => "azure-china",
-            Cloud::Alibaba => "alibaba",
-        }
+        self.into()
     }
 
     /// The controller API's `cloud_type` bit (Confirmed, controller-api.md §4.1).
@@ -68,9 +61,15 @@ impl Cloud {
     /// The cloud for an API `cloud_type`, or `None` for codes this tool does not manage
     /// (legacy Azure classic, Edge platforms, retired secret regions).
     pub fn from_cloud_type(code: u32) -> Option<Cloud> {
-        Cloud::ALL
-            .into_iter()
-            .find(|cloud| cloud.cloud_type() == code)
+        Cloud::iter().find(|cloud| cloud.cloud_type() == code)
+    }
+
+    /// Every name, comma-separated, for errors.
+    fn names() -> String {
+        Cloud::iter()
+            .map(Cloud::name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// True for the AWS partitions, where Controller HA and T2/T3 Unlimited apply.
@@ -85,11 +84,9 @@ impl fmt::Display for Cloud {
     }
 }
 
-/// A cloud name that is not one of [`Cloud::ALL`].
+/// A cloud name that is not one of the clouds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown cloud \"{0}\": expected one of aws, azure, gcp, oci, aws-gov, azure-gov, aws-china, azure-china, alibaba"
-)]
+#[error("unknown cloud \"{}\": expected one of {}", crate::quote::quoted(.0), Cloud::names())]
 pub struct UnknownCloud(String);
 
 impl FromStr for Cloud {
@@ -97,8 +94,7 @@ impl FromStr for Cloud {
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         let wanted = input.trim().to_ascii_lowercase();
-        Cloud::ALL
-            .into_iter()
+        Cloud::iter()
             .find(|cloud| cloud.name() == wanted)
             .ok_or_else(|| UnknownCloud(input.to_owned()))
     }
@@ -110,7 +106,7 @@ mod tests {
 
     #[test]
     fn names_and_codes_round_trip() {
-        for cloud in Cloud::ALL {
+        for cloud in Cloud::iter() {
             assert_eq!(cloud.name().parse(), Ok(cloud));
             assert_eq!(Cloud::from_cloud_type(cloud.cloud_type()), Some(cloud));
             let json = serde_json::to_string(&cloud).expect("serialises");

@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use strum::IntoEnumIterator;
+
 use crate::plan::{Finding, Report, Severity};
 
 /// How many gateway names a text report lists under a finding (`--json` lists all).
@@ -10,7 +12,7 @@ const NAMES_LISTED: usize = 20;
 
 /// The findings of `report`, grouped blockers, warnings, information.
 pub fn findings(out: &mut String, report: &Report) {
-    for severity in Severity::ALL {
+    for severity in Severity::iter() {
         let group: Vec<&Finding> = report.with_severity(severity).collect();
         if group.is_empty() {
             continue;

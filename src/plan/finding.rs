@@ -9,10 +9,26 @@
 use std::fmt;
 
 use serde::{Serialize, Serializer};
+use strum::{AsRefStr, EnumIter, EnumString, IntoEnumIterator, IntoStaticStr};
 
-/// How much a finding matters. A blocker forbids the operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// How much a finding matters. A blocker forbids the operation. In order: most severe first.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    EnumIter,
+    EnumString,
+    IntoStaticStr,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Severity {
     Blocker,
     Warning,
@@ -20,34 +36,21 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 3] = [Severity::Blocker, Severity::Warning, Severity::Info];
-
     pub fn name(self) -> &'static str {
-        match self {
-            Severity::Blocker => "blocker",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
+        self.into()
     }
 
     /// The severity called `name`; a name this build does not know is a blocker, never less.
     pub fn from_name(name: &str) -> Severity {
-        Severity::ALL
-            .into_iter()
-            .find(|severity| severity.name() == name)
-            .unwrap_or(Severity::Blocker)
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        name.parse().unwrap_or(Severity::Blocker)
     }
 }
 
 /// Every finding the planner can report, each with one fixed severity, and [`Code::Other`] for
-/// a code a controller reports that this build does not know.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// a code a controller reports that this build does not know. The names (kebab-case) are the
+/// public contract.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, EnumIter, EnumString, AsRefStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Code {
     TrainSkip,
     TargetBelowCurrent,
@@ -73,6 +76,7 @@ pub enum Code {
     OpenvpnOnlyGateway,
     GatewayUnhealthy,
     NotHitless,
+    #[strum(serialize = "pre-6.5-all-gateways")]
     Pre65AllGateways,
     BackupMissing,
     DnsUnresolved,
@@ -80,93 +84,31 @@ pub enum Code {
     AccountInvalid,
     AccountAudit,
     ControllerHaOutdated,
+    #[strum(serialize = "t2-t3-unlimited")]
     T2T3Unlimited,
     /// A code this build does not know, as the controller wrote it; it counts as a blocker
     /// unless the controller gives its severity.
+    #[strum(default)]
     Other(String),
 }
 
 impl Code {
     /// Every code the planner reports (not [`Code::Other`]).
-    pub const ALL: [Code; 32] = [
-        Code::TrainSkip,
-        Code::TargetBelowCurrent,
-        Code::BuildNotSelectable,
-        Code::UnknownTarget,
-        Code::AlreadyCurrent,
-        Code::GatewaysBehindController,
-        Code::GatewayTargetMismatch,
-        Code::StuckMixedVersions,
-        Code::NoRollbackTarget,
-        Code::SelectiveUpgradeUnavailable,
-        Code::RollbackDisruptive,
-        Code::ImageUpgradeDisruptive,
-        Code::NoCompatibleImage,
-        Code::ActiveMeshRequired,
-        Code::HaPairBothSelected,
-        Code::HaPeerUnhealthy,
-        Code::HaPeerUnhealthyHitless,
-        Code::HaPeerDrain,
-        Code::BgpReconverge,
-        Code::SpokeNextHop,
-        Code::OpenvpnRestart,
-        Code::OpenvpnOnlyGateway,
-        Code::GatewayUnhealthy,
-        Code::NotHitless,
-        Code::Pre65AllGateways,
-        Code::BackupMissing,
-        Code::DnsUnresolved,
-        Code::NoInternet,
-        Code::AccountInvalid,
-        Code::AccountAudit,
-        Code::ControllerHaOutdated,
-        Code::T2T3Unlimited,
-    ];
+    pub fn known() -> impl Iterator<Item = Code> {
+        Code::iter().filter(|code| !matches!(code, Code::Other(_)))
+    }
 
-    /// The code called `name`: one of [`Code::ALL`], or [`Code::Other`] keeping `name`.
+    /// The code called `name`: a known one, or [`Code::Other`] keeping `name`.
     pub fn from_name(name: &str) -> Code {
-        Code::ALL
-            .into_iter()
-            .find(|code| code.as_str() == name)
-            .unwrap_or_else(|| Code::Other(name.to_owned()))
+        name.parse()
+            .unwrap_or_else(|_| Code::Other(name.to_owned()))
     }
 
     /// The code as written in output, e.g. `train-skip`.
     pub fn as_str(&self) -> &str {
         match self {
-            Code::TrainSkip => "train-skip",
-            Code::TargetBelowCurrent => "target-below-current",
-            Code::BuildNotSelectable => "build-not-selectable",
-            Code::UnknownTarget => "unknown-target",
-            Code::AlreadyCurrent => "already-current",
-            Code::GatewaysBehindController => "gateways-behind-controller",
-            Code::GatewayTargetMismatch => "gateway-target-mismatch",
-            Code::StuckMixedVersions => "stuck-mixed-versions",
-            Code::NoRollbackTarget => "no-rollback-target",
-            Code::SelectiveUpgradeUnavailable => "selective-upgrade-unavailable",
-            Code::RollbackDisruptive => "rollback-disruptive",
-            Code::ImageUpgradeDisruptive => "image-upgrade-disruptive",
-            Code::NoCompatibleImage => "no-compatible-image",
-            Code::ActiveMeshRequired => "active-mesh-required",
-            Code::HaPairBothSelected => "ha-pair-both-selected",
-            Code::HaPeerUnhealthy => "ha-peer-unhealthy",
-            Code::HaPeerUnhealthyHitless => "ha-peer-unhealthy-hitless",
-            Code::HaPeerDrain => "ha-peer-drain",
-            Code::BgpReconverge => "bgp-reconverge",
-            Code::SpokeNextHop => "spoke-next-hop",
-            Code::OpenvpnRestart => "openvpn-restart",
-            Code::OpenvpnOnlyGateway => "openvpn-only-gateway",
-            Code::GatewayUnhealthy => "gateway-unhealthy",
-            Code::NotHitless => "not-hitless",
-            Code::Pre65AllGateways => "pre-6.5-all-gateways",
-            Code::BackupMissing => "backup-missing",
-            Code::DnsUnresolved => "dns-unresolved",
-            Code::NoInternet => "no-internet",
-            Code::AccountInvalid => "account-invalid",
-            Code::AccountAudit => "account-audit",
-            Code::ControllerHaOutdated => "controller-ha-outdated",
-            Code::T2T3Unlimited => "t2-t3-unlimited",
             Code::Other(name) => name,
+            known => known.as_ref(),
         }
     }
 
@@ -285,7 +227,7 @@ mod tests {
 
     #[test]
     fn codes_serialise_as_written() {
-        for code in Code::ALL {
+        for code in Code::known() {
             let json = serde_json::to_string(&code).expect("serialises");
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
@@ -293,10 +235,11 @@ mod tests {
 
     #[test]
     fn codes_are_unique() {
-        let mut names: Vec<&str> = Code::ALL.iter().map(|code| code.as_str()).collect();
+        let known: Vec<Code> = Code::known().collect();
+        let mut names: Vec<&str> = known.iter().map(|code| code.as_str()).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), Code::ALL.len());
+        assert_eq!(names.len(), known.len());
     }
 
     #[test]
@@ -317,7 +260,7 @@ mod tests {
 
     #[test]
     fn names_decode_and_unknown_ones_are_kept_as_blockers() {
-        for code in Code::ALL {
+        for code in Code::known() {
             assert_eq!(Code::from_name(code.as_str()), code);
         }
         let unknown = Code::from_name("quantum-flux-misaligned");
@@ -328,7 +271,7 @@ mod tests {
             serde_json::to_string(&unknown).expect("serialises"),
             "\"quantum-flux-misaligned\""
         );
-        for severity in Severity::ALL {
+        for severity in Severity::iter() {
             assert_eq!(Severity::from_name(severity.name()), severity);
         }
         for name in ["critical", "", "Info", "notice"] {
@@ -344,7 +287,7 @@ mod tests {
             Finding::new(Code::TrainSkip, "b"),
         ]);
         let order: Vec<Severity> = report.findings.iter().map(|f| f.severity).collect();
-        assert_eq!(order, Severity::ALL);
+        assert_eq!(order, Severity::iter().collect::<Vec<_>>());
         assert!(report.has_blocker());
         assert_eq!(
             report.first_blocker().map(Finding::reason),

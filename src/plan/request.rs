@@ -7,13 +7,16 @@
 use std::fmt;
 use std::str::FromStr;
 
+use strum::{EnumIter, IntoEnumIterator, IntoStaticStr};
+
 use crate::catalog::Catalog;
 use crate::plan::rules::Destination;
 use crate::snapshot::Snapshot;
 use crate::version::{Target, Version};
 
-/// The four operations of the two windows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The four operations of the two windows; the names (kebab-case) are the command line's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Action {
     PlatformUpgrade,
     SoftwareUpgrade,
@@ -22,21 +25,9 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [
-        Action::PlatformUpgrade,
-        Action::SoftwareUpgrade,
-        Action::SoftwareRollback,
-        Action::ImageUpgrade,
-    ];
-
     /// The action as written on the command line, e.g. `software-rollback`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Action::PlatformUpgrade => "platform-upgrade",
-            Action::SoftwareUpgrade => "software-upgrade",
-            Action::SoftwareRollback => "software-rollback",
-            Action::ImageUpgrade => "image-upgrade",
-        }
+        self.into()
     }
 
     /// The window's words for it, e.g. "Software Rollback".
@@ -60,8 +51,7 @@ impl FromStr for Action {
     type Err = RequestError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        Action::ALL
-            .into_iter()
+        Action::iter()
             .find(|action| action.as_str() == input)
             .ok_or_else(|| RequestError::UnknownAction(input.to_owned()))
     }
@@ -317,7 +307,7 @@ mod tests {
 
     #[test]
     fn actions_parse_from_their_names() {
-        for action in Action::ALL {
+        for action in Action::iter() {
             assert_eq!(action.as_str().parse(), Ok(action));
         }
         assert!("upgrade-everything".parse::<Action>().is_err());

@@ -6,6 +6,8 @@
 //! [`Destination`] says where a gateway operation takes each gateway, for the `already-current`
 //! finding and for [`crate::plan::request::will_change`].
 
+use strum::IntoEnumIterator;
+
 use crate::catalog::Catalog;
 use crate::cloud::Cloud;
 use crate::plan::finding::{Code, Finding};
@@ -357,8 +359,7 @@ impl<'c> Destination<'c> {
     /// An image upgrade's destination on software `train`: the matrix is read once per cloud,
     /// not once per gateway.
     fn images(catalog: &'c Catalog, train: Train) -> Self {
-        let images = Cloud::ALL
-            .into_iter()
+        let images = Cloud::iter()
             .map(|cloud| {
                 let image = catalog.image_for(cloud, train);
                 (cloud, image.map(|entry| entry.image.as_str()))
