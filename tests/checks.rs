@@ -679,7 +679,6 @@ fn every_finding_code_has_a_scenario() {
         .flat_map(|report| report.findings.iter().map(|f| f.code.clone()))
         .collect();
     let missing: Vec<Code> = Code::known()
-        .into_iter()
         .filter(|code| !raised.contains(code))
         .collect();
     assert!(missing.is_empty(), "no scenario raises {missing:?}");
