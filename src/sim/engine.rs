@@ -16,8 +16,8 @@ use rand::RngExt;
 use tokio::time::Instant;
 
 use crate::plan::{self, Action, Code, Report, Request, Severity};
-use crate::sim::state::{ActiveOp, GatewayRuntime, SimState, UpdateStatus};
-use crate::snapshot::{GatewayState, Snapshot};
+use crate::sim::state::{ActiveOp, GatewayRuntime, SimState};
+use crate::snapshot::{GatewayState, Snapshot, UpdateStatus};
 use crate::version::{Target, Version};
 
 /// The reason a controller gives when an upgrade is already running (Confirmed, F3).
@@ -130,7 +130,11 @@ impl GatewayJob {
             if elapsed < reached {
                 let done = elapsed.saturating_sub(self.delay).as_secs_f64();
                 let total = (self.end() - self.delay).as_secs_f64();
-                return (STAGE_STATUS[stage], (done * 100.0 / total) as u8, stage);
+                return (
+                    STAGE_STATUS[stage].clone(),
+                    (done * 100.0 / total) as u8,
+                    stage,
+                );
             }
         }
         (UpdateStatus::Initializing, 99, 4)

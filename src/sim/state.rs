@@ -4,7 +4,6 @@
 //! One `SimState` sits behind a mutex; every request locks it briefly, lets the engine catch
 //! the operations up to "now", and answers from it.
 
-use std::fmt;
 use std::time::Duration;
 
 use rand::SeedableRng;
@@ -15,44 +14,7 @@ use crate::secret::Credentials;
 use crate::sim::engine::{GatewayOp, PlatformOp};
 use crate::sim::faults::Faults;
 use crate::sim::sessions::Sessions;
-use crate::snapshot::Snapshot;
-
-/// A gateway's "Update Status" column (controller-api.md §3.4, Confirmed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UpdateStatus {
-    Upgrading,
-    Downloading,
-    Downloaded,
-    Installing,
-    Initializing,
-    Complete,
-    UpgradeFail,
-}
-
-impl UpdateStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UpdateStatus::Upgrading => "upgrading",
-            UpdateStatus::Downloading => "downloading",
-            UpdateStatus::Downloaded => "downloaded",
-            UpdateStatus::Installing => "installing",
-            UpdateStatus::Initializing => "initializing",
-            UpdateStatus::Complete => "complete",
-            UpdateStatus::UpgradeFail => "upgrade_fail",
-        }
-    }
-
-    /// True while an operation is working on the gateway.
-    pub fn in_progress(self) -> bool {
-        !matches!(self, UpdateStatus::Complete | UpdateStatus::UpgradeFail)
-    }
-}
-
-impl fmt::Display for UpdateStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::snapshot::{Snapshot, UpdateStatus};
 
 /// What the controller shows about a gateway beyond its configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::cloud::Cloud;
 use crate::sim::state::GatewayRuntime;
-use crate::snapshot::{Gateway, GatewayState, GatewayType, Role, Snapshot};
+use crate::snapshot::{Gateway, GatewayState, GatewayType, Role, Snapshot, UpdateStatus};
 
 /// A gateway as `list_vpcs_summary` returns it.
 #[derive(Serialize)]
@@ -45,7 +45,7 @@ pub struct GatewayRecord<'a> {
     pub bgp_peers: u32,
     pub openvpn: bool,
     pub openvpn_users: u32,
-    pub update_status: &'static str,
+    pub update_status: UpdateStatus,
 }
 
 /// The nested HA gateway of a primary (`hagw_details`, Confirmed shape).
@@ -66,7 +66,7 @@ pub struct HaDetails<'a> {
 pub struct UpgradeStatusEntry<'a> {
     pub name: &'a str,
     pub vpc_state: &'static str,
-    pub update_status: &'static str,
+    pub update_status: UpdateStatus,
     // Simulator extensions: the Selective Gateway Upgrade window's columns.
     pub current_version: String,
     pub previous_version: String,
@@ -138,7 +138,7 @@ pub fn record<'a>(
         bgp_peers: gateway.bgp_peers,
         openvpn: gateway.openvpn,
         openvpn_users: gateway.openvpn_users,
-        update_status: runtime[index].update_status.as_str(),
+        update_status: runtime[index].update_status.clone(),
     }
 }
 
@@ -173,7 +173,7 @@ pub fn upgrade_status<'a>(
     UpgradeStatusEntry {
         name: &gateway.name,
         vpc_state: gateway.state.name(),
-        update_status: runtime[index].update_status.as_str(),
+        update_status: runtime[index].update_status.clone(),
         current_version: gateway.software_version.to_string(),
         previous_version: optional_version(gateway.previous_software_version),
         target_version: controller.current_version.to_string(),
