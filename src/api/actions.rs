@@ -66,21 +66,32 @@ impl GatewayStatus {
     }
 }
 
-/// `list_gateway_upgrade_status` entries as they arrive; the first that does not decode
-/// fails the answer.
-#[derive(Debug, Default)]
-struct Statuses {
-    entries: Vec<GatewayStatus>,
+/// Takes the decoded entries of `list_gateway_upgrade_status` one at a time, as they arrive
+/// (see [`Client::gateway_statuses_into`]).
+pub trait StatusSink: Send + 'static {
+    fn take(&mut self, status: GatewayStatus);
+}
+
+impl StatusSink for Vec<GatewayStatus> {
+    fn take(&mut self, status: GatewayStatus) {
+        self.push(status);
+    }
+}
+
+/// The one decoder of `list_gateway_upgrade_status`'s stream: each entry is decoded and handed
+/// to `sink`; the first that does not decode fails the answer.
+struct Decoded<T> {
+    sink: T,
     error: Option<String>,
 }
 
-impl ListSink for Statuses {
+impl<T: StatusSink> ListSink for Decoded<T> {
     fn push(&mut self, element: &serde_json::value::RawValue) {
         if self.error.is_some() {
             return;
         }
         match GatewayStatus::decode(element) {
-            Ok(entry) => self.entries.push(entry),
+            Ok(status) => self.sink.take(status),
             Err(error) => self.error = Some(error),
         }
     }
@@ -181,19 +192,31 @@ impl Client {
 
     /// `list_gateway_upgrade_status`, streamed: each entry is decoded as it arrives.
     pub async fn gateway_upgrade_status(&self) -> Result<Vec<GatewayStatus>, ApiError> {
-        let statuses: Statuses = self
+        self.gateway_statuses_into(Vec::new).await
+    }
+
+    /// `list_gateway_upgrade_status` streamed into a sink from `new_sink` (a retry starts a
+    /// new one), so 100,000 entries go where the caller keeps them without a list in between.
+    pub async fn gateway_statuses_into<T: StatusSink>(
+        &self,
+        new_sink: impl Fn() -> T + Send + Sync,
+    ) -> Result<T, ApiError> {
+        let decoded = self
             .call_list(
                 &Call::read("list_gateway_upgrade_status"),
                 ListAt::Field("gw_info"),
-                Statuses::default,
+                || Decoded {
+                    sink: new_sink(),
+                    error: None,
+                },
             )
             .await?;
-        match statuses.error {
+        match decoded.error {
             Some(detail) => Err(ApiError::Decode {
                 action: "list_gateway_upgrade_status".into(),
                 detail,
             }),
-            None => Ok(statuses.entries),
+            None => Ok(decoded.sink),
         }
     }
 

@@ -3,9 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::api::actions::GatewayStatus;
-use crate::api::client::Call;
-use crate::api::stream::{ListAt, ListSink};
+use crate::api::actions::{GatewayStatus, StatusSink};
 use crate::api::{ApiError, Client};
 use crate::catalog::Catalog;
 use crate::ops::live::Live;
@@ -57,25 +55,14 @@ pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
     })?;
     let snapshot = Arc::new(snapshot);
     let statuses = client
-        .call_list(
-            &Call::read("list_gateway_upgrade_status"),
-            ListAt::Field("gw_info"),
-            || LiveStatuses::new(Arc::clone(&snapshot)),
-        )
+        .gateway_statuses_into(|| LiveStatuses::new(Arc::clone(&snapshot)))
         .await?;
     let LiveStatuses {
         live,
         running,
-        error,
         snapshot: shared,
     } = statuses;
     drop(shared);
-    if let Some(detail) = error {
-        return Err(ApiError::Decode {
-            action: "list_gateway_upgrade_status".into(),
-            detail,
-        });
-    }
     let snapshot = Arc::try_unwrap(snapshot).map_err(|_| ApiError::Decode {
         action: "list_gateway_upgrade_status".into(),
         detail: "the fleet is still shared after the statuses were read".into(),
@@ -111,7 +98,6 @@ struct LiveStatuses {
     snapshot: Arc<Snapshot>,
     live: Vec<Live>,
     running: Vec<String>,
-    error: Option<String>,
 }
 
 impl LiveStatuses {
@@ -121,23 +107,12 @@ impl LiveStatuses {
             snapshot,
             live,
             running: Vec::new(),
-            error: None,
         }
     }
 }
 
-impl ListSink for LiveStatuses {
-    fn push(&mut self, element: &serde_json::value::RawValue) {
-        if self.error.is_some() {
-            return;
-        }
-        let status = match GatewayStatus::decode(element) {
-            Ok(status) => status,
-            Err(error) => {
-                self.error = Some(error);
-                return;
-            }
-        };
+impl StatusSink for LiveStatuses {
+    fn take(&mut self, status: GatewayStatus) {
         let Some(index) = self.snapshot.index_of(&status.name) else {
             return;
         };
