@@ -13,10 +13,13 @@
 )]
 
 mod common;
+#[path = "fuzz/mutate.rs"]
+#[allow(dead_code, reason = "the parameter parser's properties use only the mutator")]
+mod mutate;
 
 use std::time::Duration;
 
-use avx_upgrade::sim::params::{ParamError, Params};
+use avx_upgrade::sim::params::{BODY_LIMIT, ParamError, Params};
 use avx_upgrade::sim::{self, ReadTimeouts, RunningSim, SimConfig};
 use bytes::Bytes;
 use common::*;
@@ -342,28 +345,10 @@ const CONTENT_TYPES: &[Option<&str>] = &[
     Some("text/json; charset=utf-8"),
 ];
 
-/// A real query or body with a few bytes replaced, inserted or removed, or a slice repeated.
+/// Real queries or bodies mutated by the shared fuzz mutator, up to the body limit.
 fn mutated(seeds: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
-    let seed = proptest::sample::select(seeds).prop_map(|text| text.as_bytes().to_vec());
-    let edits =
-        proptest::collection::vec((any::<u8>(), any::<prop::sample::Index>(), 0..4_u8), 0..8);
-    (seed, edits).prop_map(|(mut bytes, edits)| {
-        for (byte, at, kind) in edits {
-            let position = at.index(bytes.len() + 1);
-            match kind {
-                0 => bytes.insert(position, byte),
-                1 if position < bytes.len() => bytes[position] = byte,
-                2 if position < bytes.len() => {
-                    bytes.remove(position);
-                }
-                _ => {
-                    let tail = bytes[position..].to_vec();
-                    bytes.extend_from_slice(&tail);
-                }
-            }
-        }
-        bytes
-    })
+    let samples = seeds.iter().map(|seed| seed.as_bytes().to_vec()).collect();
+    mutate::inputs(samples, BODY_LIMIT)
 }
 
 /// Bytes that look like parameters: the separators and escapes the parser cares about.
@@ -483,16 +468,8 @@ proptest! {
     }
 }
 
-/// The value of `FUZZ_CASES`, or `default`.
-fn fuzz_cases(default: u32) -> u32 {
-    std::env::var("FUZZ_CASES")
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(default)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(fuzz_cases(200_000)))]
+    #![proptest_config(ProptestConfig::with_cases(mutate::long_cases()))]
 
     /// The long variant: `cargo test --release --test sim_hygiene -- --ignored fuzz`.
     #[test]
