@@ -14,7 +14,10 @@
 
 mod common;
 #[path = "fuzz/mutate.rs"]
-#[allow(dead_code, reason = "the parameter parser's properties use only the mutator")]
+#[allow(
+    dead_code,
+    reason = "the parameter parser's properties use only the mutator"
+)]
 mod mutate;
 
 use std::time::Duration;
