@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use avx_upgrade::catalog::{Catalog, ImageEntry, Release};
 use avx_upgrade::cloud::Cloud;
-use avx_upgrade::plan::{Code, Report, Request, Selection, Severity, check};
+use avx_upgrade::plan::{Code, Report, Request, Selection, Severity, check, scope};
 use avx_upgrade::snapshot::{
     Account, Controller, ControllerHa, Gateway, GatewayState, GatewayType, Role, Snapshot,
 };
@@ -429,6 +429,63 @@ fn gateways_already_on_the_target_image_have_nothing_to_do() {
         "{}",
         finding.message
     );
+}
+
+/// The codes that say what replacing a gateway does to its traffic.
+const DISRUPTION: [Code; 7] = [
+    Code::RollbackDisruptive,
+    Code::ImageUpgradeDisruptive,
+    Code::HaPairBothSelected,
+    Code::HaPeerDrain,
+    Code::BgpReconverge,
+    Code::SpokeNextHop,
+    Code::OpenvpnOnlyGateway,
+];
+
+#[test]
+fn gateways_already_on_the_target_image_are_not_replaced() {
+    let current = with_gateways(&fleet(), |gateway| {
+        if gateway.name.starts_with("transit-1") {
+            gateway.image_version = Some("hvm-cloudx-aws-022021".into());
+        }
+    });
+    let report = image_upgrade(&current, &["transit-1", "transit-1-hagw", "spoke-1"]);
+    assert_eq!(
+        gateways_of(&report, Code::AlreadyCurrent),
+        ["transit-1", "transit-1-hagw"]
+    );
+    assert_eq!(
+        gateways_of(&report, Code::ImageUpgradeDisruptive),
+        ["spoke-1"],
+        "only the gateway that changes is replaced"
+    );
+    assert!(!report.contains(Code::BgpReconverge), "{report:?}");
+    assert!(!report.contains(Code::HaPairBothSelected), "{report:?}");
+    let nothing = image_upgrade(&current, &["transit-1", "transit-1-hagw"]);
+    for code in DISRUPTION {
+        assert!(!nothing.contains(code.clone()), "{code}: {nothing:?}");
+    }
+    let request = Request::ImageUpgrade {
+        gateways: named(&["transit-1", "spoke-1", "transit-1-hagw"]),
+    };
+    let scope = scope(&current, &catalog(), &request).expect("scope");
+    assert_eq!(scope.request.named(), ["spoke-1"], "only it is sent");
+    assert_eq!(scope.skipped, ["transit-1", "transit-1-hagw"]);
+}
+
+#[test]
+fn a_blocked_rollback_does_not_also_warn_that_it_replaces_gateways() {
+    let never_upgraded = with_controller(&fleet(), |c| c.previous_version = None);
+    let lagging = with_gateways(&fleet(), |g| g.software_version = v("6.5.250"));
+    for report in [
+        rollback(&never_upgraded, &["spoke-gcp"]),
+        rollback(&lagging, &["spoke-gcp"]),
+    ] {
+        assert_eq!(gateways_of(&report, Code::NoRollbackTarget), ["spoke-gcp"]);
+        for code in DISRUPTION {
+            assert!(!report.contains(code.clone()), "{code}: {report:?}");
+        }
+    }
 }
 
 #[test]

@@ -262,10 +262,14 @@ fn level_fleet() -> Value {
     )
 }
 
-/// An HA pair of spokes whose primary, spoke-1, is down and has BGP peers, and one more gateway:
-/// an image upgrade of spoke-1 finds a blocker, a warning and information.
+/// An image older than the catalog's for 6.5: an image upgrade replaces a gateway on it.
+const OLD_IMAGE: &str = "hvm-cloudx-aws-102020";
+
+/// An HA pair of spokes whose primary, spoke-1, is down, has BGP peers and runs an older image,
+/// and one more gateway: an image upgrade of spoke-1 finds a blocker, a warning and information.
 fn ha_fleet() -> Value {
     let mut spoke = gateway("spoke-1", "6.5.750");
+    spoke["image_version"] = json!(OLD_IMAGE);
     spoke["peer"] = json!("spoke-1-hagw");
     spoke["bgp_peers"] = json!(2);
     spoke["state"] = json!("down");
@@ -855,12 +859,17 @@ fn check_findings_shape(report: &Value) {
 
 #[test]
 fn check_all_selects_every_gateway() {
-    let files = Files::fleet(&mixed_fleet());
-    let report = files
+    let mut old_images = mixed_fleet();
+    for gateway in old_images["gateways"].as_array_mut().expect("gateways") {
+        gateway["image_version"] = json!(OLD_IMAGE);
+    }
+    let report = Files::fleet(&old_images)
         .check(&["--action", "image-upgrade", "--all", "--json"])
         .json(0);
     let disruptive = finding(&report, "image-upgrade-disruptive");
     assert_eq!(gateways_of(disruptive), ["gw-1", "gw-2", "gw-3", "gw-4"]);
+
+    let files = Files::fleet(&mixed_fleet());
 
     let report = files
         .check(&["--action", "software-upgrade", "--all", "--json"])

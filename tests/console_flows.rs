@@ -12,6 +12,8 @@ mod common;
 mod console;
 
 use avx_upgrade::cloud::Cloud;
+use avx_upgrade::sim::SimConfig;
+use avx_upgrade::sim::clock::Clock;
 use avx_upgrade::snapshot::{GatewayType, Snapshot};
 use avx_upgrade::tui::operation::Phase;
 use avx_upgrade::tui::state::{Overlay, Window};
@@ -144,6 +146,12 @@ async fn a_platform_upgrade_goes_through_the_restart_window_and_logs_back_in() {
     assert!(screen.contains("Confirm Platform Upgrade"), "{screen}");
     assert!(screen.contains(NEXT), "{screen}");
     console.press(KeyCode::Char('y'));
+    assert!(
+        console.app.operation.is_none(),
+        "y is not enough: type {NEXT}"
+    );
+    console.type_text(NEXT);
+    console.press(KeyCode::Enter);
     console.until("the platform upgrade to end", finished).await;
     let operation = console.app.operation.as_ref().expect("operation");
     assert!(
@@ -339,7 +347,12 @@ async fn a_7_0_platform_upgrade_is_followed_with_the_legacy_status_call() {
     console.press(KeyCode::Enter);
     console.press(KeyCode::Char('U'));
     console.shown();
-    console.press(KeyCode::Char('y'));
+    let Some(Overlay::Confirm(dialog)) = console.app.overlay() else {
+        panic!("U opens the confirmation");
+    };
+    let version = dialog.target.clone();
+    console.type_text(&version);
+    console.press(KeyCode::Enter);
     console.until("the platform upgrade to end", finished).await;
     let operation = console.app.operation.as_ref().expect("operation");
     assert!(
@@ -371,5 +384,167 @@ async fn ctrl_c_quits_even_while_typing() {
     console.type_text("clo");
     console.ctrl('c');
     assert!(console.app.quit);
+    console.close().await;
+}
+
+/// The marked gateways' names, sorted.
+fn marked(app: &avx_upgrade::tui::state::App) -> Vec<String> {
+    let mut names = app.fleet.marked_names();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_into_config_fail_is_failed_with_its_reason_and_f_marks_exactly_those() {
+    let mut snapshot = mixed_fleet(CURRENT);
+    let mut gateways = snapshot.gateways().to_vec();
+    for gateway in &mut gateways {
+        gateway.previous_software_version = Some(common::v(PREVIOUS));
+    }
+    snapshot = Snapshot::new(snapshot.controller.clone(), gateways).expect("fleet");
+    let config = common::with_faults(common::config(snapshot, 120.0), "config-fail");
+    let mut console = Console::open(config, false).await;
+    console.press(KeyCode::Char('2'));
+    console.press(KeyCode::Char('/'));
+    console.type_text("cloud:aws type:transit");
+    console.press(KeyCode::Enter);
+    console.press(KeyCode::Char('a'));
+    console.press(KeyCode::Esc);
+    console.press(KeyCode::Char('R'));
+    console.shown();
+    console.type_text("2");
+    console.press(KeyCode::Enter);
+    console.until("the rollback to end", finished).await;
+    let operation = console.app.operation.as_ref().expect("operation");
+    assert!(
+        matches!(&operation.phase, Phase::Failed(message) if message.contains("0 of 2 gateways verified, 2 failed")),
+        "{:?} {:?}",
+        operation.phase,
+        operation.log
+    );
+    let reasons: Vec<&str> = operation.failures.iter().map(|(_, r)| r.as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .all(|reason| reason.starts_with("ended in config_fail: config_fail:")),
+        "the check and the controller's message: {reasons:?}"
+    );
+    let screen = console.screen(120, 40);
+    assert!(screen.contains("FAILED"), "{screen}");
+    assert!(!screen.contains("✓ done"), "{screen}");
+    assert!(
+        screen.contains("aws-transit: FAILED: ended in config_fail"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("F (or :mark failed) marks the 2 failed"),
+        "{screen}"
+    );
+
+    // Another mark, then the key: exactly the failed ones are marked.
+    console.press(KeyCode::Char('A'));
+    console.press(KeyCode::Char('/'));
+    console.type_text("name:aws-spoke");
+    console.press(KeyCode::Enter);
+    console.press(KeyCode::Char(' '));
+    console.press(KeyCode::Char('F'));
+    assert_eq!(marked(&console.app), ["aws-transit", "aws-transit-hagw"]);
+
+    // The controller's message reaches the detail view.
+    console.press(KeyCode::Esc);
+    console.press(KeyCode::Char('/'));
+    console.type_text("name:aws-transit");
+    console.press(KeyCode::Enter);
+    console.press(KeyCode::Char('g'));
+    console.press(KeyCode::Enter);
+    let screen = console.screen(120, 40);
+    assert!(
+        screen.contains("Controller Message      config_fail: the replaced gateway"),
+        "{screen}"
+    );
+    console.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgrade_the_controller_calls_complete_but_that_changed_nothing_is_failed() {
+    let config = common::with_faults(common::config(mixed_fleet(PREVIOUS), 120.0), "no-op=1");
+    let mut console = Console::open(config, false).await;
+    console.press(KeyCode::Char('2'));
+    console.press(KeyCode::Char('/'));
+    console.type_text("name:aws-spoke");
+    console.press(KeyCode::Enter);
+    console.press(KeyCode::Char('U'));
+    console.shown();
+    console.press(KeyCode::Char('y'));
+    console.until("the upgrade to end", finished).await;
+    let operation = console.app.operation.as_ref().expect("operation");
+    assert!(
+        matches!(operation.phase, Phase::Failed(_)),
+        "the job said complete, the version did not move: {:?}",
+        operation.log
+    );
+    assert_eq!(
+        operation.failures,
+        [(
+            "aws-spoke".to_owned(),
+            format!("still on {PREVIOUS}, not {CURRENT}")
+        )]
+    );
+    assert_eq!((operation.done, operation.failed), (0, 1));
+    console.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_r_during_an_operation_keeps_its_log_and_elapsed_time() {
+    // A manual clock, scaled so that one step of it ends the upgrade.
+    let config = SimConfig {
+        clock: Clock::manual(),
+        ..common::config(mixed_fleet(PREVIOUS), 100.0)
+    };
+    let mut console = Console::open(config, false).await;
+    console.press(KeyCode::Char('2'));
+    console.press(KeyCode::Char('/'));
+    console.type_text("name:aws-spoke");
+    console.press(KeyCode::Enter);
+    console.press(KeyCode::Char('U'));
+    console.shown();
+    console.press(KeyCode::Char('y'));
+    console
+        .until("the controller to accept", |app| {
+            app.operation
+                .as_ref()
+                .is_some_and(|op| op.phase == Phase::Running)
+        })
+        .await;
+    let before = console.app.operation.clone().expect("operation");
+
+    // Ctrl-R reads the controller while the upgrade runs; its answer arrives only after the
+    // upgrade has ended, as it does when reading a large fleet takes a while.
+    console.ctrl('r');
+    let stale = loop {
+        match console.next_event("the refresh").await {
+            event @ avx_upgrade::ops::Event::Loaded(_) => break event,
+            event => console.apply_event(event),
+        }
+    };
+    console.sim.advance(std::time::Duration::from_secs(10));
+    console
+        .until("the upgrade to end", |app| {
+            app.operation.as_ref().is_some_and(|op| !op.is_running())
+        })
+        .await;
+    let ended = console.app.operation.clone().expect("operation");
+    console.apply_event(stale);
+
+    let after = console.app.operation.as_ref().expect("operation");
+    assert_eq!(after.id, before.id, "the same operation: {:?}", after.title);
+    assert_eq!(after.started, before.started, "elapsed time goes on");
+    assert_eq!(after.phase, ended.phase, "{:?}", after.log);
+    assert!(
+        after.log.starts_with(&before.log),
+        "the log is kept: {:?}",
+        after.log
+    );
     console.close().await;
 }

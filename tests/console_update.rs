@@ -16,6 +16,7 @@ mod mutate;
 
 use avx_upgrade::api::poll::{GatewayProgress, Progress};
 use avx_upgrade::cloud::Cloud;
+use avx_upgrade::ops::verify::Verdict;
 use avx_upgrade::ops::{Event, Follow, Job, Live, Loaded};
 use avx_upgrade::plan::request::{Request, Selection};
 use avx_upgrade::snapshot::{GatewayType, Snapshot};
@@ -26,7 +27,7 @@ use avx_upgrade::tui::operation::Phase;
 use avx_upgrade::tui::state::{App, Overlay, Prompt, Window};
 use avx_upgrade::tui::theme::Theme;
 use avx_upgrade::tui::update::update;
-use common::{CURRENT, PREVIOUS};
+use common::{CURRENT, NEXT, PREVIOUS};
 use console::{draw, loaded_app, press, shown, text_of, type_into};
 use crossterm::event::KeyCode;
 
@@ -379,6 +380,7 @@ fn the_operation_follows_progress_updates_the_table_and_refreshes_at_the_end() {
             state: "waiting".into(),
             update_status: "upgrading".into(),
             progress: Some(40),
+            message: None,
         }],
         done: 0,
         failed: 0,
@@ -396,7 +398,8 @@ fn the_operation_follows_progress_updates_the_table_and_refreshes_at_the_end() {
         Some(&Live {
             update_status: "upgrading".into(),
             state: Some("waiting".into()),
-            progress: Some(40)
+            progress: Some(40),
+            message: None,
         })
     );
     let stale = update(
@@ -767,7 +770,7 @@ fn hidden_marks_are_counted_apart_and_named_in_the_confirmation() {
 }
 
 #[test]
-fn the_typed_count_is_what_changes_hidden_included_and_already_current_left_out() {
+fn the_typed_count_is_what_changes_hidden_included_and_only_that_is_sent_and_followed() {
     let mut gateways = fleet().gateways().to_vec();
     for gateway in gateways
         .iter_mut()
@@ -788,14 +791,19 @@ fn the_typed_count_is_what_changes_hidden_included_and_already_current_left_out(
     let dialog = dialog(&app);
     assert_eq!(
         (dialog.named.shown.len(), dialog.named.hidden.len()),
-        (12, 2)
+        (10, 2),
+        "the gateways that change, hidden ones included"
     );
     assert_eq!(
-        dialog.unchanged, 2,
-        "spoke-00 and its HA peer already run {CURRENT}"
+        dialog.skipped,
+        ["spoke-00", "spoke-00-hagw"],
+        "already on {CURRENT}: listed apart"
     );
     assert_eq!(dialog.gateways, 12);
     assert!(dialog.needs_typed_count(), "12 change: more than 10");
+    let text = text_of(&draw(&app, 120, 40, &Theme::colored()));
+    assert!(text.contains("12 will change; 2 skipped"), "{text}");
+    assert!(text.contains("Skipped"), "{text}");
     type_into(&mut app, "14");
     assert!(
         press(&mut app, KeyCode::Enter).is_empty(),
@@ -812,7 +820,108 @@ fn the_typed_count_is_what_changes_hidden_included_and_already_current_left_out(
     let Some(Selection::Named(names)) = request.selection() else {
         panic!("{request:?}");
     };
-    assert_eq!(names.len(), 14, "the request names exactly what was marked");
+    assert_eq!(names.len(), 12, "the request names only what changes");
+    assert!(!names.iter().any(|name| name.starts_with("spoke-00")));
+    let operation = app.operation.as_ref().expect("started");
+    assert_eq!(operation.total(), 12, "progress counts only what changes");
+}
+
+#[test]
+fn gateways_all_at_the_target_open_no_confirmation() {
+    let mut gateways = fleet().gateways().to_vec();
+    for gateway in &mut gateways {
+        gateway.software_version = common::v(CURRENT);
+    }
+    let snapshot =
+        Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("fleet");
+    let mut app = loaded_app(snapshot, false);
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char('U'));
+    assert!(app.overlay().is_none(), "nothing to confirm");
+    assert!(flash(&app).contains("nothing to do"), "{}", flash(&app));
+}
+
+/// The console with every gateway on `software`, the controller on `current` with a backup
+/// taken 3 hours before the console's clock, a target of `target` in the platform window and
+/// its confirmation open.
+fn platform_confirmation(current: &str, software: &str, target: &str) -> App {
+    let mut gateways = fleet().gateways().to_vec();
+    for gateway in &mut gateways {
+        gateway.software_version = common::v(software);
+    }
+    let mut controller = common::controller(current, None);
+    controller.checklist.backup.last_backup =
+        Some(console::fixed_now() - jiff::SignedDuration::from_hours(3));
+    let snapshot = Snapshot::new(controller, gateways).expect("fleet");
+    let mut app = loaded_app(snapshot, false);
+    press(&mut app, KeyCode::Char('t'));
+    type_into(&mut app, target);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
+    app
+}
+
+#[test]
+fn a_platform_upgrade_needs_the_version_typed_and_says_what_it_does() {
+    let mut app = platform_confirmation(CURRENT, CURRENT, "7.2");
+    assert!(!dialog(&app).blocked(), "{:?}", dialog(&app).blockers);
+    assert_eq!(dialog(&app).target, NEXT);
+    let text = text_of(&draw(&app, 120, 40, &Theme::colored()));
+    assert!(text.contains("logs everyone out"), "{text}");
+    assert!(text.contains("about 3 minutes"), "{text}");
+    assert!(text.contains("taken 3h00m ago"), "{text}");
+    assert!(
+        text.contains(&format!("Type {NEXT}, the target version")),
+        "{text}"
+    );
+    assert!(
+        press(&mut app, KeyCode::Char('y')).is_empty(),
+        "y is not enough"
+    );
+    assert!(
+        hint(&app).contains(&format!("Type {NEXT},")),
+        "{}",
+        hint(&app)
+    );
+    type_into(&mut app, "7.2");
+    assert!(
+        press(&mut app, KeyCode::Enter).is_empty(),
+        "the train is not the version"
+    );
+    type_into(&mut app, &NEXT["7.2".len()..]);
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Job::Start {
+                request: Request::PlatformUpgrade { .. },
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_platform_upgrade_before_6_5_says_it_upgrades_every_gateway() {
+    let catalog = avx_upgrade::catalog::Catalog::builtin().expect("catalog");
+    let train = |text: &str| text.parse().expect("train");
+    let old = catalog.newest_in(train("6.4")).expect("a 6.4 build");
+    let app = platform_confirmation(&old.to_string(), &old.to_string(), "6.5");
+    let dialog = dialog(&app);
+    assert!(!dialog.blocked(), "{:?}", dialog.blockers);
+    assert_eq!(
+        dialog.gateways, 14,
+        "every gateway goes with the controller"
+    );
+    let text = text_of(&draw(&app, 120, 40, &Theme::colored()));
+    assert!(
+        text.contains("the controller and all 14 gateways"),
+        "{text}"
+    );
+    assert!(!text.contains("gateways follow in later steps"), "{text}");
 }
 
 #[test]
@@ -845,6 +954,7 @@ fn marks_of_gateways_done_are_cleared_when_the_operation_ends() {
         state: "up".into(),
         update_status: update_status.into(),
         progress: None,
+        message: None,
     };
     let progress = Progress::Gateways {
         gateways: vec![
@@ -982,4 +1092,255 @@ fn the_filter_language_takes_any_text_and_any_mutation_of_a_valid_filter() {
 #[ignore = "long: cargo test --release --test console_update -- --ignored fuzz"]
 fn filter_language_fuzz_long() {
     fuzz_filters(mutate::long_cases());
+}
+
+/// Starts an upgrade of `names` (marked first) on `app`; returns its operation id.
+fn upgrade_of(app: &mut App, names: &[&str]) -> u64 {
+    let names: Vec<String> = names.iter().map(|name| (*name).to_owned()).collect();
+    app.fleet.mark_only(&names);
+    press(app, KeyCode::Char('U'));
+    shown(app);
+    let effects = press(app, KeyCode::Char('y'));
+    let [Job::Start { operation, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let id = *operation;
+    update(app, Msg::Ops(Event::Started { operation: id }));
+    id
+}
+
+#[test]
+fn the_verdict_follows_verification_not_the_job_status() {
+    let mut app = gateways_window(false);
+    let id = upgrade_of(&mut app, &["spoke-00", "spoke-01"]);
+    let status = |name: &str| GatewayProgress {
+        name: name.into(),
+        state: "up".into(),
+        update_status: "complete".into(),
+        progress: None,
+        message: None,
+    };
+    update(
+        &mut app,
+        Msg::Ops(Event::Progress {
+            operation: id,
+            progress: Progress::Gateways {
+                gateways: vec![status("spoke-00"), status("spoke-01")],
+                done: 2,
+                failed: 0,
+            },
+        }),
+    );
+    let verdicts = vec![
+        Verdict {
+            name: "spoke-00".into(),
+            failure: None,
+        },
+        Verdict {
+            name: "spoke-01".into(),
+            failure: Some(format!("still on {PREVIOUS}, not {CURRENT}")),
+        },
+    ];
+    update(
+        &mut app,
+        Msg::Ops(Event::Verified {
+            operation: id,
+            verdicts,
+        }),
+    );
+    update(
+        &mut app,
+        Msg::Ops(Event::Progress {
+            operation: id,
+            progress: Progress::Finished {
+                ok: false,
+                message: "1 of 2 gateways verified, 1 failed".into(),
+            },
+        }),
+    );
+    let operation = app.operation.as_ref().expect("operation");
+    assert!(matches!(operation.phase, Phase::Failed(_)));
+    assert_eq!((operation.done, operation.failed), (1, 1));
+    let log: Vec<&str> = operation
+        .log
+        .iter()
+        .map(|(_, line)| line.as_str())
+        .collect();
+    assert!(
+        log.contains(&format!("spoke-01: FAILED: still on {PREVIOUS}, not {CURRENT}").as_str()),
+        "{log:?}"
+    );
+    assert!(
+        log.last().is_some_and(|line| line.starts_with("next: F (or :mark failed) marks the 1 failed gateways; then U retries them or R rolls them back")),
+        "{log:?}"
+    );
+    assert_eq!(
+        app.fleet.marked_names(),
+        ["spoke-01"],
+        "the gateway the job called complete but that failed verification stays marked"
+    );
+}
+
+#[test]
+fn mark_failed_marks_exactly_the_failed_gateways_by_key_or_command() {
+    let mut app = gateways_window(false);
+    let mut live = Vec::new();
+    let snapshot = app.fleet.snapshot().expect("fleet").clone();
+    for gateway in snapshot.gateways() {
+        let word = match gateway.name.as_str() {
+            "spoke-02" | "gcp-transit-hagw" => "upgrade_fail",
+            _ => "complete",
+        };
+        live.push(Live {
+            update_status: word.into(),
+            state: None,
+            progress: None,
+            message: None,
+        });
+    }
+    update(
+        &mut app,
+        Msg::Ops(Event::Loaded(Box::new(Loaded {
+            snapshot,
+            catalog: common::catalog(),
+            live,
+            skipped: Vec::new(),
+            platform_running: None,
+            gateways_running: Vec::new(),
+        }))),
+    );
+    // Hidden by the filter, and another gateway marked: F marks exactly the failed ones.
+    type_into(&mut app, "/name:spoke*");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char('F'));
+    assert_eq!(app.fleet.marked_names(), ["spoke-02", "gcp-transit-hagw"]);
+    assert_eq!(app.fleet.hidden_marked_count(), 1);
+
+    press(&mut app, KeyCode::Char('A'));
+    type_into(&mut app, ":mark failed");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.fleet.marked_names(), ["spoke-02", "gcp-transit-hagw"]);
+
+    type_into(&mut app, ":mark nonsense");
+    press(&mut app, KeyCode::Enter);
+    let flash = app.flash.as_ref().map(|flash| flash.text.clone());
+    assert!(
+        flash.as_deref().is_some_and(
+            |text| text.contains("unknown set \"nonsense\" for :mark: use :mark failed")
+        ),
+        "{flash:?}"
+    );
+
+    // status:failed matches the rows shown as FAILED, as the wire word does.
+    press(&mut app, KeyCode::Esc);
+    type_into(&mut app, "/status:failed");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(shown_names(&app), ["spoke-02", "gcp-transit-hagw"]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    type_into(&mut app, "/status:upgrade_fail");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(shown_names(&app), ["spoke-02", "gcp-transit-hagw"]);
+}
+
+/// The fleet after an operation: `change` applied to `fleet()`.
+fn fleet_after(change: impl Fn(&mut avx_upgrade::snapshot::Gateway)) -> Snapshot {
+    let before = fleet();
+    let mut gateways = before.gateways().to_vec();
+    gateways.iter_mut().for_each(change);
+    Snapshot::new(before.controller.clone(), gateways).expect("fleet")
+}
+
+#[test]
+fn verification_checks_status_state_version_image_and_tunnels_in_that_order() {
+    use avx_upgrade::ops::verify::{expectations, summary, verify};
+    use avx_upgrade::snapshot::GatewayState;
+    let before = fleet();
+    let catalog = common::catalog();
+    let names = vec!["spoke-00".to_owned(), "spoke-01".to_owned()];
+    let upgrade = Request::SoftwareUpgrade {
+        gateways: Selection::Named(names.clone()),
+        target: None,
+    };
+    let expected = expectations(&before, &catalog, &upgrade);
+    let live = |snapshot: &Snapshot| vec![Live::default(); snapshot.gateways().len()];
+    let reasons = |after: &Snapshot, live: &[Live]| -> Vec<Option<String>> {
+        verify(&expected, after, live)
+            .into_iter()
+            .map(|verdict| verdict.failure)
+            .collect()
+    };
+
+    // The job's word alone proves nothing: nobody moved.
+    let unchanged = before.clone();
+    let still = format!("still on {PREVIOUS}, not {CURRENT}");
+    assert_eq!(
+        reasons(&unchanged, &live(&unchanged)),
+        [Some(still.clone()), Some(still)]
+    );
+
+    let upgraded = fleet_after(|gateway| gateway.software_version = common::v(CURRENT));
+    let verdicts = verify(&expected, &upgraded, &live(&upgraded));
+    assert!(verdicts.iter().all(|verdict| verdict.passed()));
+    assert_eq!(summary(&verdicts), "2 of 2 gateways verified, 0 failed");
+
+    let broken = fleet_after(|gateway| {
+        gateway.software_version = common::v(CURRENT);
+        match gateway.name.as_str() {
+            "spoke-00" => gateway.state = GatewayState::ConfigFail,
+            "spoke-01" => gateway.tunnels_up = false,
+            _ => {}
+        }
+    });
+    let mut statuses = live(&broken);
+    let index = broken.index_of("spoke-00").expect("spoke-00");
+    statuses[index].message = Some("config_fail: routes not restored".into());
+    assert_eq!(
+        reasons(&broken, &statuses),
+        [
+            Some("ended in config_fail: config_fail: routes not restored".into()),
+            Some("tunnels down".into())
+        ]
+    );
+
+    // The controller's failure comes first, whatever else is true.
+    statuses[index].update_status = "upgrade_fail".into();
+    assert_eq!(
+        reasons(&broken, &statuses)[0].as_deref(),
+        Some("the controller reports upgrade_fail: config_fail: routes not restored")
+    );
+
+    // A gateway gone from the fleet failed too.
+    let gone = Snapshot::new(
+        before.controller.clone(),
+        before
+            .gateways()
+            .iter()
+            .filter(|gateway| gateway.name != "spoke-01" && gateway.name != "spoke-01-hagw")
+            .cloned()
+            .collect(),
+    )
+    .expect("fleet");
+    assert_eq!(
+        reasons(&gone, &live(&gone))[1].as_deref(),
+        Some("no longer listed by the controller")
+    );
+
+    // A rollback goes to the controller's previous version; an image upgrade to the matrix's
+    // image for the running train.
+    let rollback = Request::SoftwareRollback {
+        gateways: Selection::Named(names.clone()),
+        target: None,
+    };
+    let back = expectations(&upgraded, &catalog, &rollback);
+    assert!(back.iter().all(|e| e.software == Some(common::v(PREVIOUS))));
+    let image = Request::ImageUpgrade {
+        gateways: Selection::Named(names),
+    };
+    let images = expectations(&before, &catalog, &image);
+    let wanted = catalog
+        .image_for(Cloud::Aws, common::v(CURRENT).train())
+        .map(|entry| entry.image.clone());
+    assert!(wanted.is_some() && images.iter().all(|e| e.image == wanted));
 }

@@ -14,11 +14,14 @@
 //!    converse) no blocker for a request that breaks none. Asking for the running version
 //!    itself is taken as nothing to do, not as choosing a build. Replacing a gateway (rollback,
 //!    image upgrade) whose HA peer is out of service and not replaced with it breaks a rule;
-//! 6. the gateways whose HA peer is out of service (and not selected with them) are exactly the
-//!    ones a rollback or image upgrade blocks on and a software upgrade warns about, and no
-//!    finding says their traffic drains to that peer;
-//! 7. the gateways a request changes (`will_change`) are the selected ones not already where it
-//!    takes them, and for an upgrade the others are exactly the `already-current` finding.
+//! 6. the gateways that change whose HA peer is out of service (and not changed with them) are
+//!    exactly the ones a rollback or image upgrade blocks on and a software upgrade warns
+//!    about, and no finding says their traffic drains to that peer;
+//! 7. the gateways a request changes (`will_change`) are the selected ones it takes somewhere
+//!    they are not yet, and for an upgrade those already there are exactly the
+//!    `already-current` finding;
+//! 8. no disruption finding names a gateway that does not change (already at the target, or
+//!    with nowhere to go), and the request the console sends names exactly those that change.
 //!
 //! A failing case is persisted in `tests/planner_properties.proptest-regressions`, which is
 //! committed: every later run replays it first.
@@ -29,7 +32,9 @@ use avx_upgrade::catalog::{Catalog, ImageEntry, Release};
 use avx_upgrade::cloud::Cloud;
 use avx_upgrade::plan::path::plan_path;
 use avx_upgrade::plan::runbook::{StepAction, for_fleet};
-use avx_upgrade::plan::{Code, Report, Request, RequestError, Selection, check, will_change};
+use avx_upgrade::plan::{
+    Code, Report, Request, RequestError, Selection, check, scope, will_change,
+};
 use avx_upgrade::snapshot::{Controller, Gateway, GatewayState, GatewayType, Role, Snapshot};
 use avx_upgrade::version::{Target, Train, Version};
 use jiff::Timestamp;
@@ -799,7 +804,10 @@ fn broken_rules(
         request,
         Request::SoftwareRollback { .. } | Request::ImageUpgrade { .. }
     ) {
-        for name in peers_out_of_service(snapshot, concerned) {
+        let replaced: Vec<usize> = expected_changes(releases, snapshot, request, concerned)
+            .into_iter()
+            .collect();
+        for name in peers_out_of_service(snapshot, &replaced) {
             broken.push(format!(
                 "{name} is replaced while its HA peer, which would carry its traffic, is out of service"
             ));
@@ -808,34 +816,64 @@ fn broken_rules(
     broken
 }
 
-/// The gateways among `concerned` that `request` changes, by the guide: those not on the
-/// controller's version (software upgrade), not on its previous version (rollback), not on
-/// their cloud's image for the controller's train (image upgrade); none for a platform upgrade.
+/// Where `request` takes a gateway, by the guide, as (already there, taken somewhere new): the
+/// controller's version (software upgrade, only forward), its previous version (rollback, only
+/// back), their cloud's image for the controller's train (image upgrade, where the matrix has
+/// one). A platform upgrade takes every gateway with it before 6.5, none after.
+fn destination(
+    releases: &Releases,
+    snapshot: &Snapshot,
+    request: &Request,
+    gateway: &Gateway,
+) -> (bool, bool) {
+    let controller = &snapshot.controller;
+    let current = controller.current_version;
+    let running = gateway.software_version;
+    match request {
+        Request::PlatformUpgrade { .. } => (false, current.train() < Train::new(6, 5)),
+        Request::SoftwareUpgrade { .. } => (running == current, running < current),
+        Request::SoftwareRollback { .. } => (
+            Some(running) == controller.previous_version,
+            controller
+                .previous_version
+                .is_some_and(|previous| running > previous),
+        ),
+        Request::ImageUpgrade { .. } => {
+            let has_image = releases.has_image(gateway.cloud, current.train());
+            let image = image_name(gateway.cloud, current.train());
+            let there = has_image && gateway.image_version.as_deref() == Some(image.as_str());
+            (there, has_image && !there)
+        }
+    }
+}
+
+/// The gateways among `concerned` that `request` changes, by [`destination`].
 fn expected_changes(
     releases: &Releases,
     snapshot: &Snapshot,
     request: &Request,
     concerned: &[usize],
 ) -> BTreeSet<usize> {
-    let controller = &snapshot.controller;
-    let train = controller.current_version.train();
     let gateways = snapshot.gateways();
-    let changes = |gateway: &Gateway| match request {
-        Request::PlatformUpgrade { .. } => false,
-        Request::SoftwareUpgrade { .. } => gateway.software_version != controller.current_version,
-        Request::SoftwareRollback { .. } => {
-            Some(gateway.software_version) != controller.previous_version
-        }
-        Request::ImageUpgrade { .. } => {
-            let image = image_name(gateway.cloud, train);
-            !releases.has_image(gateway.cloud, train)
-                || gateway.image_version.as_deref() != Some(image.as_str())
-        }
-    };
     concerned
         .iter()
         .copied()
-        .filter(|&index| changes(&gateways[index]))
+        .filter(|&index| destination(releases, snapshot, request, &gateways[index]).1)
+        .collect()
+}
+
+/// The names of the gateways among `concerned` already where `request` takes them.
+fn expected_at_target(
+    releases: &Releases,
+    snapshot: &Snapshot,
+    request: &Request,
+    concerned: &[usize],
+) -> BTreeSet<String> {
+    let gateways = snapshot.gateways();
+    concerned
+        .iter()
+        .filter(|&&index| destination(releases, snapshot, request, &gateways[index]).0)
+        .map(|&index| gateways[index].name.clone())
         .collect()
 }
 
@@ -1084,10 +1122,10 @@ proptest! {
         }
     }
 
-    /// Property 6: a gateway whose HA peer is out of service, and not selected with it, is
-    /// blocked on for a rollback or an image upgrade and warned about for a software upgrade;
-    /// no finding drains its traffic to that peer. A platform upgrade leaves it to the health
-    /// check of every gateway.
+    /// Property 6: a gateway that changes, whose HA peer is out of service and not changed with
+    /// it, is blocked on for a rollback or an image upgrade and warned about for a software
+    /// upgrade; no finding drains its traffic to that peer. A platform upgrade leaves it to the
+    /// health check of every gateway.
     #[test]
     fn a_peer_out_of_service_blocks_replacement_and_warns_an_upgrade(
         releases in releases(),
@@ -1101,7 +1139,10 @@ proptest! {
         let Ok(report) = check(&snapshot, &catalog, &request, now()?) else {
             return Ok(());
         };
-        let stranded = peers_out_of_service(&snapshot, &concerned);
+        let changing: Vec<usize> = expected_changes(&releases, &snapshot, &request, &concerned)
+            .into_iter()
+            .collect();
+        let stranded = peers_out_of_service(&snapshot, &changing);
         let (blocked, warned) = match request {
             Request::SoftwareRollback { .. } | Request::ImageUpgrade { .. } => {
                 (stranded.clone(), BTreeSet::new())
@@ -1148,16 +1189,67 @@ proptest! {
             "{:?}", request
         );
         if matches!(request, Request::SoftwareUpgrade { .. } | Request::ImageUpgrade { .. }) {
-            let unchanged: BTreeSet<String> = concerned
-                .iter()
-                .filter(|index| !changing.contains(index))
-                .map(|&index| snapshot.gateways()[index].name.clone())
-                .collect();
             prop_assert_eq!(
                 named_by(&report, Code::AlreadyCurrent),
-                unchanged,
+                expected_at_target(&releases, &snapshot, &request, &concerned),
                 "{:?}", report.findings
             );
         }
     }
+
+    /// Property 8: only the gateways a request changes are replaced, so no disruption finding
+    /// names a gateway already at the target (or one it cannot take anywhere), and the request
+    /// the console sends names exactly the gateways that change.
+    #[test]
+    fn no_disruption_finding_names_a_gateway_that_does_not_change(
+        releases in releases(),
+        controller in controller_seed(),
+        fleet in fleet_seed(),
+        request_seed in request_seed(),
+    ) {
+        let catalog = releases.catalog()?;
+        let snapshot = snapshot(&releases, &controller, &fleet)?;
+        let (request, concerned) = request(&request_seed, &releases, &snapshot);
+        let Ok(report) = check(&snapshot, &catalog, &request, now()?) else {
+            return Ok(());
+        };
+        let changing: BTreeSet<String> =
+            expected_changes(&releases, &snapshot, &request, &concerned)
+                .into_iter()
+                .map(|index| snapshot.gateways()[index].name.clone())
+                .collect();
+        // A platform upgrade's release notes name the OpenVPN gateways it will restart later.
+        let openvpn = request.selection().map(|_| Code::OpenvpnRestart);
+        for code in DISRUPTION.into_iter().chain(openvpn) {
+            let named = named_by(&report, code.clone());
+            prop_assert!(
+                named.is_subset(&changing),
+                "{} names {:?}, which do not change: {:?}",
+                code,
+                named.difference(&changing).collect::<Vec<_>>(),
+                report.findings
+            );
+        }
+        let scope = scope(&snapshot, &catalog, &request)
+            .map_err(|error| TestCaseError::fail(format!("{request:?}: {error}")))?;
+        if request.selection().is_some() {
+            let sent: BTreeSet<String> = scope.request.named().iter().cloned().collect();
+            prop_assert_eq!(&sent, &changing, "{:?}", request);
+            prop_assert_eq!(scope.skipped.len() + sent.len(), concerned.len());
+        }
+        prop_assert_eq!(scope.changes, changing.len());
+    }
 }
+
+/// The codes that say what replacing (or upgrading) a gateway does to its traffic.
+const DISRUPTION: [Code; 9] = [
+    Code::RollbackDisruptive,
+    Code::ImageUpgradeDisruptive,
+    Code::HaPairBothSelected,
+    Code::HaPeerDrain,
+    Code::HaPeerUnhealthy,
+    Code::HaPeerUnhealthyHitless,
+    Code::BgpReconverge,
+    Code::SpokeNextHop,
+    Code::OpenvpnOnlyGateway,
+];

@@ -4,7 +4,7 @@
 //! (sessions dropped, versions moved one hop, pre-6.5 controllers taking every gateway along),
 //! requests refused by the planner's rules with their finding codes, `Active upgrade in
 //! progress.`, and every fault mode (flaky, restart, expire, stuck, gw-fail=P, config-fail,
-//! slow=MS).
+//! no-op=P, slow=MS), with the `message` a failed gateway carries.
 //!
 //! Each test that runs an operation starts its own simulator on a manual clock (speed 1: a
 //! second advanced is a simulated second) and steps it by hand, looking over HTTP after every
@@ -1605,5 +1605,72 @@ async fn a_rollback_of_a_member_whose_peer_is_down_is_accepted_but_its_dry_run_b
         .await;
     assert_eq!(answer["return"], true, "the simulator accepts it: {answer}");
     assert!(!answer["results"].is_null(), "{answer}");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn fault_no_op_says_complete_but_changes_nothing_and_failures_give_their_reason() {
+    let sim = Sim::start(with_faults(manual(fleet(PREVIOUS)), "no-op=1")).await;
+    let cid = sim.login().await;
+    let request = start_async(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[("gateway_list", "spoke-use1-web")],
+    )
+    .await;
+    assert_eq!(sim.finish_task(&cid, &request).await["return"], true);
+    let status = sim.gateway_status(&cid, "spoke-use1-web").await;
+    assert_eq!(status["update_status"], "complete", "{status}");
+    assert_eq!(status["vpc_state"], "up", "{status}");
+    assert_eq!(
+        status["current_version"], PREVIOUS,
+        "the job says complete, the version did not move: {status}"
+    );
+    assert_eq!(status["message"], "", "no failure, no message: {status}");
+    sim.stop().await;
+
+    // A failed job and a replacement into config_fail each say why.
+    let sim = Sim::start(with_faults(manual(fleet(PREVIOUS)), "gw-fail=1")).await;
+    let cid = sim.login().await;
+    let request = start_async(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[("gateway_list", "spoke-use1-web")],
+    )
+    .await;
+    sim.finish_task(&cid, &request).await;
+    let status = sim.gateway_status(&cid, "spoke-use1-web").await;
+    assert_eq!(status["update_status"], "upgrade_fail", "{status}");
+    let message = text(&status["message"]);
+    assert!(
+        message.starts_with("upgrade_fail: Software Upgrade to ") && message.contains("download"),
+        "{message}"
+    );
+    sim.stop().await;
+
+    let snapshot = fleet_with(CURRENT, |gateways| {
+        find(gateways, "transit-use1").previous_software_version = Some(v(PREVIOUS));
+    });
+    let sim = Sim::start(with_faults(manual(snapshot), "config-fail")).await;
+    let cid = sim.login().await;
+    let request = start_async(
+        &sim,
+        &cid,
+        "upgrade_selected_gateway",
+        &[
+            ("gateway_list", "transit-use1"),
+            ("software_version", "previous"),
+        ],
+    )
+    .await;
+    sim.finish_task(&cid, &request).await;
+    let status = sim.gateway_status(&cid, "transit-use1").await;
+    assert_eq!(status["vpc_state"], "config_fail", "{status}");
+    assert!(
+        text(&status["message"]).starts_with("config_fail: "),
+        "{status}"
+    );
     sim.stop().await;
 }

@@ -52,6 +52,9 @@ pub struct GatewayStatus {
     pub progress: Option<u8>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Why the gateway's last operation failed (extension; empty or absent otherwise).
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 impl GatewayStatus {
@@ -63,6 +66,13 @@ impl GatewayStatus {
     /// True while an operation works on the gateway.
     pub fn in_progress(&self) -> bool {
         self.update_status.in_progress()
+    }
+
+    /// The controller's message about the gateway's last operation, if it gave one.
+    pub fn reason(&self) -> Option<String> {
+        self.message
+            .clone()
+            .filter(|message| !message.trim().is_empty())
     }
 }
 

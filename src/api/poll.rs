@@ -50,6 +50,8 @@ pub struct GatewayProgress {
     pub state: String,
     pub update_status: UpdateStatus,
     pub progress: Option<u8>,
+    /// The controller's message about the gateway's last operation (why it failed).
+    pub message: Option<String>,
 }
 
 /// What a poller saw.
@@ -350,6 +352,7 @@ fn gateway_event(statuses: &[GatewayStatus], names: &[String]) -> (Progress, boo
             state: status.vpc_state.clone(),
             update_status: status.update_status.clone(),
             progress: status.progress,
+            message: status.reason(),
         })
         .collect();
     (

@@ -2,7 +2,8 @@
 //!
 //! Free words match a gateway's name, region, account or version (case-insensitive substring).
 //! `key:value` predicates match one field: `cloud`, `region`, `type`, `role`, `state`,
-//! `version`, `account`, `name` and `status` (the update status). Different keys combine with
+//! `version`, `account`, `name` and `status` (the update status, as the controller's word or as
+//! the console shows it: `status:failed` and `status:upgrade_fail` both match a failed gateway). Different keys combine with
 //! AND, the same key given twice means OR (`cloud:aws cloud:gcp`), and `!` negates a word or a
 //! predicate. A value ending in `*` matches as a prefix; `version:6.5` matches the whole train.
 
@@ -11,7 +12,7 @@ use std::fmt;
 use memchr::memmem::Finder;
 use strum::IntoEnumIterator;
 
-use crate::snapshot::Gateway;
+use crate::snapshot::{Gateway, UpdateStatus};
 use crate::version::{Train, Version};
 
 /// A field a predicate can test. Its key (`cloud:`) is its name in lower case, read back in
@@ -256,7 +257,10 @@ impl Test {
             Field::Version => self.version(gateway),
             Field::Account => self.equals(gateway.account.as_deref().unwrap_or("")),
             Field::Name => self.equals(&gateway.name),
-            Field::Status => self.equals(subject.update_status),
+            Field::Status => {
+                self.equals(subject.update_status)
+                    || self.equals(UpdateStatus::label_of(subject.update_status))
+            }
         }
     }
 

@@ -9,4 +9,6 @@ pub struct Live {
     /// The state during an operation, when it differs from the record's.
     pub state: Option<String>,
     pub progress: Option<u8>,
+    /// The controller's message about the last operation (why it failed), when it gave one.
+    pub message: Option<String>,
 }

@@ -1,10 +1,13 @@
 //! Orchestration, with its own vocabulary: [`Job`]s in, [`Event`]s out on a channel. Each job
 //! runs in its own tokio task, so a screen never waits on the network, and nothing here knows
 //! of one: the console wraps these words, and a command line can drive them too. A started
-//! operation is followed by the poller that fits it until it ends.
+//! operation is followed by the poller that fits it until it ends. A gateway operation started
+//! here is then verified against the controller ([`verify`]): the fleet is read before the
+//! request is sent and again at the end, and the verdicts decide whether it succeeded.
 
 use std::sync::Arc;
 
+use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -16,6 +19,7 @@ use crate::version::Train;
 
 mod live;
 mod refresh;
+pub mod verify;
 
 pub use live::Live;
 pub use refresh::{Loaded, refresh};
@@ -61,6 +65,12 @@ pub enum Event {
     Progress {
         operation: u64,
         progress: Progress,
+    },
+    /// A gateway operation's outcome, gateway by gateway, checked against the controller; sent
+    /// just before its `Finished` progress.
+    Verified {
+        operation: u64,
+        verdicts: Vec<verify::Verdict>,
     },
 }
 
@@ -115,7 +125,9 @@ impl Runner {
                         poll::gateways(Arc::clone(&self.client), names, self.poll).boxed()
                     }
                 };
-                self.forward(operation, events).await;
+                if let Some(last) = self.forward(operation, events).await {
+                    self.progress(operation, last);
+                }
             }
         }
     }
@@ -135,28 +147,86 @@ impl Runner {
 
     async fn start(&self, operation: u64, request: Request) {
         let started = match &request {
-            Request::PlatformUpgrade { target } => self.start_platform(*target).await,
-            _ => self.start_gateways(&request).await,
+            Request::PlatformUpgrade { target } => self
+                .start_platform(*target)
+                .await
+                .map(|events| (events, None)),
+            _ => self
+                .start_gateways(&request)
+                .await
+                .map(|(events, expected)| (events, Some(expected))),
         };
-        match started {
-            Ok(events) => {
-                self.send(Event::Started { operation });
-                self.forward(operation, events).await;
-            }
+        let (events, expected) = match started {
+            Ok(started) => started,
             Err(error) => {
                 tracing::warn!(%error, "operation not started");
                 self.send(Event::StartFailed {
                     operation,
                     error: error.to_string(),
                 });
+                return;
             }
+        };
+        self.send(Event::Started { operation });
+        let Some(last) = self.forward(operation, events).await else {
+            return;
+        };
+        let last = match expected {
+            Some(expected) => self.verified(operation, last, &expected).await,
+            None => last,
+        };
+        self.progress(operation, last);
+    }
+
+    fn progress(&self, operation: u64, progress: Progress) {
+        self.send(Event::Progress {
+            operation,
+            progress,
+        });
+    }
+
+    /// The end of a gateway operation, once the controller has been read again and each
+    /// gateway checked: it succeeded only if the job did and every gateway passed.
+    async fn verified(
+        &self,
+        operation: u64,
+        last: Progress,
+        expected: &[verify::Expected],
+    ) -> Progress {
+        let Progress::Finished { ok, message } = last else {
+            return last;
+        };
+        let after = match refresh(&self.client).await {
+            Ok(after) => after,
+            Err(error) => {
+                return Progress::Finished {
+                    ok: false,
+                    message: format!(
+                        "{message}; not verified: the controller could not be read again ({error})"
+                    ),
+                };
+            }
+        };
+        let verdicts = verify::verify(expected, &after.snapshot, &after.live);
+        let summary = verify::summary(&verdicts);
+        let all_passed = verdicts.iter().all(verify::Verdict::passed);
+        self.send(Event::Verified {
+            operation,
+            verdicts,
+        });
+        Progress::Finished {
+            ok: ok && all_passed,
+            message: match ok {
+                true => summary,
+                false => format!("{message}; {summary}"),
+            },
         }
     }
 
     async fn start_platform(
         &self,
         target: Option<crate::version::Target>,
-    ) -> Result<futures::stream::BoxStream<'static, Progress>, ApiError> {
+    ) -> Result<BoxStream<'static, Progress>, ApiError> {
         let versions = self.client.version_info().await?;
         let started = self.client.start_platform_upgrade(target).await?;
         let client = Arc::clone(&self.client);
@@ -171,32 +241,39 @@ impl Runner {
         Ok(events)
     }
 
+    /// Reads the fleet (for verification), then starts the gateway operation.
     async fn start_gateways(
         &self,
         request: &Request,
-    ) -> Result<futures::stream::BoxStream<'static, Progress>, ApiError> {
+    ) -> Result<(BoxStream<'static, Progress>, Vec<verify::Expected>), ApiError> {
+        let before = refresh(&self.client).await?;
+        let expected = verify::expectations(&before.snapshot, &before.catalog, request);
         let names = request.named().to_vec();
         self.client
             .start_gateway_operation(request.action(), &names)
             .await?;
-        Ok(poll::gateways(Arc::clone(&self.client), names, self.poll).boxed())
+        let events = poll::gateways(Arc::clone(&self.client), names, self.poll).boxed();
+        Ok((events, expected))
     }
 
-    async fn forward(&self, operation: u64, mut events: impl Stream<Item = Progress> + Unpin) {
+    /// Sends the poller's events until it ends; returns its `Finished` event, unsent, or
+    /// `None` when nobody listens any more or the stream ended without one.
+    async fn forward(
+        &self,
+        operation: u64,
+        mut events: impl Stream<Item = Progress> + Unpin,
+    ) -> Option<Progress> {
         while let Some(progress) = events.next().await {
-            let last = matches!(progress, Progress::Finished { .. });
-            if self
-                .messages
-                .send(Event::Progress {
-                    operation,
-                    progress,
-                })
-                .is_err()
-                || last
-            {
-                return;
+            if matches!(progress, Progress::Finished { .. }) {
+                return Some(progress);
             }
+            let event = Event::Progress {
+                operation,
+                progress,
+            };
+            self.messages.send(event).ok()?;
         }
+        None
     }
 }
 

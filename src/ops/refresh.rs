@@ -120,6 +120,7 @@ impl StatusSink for LiveStatuses {
             self.running.push(status.name.clone());
         }
         self.live[index] = Live {
+            message: status.reason(),
             update_status: status.update_status,
             state: None,
             progress: status.progress,

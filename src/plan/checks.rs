@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::catalog::Catalog;
 use crate::plan::finding::{Code, Finding, Report};
 use crate::plan::impact;
-use crate::plan::request::{Action, Request, RequestError, resolve_selection};
+use crate::plan::request::{Action, Request, RequestError, changing, resolve_selection};
 use crate::plan::rules::{self, count_and_names, names_of};
 use crate::snapshot::Snapshot;
 
@@ -36,7 +36,10 @@ pub fn check(
         }
         Request::SoftwareRollback { gateways, target } => {
             let selected = resolve_selection(snapshot, gateways)?;
-            (software_rollback(snapshot, &selected, *target), selected)
+            (
+                software_rollback(snapshot, catalog, &selected, *target),
+                selected,
+            )
         }
         Request::ImageUpgrade { gateways } => {
             let selected = resolve_selection(snapshot, gateways)?;
@@ -80,19 +83,26 @@ fn software_upgrade(
         .collect();
     findings.extend(rules::software_upgrade_target(snapshot, selected, target));
     findings.extend(rules::unhealthy(snapshot, selected));
+    let upgraded = changing(
+        snapshot,
+        catalog,
+        Action::SoftwareUpgrade,
+        selected.to_vec(),
+    );
     findings.extend(impact::peer_out_of_service(
         snapshot,
         Action::SoftwareUpgrade,
-        selected,
+        &upgraded,
     ));
     findings.extend(rules::release_attributes(
-        snapshot, catalog, current, selected,
+        snapshot, catalog, current, &upgraded,
     ));
     findings
 }
 
 fn software_rollback(
     snapshot: &Snapshot,
+    catalog: &Catalog,
     selected: &[usize],
     target: Option<crate::version::Version>,
 ) -> Vec<Finding> {
@@ -101,16 +111,31 @@ fn software_rollback(
         .collect();
     findings.extend(rules::rollback_target(snapshot, selected, target));
     findings.extend(rules::unhealthy(snapshot, selected));
-    findings.extend(impact::peer_out_of_service(
+    let replaced = changing(
+        snapshot,
+        catalog,
+        Action::SoftwareRollback,
+        selected.to_vec(),
+    );
+    findings.extend(replacement_impact(
         snapshot,
         Action::SoftwareRollback,
-        selected,
+        &replaced,
     ));
-    findings.extend(impact::disruption(
-        snapshot,
-        Action::SoftwareRollback,
-        selected,
-    ));
+    findings
+}
+
+/// What replacing the `replaced` gateways does to traffic: only gateways the operation
+/// changes are replaced, so a gateway already at the target (or with nowhere to go) is named
+/// by no disruption finding.
+fn replacement_impact(snapshot: &Snapshot, action: Action, replaced: &[usize]) -> Vec<Finding> {
+    if replaced.is_empty() {
+        return Vec::new();
+    }
+    let mut findings: Vec<Finding> = impact::peer_out_of_service(snapshot, action, replaced)
+        .into_iter()
+        .collect();
+    findings.extend(impact::disruption(snapshot, action, replaced));
     findings
 }
 
@@ -120,12 +145,12 @@ fn image_upgrade(snapshot: &Snapshot, catalog: &Catalog, selected: &[usize]) -> 
         .collect();
     findings.extend(rules::image_upgrade_target(snapshot, catalog, selected));
     findings.extend(rules::unhealthy(snapshot, selected));
-    findings.extend(impact::peer_out_of_service(
+    let replaced = changing(snapshot, catalog, Action::ImageUpgrade, selected.to_vec());
+    findings.extend(replacement_impact(
         snapshot,
         Action::ImageUpgrade,
-        selected,
+        &replaced,
     ));
-    findings.extend(impact::disruption(snapshot, Action::ImageUpgrade, selected));
     findings
 }
 

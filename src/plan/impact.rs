@@ -155,10 +155,11 @@ fn replacement(snapshot: &Snapshot, action: Action, selected: &[usize]) -> Findi
             "; {n} of them have no HA peer, so their traffic stops until the new gateway is up"
         ),
     };
+    let them = if names.len() == 1 { "it" } else { "them" };
     Finding::about(
         code,
         format!(
-            "{what} replaces {}: traffic through them is briefly disrupted{unpaired_note}",
+            "{what} replaces {}: traffic through {them} is briefly disrupted{unpaired_note}",
             count_and_names(&names)
         ),
         names,

@@ -19,5 +19,5 @@ pub mod runbook;
 pub use checks::check;
 pub use finding::{Code, Finding, Report, Severity};
 pub use path::{Path, plan_path, release_versions};
-pub use request::{Action, Request, RequestError, Selection, will_change};
+pub use request::{Action, Request, RequestError, Scope, Selection, scope, will_change};
 pub use runbook::{Runbook, Step, StepAction};

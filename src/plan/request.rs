@@ -10,7 +10,7 @@ use std::str::FromStr;
 use strum::{EnumIter, IntoEnumIterator, IntoStaticStr};
 
 use crate::catalog::Catalog;
-use crate::plan::rules::Destination;
+use crate::plan::rules::{Destination, names_of, upgraded_with_platform};
 use crate::snapshot::Snapshot;
 use crate::version::{Target, Version};
 
@@ -105,6 +105,24 @@ impl Request {
         }
     }
 
+    /// The same request for the gateways of `selection`; a platform upgrade is unchanged.
+    pub fn with_selection(&self, selection: Selection) -> Request {
+        match self {
+            Request::PlatformUpgrade { .. } => self.clone(),
+            Request::SoftwareUpgrade { target, .. } => Request::SoftwareUpgrade {
+                gateways: selection,
+                target: *target,
+            },
+            Request::SoftwareRollback { target, .. } => Request::SoftwareRollback {
+                gateways: selection,
+                target: *target,
+            },
+            Request::ImageUpgrade { .. } => Request::ImageUpgrade {
+                gateways: selection,
+            },
+        }
+    }
+
     /// The gateways the request names; none for a platform upgrade or a selection of all.
     pub fn named(&self) -> &[String] {
         match self.selection() {
@@ -142,25 +160,79 @@ pub fn resolve_selection(
     Ok(indices)
 }
 
-/// The positions of the selected gateways that `request` changes, in the order given: those
-/// not already where it takes them (for a software or image upgrade, the others are the dry
-/// run's `already-current` finding). A platform upgrade selects none. For a request the dry
-/// run blocks, these are the gateways it would change if it were allowed.
+/// The positions of the gateways that `request` changes, in the order given: those selected
+/// that it takes somewhere they are not yet (for a software or image upgrade, the others are
+/// the dry run's `already-current` finding; a gateway it cannot take anywhere, e.g. with no
+/// rollback version or no image, is not changed either). A platform upgrade changes the
+/// gateways upgraded with the controller: all of them before 6.5, none after.
 pub fn will_change(
     snapshot: &Snapshot,
     catalog: &Catalog,
     request: &Request,
 ) -> Result<Vec<usize>, RequestError> {
-    let (Some(selection), Some(destination)) = (
-        request.selection(),
-        Destination::of(snapshot, catalog, request.action()),
-    ) else {
-        return Ok(Vec::new());
+    let Some(selection) = request.selection() else {
+        return Ok(upgraded_with_platform(snapshot));
+    };
+    let selected = resolve_selection(snapshot, selection)?;
+    Ok(changing(snapshot, catalog, request.action(), selected))
+}
+
+/// The `selected` gateways (positions) that `action` changes; see [`will_change`].
+pub(super) fn changing(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    action: Action,
+    mut selected: Vec<usize>,
+) -> Vec<usize> {
+    let Some(destination) = Destination::of(snapshot, catalog, action) else {
+        return Vec::new();
     };
     let gateways = snapshot.gateways();
-    let mut selected = resolve_selection(snapshot, selection)?;
-    selected.retain(|&index| !destination.reached(&gateways[index]));
-    Ok(selected)
+    selected.retain(|&index| destination.changes(&gateways[index]));
+    selected
+}
+
+/// A request as the console sends it: naming only the gateways it changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// The request, its selection narrowed to the gateways that change; a platform upgrade
+    /// as it was.
+    pub request: Request,
+    /// How many gateways change ([`will_change`]).
+    pub changes: usize,
+    /// The gateways selected that do not change, in the order given: they are not sent.
+    pub skipped: Vec<String>,
+}
+
+/// `request` narrowed to the gateways it changes, so nothing already at its target is sent:
+/// what a controller does with such a gateway is not public (docs/controller-api.md).
+pub fn scope(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    request: &Request,
+) -> Result<Scope, RequestError> {
+    let changed = will_change(snapshot, catalog, request)?;
+    let Some(selection) = request.selection() else {
+        return Ok(Scope {
+            request: request.clone(),
+            changes: changed.len(),
+            skipped: Vec::new(),
+        });
+    };
+    let mut changes = vec![false; snapshot.gateways().len()];
+    for &index in &changed {
+        changes[index] = true;
+    }
+    let skipped: Vec<usize> = resolve_selection(snapshot, selection)?
+        .into_iter()
+        .filter(|&index| !changes[index])
+        .collect();
+    let named = Selection::Named(names_of(snapshot, &changed));
+    Ok(Scope {
+        request: request.with_selection(named),
+        changes: changed.len(),
+        skipped: names_of(snapshot, &skipped),
+    })
 }
 
 fn resolve_names(snapshot: &Snapshot, names: &[String]) -> Result<Vec<usize>, RequestError> {
@@ -303,6 +375,49 @@ mod tests {
             will_change(&snapshot, &catalog, &unknown),
             Err(RequestError::UnknownGateway { .. })
         ));
+    }
+
+    #[test]
+    fn a_request_changes_no_gateway_it_cannot_take_anywhere() {
+        let (mut snapshot, catalog) = mixed_fleet();
+        let rollback = Request::SoftwareRollback {
+            gateways: Selection::All,
+            target: None,
+        };
+        snapshot.gateways_mut()[1].software_version = Version::new(6, 5, 100);
+        assert_eq!(
+            will_change(&snapshot, &catalog, &rollback),
+            Ok(vec![0]),
+            "b is older than the rollback version"
+        );
+        snapshot.controller.previous_version = None;
+        assert_eq!(will_change(&snapshot, &catalog, &rollback), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn a_platform_upgrade_before_6_5_changes_every_gateway() {
+        let (mut snapshot, catalog) = mixed_fleet();
+        snapshot.controller.current_version = Version::new(6, 4, 100);
+        let platform = Request::PlatformUpgrade { target: None };
+        assert_eq!(
+            will_change(&snapshot, &catalog, &platform),
+            Ok(vec![0, 1, 2])
+        );
+        let scope = scope(&snapshot, &catalog, &platform).expect("scope");
+        assert_eq!((scope.request, scope.changes), (platform, 3));
+    }
+
+    #[test]
+    fn the_scope_sends_only_what_changes_and_skips_the_rest() {
+        let (snapshot, catalog) = mixed_fleet();
+        let upgrade = Request::SoftwareUpgrade {
+            gateways: Selection::Named(["c", "a", "b"].map(String::from).to_vec()),
+            target: None,
+        };
+        let scope = scope(&snapshot, &catalog, &upgrade).expect("scope");
+        assert_eq!(scope.request.named(), ["c", "b"]);
+        assert_eq!(scope.request.action(), Action::SoftwareUpgrade);
+        assert_eq!((scope.changes, scope.skipped), (2, vec!["a".to_owned()]));
     }
 
     #[test]

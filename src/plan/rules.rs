@@ -4,7 +4,8 @@
 //!
 //! Rules only read; `checks::check` decides which rules apply to which request.
 //! [`Destination`] says where a gateway operation takes each gateway, for the `already-current`
-//! finding and for [`crate::plan::request::will_change`].
+//! finding and for [`crate::plan::request::will_change`], which the disruption findings and
+//! the console's count follow.
 
 use strum::IntoEnumIterator;
 
@@ -223,7 +224,7 @@ pub(super) fn software_upgrade_target(
             who.verb("runs", "run")
         )
     }));
-    let destination = Destination::Software(Some(current));
+    let destination = Destination::Upgrade(current);
     findings.extend(nothing_to_do(
         snapshot,
         selected,
@@ -282,9 +283,8 @@ pub(super) fn rollback_target(
             names_of(snapshot, selected),
         ));
     }
-    let stale = filter(snapshot, selected, |gateway| {
-        gateway.software_version <= previous
-    });
+    let destination = Destination::Rollback(Some(previous));
+    let stale = filter(snapshot, selected, |gateway| !destination.changes(gateway));
     findings.extend(about(snapshot, Code::NoRollbackTarget, &stale, |who| {
         format!(
             "{} already {} {previous} (the rollback version) or older: there is nothing to roll back",
@@ -335,9 +335,11 @@ pub(super) fn image_upgrade_target(
 
 /// Where a gateway operation takes the gateways it changes.
 pub(super) enum Destination<'c> {
-    /// A software upgrade (the controller's current version) or rollback (its previous
-    /// version; `None` on a controller that was never upgraded, where nothing is reached).
-    Software(Option<Version>),
+    /// A software upgrade: the controller's current version.
+    Upgrade(Version),
+    /// A software rollback: the controller's previous version; `None` on a controller that
+    /// was never upgraded, where nothing is reached.
+    Rollback(Option<Version>),
     /// An image upgrade: each cloud's image for the controller's train, `None` where the
     /// compatibility matrix has none.
     Images(Vec<(Cloud, Option<&'c str>)>),
@@ -350,8 +352,8 @@ impl<'c> Destination<'c> {
         let controller = &snapshot.controller;
         match action {
             Action::PlatformUpgrade => None,
-            Action::SoftwareUpgrade => Some(Self::Software(Some(controller.current_version))),
-            Action::SoftwareRollback => Some(Self::Software(controller.previous_version)),
+            Action::SoftwareUpgrade => Some(Self::Upgrade(controller.current_version)),
+            Action::SoftwareRollback => Some(Self::Rollback(controller.previous_version)),
             Action::ImageUpgrade => Some(Self::images(catalog, controller.current_version.train())),
         }
     }
@@ -372,7 +374,7 @@ impl<'c> Destination<'c> {
     /// software operation.
     fn image_for(&self, gateway: &Gateway) -> Option<&'c str> {
         match self {
-            Self::Software(_) => None,
+            Self::Upgrade(_) | Self::Rollback(_) => None,
             Self::Images(images) => images
                 .iter()
                 .find(|(cloud, _)| *cloud == gateway.cloud)
@@ -383,10 +385,23 @@ impl<'c> Destination<'c> {
     /// Whether `gateway` already is where the operation takes it.
     pub(super) fn reached(&self, gateway: &Gateway) -> bool {
         match self {
-            Self::Software(target) => *target == Some(gateway.software_version),
+            Self::Upgrade(target) => *target == gateway.software_version,
+            Self::Rollback(target) => *target == Some(gateway.software_version),
             Self::Images(_) => self
                 .image_for(gateway)
                 .is_some_and(|image| gateway.image_version.as_deref() == Some(image)),
+        }
+    }
+
+    /// Whether the operation takes `gateway` somewhere it is not yet: an upgrade only forward,
+    /// a rollback only back, an image upgrade only where the matrix has an image.
+    pub(super) fn changes(&self, gateway: &Gateway) -> bool {
+        match self {
+            Self::Upgrade(target) => gateway.software_version < *target,
+            Self::Rollback(target) => {
+                target.is_some_and(|target| gateway.software_version > target)
+            }
+            Self::Images(_) => self.image_for(gateway).is_some() && !self.reached(gateway),
         }
     }
 }
@@ -438,6 +453,21 @@ pub(super) fn release_attributes(
     findings
 }
 
+/// The gateways a platform upgrade upgrades with the controller: every one on a controller
+/// older than 6.5, which has no selective upgrade; none from 6.5 on.
+pub(super) fn upgraded_with_platform(snapshot: &Snapshot) -> Vec<usize> {
+    let before_selective = snapshot
+        .controller
+        .current_version
+        .train()
+        .before_selective_upgrade();
+    if before_selective {
+        (0..snapshot.gateways().len()).collect()
+    } else {
+        Vec::new()
+    }
+}
+
 /// Information: a controller older than 6.5 upgrades every gateway with the platform.
 pub(super) fn pre_selective_platform(snapshot: &Snapshot) -> Option<Finding> {
     let current = snapshot.controller.current_version;
@@ -446,7 +476,7 @@ pub(super) fn pre_selective_platform(snapshot: &Snapshot) -> Option<Finding> {
             Code::Pre65AllGateways,
             format!(
                 "the controller runs {current}, older than 6.5, which has no selective upgrade: this platform upgrade also upgrades all {} gateways",
-                snapshot.gateways().len()
+                upgraded_with_platform(snapshot).len()
             ),
             Vec::new(),
         )

@@ -114,6 +114,8 @@ pub struct GatewayJob {
     delay: Duration,
     stages: [Duration; 5],
     fails: bool,
+    /// Ends `complete` without changing the gateway (the `no-op` fault).
+    no_op: bool,
     pub finished: bool,
 }
 
@@ -233,6 +235,7 @@ pub fn start_gateway_op(
             update_status: UpdateStatus::Upgrading,
             progress: 0,
             note: None,
+            message: None,
         };
     }
     let op = GatewayOp {
@@ -287,11 +290,13 @@ fn new_job(state: &mut SimState, action: Action, index: usize) -> GatewayJob {
     let stages = base.map(|seconds| Duration::from_secs(seconds).mul_f64(scale));
     let delay = Duration::from_secs(state.rng.random_range(0..20));
     let fails = state.rng.random_bool(state.settings.faults.gateway_failure);
+    let no_op = state.rng.random_bool(state.settings.faults.no_op);
     GatewayJob {
         index,
         delay,
         stages,
         fails,
+        no_op,
         finished: false,
     }
 }
@@ -405,11 +410,16 @@ fn finish_job(state: &mut SimState, position: usize, job: &GatewayJob) {
     runtime.progress = 100;
     if job.fails {
         runtime.update_status = UpdateStatus::UpgradeFail;
+        runtime.message = Some(failure_reason(action, target));
         state.snapshot.gateways_mut()[job.index].state = GatewayState::Up;
         state.gateway_ops[position].failed.push(job.index);
         return;
     }
     runtime.update_status = UpdateStatus::Complete;
+    if job.no_op {
+        state.snapshot.gateways_mut()[job.index].state = GatewayState::Up;
+        return;
+    }
     finish_software(
         &mut state.snapshot,
         &state.catalog,
@@ -418,11 +428,27 @@ fn finish_job(state: &mut SimState, position: usize, job: &GatewayJob) {
         replaced,
     );
     let config_fail = replaced && state.settings.faults.config_fail;
+    state.runtime[job.index].message = config_fail.then(|| CONFIG_FAIL_REASON.to_owned());
     state.snapshot.gateways_mut()[job.index].state = if config_fail {
         GatewayState::ConfigFail
     } else {
         GatewayState::Up
     };
+}
+
+/// The message of a gateway replaced into `config_fail` (the `config-fail` fault).
+const CONFIG_FAIL_REASON: &str = "config_fail: the replaced gateway came up but its configuration \
+could not be applied (tunnels and routes were not restored); check the gateway, then retry or \
+roll back";
+
+/// The message of a gateway job that failed (the `gw-fail` fault), in the words of the stage
+/// that failed on real controllers: the download of the new software.
+fn failure_reason(action: Action, target: Version) -> String {
+    format!(
+        "upgrade_fail: {} to {target} failed: the software package could not be downloaded to \
+the gateway (timed out after 300 s); the gateway stays on its version",
+        action.title()
+    )
 }
 
 /// Moves a gateway to `software`; a replaced gateway also gets the image the matrix gives for

@@ -13,6 +13,7 @@ expire       sessions expire after 15 s idle (F2)
 stuck        a platform upgrade freezes at 99% and never completes (F4, F5)
 gw-fail=P    each gateway operation fails (upgrade_fail) with probability P, 0..1 (F9)
 config-fail  a replaced gateway (rollback, image upgrade) ends in config_fail (F10)
+no-op=P      each gateway job says complete but changes nothing, with probability P, 0..1
 slow=MS      every answer comes MS milliseconds late (the call itself is handled at once)";
 
 /// The set of injected faults. The default injects none.
@@ -25,13 +26,15 @@ pub struct Faults {
     /// Probability in 0..=1 that a gateway job fails.
     pub gateway_failure: f64,
     pub config_fail: bool,
+    /// Probability in 0..=1 that a gateway job ends `complete` without changing the gateway.
+    pub no_op: f64,
     pub latency: Duration,
 }
 
 /// A `--faults` list that names an unknown fault or gives a bad value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid fault \"{fault}\": {problem}; the faults are flaky, restart, expire, stuck, gw-fail=P, config-fail, slow=MS"
+    "invalid fault \"{fault}\": {problem}; the faults are flaky, restart, expire, stuck, gw-fail=P, config-fail, no-op=P, slow=MS"
 )]
 pub struct FaultError {
     fault: String,
@@ -71,22 +74,15 @@ impl Faults {
             ("expire", None) => self.short_sessions = true,
             ("stuck", None) => self.stuck = true,
             ("config-fail", None) => self.config_fail = true,
-            ("gw-fail", Some(value)) => {
-                let probability: f64 = value
-                    .parse()
-                    .map_err(|_| error("expected a probability such as 0.2"))?;
-                if !(0.0..=1.0).contains(&probability) {
-                    return Err(error("the probability must be between 0 and 1"));
-                }
-                self.gateway_failure = probability;
-            }
+            ("gw-fail", Some(value)) => self.gateway_failure = probability(value, error)?,
+            ("no-op", Some(value)) => self.no_op = probability(value, error)?,
             ("slow", Some(value)) => {
                 let millis: u64 = value
                     .parse()
                     .map_err(|_| error("expected milliseconds such as 250"))?;
                 self.latency = Duration::from_millis(millis);
             }
-            ("gw-fail" | "slow", None) => return Err(error("this fault needs a value")),
+            ("gw-fail" | "no-op" | "slow", None) => return Err(error("this fault needs a value")),
             ("flaky" | "restart" | "expire" | "stuck" | "config-fail", Some(_)) => {
                 return Err(error("this fault takes no value"));
             }
@@ -94,6 +90,17 @@ impl Faults {
         }
         Ok(())
     }
+}
+
+/// A probability in 0..=1 from a fault's value.
+fn probability(value: &str, error: impl Fn(&str) -> FaultError) -> Result<f64, FaultError> {
+    let probability: f64 = value
+        .parse()
+        .map_err(|_| error("expected a probability such as 0.2"))?;
+    if !(0.0..=1.0).contains(&probability) {
+        return Err(error("the probability must be between 0 and 1"));
+    }
+    Ok(probability)
 }
 
 impl fmt::Display for Faults {
@@ -116,6 +123,9 @@ impl fmt::Display for Faults {
         if self.gateway_failure > 0.0 {
             names.push(format!("gw-fail={}", self.gateway_failure));
         }
+        if self.no_op > 0.0 {
+            names.push(format!("no-op={}", self.no_op));
+        }
         if !self.latency.is_zero() {
             names.push(format!("slow={}", self.latency.as_millis()));
         }
@@ -133,9 +143,10 @@ mod tests {
 
     #[test]
     fn every_fault_parses_and_prints_back() {
-        let faults: Faults = "flaky, restart,expire,stuck,gw-fail=0.25,config-fail,slow=40"
-            .parse()
-            .expect("valid");
+        let faults: Faults =
+            "flaky, restart,expire,stuck,gw-fail=0.25,config-fail,no-op=0.5,slow=40"
+                .parse()
+                .expect("valid");
         assert!(
             faults.flaky
                 && faults.long_restart
@@ -147,7 +158,7 @@ mod tests {
         assert_eq!(faults.latency, Duration::from_millis(40));
         assert_eq!(
             faults.to_string(),
-            "flaky,restart,expire,stuck,config-fail,gw-fail=0.25,slow=40"
+            "flaky,restart,expire,stuck,config-fail,gw-fail=0.25,no-op=0.5,slow=40"
         );
         assert_eq!("".parse::<Faults>(), Ok(Faults::default()));
         assert_eq!(Faults::default().to_string(), "none");
@@ -159,6 +170,7 @@ mod tests {
             ("gremlins", "unknown fault"),
             ("gw-fail=2", "between 0 and 1"),
             ("gw-fail=often", "probability"),
+            ("no-op=3", "between 0 and 1"),
             ("slow", "needs a value"),
             ("stuck=1", "takes no value"),
             ("slow=-5", "milliseconds"),

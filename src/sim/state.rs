@@ -24,6 +24,8 @@ pub struct GatewayRuntime {
     pub progress: u8,
     /// A remark such as "carrying traffic for spoke-1 while it is replaced" (extension).
     pub note: Option<String>,
+    /// Why the last operation on the gateway failed, e.g. `upgrade_fail: ...` (extension).
+    pub message: Option<String>,
 }
 
 impl Default for GatewayRuntime {
@@ -32,6 +34,7 @@ impl Default for GatewayRuntime {
             update_status: UpdateStatus::Complete,
             progress: 100,
             note: None,
+            message: None,
         }
     }
 }

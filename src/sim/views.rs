@@ -88,6 +88,8 @@ pub struct UpgradeStatusEntry<'a> {
     pub tunnels_up: bool,
     pub progress: u8,
     pub note: &'a str,
+    /// Why the gateway's last operation failed (empty otherwise).
+    pub message: &'a str,
 }
 
 /// The `list_vpcs_summary` record of the gateway at `index`.
@@ -197,6 +199,7 @@ pub fn upgrade_status<'a>(
         tunnels_up: gateway.tunnels_up,
         progress: runtime[index].progress,
         note: runtime[index].note.as_deref().unwrap_or(""),
+        message: runtime[index].message.as_deref().unwrap_or(""),
     }
 }
 

@@ -61,10 +61,15 @@ impl UpdateStatus {
 
     /// The word a person reads: `FAILED` for a failure, the wire word otherwise.
     pub fn label(&self) -> &str {
-        match self {
-            UpdateStatus::UpgradeFail => "FAILED",
-            other => other.as_str(),
+        Self::label_of(self.as_str())
+    }
+
+    /// The word a person reads for a word on the wire (see [`UpdateStatus::label`]).
+    pub fn label_of(word: &str) -> &str {
+        if word == UpdateStatus::UpgradeFail.as_str() {
+            return "FAILED";
         }
+        word
     }
 
     /// True while an operation works on the gateway.

@@ -4,10 +4,13 @@
 //! - Keys count only once the dialog has been on screen for [`KEY_GUARD`]: keys typed ahead
 //!   (`Uy` in one burst) or in the first moment it shows are ignored, and so is pasted text.
 //! - A request the planner blocks cannot be confirmed: the dialog lists the blockers.
-//! - The gateway count is the number of gateways that will change: every gateway named,
-//!   those the filter hides included, less those the planner finds already at the target.
+//! - The gateway count is the number of gateways that will change ([`crate::plan::scope`]):
+//!   those the filter hides included; the ones already at the target are listed apart and
+//!   not sent.
 //! - Disruptive operations (software rollback, image upgrade) and any operation that changes
 //!   more than [`TYPED_COUNT_ABOVE`] gateways need that count typed before `Enter` confirms.
+//! - A platform upgrade, the operation with the biggest effect, needs its target version
+//!   typed in full (e.g. `7.2.5090`).
 //!
 //! The dialog carries the exact request it confirms, so it can never confirm something else.
 
@@ -18,8 +21,8 @@ use jiff::{SignedDuration, Timestamp};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::plan::finding::{Code, Finding, Report, Severity};
-use crate::plan::request::{Action, Request};
+use crate::plan::finding::{Finding, Report, Severity};
+use crate::plan::request::{Action, Request, Scope};
 use crate::tui::fleet::Named;
 
 /// Above this many gateways the count must be typed.
@@ -46,12 +49,16 @@ pub struct Confirm {
     /// e.g. "Software Upgrade", with the target: "to 7.1.2100".
     pub operation: String,
     pub target: String,
-    /// The gateways that will change; the count to type.
+    /// The gateways that will change; the count to type. For a platform upgrade, the
+    /// gateways upgraded with the controller (all of them before 6.5).
     pub gateways: usize,
-    /// The gateways named, shown and hidden.
+    /// The gateways that will change, shown and hidden: those the request names.
     pub named: Named,
-    /// Gateways named but already at the target (the planner's `already-current`): skipped.
-    pub unchanged: usize,
+    /// Gateways selected but not changed (already at the target): listed apart, not sent.
+    pub skipped: Vec<String>,
+    /// How long ago the last backup was taken; `None` when none was. Shown for a platform
+    /// upgrade.
+    pub backup_age: Option<SignedDuration>,
     pub blockers: Vec<Finding>,
     pub warnings: Vec<Finding>,
     /// Info findings, e.g. gateways already at the target.
@@ -77,19 +84,18 @@ pub enum Outcome {
 }
 
 impl Confirm {
-    pub fn new(request: Request, target: String, named: Named, report: &Report) -> Confirm {
-        let operation = request.action().title().to_owned();
-        let unchanged = report
-            .get(Code::AlreadyCurrent)
-            .map_or(0, |finding| finding.gateways.len());
-        let gateways = (named.shown.len() + named.hidden.len()).saturating_sub(unchanged);
+    /// The dialog for `scope`'s request; `named` splits the gateways it names into those the
+    /// table shows and those the filter hides.
+    pub fn new(scope: Scope, target: String, named: Named, report: &Report) -> Confirm {
+        let operation = scope.request.action().title().to_owned();
         Confirm {
-            request,
+            request: scope.request,
             operation,
             target,
-            gateways,
+            gateways: scope.changes,
             named,
-            unchanged,
+            skipped: scope.skipped,
+            backup_age: None,
             blockers: report.with_severity(Severity::Blocker).cloned().collect(),
             warnings: report.with_severity(Severity::Warning).cloned().collect(),
             notes: report.with_severity(Severity::Info).cloned().collect(),
@@ -116,8 +122,26 @@ impl Confirm {
         gateway_operation && (disruptive || self.gateways > TYPED_COUNT_ABOVE)
     }
 
-    /// What to type when the count must be typed.
-    pub fn count_prompt(&self) -> String {
+    /// With the age of the last backup, shown for a platform upgrade.
+    pub fn with_backup_age(mut self, age: Option<SignedDuration>) -> Confirm {
+        self.backup_age = age;
+        self
+    }
+
+    /// What must be typed before `Enter` confirms: the target version of a platform upgrade,
+    /// the gateway count when [`Confirm::needs_typed_count`]; `None` when `y` is enough.
+    pub fn typed_answer(&self) -> Option<String> {
+        if self.request.action() == Action::PlatformUpgrade {
+            return Some(self.target.clone());
+        }
+        self.needs_typed_count().then(|| self.gateways.to_string())
+    }
+
+    /// What to type, when something must be typed.
+    pub fn typed_prompt(&self) -> String {
+        if self.request.action() == Action::PlatformUpgrade {
+            return format!("Type {}, the target version, then Enter", self.target);
+        }
         format!(
             "Type {}, the number of gateways that will change, then Enter",
             self.gateways
@@ -174,8 +198,8 @@ impl Confirm {
             self.hint = Some("blocked by the planner: fix the blockers first (Esc closes)".into());
             return Outcome::Open;
         }
-        if self.needs_typed_count() {
-            return self.typed_key(key);
+        if let Some(expected) = self.typed_answer() {
+            return self.typed_key(key, &expected);
         }
         match key.code {
             KeyCode::Char('y' | 'Y') => Outcome::Confirmed,
@@ -192,16 +216,15 @@ impl Confirm {
         }
     }
 
-    fn typed_key(&mut self, key: &KeyEvent) -> Outcome {
+    /// A key while `expected` (digits and dots) must be typed.
+    fn typed_key(&mut self, key: &KeyEvent, expected: &str) -> Outcome {
         match key.code {
-            KeyCode::Enter if self.typed.value().trim() == self.gateways.to_string() => {
-                Outcome::Confirmed
-            }
+            KeyCode::Enter if self.typed.value().trim() == expected => Outcome::Confirmed,
             KeyCode::Enter | KeyCode::Char('y' | 'Y') => {
-                self.hint = Some(format!("not yet: {}", self.count_prompt()));
+                self.hint = Some(format!("not yet: {}", self.typed_prompt()));
                 Outcome::Open
             }
-            KeyCode::Char(c) if !c.is_ascii_digit() => Outcome::Open,
+            KeyCode::Char(c) if !(c.is_ascii_digit() || c == '.') => Outcome::Open,
             _ => {
                 self.typed.handle_event(&crossterm::event::Event::Key(*key));
                 Outcome::Open
@@ -213,6 +236,7 @@ impl Confirm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::finding::Code;
     use crate::plan::request::Selection;
     use crossterm::event::KeyModifiers;
 
@@ -240,6 +264,15 @@ mod tests {
         }
     }
 
+    /// `request` changing `changes` gateways, none skipped.
+    fn scope(request: Request, changes: usize) -> Scope {
+        Scope {
+            request,
+            changes,
+            skipped: Vec::new(),
+        }
+    }
+
     fn on_screen(mut dialog: Confirm) -> Confirm {
         dialog.drawn(at(0));
         dialog
@@ -251,7 +284,7 @@ mod tests {
             target: None,
         };
         on_screen(Confirm::new(
-            request,
+            scope(request, count),
             "7.1.2100".into(),
             shown(names(count)),
             &Report::default(),
@@ -264,7 +297,7 @@ mod tests {
             target: None,
         };
         on_screen(Confirm::new(
-            request,
+            scope(request, 1),
             "7.0.2000".into(),
             shown(names(1)),
             &Report::default(),
@@ -305,7 +338,7 @@ mod tests {
             target: None,
         };
         let mut dialog = Confirm::new(
-            request,
+            scope(request, 1),
             "7.1.2100".into(),
             shown(names(1)),
             &Report::default(),
@@ -362,23 +395,70 @@ mod tests {
     }
 
     #[test]
-    fn the_count_leaves_out_gateways_already_at_the_target_and_keeps_hidden_ones() {
+    fn the_count_is_what_changes_hidden_included_and_the_skipped_are_apart() {
         let request = Request::SoftwareUpgrade {
-            gateways: Selection::Named(names(12)),
+            gateways: Selection::Named(names(12)[2..].to_vec()),
             target: None,
         };
         let named = Named {
-            shown: names(12)[..4].to_vec(),
+            shown: names(12)[2..4].to_vec(),
             hidden: names(12)[4..].to_vec(),
         };
-        let report = Report::new(vec![Finding::about(
-            Code::AlreadyCurrent,
-            "2 gateways already run 7.1.2100 and are skipped",
-            names(2),
-        )]);
-        let dialog = Confirm::new(request, "7.1.2100".into(), named, &report);
-        assert_eq!((dialog.gateways, dialog.unchanged), (10, 2));
+        let scope = Scope {
+            request,
+            changes: 10,
+            skipped: names(2),
+        };
+        let dialog = Confirm::new(scope, "7.1.2100".into(), named, &Report::default());
+        assert_eq!((dialog.gateways, dialog.skipped.len()), (10, 2));
         assert!(!dialog.needs_typed_count(), "10 change: y is enough");
+        assert_eq!(dialog.typed_answer(), None);
+    }
+
+    fn platform_upgrade() -> Confirm {
+        let request = Request::PlatformUpgrade { target: None };
+        on_screen(Confirm::new(
+            scope(request, 0),
+            "7.2.5090".into(),
+            Named::default(),
+            &Report::default(),
+        ))
+    }
+
+    #[test]
+    fn a_platform_upgrade_needs_its_full_target_version_typed() {
+        let mut dialog = platform_upgrade();
+        assert_eq!(dialog.typed_answer().as_deref(), Some("7.2.5090"));
+        assert_eq!(
+            dialog.handle_key(&key(KeyCode::Char('y')), later()),
+            Outcome::Open,
+            "y is not enough"
+        );
+        assert!(
+            dialog
+                .hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("Type 7.2.5090,"),
+            "{:?}",
+            dialog.hint
+        );
+        for c in "7.2".chars() {
+            dialog.handle_key(&key(KeyCode::Char(c)), later());
+        }
+        assert_eq!(
+            dialog.handle_key(&key(KeyCode::Enter), later()),
+            Outcome::Open,
+            "the train is not the version"
+        );
+        for c in ".5090".chars() {
+            dialog.handle_key(&key(KeyCode::Char(c)), later());
+        }
+        assert_eq!(dialog.typed.value(), "7.2.5090");
+        assert_eq!(
+            dialog.handle_key(&key(KeyCode::Enter), later()),
+            Outcome::Confirmed
+        );
     }
 
     #[test]
@@ -403,7 +483,7 @@ mod tests {
         let report = Report::new(vec![Finding::new(Code::TrainSkip, "skips a train")]);
         let request = Request::PlatformUpgrade { target: None };
         let mut dialog = on_screen(Confirm::new(
-            request,
+            scope(request, 0),
             "7.2.100".into(),
             Named::default(),
             &report,

@@ -328,6 +328,17 @@ impl FleetView {
         }
     }
 
+    /// Marks exactly the gateways named, shown or not; every other mark is cleared.
+    pub fn mark_only(&mut self, names: &[String]) {
+        self.clear_marks();
+        for name in names {
+            if let Some(index) = self.index_of(name) {
+                self.set_mark(index, true);
+            }
+        }
+        self.count_marked_shown();
+    }
+
     /// Marks every shown gateway.
     pub fn mark_shown(&mut self) {
         for row in 0..self.shown.len() {

@@ -44,6 +44,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("pagedown", Command::PageDown),
     ("space", Command::Mark),
     ("a", Command::MarkShown),
+    ("F", Command::MarkFailed),
     ("A", Command::ClearMarks),
     ("s", Command::SortNext),
     ("S", Command::SortReverse),

@@ -29,6 +29,7 @@ pub enum Command {
     PageDown,
     Mark,
     MarkShown,
+    MarkFailed,
     ClearMarks,
     SortNext,
     SortReverse,
@@ -50,7 +51,7 @@ impl Command {
         match self {
             Command::Quit => "quit (an operation in flight goes on at the controller)",
             Command::Help => "show this help",
-            Command::CommandLine => "command line: :platform, :gateways, :refresh, :q",
+            Command::CommandLine => "commands: :platform :gateways :refresh :mark failed :q",
             Command::Refresh => "read the controller again",
             Command::PlatformWindow => "Platform Upgrade window",
             Command::GatewayWindow => "Selective Gateway Upgrade window",
@@ -63,6 +64,7 @@ impl Command {
             Command::PageDown => "page down",
             Command::Mark => "mark or unmark the gateway",
             Command::MarkShown => "mark every shown gateway",
+            Command::MarkFailed => "mark exactly the failed gateways (:mark failed)",
             Command::ClearMarks => "clear every mark",
             Command::SortNext => "sort by the next column",
             Command::SortReverse => "reverse the sort",
@@ -85,6 +87,31 @@ impl Command {
             self,
             Command::Upgrade | Command::Rollback | Command::ImageUpgrade
         )
+    }
+}
+
+/// A named set of gateways that `:mark SET` marks (and nothing else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
+pub enum MarkSet {
+    /// Those the last operation failed on (verification), and those the controller reports
+    /// `upgrade_fail`.
+    Failed,
+}
+
+impl MarkSet {
+    /// The set's name, as typed after `:mark`.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl From<MarkSet> for Command {
+    /// The command bound to marking the set.
+    fn from(set: MarkSet) -> Command {
+        match set {
+            MarkSet::Failed => Command::MarkFailed,
+        }
     }
 }
 

@@ -1,11 +1,14 @@
 //! One operation's life as the console follows it: requested, running (or the controller
-//! restarting), then succeeded or failed. Pure: events and the clock come in as arguments.
+//! restarting), then succeeded or failed. A gateway operation's verdict follows the
+//! verification of each gateway against the controller ([`Operation::verified`]), not the job
+//! status alone. Pure: events and the clock come in as arguments.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use jiff::{SignedDuration, Timestamp};
 
 use crate::api::poll::{GatewayProgress, Progress};
+use crate::ops::verify::Verdict;
 use crate::plan::request::Action;
 use crate::snapshot::UpdateStatus;
 
@@ -43,6 +46,8 @@ pub struct Operation {
     pub started: Timestamp,
     pub ended: Option<Timestamp>,
     pub log: Vec<(Timestamp, String)>,
+    /// The gateways that failed verification, with the reason, once the operation has ended.
+    pub failures: Vec<(String, String)>,
     statuses: HashMap<String, UpdateStatus>,
 }
 
@@ -68,6 +73,7 @@ impl Operation {
             started: now,
             ended: None,
             log: Vec::new(),
+            failures: Vec::new(),
             statuses: HashMap::new(),
         };
         let line = format!("{}: sent to the controller", operation.title);
@@ -206,21 +212,57 @@ impl Operation {
             }
             self.statuses
                 .insert(gateway.name.clone(), gateway.update_status.clone());
-            self.note(
-                now,
-                format!("{}: {}", gateway.name, describe(&gateway.update_status)),
-            );
+            let line = match &gateway.message {
+                Some(reason) => format!(
+                    "{}: {} ({reason})",
+                    gateway.name,
+                    describe(&gateway.update_status)
+                ),
+                None => format!("{}: {}", gateway.name, describe(&gateway.update_status)),
+            };
+            self.note(now, line);
             changed.push(gateway);
         }
         changed
     }
 
-    /// The gateways whose last status from the controller is `complete`.
-    pub fn completed(&self) -> impl Iterator<Item = &str> {
+    /// Each gateway's outcome, checked against the controller: the counts follow it, and
+    /// every failure is logged with its reason.
+    pub fn verified(&mut self, now: Timestamp, verdicts: Vec<Verdict>) {
+        if !self.is_running() {
+            return;
+        }
+        self.failures = verdicts
+            .into_iter()
+            .filter_map(|verdict| Some((verdict.name, verdict.failure?)))
+            .collect();
+        self.failed = self.failures.len();
+        self.done = self.total().saturating_sub(self.failed);
+        let lines: Vec<String> = self
+            .failures
+            .iter()
+            .map(|(name, reason)| format!("{name}: FAILED: {reason}"))
+            .collect();
+        for line in lines {
+            self.note(now, line);
+        }
+    }
+
+    /// The gateways whose last status from the controller is `complete` and that did not fail
+    /// verification.
+    pub fn completed(&self) -> Vec<String> {
+        let failed: HashSet<&str> = self
+            .failures
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
         self.statuses
             .iter()
-            .filter(|(_, status)| **status == UpdateStatus::Complete)
-            .map(|(name, _)| name.as_str())
+            .filter(|(name, status)| {
+                **status == UpdateStatus::Complete && !failed.contains(name.as_str())
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     fn finish(&mut self, now: Timestamp, phase: Phase) {
@@ -309,6 +351,7 @@ mod tests {
             state: "up".into(),
             update_status: update_status.into(),
             progress: None,
+            message: None,
         }
     }
 

@@ -13,10 +13,11 @@ use crate::filter::query::Field;
 use crate::ops::Job;
 use crate::plan::request::{Action, Request};
 use crate::plan::runbook::Runbook;
+use crate::snapshot::UpdateStatus;
 use crate::tui::confirm::Confirm;
 use crate::tui::fleet::FleetView;
 use crate::tui::keymap::Keymap;
-use crate::tui::message::Signal;
+use crate::tui::message::{MarkSet, Signal};
 use crate::tui::operation::Operation;
 
 /// The two windows of Settings › Maintenance.
@@ -137,6 +138,8 @@ pub struct App {
     refreshing: bool,
     /// A refresh was asked for while one was in flight: it starts when that one answers.
     refresh_again: bool,
+    /// The operation that was running when the refresh in flight was asked for.
+    refresh_during: Option<u64>,
     pub fleet: FleetView,
     pub catalog: Option<Catalog>,
     /// Gateways the controller listed but whose records could not be read.
@@ -173,6 +176,7 @@ impl App {
             last_refresh: None,
             refreshing: false,
             refresh_again: false,
+            refresh_during: None,
             fleet: FleetView::default(),
             catalog: None,
             skipped: Vec::new(),
@@ -189,6 +193,36 @@ impl App {
             page_rows: Cell::new(10),
             table_offset: Cell::new(0),
         }
+    }
+
+    /// The gateways of a named set, by name.
+    pub fn named_set(&self, set: MarkSet) -> Vec<String> {
+        match set {
+            MarkSet::Failed => self.failed_gateways(),
+        }
+    }
+
+    /// The gateways the last operation failed on, then those the controller reports failed.
+    fn failed_gateways(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .operation
+            .iter()
+            .flat_map(|operation| operation.failures.iter().map(|(name, _)| name.clone()))
+            .collect();
+        let reported = (0..self.fleet.total()).filter(|&index| {
+            self.fleet
+                .live(index)
+                .is_some_and(|live| live.update_status == UpdateStatus::UpgradeFail)
+        });
+        let mut seen: std::collections::HashSet<String> = names.iter().cloned().collect();
+        for index in reported {
+            if let Some(gateway) = self.fleet.gateway(index)
+                && seen.insert(gateway.name.clone())
+            {
+                names.push(gateway.name.clone());
+            }
+        }
+        names
     }
 
     /// Whether an operation is in flight.
@@ -238,7 +272,22 @@ impl App {
             return None;
         }
         self.refreshing = true;
+        self.refresh_during = self
+            .operation
+            .as_ref()
+            .filter(|operation| operation.is_running())
+            .map(|operation| operation.id);
         Some(Job::Refresh)
+    }
+
+    /// Whether the refresh in flight was asked for while an operation ran that has ended since:
+    /// what it read about running operations is older than that end.
+    pub fn refresh_predates_end(&self) -> bool {
+        self.refresh_during.is_some_and(|id| {
+            self.operation
+                .as_ref()
+                .is_some_and(|operation| operation.id == id && !operation.is_running())
+        })
     }
 
     /// The refresh in flight answered; returns the refresh asked for meanwhile, if any.

@@ -175,6 +175,20 @@ impl Console {
         }
     }
 
+    /// The next event of `ops`, not applied (to apply it later, with [`Console::apply_event`]);
+    /// panics after [`FLOW_DEADLINE`].
+    pub async fn next_event(&mut self, what: &str) -> Event {
+        tokio::time::timeout(FLOW_DEADLINE, self.events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+            .expect("the runner is alive")
+    }
+
+    /// Applies an event of `ops` held back by the test.
+    pub fn apply_event(&mut self, event: Event) {
+        self.apply(Msg::Ops(event));
+    }
+
     /// The screen at `width`×`height`, one line per row, trailing spaces trimmed.
     pub fn screen(&self, width: u16, height: u16) -> String {
         text_of(&self.draw(width, height, &Theme::colored()))
@@ -214,6 +228,20 @@ impl Sim {
         match self {
             Sim::Owned(running) => running.with_state(change),
             Sim::Shared(_) => panic!("with_state needs the console that owns the simulator"),
+        }
+    }
+}
+
+impl Sim {
+    /// Advances the simulator's manual clock (owned simulators on a manual clock only).
+    pub fn advance(&self, by: Duration) {
+        match self {
+            Sim::Owned(running) => running
+                .clock()
+                .as_manual()
+                .expect("the simulator runs on a manual clock")
+                .advance(by),
+            Sim::Shared(_) => panic!("advance needs the console that owns the simulator"),
         }
     }
 }
@@ -267,6 +295,7 @@ pub fn loaded_app(snapshot: avx_upgrade::snapshot::Snapshot, readonly: bool) -> 
             update_status: "complete".into(),
             state: None,
             progress: None,
+            message: None,
         })
         .collect();
     let loaded = Loaded {

@@ -1,6 +1,8 @@
 //! The confirmation dialog: the exact operation, target and number of gateways that will
 //! change, the gateways the filter hides (by name, apart from the shown ones), warnings and
-//! blockers; *Cancel* focused; the count to type when the rules ask for it.
+//! blockers, and the skipped gateways (already at the target) apart; for a platform upgrade,
+//! the restart and the age of the last backup; *Cancel* focused; what to type when the rules
+//! ask for it.
 //!
 //! The text is cut to the dialog's width here, one row at a time, so it scrolls exactly when
 //! it is longer than the dialog, and only the rows on screen are built (a list can name
@@ -16,8 +18,7 @@ use crate::plan::finding::Finding;
 use crate::plan::request::Request;
 use crate::tui::confirm::{Choice, Confirm};
 use crate::tui::theme::{Theme, severity};
-use crate::tui::ui::finding_line;
-use crate::tui::ui::popup;
+use crate::tui::ui::{duration, finding_line, popup};
 
 /// Findings listed before "and N more".
 const LISTED: usize = 6;
@@ -28,6 +29,9 @@ const LABEL: usize = 11;
 /// The dialog's width and least height; it grows with its text up to the window's height.
 const WIDTH: u16 = 76;
 const HEIGHT: u16 = 20;
+
+/// What a platform upgrade does to everyone using the controller, and for how long.
+const RESTART: &str = "the controller restarts and logs everyone out (this console logs in again): it cannot be reached for about 3 minutes; the whole upgrade takes about 10";
 
 pub fn draw(frame: &mut Frame, body: Rect, dialog: &Confirm, theme: &Theme) {
     let width = usize::from(WIDTH.min(body.width).saturating_sub(2));
@@ -139,6 +143,16 @@ impl<'a> Text<'a> {
             width,
             theme,
         ));
+        if let Request::PlatformUpgrade { .. } = dialog.request {
+            head.extend(labelled("Restart", RESTART, theme.warn, width, theme));
+            head.extend(labelled(
+                "Backup",
+                &backup(dialog),
+                theme.title,
+                width,
+                theme,
+            ));
+        }
         let mut parts = vec![Part::Rows(head)];
         let named = &dialog.named;
         if !named.hidden.is_empty() {
@@ -166,6 +180,17 @@ impl<'a> Text<'a> {
             )));
             parts.push(Part::Names(&named.shown, width));
         }
+        if !dialog.skipped.is_empty() {
+            let what = format!("{} will not change and are not sent:", dialog.skipped.len());
+            parts.push(Part::Rows(labelled(
+                "Skipped",
+                &what,
+                theme.muted,
+                width,
+                theme,
+            )));
+            parts.push(Part::Names(&dialog.skipped, width));
+        }
         Text { parts }
     }
 
@@ -188,21 +213,30 @@ impl<'a> Text<'a> {
     }
 }
 
-/// "2 will change; 1 already at the target is skipped", or the platform's words.
+/// "2 will change; 1 skipped (listed below)", or the platform's words.
 fn count(dialog: &Confirm) -> String {
     if let Request::PlatformUpgrade { .. } = dialog.request {
-        return "the controller (gateways follow in later steps)".into();
+        return match dialog.gateways {
+            0 => "the controller (gateways follow in later steps)".into(),
+            n => format!(
+                "the controller and all {n} gateways: before 6.5 there is no selective upgrade, so this step upgrades them too"
+            ),
+        };
     }
-    match dialog.unchanged {
+    match dialog.skipped.len() {
         0 => format!("{} will change", dialog.gateways),
-        1 => format!(
-            "{} will change; 1 already at the target is skipped",
-            dialog.gateways
-        ),
         n => format!(
-            "{} will change; {n} already at the target are skipped",
+            "{} will change; {n} skipped (listed below)",
             dialog.gateways
         ),
+    }
+}
+
+/// "taken 3h12m ago", or that there is none.
+fn backup(dialog: &Confirm) -> String {
+    match dialog.backup_age {
+        Some(age) => format!("the last one was taken {} ago", duration(age)),
+        None => "none taken: take one first (Backup Now)".into(),
     }
 }
 
@@ -257,10 +291,10 @@ fn controls(dialog: &Confirm, theme: &Theme) -> Vec<Line<'static>> {
             ),
         ])];
     }
-    if dialog.needs_typed_count() {
+    if dialog.typed_answer().is_some() {
         return vec![
             Line::from(vec![
-                Span::raw(format!("{}: ", dialog.count_prompt())),
+                Span::raw(format!("{}: ", dialog.typed_prompt())),
                 Span::styled(format!("[{:<6}]", dialog.typed.value()), theme.focus),
             ]),
             Line::styled("Esc or n cancels; nothing is sent until then.", theme.muted),

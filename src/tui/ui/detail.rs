@@ -74,6 +74,10 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, name: &str, theme: &Theme)
             },
         ),
         (
+            "Controller Message",
+            live.message.clone().unwrap_or_else(|| "—".into()),
+        ),
+        (
             "Tunnels",
             if gateway.tunnels_up {
                 "all up".into()

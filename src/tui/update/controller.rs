@@ -1,10 +1,12 @@
 //! What the controller reports: refreshed data, failed refreshes, operations found running,
 //! and the progress of the operation being followed (whose end clears the marks of the
-//! gateways it completed).
+//! gateways it completed and verified, and says what to do about the failed ones). A refresh
+//! read before the operation ended never replaces it.
 
 use crate::api::poll::Progress;
 use crate::ops::{Follow, Job, Live, Loaded};
 use crate::plan::request::Action;
+use crate::tui::message::Command;
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, Connection};
 use crate::tui::update::{current, revalidate_target};
@@ -18,6 +20,9 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Job> {
         platform_running,
         gateways_running,
     } = loaded;
+    // A refresh read before the operation ended still shows it running: following that would
+    // replace the operation's story (its log, elapsed time and verdict) with a new one.
+    let predates_end = app.refresh_predates_end();
     let mut jobs: Vec<Job> = app.refresh_answered().into_iter().collect();
     app.connection = Connection::Ok;
     app.last_refresh = Some(app.now);
@@ -32,7 +37,7 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Job> {
     }
     app.skipped = skipped;
     revalidate_target(app);
-    if !app.busy() {
+    if !app.busy() && !predates_end {
         jobs.extend(follow_running(app, platform_running, gateways_running));
     }
     jobs
@@ -86,6 +91,26 @@ pub(super) fn on_load_failed(app: &mut App, error: String) -> Vec<Job> {
     again
 }
 
+/// After a gateway operation with failures, what to do next, in the log.
+fn next_step(app: &mut App, id: u64) {
+    let key = app.keymap.key_for(Command::MarkFailed);
+    let (retry, rollback) = (
+        app.keymap.key_for(Command::Upgrade),
+        app.keymap.key_for(Command::Rollback),
+    );
+    let now = app.now;
+    let Some(operation) = current(app, id).filter(|operation| operation.failed > 0) else {
+        return;
+    };
+    let count = operation.failed;
+    operation.note(
+        now,
+        format!(
+            "next: {key} (or :mark failed) marks the {count} failed gateways; then {retry} retries them or {rollback} rolls them back"
+        ),
+    );
+}
+
 pub(super) fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Job> {
     let now = app.now;
     app.connection = match progress {
@@ -102,7 +127,7 @@ pub(super) fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Job
     let changed = operation.progress(now, progress);
     let title = operation.title.clone();
     let completed: Vec<String> = match finished {
-        Some(_) => operation.completed().map(str::to_owned).collect(),
+        Some(_) => operation.completed(),
         None => Vec::new(),
     };
     for gateway in changed {
@@ -113,6 +138,7 @@ pub(super) fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Job
                     update_status: gateway.update_status,
                     state: Some(gateway.state),
                     progress: gateway.progress,
+                    message: gateway.message,
                 },
             );
         }
@@ -122,6 +148,7 @@ pub(super) fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Job
     };
     // Gateways done are no longer part of what the user is working on; failed ones stay marked.
     app.fleet.unmark(&completed);
+    next_step(app, id);
     if ok {
         app.info(format!("{title}: done ({message})"));
     } else {

@@ -14,7 +14,7 @@ use tui_input::backend::crossterm::EventHandler;
 use crate::ops::{self, Job};
 use crate::plan::request::Action;
 use crate::plan::runbook;
-use crate::tui::message::{Command, Msg};
+use crate::tui::message::{Command, MarkSet, Msg};
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, Focus, Overlay, Prompt, Window};
 
@@ -74,6 +74,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Job> {
             operation,
             progress,
         }) => on_progress(app, operation, progress),
+        Msg::Ops(ops::Event::Verified {
+            operation,
+            verdicts,
+        }) => {
+            let now = app.now;
+            if let Some(op) = current(app, operation) {
+                op.verified(now, verdicts);
+            }
+            Vec::new()
+        }
         Msg::Signal(signal) => {
             app.quit = true;
             app.signal = Some(signal);
@@ -229,6 +239,7 @@ fn table_command(app: &mut App, command: Command) {
             fleet.move_cursor(1);
         }
         Command::MarkShown => fleet.mark_shown(),
+        Command::MarkFailed => mark_set(app, MarkSet::Failed),
         Command::ClearMarks => fleet.clear_marks(),
         Command::SortNext => fleet.cycle_sort(),
         Command::SortReverse => fleet.reverse_sort(),
@@ -244,6 +255,21 @@ fn table_command(app: &mut App, command: Command) {
             }
         }
         _ => {}
+    }
+}
+
+/// Marks exactly the gateways of `set`, shown or not, and says how many.
+fn mark_set(app: &mut App, set: MarkSet) {
+    let names = app.named_set(set);
+    app.fleet.mark_only(&names);
+    let hidden = app.fleet.hidden_marked_count();
+    let word = set.name();
+    match (names.len(), hidden) {
+        (0, _) => app.info(format!("no {word} gateways: marks cleared")),
+        (count, 0) => app.info(format!("marked the {count} {word} gateways")),
+        (count, hidden) => app.info(format!(
+            "marked the {count} {word} gateways ({hidden} hidden by the filter)"
+        )),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Dry runs and mutating operations: the request of each window, the planner's check, the
-//! confirmation dialog, and the start of a confirmed operation.
+//! confirmation dialog (of the request narrowed to the gateways that change), and the start of
+//! a confirmed operation.
 
 use crossterm::event::KeyEvent;
 
@@ -7,7 +8,7 @@ use crate::api::actions::DryRun;
 use crate::ops::Job;
 use crate::plan::checks::check;
 use crate::plan::path::resolve_target;
-use crate::plan::request::{Action, Request, Selection};
+use crate::plan::request::{Action, Request, Selection, scope};
 use crate::snapshot::Snapshot;
 use crate::tui::confirm::{Confirm, Outcome};
 use crate::tui::operation::Operation;
@@ -136,12 +137,33 @@ pub(super) fn ask_to_confirm(app: &mut App, action: Action) {
             return;
         }
     };
+    // Only the gateways that change are sent, counted and followed.
+    let scope = match scope(snapshot, catalog, &request) {
+        Ok(scope) => scope,
+        Err(error) => {
+            app.error(error.to_string());
+            return;
+        }
+    };
+    if scope.request.selection().is_some() && scope.changes == 0 && !report.has_blocker() {
+        app.info(format!(
+            "nothing to do: the selected gateways ({}) are already at the target",
+            scope.skipped.len()
+        ));
+        return;
+    }
     let target = target_text(snapshot, catalog, &request);
+    let backup_age = backup_age(snapshot, app.now);
     // A platform upgrade names no gateway (and the console always names them).
-    let named = app.fleet.split_shown(request.named());
-    app.focus = Focus::Overlay(Overlay::Confirm(Box::new(Confirm::new(
-        request, target, named, &report,
-    ))));
+    let named = app.fleet.split_shown(scope.request.named());
+    let dialog = Confirm::new(scope, target, named, &report).with_backup_age(backup_age);
+    app.focus = Focus::Overlay(Overlay::Confirm(Box::new(dialog)));
+}
+
+/// How long before `now` the controller's last backup was taken; `None` when none was.
+fn backup_age(snapshot: &Snapshot, now: jiff::Timestamp) -> Option<jiff::SignedDuration> {
+    let last = snapshot.controller.checklist.backup.last_backup?;
+    Some(now.duration_since(last))
 }
 
 /// The exact version or image an operation goes to.

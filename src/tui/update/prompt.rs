@@ -8,7 +8,9 @@ use tui_input::{Input, InputRequest};
 use crate::filter::query::Field;
 use crate::ops::Job;
 use crate::snapshot::Gateway;
-use crate::tui::message::Command;
+use strum::IntoEnumIterator;
+
+use crate::tui::message::{Command, MarkSet};
 use crate::tui::state::{App, Focus, Overlay, Picker, Prompt};
 use crate::tui::update::{dispatch, revalidate_target};
 
@@ -93,7 +95,11 @@ pub(super) fn set_filter(app: &mut App, text: &str) {
 
 /// Runs a `:` command.
 pub(super) fn command_line(app: &mut App, line: &str) -> Vec<Job> {
-    let command = match line.trim_start_matches(':') {
+    let line = line.trim_start_matches(':');
+    if let Some(set) = line.strip_prefix("mark") {
+        return mark_named(app, set.trim());
+    }
+    let command = match line {
         "q" | "q!" | "quit" | "exit" => Command::Quit,
         "platform" | "p" | "1" => Command::PlatformWindow,
         "gateways" | "gateway" | "gw" | "2" => Command::GatewayWindow,
@@ -102,12 +108,25 @@ pub(super) fn command_line(app: &mut App, line: &str) -> Vec<Job> {
         "" => return Vec::new(),
         other => {
             app.error(format!(
-                "unknown command :{other}: use :platform, :gateways, :refresh, :help or :q"
+                "unknown command :{other}: use :platform, :gateways, :refresh, :mark failed, :help or :q"
             ));
             return Vec::new();
         }
     };
     dispatch(app, command)
+}
+
+/// `:mark SET`: marks exactly the gateways of a named set, in the gateway window.
+fn mark_named(app: &mut App, set: &str) -> Vec<Job> {
+    let Ok(set) = set.parse::<MarkSet>() else {
+        let sets: Vec<&str> = MarkSet::iter().map(MarkSet::name).collect();
+        app.error(format!(
+            "unknown set \"{set}\" for :mark: use :mark {}",
+            sets.join(" | ")
+        ));
+        return Vec::new();
+    };
+    dispatch(app, Command::from(set))
 }
 
 /// Reads one field of a gateway, for the picker.

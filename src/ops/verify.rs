@@ -1,0 +1,152 @@
+//! The outcome of a gateway operation, checked against the controller rather than read from
+//! the job status: what each gateway should reach ([`expectations`], from the fleet read before
+//! the request was sent) compared with the fleet read again at the end ([`verify`]). A gateway
+//! passes when the controller does not report a failure, its `state` is `up`, it runs the target
+//! software (and, for an image upgrade, the target image), and its tunnels are up if they were
+//! before. Pure: both readings come in as arguments.
+
+use crate::catalog::Catalog;
+use crate::ops::Live;
+use crate::plan::request::{Action, Request};
+use crate::snapshot::{Gateway, GatewayState, Snapshot, UpdateStatus};
+use crate::version::Version;
+
+/// What one gateway should look like once the operation is over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    pub name: String,
+    /// The software version it must run; `None` when the controller named none (no check).
+    pub software: Option<Version>,
+    /// The software version it ran before.
+    pub before: Version,
+    /// The image it must run (image upgrades with a matrix entry only).
+    pub image: Option<String>,
+    /// Whether its tunnels were up before, so they must be up after.
+    pub tunnels_up: bool,
+}
+
+/// One gateway's verified outcome: `failure` says why it failed, `None` when it passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub name: String,
+    pub failure: Option<String>,
+}
+
+impl Verdict {
+    pub fn passed(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+/// What each gateway named by `request` should reach, from the fleet before it was sent.
+/// Names the fleet does not know are left out (the controller refuses them).
+pub fn expectations(snapshot: &Snapshot, catalog: &Catalog, request: &Request) -> Vec<Expected> {
+    let controller = &snapshot.controller;
+    let action = request.action();
+    let software = match action {
+        Action::SoftwareRollback => controller.previous_version,
+        _ => Some(controller.current_version),
+    };
+    request
+        .named()
+        .iter()
+        .filter_map(|name| snapshot.index_of(name))
+        .map(|index| {
+            let gateway = &snapshot.gateways()[index];
+            Expected {
+                name: gateway.name.clone(),
+                software,
+                before: gateway.software_version,
+                image: wanted_image(gateway, catalog, action, software),
+                tunnels_up: gateway.tunnels_up,
+            }
+        })
+        .collect()
+}
+
+/// The image an image upgrade must reach: the matrix's image for the target train.
+fn wanted_image(
+    gateway: &Gateway,
+    catalog: &Catalog,
+    action: Action,
+    software: Option<Version>,
+) -> Option<String> {
+    if action != Action::ImageUpgrade {
+        return None;
+    }
+    let train = software?.train();
+    catalog
+        .image_for(gateway.cloud, train)
+        .map(|entry| entry.image.clone())
+}
+
+/// Each expected gateway's outcome in the fleet read after the operation; `live` holds the
+/// controller's statuses at the gateways' positions in `after`.
+pub fn verify(expected: &[Expected], after: &Snapshot, live: &[Live]) -> Vec<Verdict> {
+    expected
+        .iter()
+        .map(|expected| Verdict {
+            name: expected.name.clone(),
+            failure: after.index_of(&expected.name).map_or(
+                Some("no longer listed by the controller".into()),
+                |index| {
+                    failure(
+                        expected,
+                        &after.gateways()[index],
+                        live.get(index).cloned().unwrap_or_default(),
+                    )
+                },
+            ),
+        })
+        .collect()
+}
+
+/// Why `gateway` does not meet `expected`, the first check that fails; `None` when it does.
+fn failure(expected: &Expected, gateway: &Gateway, live: Live) -> Option<String> {
+    let reason = check(expected, gateway, &live)?;
+    Some(match live.message {
+        Some(message) => format!("{reason}: {message}"),
+        None => reason,
+    })
+}
+
+fn check(expected: &Expected, gateway: &Gateway, live: &Live) -> Option<String> {
+    if live.update_status == UpdateStatus::UpgradeFail {
+        return Some(format!(
+            "the controller reports {}",
+            live.update_status.as_str()
+        ));
+    }
+    if gateway.state != GatewayState::Up {
+        return Some(format!("ended in {}", gateway.state.name()));
+    }
+    if let Some(software) = expected.software
+        && gateway.software_version != software
+    {
+        let running = gateway.software_version;
+        return Some(match running == expected.before {
+            true => format!("still on {running}, not {software}"),
+            false => format!("on {running}, not {software}"),
+        });
+    }
+    if let Some(image) = &expected.image
+        && gateway.image_version.as_deref() != Some(image.as_str())
+    {
+        let running = gateway.image_version.as_deref().unwrap_or("no image");
+        return Some(format!("image still {running}, not {image}"));
+    }
+    if expected.tunnels_up && !gateway.tunnels_up {
+        return Some("tunnels down".into());
+    }
+    None
+}
+
+/// "2 of 3 gateways verified, 1 failed".
+pub fn summary(verdicts: &[Verdict]) -> String {
+    let passed = verdicts.iter().filter(|verdict| verdict.passed()).count();
+    format!(
+        "{passed} of {} gateways verified, {} failed",
+        verdicts.len(),
+        verdicts.len() - passed
+    )
+}
