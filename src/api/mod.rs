@@ -9,6 +9,7 @@ pub mod error;
 pub mod known;
 pub mod poll;
 pub mod records;
+pub mod statuses;
 pub mod stream;
 pub mod trust;
 

@@ -19,9 +19,10 @@ use futures::channel::mpsc;
 use futures::sink::SinkExt;
 use tokio::time::Instant;
 
-use crate::api::actions::{GatewayStatus, TaskState};
+use crate::api::actions::TaskState;
 use crate::api::client::Client;
 use crate::api::error::ApiError;
+use crate::api::statuses::GatewayStatus;
 use crate::snapshot::UpdateStatus;
 
 /// How often and how long to poll. The defaults follow the spec: every 10 s, 90 s before the

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::api::actions::{GatewayStatus, StatusSink};
+use crate::api::statuses::{GatewayStatus, StatusSink};
 use crate::api::{ApiError, Client};
 use crate::catalog::Catalog;
 use crate::ops::live::Live;
