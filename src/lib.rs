@@ -17,6 +17,7 @@ pub mod ops;
 pub mod paths;
 pub mod plan;
 pub mod quote;
+pub mod save;
 pub mod secret;
 pub mod sim;
 pub mod snapshot;

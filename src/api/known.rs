@@ -10,8 +10,6 @@
 
 use std::path::{Path, PathBuf};
 
-use std::io::Write;
-
 use crate::api::error::ApiError;
 use crate::api::trust::normalize_fingerprint;
 use crate::load::{self, FileKind};
@@ -124,37 +122,10 @@ fn read_pins(path: &Path) -> Result<String, ApiError> {
         })
 }
 
-/// Writes `text` to `path` atomically: a temporary file beside it, created with mode 0600 on
-/// Unix, then renamed over it. A crash leaves the old file or the new one, never half of one.
+/// Writes the pins atomically and privately ([`crate::save::atomically`]).
 fn write_private(path: &Path, text: &str) -> Result<(), ApiError> {
-    let fail = |error: std::io::Error| {
-        ApiError::Config(format!("cannot write {}: {error}", path.display()))
-    };
-    let parent = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty());
-    if let Some(parent) = parent {
-        std::fs::create_dir_all(parent).map_err(fail)?;
-    }
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp{}", std::process::id()));
-    let temporary = path.with_file_name(name);
-    let written =
-        write_new_private(&temporary, text).and_then(|()| std::fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written.map_err(fail)
-}
-
-fn write_new_private(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
+    crate::save::atomically(path, text)
+        .map_err(|error| ApiError::Config(format!("cannot write {}: {error}", path.display())))
 }
 
 #[cfg(test)]
