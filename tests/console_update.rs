@@ -1344,3 +1344,128 @@ fn verification_checks_status_state_version_image_and_tunnels_in_that_order() {
         .map(|entry| entry.image.clone());
     assert!(wanted.is_some() && images.iter().all(|e| e.image == wanted));
 }
+
+/// Starts a software upgrade of the marked-by-default gateways and reports one gateway upgrading
+/// at 40 %, at `app.now`; gives the operation's id.
+fn upgrading(app: &mut App) -> u64 {
+    press(app, KeyCode::Char('U'));
+    shown(app);
+    let effects = press(app, KeyCode::Char('y'));
+    let [Job::Start { operation, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let id = *operation;
+    update(app, Msg::Ops(Event::Started { operation: id }));
+    gateway_status(app, id, "upgrading", 0);
+    id
+}
+
+fn gateway_status(app: &mut App, id: u64, update_status: &str, done: usize) {
+    let progress = Progress::Gateways {
+        gateways: vec![GatewayProgress {
+            name: "spoke-00".into(),
+            state: "up".into(),
+            update_status: update_status.into(),
+            progress: None,
+            message: None,
+        }],
+        done,
+        failed: 0,
+    };
+    update(
+        app,
+        Msg::Ops(Event::Progress {
+            operation: id,
+            progress,
+        }),
+    );
+}
+
+#[test]
+fn progress_stuck_well_past_its_estimate_is_called_a_stall_and_drops_the_estimate() {
+    let mut app = gateways_window(false);
+    app.now += jiff::SignedDuration::from_secs(60);
+    let id = upgrading(&mut app);
+    app.now += jiff::SignedDuration::from_mins(5);
+    let screen = text_of(&draw(&app, 120, 40, &Theme::colored()));
+    assert!(
+        !screen.contains("no progress"),
+        "not yet a stall:\n{screen}"
+    );
+    for _ in 0..25 {
+        app.now += jiff::SignedDuration::from_secs(60);
+        gateway_status(&mut app, id, "upgrading", 0);
+    }
+    let screen = text_of(&draw(&app, 120, 40, &Theme::colored()));
+    assert!(
+        screen.contains("no progress for 30m00s (expected"),
+        "{screen}"
+    );
+    assert!(screen.contains("Aviatrix Support"), "{screen}");
+    assert!(screen.contains("avx-upgrade status"), "{screen}");
+    assert!(
+        !screen.contains("left"),
+        "no estimate once it ran out:\n{screen}"
+    );
+}
+
+#[test]
+fn progress_that_moves_is_no_stall() {
+    let mut app = gateways_window(false);
+    app.now += jiff::SignedDuration::from_secs(60);
+    let id = upgrading(&mut app);
+    app.now += jiff::SignedDuration::from_mins(30);
+    gateway_status(&mut app, id, "complete", 1);
+    let screen = text_of(&draw(&app, 120, 40, &Theme::colored()));
+    assert!(!screen.contains("no progress"), "{screen}");
+    let operation = app.operation.as_ref().expect("running");
+    assert_eq!(operation.stall(app.now), None);
+    assert_eq!(operation.moved_at(), app.now);
+}
+
+#[test]
+fn support_writes_a_summary_of_the_operation_with_no_secret() {
+    let mut app = gateways_window(false);
+    press(&mut app, KeyCode::Char(':'));
+    type_into(&mut app, "support");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(effects.is_empty(), "nothing to summarise yet: {effects:?}");
+    let id = upgrading(&mut app);
+    app.now += jiff::SignedDuration::from_mins(20);
+    press(&mut app, KeyCode::Char(':'));
+    type_into(&mut app, "support");
+    let effects = press(&mut app, KeyCode::Enter);
+    let [Job::WriteSupportSummary { name, text }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(
+        name.starts_with("support-") && name.ends_with(".txt"),
+        "{name}"
+    );
+    for expected in [
+        CURRENT,
+        "Software Upgrade",
+        "spoke-00",
+        "elapsed       1200s",
+        "stalled",
+        "spoke-00: upgrading",
+        "running",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from\n{text}");
+    }
+    for secret in ["password", "CID", "cid="] {
+        assert!(!text.contains(secret), "{secret:?} in\n{text}");
+    }
+    assert!(app.operation.as_ref().is_some_and(|op| op.id == id));
+    update(
+        &mut app,
+        Msg::Ops(Event::SupportSummaryWritten(Ok(
+            "/state/support-x.txt".into()
+        ))),
+    );
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|flash| flash.text.contains("/state/support-x.txt")),
+    );
+}

@@ -19,6 +19,7 @@ use crate::version::Train;
 
 mod live;
 mod refresh;
+pub mod support;
 pub mod verify;
 
 pub use live::Live;
@@ -35,6 +36,8 @@ pub enum Job {
     Start { operation: u64, request: Request },
     /// Follow an operation found running at the controller.
     Follow { operation: u64, follow: Follow },
+    /// Write a support summary as `name` in the state directory ([`support::write`]).
+    WriteSupportSummary { name: String, text: String },
 }
 
 /// An operation found running at the controller, not started here.
@@ -72,6 +75,8 @@ pub enum Event {
         operation: u64,
         verdicts: Vec<verify::Verdict>,
     },
+    /// Where the support summary was written, or why it was not.
+    SupportSummaryWritten(Result<std::path::PathBuf, String>),
 }
 
 /// The first train whose platform upgrade is followed with `platform_upgrade_status`.
@@ -116,6 +121,10 @@ impl Runner {
                 self.send(Event::DryRunDone { request, result });
             }
             Job::Start { operation, request } => self.start(operation, request).await,
+            Job::WriteSupportSummary { name, text } => {
+                let result = support::write_in_state_dir(&name, &text);
+                self.send(Event::SupportSummaryWritten(result));
+            }
             Job::Follow { operation, follow } => {
                 let events = match follow {
                     Follow::Platform => {

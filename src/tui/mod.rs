@@ -10,6 +10,7 @@ pub mod message;
 pub mod operation;
 
 pub mod state;
+pub mod support;
 pub mod terminal;
 pub mod theme;
 pub mod ui;

@@ -1,7 +1,9 @@
 //! One operation's life as the console follows it: requested, running (or the controller
 //! restarting), then succeeded or failed. A gateway operation's verdict follows the
 //! verification of each gateway against the controller ([`Operation::verified`]), not the job
-//! status alone. Pure: events and the clock come in as arguments.
+//! status alone. It remembers when progress last moved, so a wait that has run well past its
+//! estimate is called a stall ([`Operation::stall`]) and the estimate is dropped once it has run
+//! out. Pure: events and the clock come in as arguments.
 
 use std::collections::{HashMap, HashSet};
 
@@ -14,6 +16,20 @@ use crate::snapshot::UpdateStatus;
 
 /// At most this many log lines are kept.
 const LOG_LINES: usize = 500;
+
+/// What a wait is expected to take when the pace gives no estimate yet, and the least expected.
+const DEFAULT_EXPECTED: SignedDuration = SignedDuration::from_secs(3 * 60);
+const LEAST_EXPECTED: SignedDuration = SignedDuration::from_secs(60);
+/// A stall is this many times the expected wait, and never shorter than [`LEAST_STALL`].
+const STALL_FACTOR: i32 = 3;
+const LEAST_STALL: SignedDuration = SignedDuration::from_secs(5 * 60);
+
+/// Progress has not moved for `stalled`, although `expected` was the estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stall {
+    pub stalled: SignedDuration,
+    pub expected: SignedDuration,
+}
 
 /// Where the operation is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +65,10 @@ pub struct Operation {
     /// The gateways that failed verification, with the reason, once the operation has ended.
     pub failures: Vec<(String, String)>,
     statuses: HashMap<String, UpdateStatus>,
+    /// When progress (phase, percentage, message, counts or a gateway status) last moved.
+    moved_at: Timestamp,
+    /// The time left as estimated from the pace when progress last moved.
+    estimate: Option<SignedDuration>,
 }
 
 impl Operation {
@@ -75,6 +95,8 @@ impl Operation {
             log: Vec::new(),
             failures: Vec::new(),
             statuses: HashMap::new(),
+            moved_at: now,
+            estimate: None,
         };
         let line = format!("{}: sent to the controller", operation.title);
         operation.note(now, line);
@@ -105,6 +127,7 @@ impl Operation {
         if self.phase == Phase::Requesting {
             self.phase = Phase::Running;
             self.note(now, "the controller accepted the request".into());
+            self.moved(now);
         }
     }
 
@@ -119,6 +142,33 @@ impl Operation {
         if !self.is_running() {
             return Vec::new();
         }
+        let before = self.position();
+        let changed = self.apply(now, progress);
+        if !changed.is_empty() || self.position() != before {
+            self.moved(now);
+        }
+        changed
+    }
+
+    /// What progress is made of, to tell whether it moved.
+    fn position(&self) -> (Phase, Option<String>, Option<u8>, String, usize, usize) {
+        (
+            self.phase.clone(),
+            self.step.clone(),
+            self.percent,
+            self.message.clone(),
+            self.done,
+            self.failed,
+        )
+    }
+
+    /// Progress moved at `now`: the stall clock restarts and the pace gives a new estimate.
+    fn moved(&mut self, now: Timestamp) {
+        self.moved_at = now;
+        self.estimate = self.pace(now);
+    }
+
+    fn apply(&mut self, now: Timestamp, progress: Progress) -> Vec<GatewayProgress> {
         match progress {
             Progress::Platform {
                 message,
@@ -274,8 +324,38 @@ impl Operation {
         self.ended.unwrap_or(now).duration_since(self.started)
     }
 
-    /// The time left, from the pace so far; `None` until something finished.
+    /// The time left: the estimate made when progress last moved, counted down since. `None`
+    /// until something finished, and once the estimate has run out.
     pub fn remaining(&self, now: Timestamp) -> Option<SignedDuration> {
+        if !self.is_running() {
+            return None;
+        }
+        let left = self.estimate? - now.duration_since(self.moved_at);
+        left.is_positive().then_some(left)
+    }
+
+    /// Progress has not moved for well past what was expected: [`STALL_FACTOR`] times the
+    /// estimate made when it last moved, and at least [`LEAST_STALL`].
+    pub fn stall(&self, now: Timestamp) -> Option<Stall> {
+        if !self.is_running() {
+            return None;
+        }
+        let stalled = now.duration_since(self.moved_at);
+        let expected = self
+            .estimate
+            .unwrap_or(DEFAULT_EXPECTED)
+            .max(LEAST_EXPECTED);
+        let threshold = (expected * STALL_FACTOR).max(LEAST_STALL);
+        (stalled > threshold).then_some(Stall { stalled, expected })
+    }
+
+    /// When progress last moved.
+    pub fn moved_at(&self) -> Timestamp {
+        self.moved_at
+    }
+
+    /// The time left from the pace so far.
+    fn pace(&self, now: Timestamp) -> Option<SignedDuration> {
         if !self.is_running() {
             return None;
         }
@@ -299,6 +379,17 @@ impl Operation {
             _ => (self.done + self.failed) as f64 / self.total() as f64,
         };
         ratio.clamp(0.0, 1.0)
+    }
+}
+
+/// A phase in words, for the support summary.
+pub fn describe_phase(phase: &Phase) -> String {
+    match phase {
+        Phase::Requesting => "sent, no answer yet".into(),
+        Phase::Running => "running".into(),
+        Phase::Restarting => "controller restarting".into(),
+        Phase::Succeeded(message) => format!("done: {message}"),
+        Phase::Failed(message) => format!("FAILED: {message}"),
     }
 }
 
@@ -495,6 +586,36 @@ mod tests {
             .collect();
         assert_eq!(lines, ["Downloading X ... 10%", "Installing X ... 40%"]);
         assert_eq!(op.percent, Some(45));
+    }
+
+    #[test]
+    fn a_platform_upgrade_stuck_at_99_percent_drops_its_estimate_and_stalls() {
+        let mut op = Operation::new(
+            4,
+            Action::PlatformUpgrade,
+            "Platform Upgrade to 7.1".into(),
+            Vec::new(),
+            at(0),
+        );
+        op.started(at(0));
+        let at_99 = Progress::Platform {
+            message: "installing".into(),
+            phase: Some("install".into()),
+            percent: Some(99),
+        };
+        op.progress(at(99), at_99.clone());
+        assert_eq!(op.remaining(at(99)), Some(SignedDuration::from_secs(1)));
+        assert_eq!(op.remaining(at(101)), None, "no estimate once it ran out");
+        op.progress(at(600), at_99);
+        assert_eq!(op.moved_at(), at(99), "the same status is no progress");
+        assert_eq!(op.stall(at(99 + 300)), None, "not before the least stall");
+        assert_eq!(
+            op.stall(at(99 + 720)),
+            Some(Stall {
+                stalled: SignedDuration::from_mins(12),
+                expected: LEAST_EXPECTED,
+            })
+        );
     }
 
     #[test]

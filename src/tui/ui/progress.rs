@@ -1,5 +1,6 @@
 //! The progress pane: the operation, a gauge (done/total, failures), elapsed time and an
-//! estimate of the rest, and the latest events with their times.
+//! estimate of the rest (none once it has run out), a warning with what to check when progress
+//! has stalled, and the latest events with their times.
 
 use jiff::Timestamp;
 use ratatui::Frame;
@@ -20,8 +21,14 @@ pub fn draw(frame: &mut Frame, area: Rect, operation: &Operation, now: Timestamp
     ]));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [gauge_area, log_area] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let warning = stall_lines(operation, now, theme);
+    let [gauge_area, warning_area, log_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(warning.len() as u16),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(warning), warning_area);
     let label = gauge_label(operation, now);
     let gauge = LineGauge::default()
         .filled_style(theme.of(status))
@@ -40,6 +47,29 @@ pub fn draw(frame: &mut Frame, area: Rect, operation: &Operation, now: Timestamp
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), log_area);
+}
+
+/// The stall warning and what to check, when progress has not moved for well past its estimate.
+fn stall_lines(operation: &Operation, now: Timestamp, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(stall) = operation.stall(now) else {
+        return Vec::new();
+    };
+    let style = theme.of(Status::Warn);
+    vec![
+        Line::styled(
+            format!(
+                "{} no progress for {} (expected ~{})",
+                symbol(Status::Warn),
+                duration(stall.stalled),
+                duration(stall.expected)
+            ),
+            style,
+        ),
+        Line::styled(
+            "  check the controller's console or `avx-upgrade status`; a stuck controller needs Aviatrix Support (:support writes a summary for them)".to_string(),
+            style,
+        ),
+    ]
 }
 
 fn phase(operation: &Operation) -> (Status, &'static str) {

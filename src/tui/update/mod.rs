@@ -84,6 +84,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Job> {
             }
             Vec::new()
         }
+        Msg::Ops(ops::Event::SupportSummaryWritten(result)) => {
+            match result {
+                Ok(path) => app.info(format!("support summary written to {}", path.display())),
+                Err(error) => app.error(error),
+            }
+            Vec::new()
+        }
         Msg::Signal(signal) => {
             app.quit = true;
             app.signal = Some(signal);

@@ -99,6 +99,15 @@ pub(super) fn command_line(app: &mut App, line: &str) -> Vec<Job> {
     if let Some(set) = line.strip_prefix("mark") {
         return mark_named(app, set.trim());
     }
+    if line == "support" {
+        return match crate::tui::support::job(app) {
+            Ok(job) => vec![job],
+            Err(error) => {
+                app.error(error);
+                Vec::new()
+            }
+        };
+    }
     let command = match line {
         "q" | "q!" | "quit" | "exit" => Command::Quit,
         "platform" | "p" | "1" => Command::PlatformWindow,
@@ -108,7 +117,7 @@ pub(super) fn command_line(app: &mut App, line: &str) -> Vec<Job> {
         "" => return Vec::new(),
         other => {
             app.error(format!(
-                "unknown command :{other}: use :platform, :gateways, :refresh, :mark failed, :help or :q"
+                "unknown command :{other}: use :platform, :gateways, :refresh, :mark failed, :support, :help or :q"
             ));
             return Vec::new();
         }
