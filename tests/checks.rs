@@ -740,3 +740,36 @@ fn every_finding_code_has_a_scenario() {
         .collect();
     assert!(missing.is_empty(), "no scenario raises {missing:?}");
 }
+
+#[test]
+fn a_passing_dry_run_lists_every_checklist_item_it_checked() {
+    let report = platform(&fleet(), "6.6");
+    assert!(!report.has_blocker());
+    let items: Vec<(&str, bool, &str)> = report
+        .checklist
+        .iter()
+        .map(|item| (item.item.as_str(), item.passed, item.detail.as_str()))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("gateway and tunnel health", true, "gateways and tunnels up"),
+            ("DNS", true, "DNS resolves"),
+            ("internet", true, "release server reachable"),
+            ("accounts", true, "credentials valid"),
+            ("account audit", true, "no audit issues"),
+            ("backup age", true, "backup taken 6h ago"),
+            ("Controller HA", true, "Controller HA disabled: not checked"),
+            ("T2/T3 Unlimited", true, "not needed or enabled"),
+        ]
+    );
+    let dns_down = with_controller(&fleet(), |controller| controller.checklist.dns_ok = false);
+    let failed = platform(&dns_down, "6.6");
+    assert!(failed.contains(Code::DnsUnresolved));
+    assert!(
+        failed
+            .checklist
+            .iter()
+            .any(|item| item.item == "DNS" && !item.passed)
+    );
+}

@@ -1052,3 +1052,30 @@ fn doctor_shows_the_overridden_config_and_state_directories() {
         assert!(run.stdout.contains(&path), "{path} missing: {run:#?}");
     }
 }
+
+#[test]
+fn check_json_lists_the_checklist_items_it_checked() {
+    let files = Files::fleet(&level_fleet());
+    let report = files
+        .check(&["--action", "platform-upgrade", "--json"])
+        .json(0);
+    let items = report["checklist"].as_array().expect("checklist array");
+    let names: Vec<&str> = items
+        .iter()
+        .map(|item| item["item"].as_str().expect("item name"))
+        .collect();
+    for name in [
+        "DNS",
+        "internet",
+        "backup age",
+        "Controller HA",
+        "T2/T3 Unlimited",
+    ] {
+        assert!(names.contains(&name), "{name} missing: {report:#}");
+    }
+    assert!(
+        items.iter().all(|item| item["passed"] == true),
+        "{report:#}"
+    );
+    assert!(report["findings"].is_array(), "keeps findings: {report:#}");
+}

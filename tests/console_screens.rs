@@ -113,6 +113,23 @@ fn dry_run_pane() {
 }
 
 #[test]
+fn dry_run_pane_lists_the_checklist_of_a_passing_dry_run() {
+    let mut app = gateways();
+    press(&mut app, KeyCode::Char('d'));
+    let request = Request::SoftwareUpgrade {
+        gateways: Selection::Named(vec!["transit-use1".into()]),
+        target: None,
+    };
+    let result = Ok(DryRun {
+        target: Some(CURRENT.into()),
+        blocked: false,
+        findings: Vec::new(),
+    });
+    update(&mut app, Msg::Ops(Event::DryRunDone { request, result }));
+    snap("dry_run_checklist", &app);
+}
+
+#[test]
 fn confirmation_dialogs() {
     let mut app = gateways();
     // spoke-use1-web, behind the controller: the transits above it already run its version.

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cli::plan::to_json;
 use crate::cli::{InputError, Outcome, load_catalog, load_snapshot, render};
-use crate::plan::{Action, Code, Finding, Report, Request, Selection, check};
+use crate::plan::{Action, ChecklistItem, Code, Finding, Report, Request, Selection, check};
 use crate::version::{Target, Version};
 
 #[derive(Debug, Args)]
@@ -52,6 +52,7 @@ struct CheckJson<'a> {
     controller: Version,
     blocked: bool,
     findings: &'a [Finding],
+    checklist: &'a [ChecklistItem],
 }
 
 pub fn run(args: &CheckArgs) -> Result<(Outcome, String), InputError> {
@@ -75,6 +76,7 @@ pub fn run(args: &CheckArgs) -> Result<(Outcome, String), InputError> {
             controller,
             blocked: report.has_blocker(),
             findings: &report.findings,
+            checklist: &report.checklist,
         })
     } else {
         text(args.action, controller, &report)
@@ -134,6 +136,7 @@ fn text(action: Action, controller: Version, report: &Report) -> String {
         "Dry run: {} (controller {controller})\n",
         action.title()
     );
+    render::checklist(&mut out, report);
     render::findings(&mut out, report);
     let verdict = if report.has_blocker() {
         "BLOCKED"

@@ -1,5 +1,6 @@
 //! Plain-text rendering shared by the commands: findings grouped by severity, with a marker
-//! and the severity's name on every line so nothing depends on colour.
+//! and the severity's name on every line so nothing depends on colour, and the checklist
+//! items a dry run checked, each marked ✓ or ✗ with "pass" or "FAIL".
 
 use std::fmt::Write;
 
@@ -9,6 +10,19 @@ use crate::plan::{Finding, Report, Severity};
 
 /// How many gateway names a text report lists under a finding (`--json` lists all).
 const NAMES_LISTED: usize = 20;
+
+/// The checklist items `report` checked, one a line, then a blank line.
+pub fn checklist(out: &mut String, report: &Report) {
+    if report.checklist.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Checklist ({})", report.checklist.len());
+    for item in &report.checklist {
+        let mark = if item.passed { "✓ pass" } else { "✗ FAIL" };
+        let _ = writeln!(out, "  {mark} {}: {}", item.item, item.detail);
+    }
+    out.push('\n');
+}
 
 /// The findings of `report`, grouped blockers, warnings, information.
 pub fn findings(out: &mut String, report: &Report) {

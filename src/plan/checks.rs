@@ -2,11 +2,14 @@
 //!
 //! `check` is what the controller's Dry Run button does, and what every mutating action must
 //! pass first. It is pure: the clock reading for the backup-age check is an argument.
+//!
+//! Beside the findings, the report lists every checklist item checked, passed or not: each
+//! item and its finding come from one check, so the two never disagree.
 
 use jiff::{SignedDuration, Timestamp};
 
 use crate::catalog::Catalog;
-use crate::plan::finding::{Code, Finding, Report};
+use crate::plan::finding::{ChecklistItem, Code, Finding, Report};
 use crate::plan::impact;
 use crate::plan::request::{Action, Request, RequestError, changing, resolve_selection};
 use crate::plan::rules::{self, count_and_names, names_of};
@@ -46,8 +49,42 @@ pub fn check(
             (image_upgrade(snapshot, catalog, &selected), selected)
         }
     };
-    findings.extend(checklist(snapshot, request.action(), &concerned, now));
-    Ok(Report::new(findings))
+    let mut items = vec![health_item(&findings)];
+    for (item, finding) in checklist(snapshot, request.action(), &concerned, now) {
+        items.push(item);
+        findings.extend(finding);
+    }
+    Ok(Report::new(findings).with_checklist(items))
+}
+
+/// A checklist item from the finding its check produced: passed when there is none.
+fn item(name: &str, code: Code, finding: Option<Finding>, passed: &str, failed: &str) -> Checked {
+    let detail = if finding.is_some() { failed } else { passed };
+    (
+        ChecklistItem::new(name, code, finding.is_none(), detail),
+        finding,
+    )
+}
+
+/// One checklist item and the finding it produced, if it failed.
+type Checked = (ChecklistItem, Option<Finding>);
+
+/// Gateway and tunnel health, read from the health findings the rules produced.
+fn health_item(findings: &[Finding]) -> ChecklistItem {
+    let unhealthy = findings
+        .iter()
+        .any(|finding| finding.code == Code::GatewayUnhealthy);
+    let detail = if unhealthy {
+        "a gateway or tunnel is down"
+    } else {
+        "gateways and tunnels up"
+    };
+    ChecklistItem::new(
+        "gateway and tunnel health",
+        Code::GatewayUnhealthy,
+        !unhealthy,
+        detail,
+    )
 }
 
 fn platform_upgrade(
@@ -154,36 +191,105 @@ fn image_upgrade(snapshot: &Snapshot, catalog: &Catalog, selected: &[usize]) -> 
     findings
 }
 
-/// The Upgrade Operations Checklist. DNS, internet, accounts and backups apply to every
-/// operation; Controller HA and T2/T3 Unlimited to platform upgrades.
+/// The Upgrade Operations Checklist, each item with the finding it produced. DNS, internet,
+/// accounts and backups apply to every operation; Controller HA and T2/T3 Unlimited to
+/// platform upgrades.
 fn checklist(
     snapshot: &Snapshot,
     action: Action,
     concerned: &[usize],
     now: Timestamp,
-) -> Vec<Finding> {
+) -> Vec<Checked> {
     let checklist = &snapshot.controller.checklist;
-    let mut findings = Vec::new();
-    if !checklist.dns_ok {
-        findings.push(Finding::new(
+    let dns = (!checklist.dns_ok).then(|| Finding::new(
+        Code::DnsUnresolved,
+        "the controller cannot resolve public names: give it a reliable DNS server (8.8.8.8 is recommended; on AWS or Azure, disable the VPC/VNet DNS server in the controller's settings)",
+    ));
+    let internet = (!checklist.internet_ok).then(|| Finding::new(
+        Code::NoInternet,
+        "the controller cannot reach the release server: allow inbound 443 and outbound 443 and 22, then verify with the Network Connectivity Utility (www.security.aviatrix.com:443, www.github.com:443 and :22)",
+    ));
+    let mut checked = vec![
+        item(
+            "DNS",
             Code::DnsUnresolved,
-            "the controller cannot resolve public names: give it a reliable DNS server (8.8.8.8 is recommended; on AWS or Azure, disable the VPC/VNet DNS server in the controller's settings)",
-        ));
-    }
-    if !checklist.internet_ok {
-        findings.push(Finding::new(
+            dns,
+            "DNS resolves",
+            "DNS does not resolve",
+        ),
+        item(
+            "internet",
             Code::NoInternet,
-            "the controller cannot reach the release server: allow inbound 443 and outbound 443 and 22, then verify with the Network Connectivity Utility (www.security.aviatrix.com:443, www.github.com:443 and :22)",
+            internet,
+            "release server reachable",
+            "release server unreachable",
+        ),
+        item(
+            "accounts",
+            Code::AccountInvalid,
+            invalid_accounts(snapshot, action, concerned),
+            "credentials valid",
+            "an account fails its credentials check",
+        ),
+        item(
+            "account audit",
+            Code::AccountAudit,
+            account_audit(snapshot),
+            "no audit issues",
+            "audit reports issues",
+        ),
+        backup_item(snapshot, now),
+    ];
+    if action == Action::PlatformUpgrade {
+        checked.push(ha_item(snapshot));
+        checked.push(item(
+            "T2/T3 Unlimited",
+            Code::T2T3Unlimited,
+            burstable_instance(snapshot),
+            "not needed or enabled",
+            "burstable instance without T2/T3 Unlimited",
         ));
     }
-    findings.extend(invalid_accounts(snapshot, action, concerned));
-    findings.extend(account_audit(snapshot));
-    findings.extend(backup_age(snapshot, now));
-    if action == Action::PlatformUpgrade {
-        findings.extend(controller_ha(snapshot));
-        findings.extend(burstable_instance(snapshot));
+    checked
+}
+
+fn backup_item(snapshot: &Snapshot, now: Timestamp) -> Checked {
+    let finding = backup_age(snapshot, now);
+    let passed = match snapshot.controller.checklist.backup.last_backup {
+        Some(last) => format!(
+            "backup taken {}h ago",
+            now.duration_since(last).as_hours().max(0)
+        ),
+        None => "backup taken".to_owned(),
+    };
+    item(
+        "backup age",
+        Code::BackupMissing,
+        finding,
+        &passed,
+        "no recent backup",
+    )
+}
+
+fn ha_item(snapshot: &Snapshot) -> Checked {
+    let enabled = snapshot
+        .controller
+        .checklist
+        .controller_ha
+        .as_ref()
+        .is_some_and(|ha| ha.enabled);
+    if !enabled {
+        let note = "Controller HA disabled: not checked";
+        let code = Code::ControllerHaOutdated;
+        return (ChecklistItem::new("Controller HA", code, true, note), None);
     }
-    findings
+    item(
+        "Controller HA",
+        Code::ControllerHaOutdated,
+        controller_ha(snapshot),
+        "Controller HA up to date",
+        "Controller HA outdated",
+    )
 }
 
 /// Accounts failing their credentials check. A platform upgrade needs them all; a gateway

@@ -179,16 +179,50 @@ impl Finding {
     }
 }
 
-/// The findings of one check, blockers first, then warnings, then information.
+/// One item of the guide's pre-upgrade checklist as a dry run checked it: its name, whether
+/// it passed, and a short detail ("DNS resolves", "Controller HA disabled: not checked").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChecklistItem {
+    pub item: String,
+    /// The code of the finding this item produces when it fails.
+    pub code: Code,
+    pub passed: bool,
+    pub detail: String,
+}
+
+impl ChecklistItem {
+    pub fn new(item: &str, code: Code, passed: bool, detail: impl Into<String>) -> Self {
+        Self {
+            item: item.to_owned(),
+            code,
+            passed,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The findings of one check, blockers first, then warnings, then information, and the
+/// checklist items the check covered (empty for a report that did not list them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
+    #[serde(skip)]
+    pub checklist: Vec<ChecklistItem>,
 }
 
 impl Report {
     pub fn new(mut findings: Vec<Finding>) -> Self {
         findings.sort_by_key(|finding| finding.severity);
-        Self { findings }
+        Self {
+            findings,
+            checklist: Vec::new(),
+        }
+    }
+
+    /// This report with the checklist items that were checked.
+    pub fn with_checklist(mut self, checklist: Vec<ChecklistItem>) -> Self {
+        self.checklist = checklist;
+        self
     }
 
     /// True when at least one finding forbids the operation.

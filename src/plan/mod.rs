@@ -17,7 +17,7 @@ mod rules;
 pub mod runbook;
 
 pub use checks::check;
-pub use finding::{Code, Finding, Report, Severity};
+pub use finding::{ChecklistItem, Code, Finding, Report, Severity};
 pub use path::{Path, plan_path, release_versions};
 pub use request::{Action, Request, RequestError, Scope, Selection, scope, will_change};
 pub use runbook::{Runbook, Step, StepAction};

@@ -11,6 +11,7 @@ use crate::api::actions::DryRun;
 use crate::catalog::Catalog;
 use crate::filter::query::Field;
 use crate::ops::Job;
+use crate::plan::ChecklistItem;
 use crate::plan::request::{Action, Request};
 use crate::plan::runbook::Runbook;
 use crate::snapshot::UpdateStatus;
@@ -80,6 +81,8 @@ pub struct DryRunPane {
     pub title: String,
     /// `None` while the controller works on it.
     pub result: Option<Result<DryRun, String>>,
+    /// The checklist items the planner checked for the request, computed from our snapshot.
+    pub checklist: Vec<ChecklistItem>,
     pub scroll: u16,
 }
 

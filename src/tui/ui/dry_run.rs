@@ -1,12 +1,12 @@
-//! The dry-run result pane: findings grouped by blocker, warning and info, each with its code,
-//! message and gateways.
+//! The dry-run result pane: the checklist items checked, each ✓ pass or ✗ FAIL, then the
+//! findings grouped by blocker, warning and info, each with its code, message and gateways.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::plan::finding::{Finding, Severity};
+use crate::plan::finding::{ChecklistItem, Finding, Severity};
 use crate::tui::state::DryRunPane;
 use crate::tui::theme::{Status, Theme, symbol};
 use crate::tui::ui::popup;
@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, body: Rect, pane: &DryRunPane, theme: &Theme) {
             format!("{} the dry run failed: {error}", symbol(Status::Error)),
             theme.error,
         )],
-        Some(Ok(result)) => findings(result, theme),
+        Some(Ok(result)) => findings(result, &pane.checklist, theme),
     };
     frame.render_widget(
         Paragraph::new(lines)
@@ -43,7 +43,11 @@ pub fn draw(frame: &mut Frame, body: Rect, pane: &DryRunPane, theme: &Theme) {
     );
 }
 
-fn findings(result: &crate::api::actions::DryRun, theme: &Theme) -> Vec<Line<'static>> {
+fn findings(
+    result: &crate::api::actions::DryRun,
+    checklist: &[ChecklistItem],
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let (status, verdict) = if result.blocked {
         (Status::Error, "BLOCKED: fix the blockers before upgrading")
     } else {
@@ -61,6 +65,7 @@ fn findings(result: &crate::api::actions::DryRun, theme: &Theme) -> Vec<Line<'st
         ),
         Line::raw(tally(&result.findings)),
     ];
+    lines.extend(checklist_lines(checklist, &result.findings, theme));
     for (severity, status, word) in [
         (Severity::Blocker, Status::Error, "Blockers"),
         (Severity::Warning, Status::Warn, "Warnings"),
@@ -94,6 +99,35 @@ fn findings(result: &crate::api::actions::DryRun, theme: &Theme) -> Vec<Line<'st
                 ));
             }
         }
+    }
+    lines
+}
+
+/// "Checklist (n)" and one line an item: symbol, "pass" or "FAIL", name and detail. An item
+/// the controller's answer reports a finding for fails, whatever our snapshot said.
+fn checklist_lines(
+    checklist: &[ChecklistItem],
+    findings: &[Finding],
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    if checklist.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled(format!("Checklist ({})", checklist.len()), theme.title),
+    ];
+    for item in checklist {
+        let reported = findings.iter().find(|finding| finding.code == item.code);
+        let (status, word, detail) = match reported {
+            None if item.passed => (Status::Ok, "pass", item.detail.as_str()),
+            None => (Status::Error, "FAIL", item.detail.as_str()),
+            Some(_) => (Status::Error, "FAIL", "the controller reports it (below)"),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} {word} ", symbol(status)), theme.of(status)),
+            Span::raw(format!("{}: {detail}", item.item)),
+        ]));
     }
     lines
 }

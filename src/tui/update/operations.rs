@@ -72,6 +72,7 @@ pub(super) fn dry_run(app: &mut App) -> Vec<Job> {
     app.focus = Focus::Overlay(Overlay::DryRun(DryRunPane {
         title: describe_request(app, &request),
         result: None,
+        checklist: Vec::new(),
         scroll: 0,
     }));
     vec![Job::DryRun(request)]
@@ -79,15 +80,28 @@ pub(super) fn dry_run(app: &mut App) -> Vec<Job> {
 
 pub(super) fn on_dry_run(app: &mut App, request: &Request, result: Result<DryRun, String>) {
     let title = describe_request(app, request);
+    let checklist = local_checklist(app, request);
     match &mut app.focus {
         Focus::Overlay(Overlay::DryRun(pane)) if pane.result.is_none() => {
             pane.title = title;
+            pane.checklist = checklist;
             pane.result = Some(result);
         }
         _ => app.info(format!(
             "dry run of {title} finished: press d to see it again"
         )),
     }
+}
+
+/// The checklist items our planner checks for `request` on the snapshot we hold (none when
+/// the controller or the catalog has not been read).
+fn local_checklist(app: &App, request: &Request) -> Vec<crate::plan::ChecklistItem> {
+    let (Some(snapshot), Some(catalog)) = (app.fleet.snapshot(), app.catalog.as_ref()) else {
+        return Vec::new();
+    };
+    check(snapshot, catalog, request, app.now)
+        .map(|report| report.checklist)
+        .unwrap_or_default()
 }
 
 /// "Software Upgrade of 3 gateways", "Platform Upgrade to 7.1".
