@@ -366,14 +366,7 @@ fn readonly_refuses_and_the_command_line_switches_windows() {
 #[test]
 fn the_operation_follows_progress_updates_the_table_and_refreshes_at_the_end() {
     let mut app = gateways_window(false);
-    press(&mut app, KeyCode::Char('U'));
-    shown(&mut app);
-    let effects = press(&mut app, KeyCode::Char('y'));
-    let [Job::Start { operation, .. }] = effects.as_slice() else {
-        panic!("{effects:?}");
-    };
-    let id = *operation;
-    update(&mut app, Msg::Ops(Event::Started { operation: id }));
+    let id = start_upgrade(&mut app);
     let progress = Progress::Gateways {
         gateways: vec![GatewayProgress {
             name: "spoke-00".into(),
@@ -506,14 +499,7 @@ fn loaded(snapshot: Snapshot) -> Msg {
 #[test]
 fn an_operation_ending_during_a_refresh_reads_the_controller_again_after_it() {
     let mut app = gateways_window(false);
-    press(&mut app, KeyCode::Char('U'));
-    shown(&mut app);
-    let effects = press(&mut app, KeyCode::Char('y'));
-    let [Job::Start { operation, .. }] = effects.as_slice() else {
-        panic!("{effects:?}");
-    };
-    let id = *operation;
-    update(&mut app, Msg::Ops(Event::Started { operation: id }));
+    let id = start_upgrade(&mut app);
     assert_eq!(
         update(&mut app, Msg::Command(Command::Refresh)),
         [Job::Refresh]
@@ -941,14 +927,7 @@ fn marks_of_gateways_done_are_cleared_when_the_operation_ends() {
             "gcp-transit-hagw"
         ]
     );
-    press(&mut app, KeyCode::Char('U'));
-    shown(&mut app);
-    let effects = press(&mut app, KeyCode::Char('y'));
-    let [Job::Start { operation, .. }] = effects.as_slice() else {
-        panic!("{effects:?}");
-    };
-    let id = *operation;
-    update(&mut app, Msg::Ops(Event::Started { operation: id }));
+    let id = start_upgrade(&mut app);
     let status = |name: &str, update_status: &str| GatewayProgress {
         name: name.into(),
         state: "up".into(),
@@ -1098,15 +1077,7 @@ fn filter_language_fuzz_long() {
 fn upgrade_of(app: &mut App, names: &[&str]) -> u64 {
     let names: Vec<String> = names.iter().map(|name| (*name).to_owned()).collect();
     app.fleet.mark_only(&names);
-    press(app, KeyCode::Char('U'));
-    shown(app);
-    let effects = press(app, KeyCode::Char('y'));
-    let [Job::Start { operation, .. }] = effects.as_slice() else {
-        panic!("{effects:?}");
-    };
-    let id = *operation;
-    update(app, Msg::Ops(Event::Started { operation: id }));
-    id
+    start_upgrade(app)
 }
 
 #[test]
@@ -1348,14 +1319,7 @@ fn verification_checks_status_state_version_image_and_tunnels_in_that_order() {
 /// Starts a software upgrade of the marked-by-default gateways and reports one gateway upgrading
 /// at 40 %, at `app.now`; gives the operation's id.
 fn upgrading(app: &mut App) -> u64 {
-    press(app, KeyCode::Char('U'));
-    shown(app);
-    let effects = press(app, KeyCode::Char('y'));
-    let [Job::Start { operation, .. }] = effects.as_slice() else {
-        panic!("{effects:?}");
-    };
-    let id = *operation;
-    update(app, Msg::Ops(Event::Started { operation: id }));
+    let id = start_upgrade(app);
     gateway_status(app, id, "upgrading", 0);
     id
 }
@@ -1468,4 +1432,17 @@ fn support_writes_a_summary_of_the_operation_with_no_secret() {
             .as_ref()
             .is_some_and(|flash| flash.text.contains("/state/support-x.txt")),
     );
+}
+
+/// `U`, the dialog on screen, `y`, and the controller's acceptance; gives the operation's id.
+fn start_upgrade(app: &mut App) -> u64 {
+    press(app, KeyCode::Char('U'));
+    shown(app);
+    let effects = press(app, KeyCode::Char('y'));
+    let [Job::Start { operation, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let id = *operation;
+    update(app, Msg::Ops(Event::Started { operation: id }));
+    id
 }
