@@ -53,14 +53,23 @@ pub struct ClientLimits {
     /// The largest answer read from a controller, in MB (1 to 65,536).
     #[serde(default = "default_max_answer_mb")]
     pub max_answer_mb: u64,
+    /// The largest request body sent to a controller, in KB (1 to 65,536): a larger gateway
+    /// selection is split into several requests.
+    #[serde(default = "default_max_request_kb")]
+    pub max_request_kb: u64,
 }
 
 impl Default for ClientLimits {
     fn default() -> Self {
         Self {
             max_answer_mb: default_max_answer_mb(),
+            max_request_kb: default_max_request_kb(),
         }
     }
+}
+
+fn default_max_request_kb() -> u64 {
+    crate::api::DEFAULT_MAX_REQUEST >> 10
 }
 
 fn default_max_answer_mb() -> u64 {
@@ -71,6 +80,11 @@ impl ClientLimits {
     /// The answer limit in bytes.
     pub fn max_answer(&self) -> u64 {
         self.max_answer_mb << 20
+    }
+
+    /// The request limit in bytes.
+    pub fn max_request(&self) -> u64 {
+        self.max_request_kb << 10
     }
 }
 
@@ -124,6 +138,13 @@ impl Config {
                 "{}: max_answer_mb under [client] is {}: expected 1 to 65536 (MB)",
                 path.display(),
                 file.client.max_answer_mb
+            ));
+        }
+        if !(1..=65_536).contains(&file.client.max_request_kb) {
+            return Err(format!(
+                "{}: max_request_kb under [client] is {}: expected 1 to 65536 (KB)",
+                path.display(),
+                file.client.max_request_kb
             ));
         }
         Ok(Self {

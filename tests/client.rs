@@ -1504,9 +1504,10 @@ async fn a_newer_controllers_unknown_dry_run_finding_is_kept_and_shown() {
     let mut app = console::loaded_app(snapshot, false);
     console::press(&mut app, KeyCode::Char('2'));
     let effects = console::press(&mut app, KeyCode::Char('d'));
-    let Some(Job::DryRun(request)) = effects.into_iter().next() else {
+    let Some(Job::DryRun(prepared)) = effects.into_iter().next() else {
         panic!("d asks for a dry run");
     };
+    let request = prepared.request;
     let Request::SoftwareUpgrade {
         gateways: Selection::Named(names),
         ..

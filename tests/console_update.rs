@@ -234,13 +234,22 @@ fn the_upgrade_asks_for_confirmation_and_sends_exactly_what_it_showed() {
         gateways: Selection::Named(vec!["spoke-00".into(), "spoke-00-hagw".into()]),
         target: None,
     };
-    assert_eq!(
-        effects,
-        [Job::Start {
+    let [
+        Job::Start {
             operation: 1,
-            request: expected
-        }]
+            prepared,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("one start: {effects:?}");
+    };
+    assert_eq!(prepared.request, expected);
+    assert_eq!(
+        prepared.groups,
+        [vec!["spoke-00".to_owned(), "spoke-00-hagw".to_owned()]],
+        "an HA pair travels in one request"
     );
+    assert_eq!(prepared.expected.len(), 2, "both members are verified");
     assert!(app.busy());
     press(&mut app, KeyCode::Char('U'));
     shown(&mut app);
@@ -535,7 +544,10 @@ fn d_dry_runs_the_window_operation_after_a_cancelled_rollback() {
         gateways: Selection::Named(vec!["spoke-00".into()]),
         target: None,
     };
-    assert_eq!(effects, [Job::DryRun(expected)]);
+    let [Job::DryRun(prepared)] = effects.as_slice() else {
+        panic!("one dry run: {effects:?}");
+    };
+    assert_eq!(prepared.request, expected);
     let screen = text_of(&draw(&app, 120, 40, &Theme::colored()));
     assert!(screen.contains("Software Upgrade of 1 gateway"), "{screen}");
 }
@@ -800,9 +812,10 @@ fn the_typed_count_is_what_changes_hidden_included_and_only_that_is_sent_and_fol
     press(&mut app, KeyCode::Backspace);
     type_into(&mut app, "12");
     let effects = press(&mut app, KeyCode::Enter);
-    let [Job::Start { request, .. }] = effects.as_slice() else {
+    let [Job::Start { prepared, .. }] = effects.as_slice() else {
         panic!("{effects:?}");
     };
+    let request = &prepared.request;
     let Some(Selection::Named(names)) = request.selection() else {
         panic!("{request:?}");
     };
@@ -881,10 +894,8 @@ fn a_platform_upgrade_needs_the_version_typed_and_says_what_it_does() {
     assert!(
         matches!(
             effects.as_slice(),
-            [Job::Start {
-                request: Request::PlatformUpgrade { .. },
-                ..
-            }]
+            [Job::Start { prepared, .. }]
+                if matches!(prepared.request, Request::PlatformUpgrade { .. })
         ),
         "{effects:?}"
     );

@@ -195,18 +195,50 @@ impl Client {
         dry_run("upgrade_selected_gateway", self.call(&call).await?)
     }
 
-    /// Starts a gateway software upgrade, rollback or image upgrade (`async=true`). A lost
-    /// answer is resolved with `list_gateway_upgrade_status`.
+    /// Starts a gateway software upgrade, rollback or image upgrade (`async=true`) in one
+    /// request. A lost answer is resolved with `list_gateway_upgrade_status`.
     pub async fn start_gateway_operation(
         &self,
         action: Action,
         gateways: &[String],
     ) -> Result<Started, ApiError> {
-        let call = gateway_call(action, gateways)?.param("async", "true");
-        // What the selected gateways look like before the call: if its answer is lost, a change
-        // since then (or an operation running) proves that it started.
-        let before = selected_statuses(&self.gateway_upgrade_status().await?, gateways);
-        match self.call(&call).await {
+        let requests = [gateways.to_vec()];
+        let mut answers = self.start_gateway_requests(action, &requests).await?;
+        answers
+            .pop()
+            .unwrap_or_else(|| Err(ApiError::Config("no request was sent".into())))
+    }
+
+    /// Starts one gateway operation as several requests (`requests`, e.g. from
+    /// [`crate::plan::chunks::pack`]), sent at once; one answer per request, in order. The
+    /// statuses are read once first (an error there means nothing was sent): a request whose
+    /// answer is lost is resolved against them.
+    pub async fn start_gateway_requests(
+        &self,
+        action: Action,
+        requests: &[Vec<String>],
+    ) -> Result<Vec<Result<Started, ApiError>>, ApiError> {
+        let calls = requests
+            .iter()
+            .map(|gateways| Ok(gateway_call(action, gateways)?.param("async", "true")))
+            .collect::<Result<Vec<Call>, ApiError>>()?;
+        // What the selected gateways look like before the calls: if an answer is lost, a
+        // change since then (or an operation running) proves that its request started.
+        let before = self.gateway_upgrade_status().await?;
+        let sent = calls.iter().zip(requests).map(|(call, gateways)| async {
+            let before = selected_statuses(&before, gateways);
+            self.start_one(call, gateways, before).await
+        });
+        Ok(futures::future::join_all(sent).await)
+    }
+
+    async fn start_one(
+        &self,
+        call: &Call,
+        gateways: &[String],
+        before: Vec<GatewayStatus>,
+    ) -> Result<Started, ApiError> {
+        match self.call(call).await {
             Ok(results) => Ok(Started::RequestId(request_id(&results))),
             Err(ApiError::OutcomeUnknown { action, cause }) => {
                 tracing::warn!(%action, %cause, "outcome unknown: checking list_gateway_upgrade_status");
@@ -351,9 +383,10 @@ impl Client {
 
 /// The statuses of the named gateways, in the controller's order.
 fn selected_statuses(statuses: &[GatewayStatus], names: &[String]) -> Vec<GatewayStatus> {
+    let names: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
     statuses
         .iter()
-        .filter(|status| names.contains(&status.name))
+        .filter(|status| names.contains(status.name.as_str()))
         .cloned()
         .collect()
 }
@@ -364,6 +397,28 @@ fn platform_call(target: Option<Target>) -> Call {
         .param("gateway_list", "")
         .param("software_version", version.clone())
         .param("version", version)
+}
+
+/// What a request costs besides its `gateway_list`: the other parameters, the session id and
+/// the form's separators, generously.
+const REQUEST_OVERHEAD: usize = 2048;
+
+impl Client {
+    /// The bytes one request may spend on gateway names ([`gateway_name_cost`] each).
+    pub fn gateway_list_budget(&self) -> usize {
+        usize::try_from(self.max_request())
+            .unwrap_or(usize::MAX)
+            .saturating_sub(REQUEST_OVERHEAD)
+            .max(1)
+    }
+}
+
+/// The bytes `name` takes in a request's `gateway_list`, form-encoded, with its separator.
+pub fn gateway_name_cost(name: &str) -> usize {
+    let encoded: usize = url::form_urlencoded::byte_serialize(name.as_bytes())
+        .map(str::len)
+        .sum();
+    encoded + "%2C".len()
 }
 
 fn gateway_call(action: Action, gateways: &[String]) -> Result<Call, ApiError> {

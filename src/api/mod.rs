@@ -13,7 +13,7 @@ pub mod statuses;
 pub mod stream;
 pub mod trust;
 
-pub use client::{Call, Client, ClientSettings, DEFAULT_MAX_ANSWER, Kind};
+pub use client::{Call, Client, ClientSettings, DEFAULT_MAX_ANSWER, DEFAULT_MAX_REQUEST, Kind};
 pub use envelope::Results;
 pub use error::ApiError;
 pub use trust::TrustMode;

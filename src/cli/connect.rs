@@ -54,6 +54,8 @@ pub struct Resolved {
     pub insecure: bool,
     /// The largest answer read, in bytes (`max_answer_mb` under `[client]`).
     pub max_answer: u64,
+    /// The largest request body sent, in bytes (`max_request_kb` under `[client]`).
+    pub max_request: u64,
 }
 
 /// Merges `--profile` with the flags.
@@ -92,8 +94,12 @@ pub fn resolve(args: &ConnectArgs) -> Result<Resolved, InputError> {
             .or_else(|| profile.as_ref().and_then(|p| p.ca_cert.clone())),
         insecure: args.insecure,
         max_answer: config
+            .as_ref()
             .map(|config| config.client.max_answer())
             .unwrap_or(crate::api::DEFAULT_MAX_ANSWER),
+        max_request: config
+            .map(|config| config.client.max_request())
+            .unwrap_or(crate::api::DEFAULT_MAX_REQUEST),
     })
 }
 
@@ -125,6 +131,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<Arc<Client>, InputError> {
     };
     let mut settings = ClientSettings::new(target.url.clone(), credentials, mode);
     settings.max_answer = target.max_answer;
+    settings.max_request = target.max_request;
     let client = Client::new(settings)?;
     client
         .login()

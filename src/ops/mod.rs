@@ -2,38 +2,45 @@
 //! runs in its own tokio task, so a screen never waits on the network, and nothing here knows
 //! of one: the console wraps these words, and a command line can drive them too. A started
 //! operation is followed by the poller that fits it until it ends. A gateway operation started
-//! here is then verified against the controller ([`verify`]): the fleet is read before the
-//! request is sent and again at the end, and the verdicts decide whether it succeeded.
+//! here is then verified against the controller ([`verify`]): what each gateway must reach was
+//! prepared from the fleet the operator confirmed ([`Prepared`]), the fleet is read again at
+//! the end, and the verdicts decide whether it succeeded. A large selection is sent as several
+//! requests at once ([`start`]).
 
 use std::sync::Arc;
 
-use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::api::actions::{DryRun, Started};
+use crate::api::actions::{DryRun, gateway_name_cost};
 use crate::api::poll::{self, PollSettings, Progress};
 use crate::api::{ApiError, Client};
+use crate::plan::chunks;
 use crate::plan::request::Request;
 use crate::version::Train;
 
 mod live;
 mod refresh;
+mod start;
 pub mod support;
 pub mod verify;
 
 pub use live::Live;
 pub use refresh::{Loaded, refresh};
+pub use start::Prepared;
 
 /// What `ops` is asked to do (by the console's `update`, or by a command line).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Job {
     /// Read versions, gateways, statuses and the catalog.
     Refresh,
-    /// The controller's dry run of `request`.
-    DryRun(Request),
-    /// Start `request` (already checked and confirmed) and follow it as `operation`.
-    Start { operation: u64, request: Request },
+    /// The controller's dry run of a request.
+    DryRun(Box<Prepared>),
+    /// Start a request (already checked and confirmed) and follow it as `operation`.
+    Start {
+        operation: u64,
+        prepared: Box<Prepared>,
+    },
     /// Follow an operation found running at the controller.
     Follow { operation: u64, follow: Follow },
     /// Write a support summary as `name` in the state directory ([`support::write`]).
@@ -60,6 +67,15 @@ pub enum Event {
     /// The controller accepted an operation.
     Started {
         operation: u64,
+    },
+    /// One of the several requests of a large gateway operation was answered: accepted, or
+    /// refused with the reason (its gateways then fail).
+    RequestAnswered {
+        operation: u64,
+        number: usize,
+        of: usize,
+        gateways: usize,
+        result: Result<(), String>,
     },
     StartFailed {
         operation: u64,
@@ -114,13 +130,15 @@ impl Runner {
                 };
                 self.send(event);
             }
-            Job::DryRun(request) => {
-                let result = dry_run(&self.client, &request)
-                    .await
-                    .map_err(|error| error.to_string());
+            Job::DryRun(prepared) => {
+                let result = dry_run(&self.client, &prepared).await;
+                let request = prepared.request;
                 self.send(Event::DryRunDone { request, result });
             }
-            Job::Start { operation, request } => self.start(operation, request).await,
+            Job::Start {
+                operation,
+                prepared,
+            } => self.start(operation, *prepared).await,
             Job::WriteSupportSummary { name, text } => {
                 let result = support::write_in_state_dir(&name, &text);
                 self.send(Event::SupportSummaryWritten(result));
@@ -154,25 +172,23 @@ impl Runner {
         let _ = self.messages.send(event);
     }
 
-    async fn start(&self, operation: u64, request: Request) {
-        let started = match &request {
+    async fn start(&self, operation: u64, prepared: Prepared) {
+        let started = match &prepared.request {
             Request::PlatformUpgrade { target } => self
                 .start_platform(*target)
                 .await
-                .map(|events| (events, None)),
+                .map(|events| (events, None))
+                .map_err(|error| error.to_string()),
             _ => self
-                .start_gateways(&request)
+                .start_gateways(operation, &prepared)
                 .await
-                .map(|(events, expected)| (events, Some(expected))),
+                .map(|started| (started.events, Some((started.expected, started.refused)))),
         };
-        let (events, expected) = match started {
+        let (events, verification) = match started {
             Ok(started) => started,
             Err(error) => {
                 tracing::warn!(%error, "operation not started");
-                self.send(Event::StartFailed {
-                    operation,
-                    error: error.to_string(),
-                });
+                self.send(Event::StartFailed { operation, error });
                 return;
             }
         };
@@ -180,8 +196,8 @@ impl Runner {
         let Some(last) = self.forward(operation, events).await else {
             return;
         };
-        let last = match expected {
-            Some(expected) => self.verified(operation, last, &expected).await,
+        let last = match verification {
+            Some((expected, refused)) => self.verified(operation, last, &expected, refused).await,
             None => last,
         };
         self.progress(operation, last);
@@ -195,12 +211,14 @@ impl Runner {
     }
 
     /// The end of a gateway operation, once the controller has been read again and each
-    /// gateway checked: it succeeded only if the job did and every gateway passed.
+    /// gateway checked: it succeeded only if the job did and every gateway passed. `refused`
+    /// are the gateways of requests the controller refused, failed already.
     async fn verified(
         &self,
         operation: u64,
         last: Progress,
         expected: &[verify::Expected],
+        refused: Vec<verify::Verdict>,
     ) -> Progress {
         let Progress::Finished { ok, message } = last else {
             return last;
@@ -216,7 +234,8 @@ impl Runner {
                 };
             }
         };
-        let verdicts = verify::verify(expected, &after.snapshot, &after.live);
+        let mut verdicts = verify::verify(expected, &after.snapshot, &after.live);
+        verdicts.extend(refused);
         let summary = verify::summary(&verdicts);
         let all_passed = verdicts.iter().all(verify::Verdict::passed);
         self.send(Event::Verified {
@@ -230,39 +249,6 @@ impl Runner {
                 false => format!("{message}; {summary}"),
             },
         }
-    }
-
-    async fn start_platform(
-        &self,
-        target: Option<crate::version::Target>,
-    ) -> Result<BoxStream<'static, Progress>, ApiError> {
-        let versions = self.client.version_info().await?;
-        let started = self.client.start_platform_upgrade(target).await?;
-        let client = Arc::clone(&self.client);
-        let events = match started {
-            Started::RequestId(id)
-                if versions.current.train() < STATUS_API_TRAIN && !id.is_empty() =>
-            {
-                poll::legacy_platform(client, id, self.poll).boxed()
-            }
-            _ => poll::platform(client, self.poll).boxed(),
-        };
-        Ok(events)
-    }
-
-    /// Reads the fleet (for verification), then starts the gateway operation.
-    async fn start_gateways(
-        &self,
-        request: &Request,
-    ) -> Result<(BoxStream<'static, Progress>, Vec<verify::Expected>), ApiError> {
-        let before = refresh(&self.client).await?;
-        let expected = verify::expectations(&before.snapshot, &before.catalog, request);
-        let names = request.named().to_vec();
-        self.client
-            .start_gateway_operation(request.action(), &names)
-            .await?;
-        let events = poll::gateways(Arc::clone(&self.client), names, self.poll).boxed();
-        Ok((events, expected))
     }
 
     /// Sends the poller's events until it ends; returns its `Finished` event, unsent, or
@@ -286,14 +272,44 @@ impl Runner {
     }
 }
 
-/// The controller's dry run of `request`.
-async fn dry_run(client: &Client, request: &Request) -> Result<DryRun, ApiError> {
-    match request {
-        Request::PlatformUpgrade { target } => client.platform_dry_run(*target).await,
-        _ => {
-            client
-                .gateway_dry_run(request.action(), request.named())
-                .await
+/// The controller's dry run of a prepared request; a large gateway selection is checked in
+/// as many requests as it is sent in, all at once, and their answers merged.
+async fn dry_run(client: &Client, prepared: &Prepared) -> Result<DryRun, String> {
+    let request = &prepared.request;
+    if let Request::PlatformUpgrade { target } = request {
+        return client
+            .platform_dry_run(*target)
+            .await
+            .map_err(|error| error.to_string());
+    }
+    let budget = client.gateway_list_budget();
+    let mut requests = chunks::pack(prepared.groups.clone(), budget, gateway_name_cost)
+        .map_err(|error| error.to_string())?;
+    if requests.is_empty() {
+        requests.push(request.named().to_vec());
+    }
+    let answers = requests
+        .iter()
+        .map(|names| client.gateway_dry_run(request.action(), names));
+    let answers = futures::future::join_all(answers).await;
+    merge(answers).map_err(|error| error.to_string())
+}
+
+/// One dry run from the answers of several requests: blocked if any is, every finding once.
+fn merge(answers: Vec<Result<DryRun, ApiError>>) -> Result<DryRun, ApiError> {
+    let mut merged: Option<DryRun> = None;
+    for answer in answers {
+        let answer = answer?;
+        let Some(all) = merged.as_mut() else {
+            merged = Some(answer);
+            continue;
+        };
+        all.blocked |= answer.blocked;
+        for finding in answer.findings {
+            if !all.findings.contains(&finding) {
+                all.findings.push(finding);
+            }
         }
     }
+    merged.ok_or_else(|| ApiError::Config("a dry run of no gateway".into()))
 }

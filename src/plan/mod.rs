@@ -9,6 +9,7 @@
 //! - [`finding`]: severities, stable codes and reports.
 
 pub mod checks;
+pub mod chunks;
 pub mod finding;
 mod impact;
 pub mod path;

@@ -60,11 +60,19 @@ pub struct ClientSettings {
     pub backoff_cap: Duration,
     /// The largest answer read, in bytes; a larger one is an error as soon as it is known.
     pub max_answer: u64,
+    /// The largest request body sent, in bytes: a larger gateway selection is split into
+    /// several requests ([`crate::plan::chunks`]).
+    pub max_request: u64,
 }
 
 /// The default [`ClientSettings::max_answer`]: 512 MB, six times the largest legitimate answer
 /// at 100,000 gateways (`list_vpcs_summary`, about 82 MB).
 pub const DEFAULT_MAX_ANSWER: u64 = 512 << 20;
+
+/// The default [`ClientSettings::max_request`]: 512 KB, half the simulator's default body
+/// limit (a real controller's is not public: docs/controller-api.md). About 22,000 gateway
+/// names of 20 characters fit in one request.
+pub const DEFAULT_MAX_REQUEST: u64 = 512 << 10;
 
 impl ClientSettings {
     pub fn new(base_url: impl Into<String>, credentials: Credentials, trust: TrustMode) -> Self {
@@ -78,6 +86,7 @@ impl ClientSettings {
             backoff: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(8),
             max_answer: DEFAULT_MAX_ANSWER,
+            max_request: DEFAULT_MAX_REQUEST,
         }
     }
 }
@@ -194,6 +203,11 @@ impl Client {
     /// The user this client logs in as.
     pub fn user(&self) -> &str {
         &self.settings.credentials.user
+    }
+
+    /// The largest request body this client sends, in bytes.
+    pub fn max_request(&self) -> u64 {
+        self.settings.max_request
     }
 
     /// How many HTTP requests this client has sent.

@@ -131,6 +131,23 @@ impl Operation {
         }
     }
 
+    /// One of the several requests of a large gateway operation was answered.
+    pub fn request_answered(
+        &mut self,
+        now: Timestamp,
+        (number, of, gateways): (usize, usize, usize),
+        result: Result<(), String>,
+    ) {
+        let line = match result {
+            Ok(()) => format!("request {number} of {of} ({gateways} gateways): accepted"),
+            Err(error) => format!(
+                "request {number} of {of} ({gateways} gateways): REFUSED, its gateways fail: {error}"
+            ),
+        };
+        self.note(now, line);
+        self.moved(now);
+    }
+
     /// The request was refused or could not be sent.
     pub fn start_failed(&mut self, now: Timestamp, error: String) {
         self.note(now, format!("not started: {error}"));

@@ -62,6 +62,19 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Job> {
             }
             Vec::new()
         }
+        Msg::Ops(ops::Event::RequestAnswered {
+            operation,
+            number,
+            of,
+            gateways,
+            result,
+        }) => {
+            let now = app.now;
+            if let Some(op) = current(app, operation) {
+                op.request_answered(now, (number, of, gateways), result);
+            }
+            Vec::new()
+        }
         Msg::Ops(ops::Event::StartFailed { operation, error }) => {
             let now = app.now;
             if let Some(op) = current(app, operation) {

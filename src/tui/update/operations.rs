@@ -5,7 +5,7 @@
 use crossterm::event::KeyEvent;
 
 use crate::api::actions::DryRun;
-use crate::ops::Job;
+use crate::ops::{Job, Prepared};
 use crate::plan::checks::check;
 use crate::plan::path::resolve_target;
 use crate::plan::request::{Action, Request, Selection, scope};
@@ -38,21 +38,29 @@ fn start(app: &mut App, dialog: Confirm) -> Vec<Job> {
         app.error("refused: read-only, busy or blocked");
         return Vec::new();
     }
-    let id = app.next_operation_id();
     let names = dialog.request.named().to_vec();
     let title = format!("{} to {}", dialog.operation, dialog.target);
-    app.operation = Some(Operation::new(
-        id,
-        dialog.request.action(),
-        title,
-        names,
-        app.now,
-    ));
+    let action = dialog.request.action();
+    let Some(prepared) = prepare(app, dialog.request) else {
+        return Vec::new();
+    };
+    let id = app.next_operation_id();
+    app.operation = Some(Operation::new(id, action, title, names, app.now));
     app.show_progress = true;
     vec![Job::Start {
         operation: id,
-        request: dialog.request,
+        prepared,
     }]
+}
+
+/// `request` prepared from the fleet on screen; `None`, with an error, before the controller
+/// and its catalog were read.
+fn prepare(app: &mut App, request: Request) -> Option<Box<Prepared>> {
+    let (Some(snapshot), Some(catalog)) = (app.fleet.snapshot(), app.catalog.as_ref()) else {
+        app.error("the controller has not been read yet: wait, or Ctrl-R");
+        return None;
+    };
+    Some(Box::new(Prepared::new(snapshot, catalog, request)))
 }
 
 /// The dry run of the window's operation (never of one chosen before, e.g. in a cancelled
@@ -75,7 +83,7 @@ pub(super) fn dry_run(app: &mut App) -> Vec<Job> {
         checklist: Vec::new(),
         scroll: 0,
     }));
-    vec![Job::DryRun(request)]
+    prepare(app, request).map(Job::DryRun).into_iter().collect()
 }
 
 pub(super) fn on_dry_run(app: &mut App, request: &Request, result: Result<DryRun, String>) {
