@@ -21,7 +21,11 @@
 //!    they are not yet, and for an upgrade those already there are exactly the
 //!    `already-current` finding;
 //! 8. no disruption finding names a gateway that does not change (already at the target, or
-//!    with nowhere to go), and the request the console sends names exactly those that change.
+//!    with nowhere to go), and the request the console sends names exactly those that change;
+//! 9. splitting a selection into requests (`chunks`) sends every selected name exactly once,
+//!    never separates an HA pair that is selected whole, keeps each request within its budget,
+//!    and fills the requests (at most one more than the names' total cost divided by what
+//!    every request but the last is sure to hold: the budget less the largest group, plus one).
 //!
 //! A failing case is persisted in `tests/planner_properties.proptest-regressions`, which is
 //! committed: every later run replays it first.
@@ -30,6 +34,7 @@ use std::collections::BTreeSet;
 
 use avx_upgrade::catalog::{Catalog, ImageEntry, Release};
 use avx_upgrade::cloud::Cloud;
+use avx_upgrade::plan::chunks::{ha_groups, pack};
 use avx_upgrade::plan::path::plan_path;
 use avx_upgrade::plan::runbook::{StepAction, for_fleet};
 use avx_upgrade::plan::{
@@ -1253,3 +1258,52 @@ const DISRUPTION: [Code; 9] = [
     Code::SpokeNextHop,
     Code::OpenvpnOnlyGateway,
 ];
+
+proptest! {
+    #![proptest_config(check_config())]
+
+    /// Property 9: chunks.
+    #[test]
+    fn chunks_send_each_name_once_keep_pairs_and_fill_the_budget(
+        releases in releases(),
+        controller in controller_seed(),
+        fleet in fleet_seed(),
+        picks in prop::collection::vec(any::<prop::sample::Index>(), 0..40),
+        extra_budget in 0usize..40,
+    ) {
+        let snapshot = snapshot(&releases, &controller, &fleet)?;
+        let names: Vec<String> = snapshot.gateways().iter().map(|gateway| gateway.name.clone()).collect();
+        if names.is_empty() {
+            return Ok(());
+        }
+        let selection: Vec<String> = picks.iter().map(|pick| pick.get(&names).clone()).collect();
+        let cost = |name: &str| name.len() + 1;
+        let groups = ha_groups(&snapshot, &selection);
+        let largest = groups.iter().map(|group| group.iter().map(|name| cost(name)).sum::<usize>()).max().unwrap_or(0);
+        let budget = largest + extra_budget;
+        let requests = pack(groups, budget, cost).map_err(|error| TestCaseError::fail(error.to_string()))?;
+
+        let distinct: BTreeSet<&String> = selection.iter().collect();
+        let sent: Vec<&String> = requests.iter().flatten().collect();
+        prop_assert_eq!(sent.len(), distinct.len(), "each name once: {:?}", requests);
+        prop_assert_eq!(sent.iter().copied().collect::<BTreeSet<_>>(), distinct.clone());
+        for request in &requests {
+            let used: usize = request.iter().map(|name| cost(name)).sum();
+            prop_assert!(used <= budget, "{} over {}: {:?}", used, budget, request);
+        }
+        for gateway in snapshot.gateways() {
+            let Some(peer) = &gateway.peer else { continue };
+            if !(distinct.contains(&gateway.name) && distinct.contains(peer)) {
+                continue;
+            }
+            let together = requests.iter().any(|request| request.contains(&gateway.name) && request.contains(peer));
+            prop_assert!(together, "{} and {} are split: {:?}", gateway.name, peer, requests);
+        }
+        let total: usize = distinct.iter().map(|name| cost(name)).sum();
+        let sure = budget - largest + 1;
+        prop_assert!(
+            requests.len() <= 1 + total / sure,
+            "{} requests for {} bytes with {} sure per request: {:?}", requests.len(), total, sure, requests
+        );
+    }
+}
