@@ -72,6 +72,7 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// An operation this console is about to send.
     pub fn new(
         id: u64,
         action: Action,
@@ -79,7 +80,35 @@ impl Operation {
         gateways: Vec<String>,
         now: Timestamp,
     ) -> Self {
-        let mut operation = Operation {
+        let mut operation = Self::blank(id, action, title, gateways, now);
+        let line = format!("{}: sent to the controller", operation.title);
+        operation.note(now, line);
+        operation
+    }
+
+    /// An operation found running at the controller, which this console did not send.
+    pub fn found(
+        id: u64,
+        action: Action,
+        title: String,
+        gateways: Vec<String>,
+        now: Timestamp,
+    ) -> Self {
+        let mut operation = Self::blank(id, action, title, gateways, now);
+        operation.phase = Phase::Running;
+        let line = format!("{}: found running at the controller", operation.title);
+        operation.note(now, line);
+        operation
+    }
+
+    fn blank(
+        id: u64,
+        action: Action,
+        title: String,
+        gateways: Vec<String>,
+        now: Timestamp,
+    ) -> Self {
+        Operation {
             id,
             action,
             title,
@@ -97,10 +126,7 @@ impl Operation {
             statuses: HashMap::new(),
             moved_at: now,
             estimate: None,
-        };
-        let line = format!("{}: sent to the controller", operation.title);
-        operation.note(now, line);
-        operation
+        }
     }
 
     /// Gateways concerned; a platform upgrade counts as one unit of work.

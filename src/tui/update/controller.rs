@@ -49,25 +49,20 @@ fn follow_running(app: &mut App, platform: Option<String>, gateways: Vec<String>
     let (action, title, names, follow) = match (platform, gateways.is_empty()) {
         (Some(message), _) => (
             Action::PlatformUpgrade,
-            format!("Platform Upgrade already running at the controller ({message})"),
+            format!("Platform Upgrade ({message})"),
             Vec::new(),
             Follow::Platform,
         ),
         (None, false) => (
             Action::SoftwareUpgrade,
-            format!(
-                "Gateway operation already running at the controller on {} gateways",
-                gateways.len()
-            ),
+            format!("Gateway operation on {} gateways", gateways.len()),
             gateways.clone(),
             Follow::Gateways(gateways),
         ),
         (None, true) => return Vec::new(),
     };
     let id = app.next_operation_id();
-    let mut operation = Operation::new(id, action, title, names, app.now);
-    operation.started(app.now);
-    app.operation = Some(operation);
+    app.operation = Some(Operation::found(id, action, title, names, app.now));
     app.show_progress = true;
     app.warn("an operation is running at the controller: following it");
     vec![Job::Follow {
