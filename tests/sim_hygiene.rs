@@ -179,7 +179,7 @@ async fn a_request_sent_in_pieces_within_the_timeouts_is_answered() {
 /// Nothing was dispatched past the parameter check and no operation started.
 fn nothing_started(sim: &Sim) -> bool {
     sim.running.with_state(|state| {
-        state.active.is_none() && state.platform_ops.is_empty() && state.gateway_ops.is_empty()
+        !state.is_busy() && state.platform_ops.is_empty() && state.gateway_ops.is_empty()
     })
 }
 

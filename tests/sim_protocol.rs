@@ -787,7 +787,7 @@ async fn dry_runs_answer_the_planners_findings_and_change_nothing() {
     );
 
     let after = sim.running.with_state(|state| {
-        assert!(state.active.is_none(), "a dry run starts nothing");
+        assert!(!state.is_busy(), "a dry run starts nothing");
         assert!(state.gateway_ops.is_empty() && state.platform_ops.is_empty());
         state.snapshot.clone()
     });
@@ -1233,7 +1233,7 @@ async fn bad_input_is_refused_clearly_and_the_simulator_keeps_serving() {
 
     // Nothing was started or changed, and the simulator still serves every client.
     sim.running.with_state(|state| {
-        assert!(state.active.is_none());
+        assert!(!state.is_busy());
         assert!(state.gateway_ops.is_empty() && state.platform_ops.is_empty());
         assert_eq!(state.snapshot, before);
     });
@@ -1275,7 +1275,7 @@ async fn a_bad_async_flag_is_refused_before_anything_starts() {
         let cid = sim.login().await;
         let reason = sim.refused(&cid, action, &params).await;
         assert!(reason.contains("async must be true or false"), "{reason}");
-        let started = sim.running.with_state(|state| state.active.is_some());
+        let started = sim.running.with_state(|state| state.is_busy());
         assert!(
             !started,
             "{action} {params:?} started an operation it refused"

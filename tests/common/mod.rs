@@ -243,7 +243,7 @@ impl Sim {
         });
         eventually(&format!("{action} to start"), || async {
             self.running
-                .with_state(|state| state.active.is_some())
+                .with_state(|state| state.is_busy())
                 .then_some(())
         })
         .await;
@@ -251,7 +251,7 @@ impl Sim {
             // Any request catches the simulator up to the clock.
             self.upgrade_status(cid).await;
             self.running
-                .with_state(|state| state.active.is_none())
+                .with_state(|state| !state.is_busy())
                 .then_some(())
         })
         .await;
