@@ -22,7 +22,7 @@ mod mutate;
 
 use std::time::Duration;
 
-use avx_upgrade::sim::params::{BODY_LIMIT, ParamError, Params};
+use avx_upgrade::sim::params::{DEFAULT_BODY_LIMIT, ParamError, Params};
 use avx_upgrade::sim::{self, ReadTimeouts, RunningSim, SimConfig};
 use bytes::Bytes;
 use common::*;
@@ -351,7 +351,7 @@ const CONTENT_TYPES: &[Option<&str>] = &[
 /// Real queries or bodies mutated by the shared fuzz mutator, up to the body limit.
 fn mutated(seeds: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
     let samples = seeds.iter().map(|seed| seed.as_bytes().to_vec()).collect();
-    mutate::inputs(samples, BODY_LIMIT)
+    mutate::inputs(samples, DEFAULT_BODY_LIMIT)
 }
 
 /// Bytes that look like parameters: the separators and escapes the parser cares about.

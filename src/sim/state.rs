@@ -52,6 +52,8 @@ pub struct Settings {
     pub seed: u64,
     /// Whether a valid `X-Access-Key` is required on login (real controllers accept none).
     pub require_access_key: bool,
+    /// The largest request body read, in bytes (`--max-body-kb`).
+    pub body_limit: usize,
 }
 
 /// The simulated controller's whole state.
