@@ -18,7 +18,7 @@ use avx_upgrade::secret::Credentials;
 use avx_upgrade::secret::Secret;
 use avx_upgrade::sim::clock::Clock;
 use avx_upgrade::sim::fleet::{FleetSpec, generate};
-use avx_upgrade::sim::{self, SimConfig};
+use avx_upgrade::sim::{self, DEFAULT_BODY_LIMIT, SimConfig};
 use avx_upgrade::snapshot::Snapshot;
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -44,6 +44,7 @@ fn config(snapshot: Snapshot, catalog: Catalog) -> SimConfig {
         session_ttl: Duration::from_secs(3600),
         seed: 7,
         require_access_key: false,
+        body_limit: DEFAULT_BODY_LIMIT,
     }
 }
 

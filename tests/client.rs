@@ -38,7 +38,7 @@ use avx_upgrade::plan::{Action, Code, Severity};
 use avx_upgrade::secret::{Credentials, Secret};
 use avx_upgrade::sim::clock::Clock;
 use avx_upgrade::sim::fleet::{FleetSpec, generate};
-use avx_upgrade::sim::{self, DEFAULT_SESSION_TTL, RunningSim, SimConfig};
+use avx_upgrade::sim::{self, DEFAULT_BODY_LIMIT, DEFAULT_SESSION_TTL, RunningSim, SimConfig};
 use avx_upgrade::snapshot::{GatewayState, Snapshot};
 use avx_upgrade::version::{Target, Train, Version};
 use futures::{Stream, StreamExt};
@@ -114,6 +114,7 @@ fn sim_config(snapshot: Snapshot, faults: &str) -> SimConfig {
         session_ttl: DEFAULT_SESSION_TTL,
         seed: 11,
         require_access_key: false,
+        body_limit: DEFAULT_BODY_LIMIT,
     }
 }
 

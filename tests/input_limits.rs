@@ -226,3 +226,22 @@ fn controller_urls_with_user_info_query_or_fragment_are_refused() {
         &["has a fragment"],
     );
 }
+
+#[test]
+fn the_simulators_body_limit_must_be_a_whole_number_of_kb_from_1() {
+    refused(
+        &["sim", "--http", "--max-body-kb", "0"],
+        &[],
+        &["--max-body-kb", "give at least 1 KB"],
+    );
+    refused(
+        &["sim", "--http", "--max-body-kb", "4k"],
+        &[],
+        &["--max-body-kb", "not a whole number of KB"],
+    );
+    refused(
+        &["sim", "--http", "--max-body-kb", "1048577"],
+        &[],
+        &["--max-body-kb", "1048576 KB (1 GiB)"],
+    );
+}

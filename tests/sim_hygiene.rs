@@ -22,7 +22,7 @@ mod mutate;
 
 use std::time::Duration;
 
-use avx_upgrade::sim::params::{BODY_LIMIT, ParamError, Params};
+use avx_upgrade::sim::params::{DEFAULT_BODY_LIMIT, ParamError, Params};
 use avx_upgrade::sim::{self, ReadTimeouts, RunningSim, SimConfig};
 use bytes::Bytes;
 use common::*;
@@ -179,7 +179,7 @@ async fn a_request_sent_in_pieces_within_the_timeouts_is_answered() {
 /// Nothing was dispatched past the parameter check and no operation started.
 fn nothing_started(sim: &Sim) -> bool {
     sim.running.with_state(|state| {
-        state.active.is_none() && state.platform_ops.is_empty() && state.gateway_ops.is_empty()
+        !state.is_busy() && state.platform_ops.is_empty() && state.gateway_ops.is_empty()
     })
 }
 
@@ -351,7 +351,7 @@ const CONTENT_TYPES: &[Option<&str>] = &[
 /// Real queries or bodies mutated by the shared fuzz mutator, up to the body limit.
 fn mutated(seeds: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
     let samples = seeds.iter().map(|seed| seed.as_bytes().to_vec()).collect();
-    mutate::inputs(samples, BODY_LIMIT)
+    mutate::inputs(samples, DEFAULT_BODY_LIMIT)
 }
 
 /// Bytes that look like parameters: the separators and escapes the parser cares about.

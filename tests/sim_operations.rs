@@ -667,7 +667,7 @@ async fn the_upgrade_action_takes_every_gateway_along_and_a_waiting_call_is_drop
     });
     eventually("the upgrade to start", || async {
         sim.running
-            .with_state(|state| state.active.is_some())
+            .with_state(|state| state.is_busy())
             .then_some(())
     })
     .await;
@@ -771,10 +771,7 @@ async fn assert_rejected(
         "the dry run reports {code}: {report}"
     );
     sim.running.with_state(|state| {
-        assert!(
-            state.active.is_none(),
-            "{action} {params:?} started nothing"
-        );
+        assert!(!state.is_busy(), "{action} {params:?} started nothing");
         assert_eq!(
             state.snapshot, before,
             "{action} {params:?} changed nothing"
@@ -1053,7 +1050,8 @@ async fn gateway_requests_that_break_a_rule_are_refused_with_the_finding_code() 
 }
 
 #[tokio::test]
-async fn a_second_upgrade_while_one_runs_is_refused_as_active_upgrade_in_progress() {
+async fn a_second_upgrade_of_a_busy_gateway_or_during_a_platform_upgrade_is_refused_as_active_upgrade_in_progress()
+ {
     let sim = Sim::start(manual(fleet(PREVIOUS))).await;
     let cid = sim.login().await;
     let running = start_async(
@@ -1063,23 +1061,31 @@ async fn a_second_upgrade_while_one_runs_is_refused_as_active_upgrade_in_progres
         &[("gateway_list", "egress-use1")],
     )
     .await;
+    // Every request that names the running gateway, and every platform upgrade, is refused.
     for (action, params) in [
-        (
-            "upgrade_selected_gateway",
-            vec![("gateway_list", "transit-use1")],
-        ),
         (
             "upgrade_selected_gateway",
             vec![("gateway_list", "egress-use1")],
         ),
-        ("replace_gateway", vec![("gateway_name", "transit-use1")]),
+        (
+            "upgrade_selected_gateway",
+            vec![("gateway_list", "transit-use1,egress-use1")],
+        ),
+        (
+            "upgrade_selected_gateway",
+            vec![
+                ("gateway_list", "egress-use1"),
+                ("software_version", "previous"),
+            ],
+        ),
+        ("replace_gateway", vec![("gateway_name", "egress-use1")]),
         ("upgrade_platform", vec![("version", "7.2")]),
         ("upgrade", vec![]),
     ] {
         assert_eq!(
             sim.refused(&cid, action, &params).await,
             ACTIVE_UPGRADE,
-            "{action}"
+            "{action} {params:?}"
         );
     }
     // Reads and dry runs still answer while it runs.
@@ -1087,7 +1093,7 @@ async fn a_second_upgrade_while_one_runs_is_refused_as_active_upgrade_in_progres
         .results(
             &cid,
             "upgrade_selected_gateway",
-            &[("gateway_list", "transit-use1"), ("dry_run", "true")],
+            &[("gateway_list", "egress-use1"), ("dry_run", "true")],
         )
         .await;
     assert_eq!(report["dry_run"], true);
@@ -1097,18 +1103,18 @@ async fn a_second_upgrade_while_one_runs_is_refused_as_active_upgrade_in_progres
             .map(|status| status != "complete"),
         Some(true)
     );
-    // Once it has finished, the next one is accepted.
+    // Once it has finished, the same gateway takes the next one.
     assert_eq!(sim.finish_task(&cid, &running).await["return"], true);
     start_async(
         &sim,
         &cid,
-        "upgrade_selected_gateway",
-        &[("gateway_list", "transit-use1")],
+        "replace_gateway",
+        &[("gateway_name", "egress-use1")],
     )
     .await;
     sim.stop().await;
 
-    // The same while a platform upgrade runs.
+    // While a platform upgrade runs, every operation is refused.
     let sim = Sim::start(manual(fleet(CURRENT))).await;
     let cid = sim.login().await;
     start_async(&sim, &cid, "upgrade_platform", &[("version", "7.2")]).await;
@@ -1117,6 +1123,7 @@ async fn a_second_upgrade_while_one_runs_is_refused_as_active_upgrade_in_progres
             "upgrade_selected_gateway",
             vec![("gateway_list", "egress-use1")],
         ),
+        ("replace_gateway", vec![("gateway_name", "transit-use1")]),
         ("upgrade_platform", vec![("version", "7.2")]),
         ("upgrade", vec![("version", "7.2")]),
     ] {
@@ -1143,7 +1150,7 @@ async fn upgrading_to_the_version_that_already_runs_starts_nothing() {
     ] {
         let answer = sim.call(&cid, "upgrade_platform", &params).await;
         assert_eq!(answer["return"], false, "{params:?}: {answer}");
-        let started = sim.running.with_state(|state| state.active.is_some());
+        let started = sim.running.with_state(|state| state.is_busy());
         assert!(!started, "{params:?} started a platform upgrade");
     }
     // Twenty minutes later, longer than any platform upgrade takes, nothing has moved.

@@ -16,6 +16,7 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use avx_upgrade::sim::SimConfig;
 use avx_upgrade::sim::fleet::{self, FleetSpec};
 use avx_upgrade::snapshot::{Controller, GatewayState, GatewayType, Role, Snapshot};
 use common::*;
@@ -787,7 +788,7 @@ async fn dry_runs_answer_the_planners_findings_and_change_nothing() {
     );
 
     let after = sim.running.with_state(|state| {
-        assert!(state.active.is_none(), "a dry run starts nothing");
+        assert!(!state.is_busy(), "a dry run starts nothing");
         assert!(state.gateway_ops.is_empty() && state.platform_ops.is_empty());
         state.snapshot.clone()
     });
@@ -1113,7 +1114,7 @@ async fn bad_input_is_refused_clearly_and_the_simulator_keeps_serving() {
         (
             "a body over 1 MiB",
             raw("", form, vec![b'a'; 1024 * 1024 + 1]).await,
-            "too large",
+            "request body too large: the limit is 1048576 bytes",
         ),
     ];
     for (what, answer, expected) in &cases {
@@ -1233,7 +1234,7 @@ async fn bad_input_is_refused_clearly_and_the_simulator_keeps_serving() {
 
     // Nothing was started or changed, and the simulator still serves every client.
     sim.running.with_state(|state| {
-        assert!(state.active.is_none());
+        assert!(!state.is_busy());
         assert!(state.gateway_ops.is_empty() && state.platform_ops.is_empty());
         assert_eq!(state.snapshot, before);
     });
@@ -1251,6 +1252,58 @@ async fn bad_input_is_refused_clearly_and_the_simulator_keeps_serving() {
 
 /// A request refused for a bad `async` flag must not have started anything: the client was
 /// told it failed, so nothing may run behind its back.
+/// `--max-body-kb 4`: a body over 4096 bytes is refused with the configured limit in the reason,
+/// one within it is read, and the simulator keeps serving.
+#[tokio::test]
+async fn a_configured_body_limit_refuses_a_larger_body_with_the_limit_and_reads_a_smaller_one() {
+    let sim = Sim::start(SimConfig {
+        body_limit: 4 * 1024,
+        ..config(fleet(CURRENT), 1.0)
+    })
+    .await;
+    let cid = sim.login().await;
+    let body = |length: usize| {
+        let mut body = format!("action=list_version_info&CID={cid}&padding=").into_bytes();
+        body.resize(length, b'x');
+        sim.client
+            .post(sim.api())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    for length in [4 * 1024 + 1, 64 * 1024] {
+        let answer = envelope(body(length).await.expect("answered")).await;
+        assert_eq!(answer["return"], false, "{length} bytes: {answer}");
+        assert_eq!(
+            answer["reason"], "request body too large: the limit is 4096 bytes",
+            "{length} bytes"
+        );
+    }
+    for length in [4 * 1024, 3 * 1024] {
+        let answer = envelope(body(length).await.expect("answered")).await;
+        assert_eq!(
+            answer["return"], true,
+            "{length} bytes is within the limit: {answer}"
+        );
+        assert!(answer["results"]["current_version"].is_string(), "{answer}");
+    }
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn the_body_limit_cannot_be_zero() {
+    let refused = avx_upgrade::sim::start(SimConfig {
+        body_limit: 0,
+        ..config(fleet(CURRENT), 1.0)
+    })
+    .await;
+    let error = refused.err().expect("a zero limit is refused");
+    assert!(
+        error.to_string().contains("--max-body-kb 1 or more"),
+        "{error}"
+    );
+}
+
 #[tokio::test]
 async fn a_bad_async_flag_is_refused_before_anything_starts() {
     // Gateways behind the controller for the gateway operations; all current for the platform.
@@ -1275,7 +1328,7 @@ async fn a_bad_async_flag_is_refused_before_anything_starts() {
         let cid = sim.login().await;
         let reason = sim.refused(&cid, action, &params).await;
         assert!(reason.contains("async must be true or false"), "{reason}");
-        let started = sim.running.with_state(|state| state.active.is_some());
+        let started = sim.running.with_state(|state| state.is_busy());
         assert!(
             !started,
             "{action} {params:?} started an operation it refused"

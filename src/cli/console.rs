@@ -19,7 +19,7 @@ use crate::secret::{Credentials, Secret};
 use crate::sim::clock::Clock;
 use crate::sim::faults::Faults;
 use crate::sim::fleet::{FleetSpec, generate};
-use crate::sim::{self, DEFAULT_SESSION_TTL, SimConfig};
+use crate::sim::{self, DEFAULT_BODY_LIMIT, DEFAULT_SESSION_TTL, SimConfig};
 use crate::tui::keymap::Keymap;
 use crate::tui::ui::{MIN_HEIGHT, MIN_WIDTH};
 use crate::tui::{self, Ending, Options};
@@ -149,6 +149,7 @@ fn demo_config(args: &DemoArgs) -> Result<SimConfig, InputError> {
         session_ttl: DEFAULT_SESSION_TTL,
         seed: args.seed,
         require_access_key: false,
+        body_limit: DEFAULT_BODY_LIMIT,
     })
 }
 

@@ -58,6 +58,28 @@ pub struct SimArgs {
     /// Refuse a login without a valid X-Access-Key from get_api_token.
     #[arg(long)]
     require_access_key: bool,
+    /// The largest request body read, in KB (1024 bytes); a larger one is refused.
+    #[arg(long, value_name = "N", default_value = "1024", value_parser = parse_body_kb)]
+    max_body_kb: usize,
+}
+
+/// The most `--max-body-kb` accepts: 1 GiB, so a typo cannot make the simulator buffer more.
+const MAX_BODY_KB: usize = 1024 * 1024;
+
+/// `--max-body-kb N`: a whole number of KB from 1 to [`MAX_BODY_KB`].
+fn parse_body_kb(text: &str) -> Result<usize, String> {
+    let kb: usize = text.trim().parse().map_err(|_| {
+        format!("{text:?} is not a whole number of KB (1024 bytes), such as 4 or 1024")
+    })?;
+    if kb == 0 {
+        return Err("0 would refuse every request with a body: give at least 1 KB".into());
+    }
+    if kb > MAX_BODY_KB {
+        return Err(format!(
+            "{kb} KB is more than the {MAX_BODY_KB} KB (1 GiB) allowed"
+        ));
+    }
+    Ok(kb)
 }
 
 pub fn run(args: &SimArgs) -> Result<(Outcome, String), InputError> {
@@ -94,6 +116,7 @@ fn config(args: &SimArgs) -> Result<SimConfig, InputError> {
         session_ttl: Duration::from_secs(args.session_ttl),
         seed: args.seed,
         require_access_key: args.require_access_key,
+        body_limit: args.max_body_kb * 1024,
     })
 }
 
@@ -227,5 +250,36 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Command {
+        #[command(flatten)]
+        sim: SimArgs,
+    }
+
+    fn body_limit(flags: &[&str]) -> usize {
+        let mut argv = vec!["sim", "--http", "--gateways", "4"];
+        argv.extend_from_slice(flags);
+        let command = Command::try_parse_from(argv).expect("the flags parse");
+        config(&command.sim).expect("a config").body_limit
+    }
+
+    #[test]
+    fn max_body_kb_sets_the_limit_in_bytes_and_defaults_to_1_mib() {
+        assert_eq!(body_limit(&[]), 1024 * 1024);
+        assert_eq!(body_limit(&["--max-body-kb", "4"]), 4096);
+        assert_eq!(
+            body_limit(&["--max-body-kb", "1048576"]),
+            1024 * 1024 * 1024
+        );
+        assert!(Command::try_parse_from(["sim", "--max-body-kb", "0"]).is_err());
     }
 }

@@ -5,6 +5,11 @@
 //! with jitter; `advance` replays the schedule up to "now" (read from the simulator's
 //! [`Clock`](crate::sim::clock::Clock), scaled by `--speed`) and applies what has finished.
 //! Tests can therefore run on a fast clock, or on a manual one they step by hand.
+//! Operations run side by side as on a real controller: gateway operations on different
+//! gateways at once (the Terraform provider upgrades a gateway and its `-hagw` peer with two
+//! concurrent calls), but no second operation on a gateway an unfinished job holds, no gateway
+//! operation during a platform upgrade, and no platform upgrade while anything runs. Whether a
+//! request is accepted is decided under the state's lock after `advance`, never by timing.
 //! Every request is checked by the planner first: a rule the planner reports as a blocker
 //! refuses the request, with the finding's code at the start of the reason. Which selected
 //! gateways an operation works on is the planner's answer too ([`plan::will_change`]).
@@ -16,11 +21,13 @@ use rand::RngExt;
 use tokio::time::Instant;
 
 use crate::plan::{self, Action, Code, Report, Request, Severity};
-use crate::sim::state::{ActiveOp, GatewayRuntime, SimState};
+use crate::sim::state::{GatewayRuntime, SimState};
 use crate::snapshot::{GatewayState, Snapshot, UpdateStatus};
 use crate::version::{Target, Version};
 
-/// The reason a controller gives when an upgrade is already running (Confirmed, F3).
+/// The reason a controller gives when an upgrade is already running. Confirmed (F3) for a
+/// second platform `upgrade`; given here also for a gateway that an unfinished job holds, and
+/// for a gateway operation during a platform upgrade (Inferred, docs/controller-api.md).
 pub const ACTIVE_UPGRADE: &str = "Active upgrade in progress.";
 
 const DOWNLOAD: Duration = Duration::from_secs(120);
@@ -171,7 +178,7 @@ pub fn start_platform(
     with_gateways: bool,
     now: Instant,
 ) -> Result<u64, String> {
-    refuse_if_busy(state)?;
+    refuse_platform_if_busy(state)?;
     let request = Request::PlatformUpgrade { target };
     let report = refuse_if_blocked(state, &request)?;
     if let Some(nothing_to_do) = report.get(Code::AlreadyCurrent) {
@@ -201,7 +208,6 @@ pub fn start_platform(
     };
     let request_id = op.request_id;
     state.platform_ops.push(op);
-    state.active = Some(ActiveOp::Platform(state.platform_ops.len() - 1));
     Ok(request_id)
 }
 
@@ -212,9 +218,8 @@ pub fn start_gateway_op(
     request: &Request,
     now: Instant,
 ) -> Result<u64, String> {
-    refuse_if_busy(state)?;
+    refuse_gateways_if_busy(state, request)?;
     refuse_if_blocked(state, request)?;
-    request.selection().ok_or("not a gateway operation")?;
     let work = plan::will_change(&state.snapshot, &state.catalog, request)
         .map_err(|error| error.to_string())?;
     let action = request.action();
@@ -248,19 +253,31 @@ pub fn start_gateway_op(
         failed: Vec::new(),
     };
     let request_id = op.request_id;
-    let finished = op.finished;
     state.gateway_ops.push(op);
-    if !finished {
-        state.active = Some(ActiveOp::Gateway(state.gateway_ops.len() - 1));
-    }
     Ok(request_id)
 }
 
-fn refuse_if_busy(state: &SimState) -> Result<(), String> {
-    match state.active {
-        Some(_) => Err(ACTIVE_UPGRADE.to_owned()),
-        None => Ok(()),
+/// A platform upgrade waits until no operation, platform or gateway, runs.
+fn refuse_platform_if_busy(state: &SimState) -> Result<(), String> {
+    if state.is_busy() {
+        return Err(ACTIVE_UPGRADE.to_owned());
     }
+    Ok(())
+}
+
+/// A gateway operation is refused during a platform upgrade, and when a selected gateway is in
+/// an unfinished job of another gateway operation; operations on other gateways do not matter.
+fn refuse_gateways_if_busy(state: &SimState, request: &Request) -> Result<(), String> {
+    let selection = request.selection().ok_or("not a gateway operation")?;
+    if state.running_platform().is_some() {
+        return Err(ACTIVE_UPGRADE.to_owned());
+    }
+    let selected = plan::request::resolve_selection(&state.snapshot, selection)
+        .map_err(|error| error.to_string())?;
+    if selected.into_iter().any(|index| state.gateway_busy(index)) {
+        return Err(ACTIVE_UPGRADE.to_owned());
+    }
+    Ok(())
 }
 
 /// Refuses with `<code>: <message>` of the planner's first blocker; otherwise the report.
@@ -301,18 +318,20 @@ fn new_job(state: &mut SimState, action: Action, index: usize) -> GatewayJob {
     }
 }
 
-/// Catches every operation up to `now`: moves statuses along and applies what has finished.
+/// Catches every unfinished operation up to `now`: moves statuses along and applies what has
+/// finished.
 pub fn advance(state: &mut SimState, now: Instant) {
-    match state.active {
-        Some(ActiveOp::Platform(position)) => advance_platform(state, position, now),
-        Some(ActiveOp::Gateway(position)) => advance_gateways(state, position, now),
-        None => {}
+    if let Some(position) = state.running_platform() {
+        advance_platform(state, position, now);
+    }
+    for position in state.running_gateway_ops() {
+        advance_gateways(state, position, now);
     }
 }
 
 /// The platform upgrade in its restart window, if one is: the web tier is down.
 pub fn restarting(state: &SimState, now: Instant) -> bool {
-    let Some(ActiveOp::Platform(position)) = state.active else {
+    let Some(position) = state.running_platform() else {
         return false;
     };
     let op = &state.platform_ops[position];
@@ -335,7 +354,6 @@ fn advance_platform(state: &mut SimState, position: usize, now: Instant) {
     }
     state.sessions.drop_all();
     state.platform_ops[position].finished = true;
-    state.active = None;
 }
 
 fn advance_gateways(state: &mut SimState, position: usize, now: Instant) {
@@ -355,10 +373,7 @@ fn advance_gateways(state: &mut SimState, position: usize, now: Instant) {
         }
     }
     let op = &mut state.gateway_ops[position];
-    if op.jobs.iter().all(|job| job.finished) {
-        op.finished = true;
-        state.active = None;
-    }
+    op.finished = op.jobs.iter().all(|job| job.finished);
 }
 
 fn replaces(action: Action) -> bool {
@@ -384,12 +399,13 @@ fn show_progress(state: &mut SimState, position: usize, job: &GatewayJob, elapse
     }
 }
 
-/// While one member of an HA pair is replaced alone, its peer carries the traffic.
+/// While one member of an HA pair is replaced alone, its peer carries the traffic. A peer in
+/// this operation, or in an unfinished job of another one, carries nothing.
 fn note_peer(state: &mut SimState, position: usize, index: usize, replacing: bool) {
     let Some(peer) = state.snapshot.peer_of(index) else {
         return;
     };
-    if state.gateway_ops[position].job_of(peer).is_some() {
+    if state.gateway_ops[position].job_of(peer).is_some() || state.gateway_busy(peer) {
         return;
     }
     let name = state.snapshot.gateways()[index].name.clone();

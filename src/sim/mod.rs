@@ -28,6 +28,7 @@ use crate::catalog::Catalog;
 use crate::secret::Credentials;
 use crate::sim::clock::Clock;
 use crate::sim::faults::Faults;
+pub use crate::sim::params::DEFAULT_BODY_LIMIT;
 pub use crate::sim::server::ReadTimeouts;
 use crate::sim::server::Shared;
 use crate::sim::state::{Settings, SimState};
@@ -55,6 +56,9 @@ pub struct SimConfig {
     pub session_ttl: Duration,
     pub seed: u64,
     pub require_access_key: bool,
+    /// The largest request body read, in bytes (`--max-body-kb`; default
+    /// [`params::DEFAULT_BODY_LIMIT`]). A larger one is refused with the limit in the reason.
+    pub body_limit: usize,
 }
 
 /// A simulator that failed to start.
@@ -69,6 +73,8 @@ pub enum SimError {
     Tls(#[from] tls::TlsError),
     #[error("--speed must be a positive number, not {0}")]
     Speed(f64),
+    #[error("the request body limit must be at least 1 byte (--max-body-kb 1 or more)")]
+    BodyLimit,
 }
 
 /// A running simulator. Dropping it leaves the server running until the runtime ends; call
@@ -118,6 +124,9 @@ pub async fn start_with_read_timeouts(
     if !(config.speed.is_finite() && config.speed > 0.0) {
         return Err(SimError::Speed(config.speed));
     }
+    if config.body_limit == 0 {
+        return Err(SimError::BodyLimit);
+    }
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| SimError::Bind {
@@ -146,6 +155,7 @@ pub async fn start_with_read_timeouts(
         session_ttl,
         seed: config.seed,
         require_access_key: config.require_access_key,
+        body_limit: config.body_limit,
     };
     let state = SimState::new(settings, config.snapshot, config.catalog);
     let shared = Arc::new(Shared::new(state, config.clock, config.tls, timeouts));

@@ -1,8 +1,9 @@
 //! Request parameters as a controller reads them: from the query string, a form body or a JSON
 //! body, for any method; body values win (controller-api.md §1.2). A parameter given twice in
 //! the same place (query or body) is refused, since no one can say which value was meant; so
-//! are malformed comma-separated lists (an empty or repeated name). Bodies are capped and must
-//! be UTF-8; anything else is a clear refusal, never a crash.
+//! are malformed comma-separated lists (an empty or repeated name). Bodies are capped (1 MiB
+//! unless `--max-body-kb` says otherwise) and must be UTF-8; anything else is a clear refusal,
+//! never a crash.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -13,8 +14,8 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 
 use crate::quote::quoted;
 
-/// The largest request body the simulator reads.
-pub const BODY_LIMIT: usize = 1024 * 1024;
+/// The largest request body the simulator reads, unless configured (`SimConfig::body_limit`).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// The parameters of one call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,8 +42,8 @@ impl fmt::Display for Place {
 /// Why a request's parameters could not be read; the text is the `reason` sent back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParamError {
-    #[error("request body too large: the limit is {BODY_LIMIT} bytes")]
-    TooLarge,
+    #[error("request body too large: the limit is {limit} bytes")]
+    TooLarge { limit: usize },
     #[error("parameters must be UTF-8 text: {0} is not")]
     NotUtf8(String),
     #[error("invalid JSON body: {0}")]

@@ -31,7 +31,7 @@ use crate::sim::actions::status::{self, Outcome};
 use crate::sim::actions::{self, Endpoint, Reply};
 use crate::sim::clock::Clock;
 use crate::sim::engine;
-use crate::sim::params::{BODY_LIMIT, ParamError, Params};
+use crate::sim::params::{ParamError, Params};
 use crate::sim::state::SimState;
 
 /// How often a synchronous request looks at its operation.
@@ -71,6 +71,8 @@ pub struct Shared {
     /// Where every request reads "now".
     clock: Clock,
     timeouts: ReadTimeouts,
+    /// The largest request body read, in bytes.
+    body_limit: usize,
     latency: Duration,
     flaky: bool,
     restart_drop_chance: f64,
@@ -84,6 +86,7 @@ impl Shared {
         Self {
             clock,
             timeouts,
+            body_limit: state.settings.body_limit,
             latency: faults.latency,
             flaky: faults.flaky,
             restart_drop_chance: if faults.long_restart { 0.4 } else { 0.15 },
@@ -224,7 +227,8 @@ async fn read_params(
     query: Option<&str>,
     content_type: Option<&str>,
 ) -> Result<Params, Response<Full<Bytes>>> {
-    let body = match tokio::time::timeout(shared.timeouts.body, read_body(request)).await {
+    let reading = read_body(request, shared.body_limit);
+    let body = match tokio::time::timeout(shared.timeouts.body, reading).await {
         Ok(body) => body,
         Err(_) => return Err(request_timeout()),
     };
@@ -232,12 +236,12 @@ async fn read_params(
         .map_err(|error| envelope(Reply::Refused(error.to_string()), shared.https))
 }
 
-async fn read_body(request: Request<Incoming>) -> Result<Bytes, ParamError> {
-    let collected = Limited::new(request.into_body(), BODY_LIMIT)
+async fn read_body(request: Request<Incoming>, limit: usize) -> Result<Bytes, ParamError> {
+    let collected = Limited::new(request.into_body(), limit)
         .collect()
         .await
         .map_err(|error| match error.downcast_ref::<LengthLimitError>() {
-            Some(_) => ParamError::TooLarge,
+            Some(_) => ParamError::TooLarge { limit },
             None => ParamError::Unreadable(error.to_string()),
         })?;
     Ok(collected.to_bytes())

@@ -2,7 +2,9 @@
 //! the release catalog, sessions, each gateway's upgrade status, and the operations it has run.
 //!
 //! One `SimState` sits behind a mutex; every request locks it briefly, lets the engine catch
-//! the operations up to "now", and answers from it.
+//! the operations up to "now", and answers from it. Which operations run is read from their
+//! `finished` flags: at most one platform upgrade, and any number of gateway operations on
+//! gateways no other unfinished job holds.
 
 use std::time::Duration;
 
@@ -39,13 +41,6 @@ impl Default for GatewayRuntime {
     }
 }
 
-/// Which operation is running, if any.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActiveOp {
-    Platform(usize),
-    Gateway(usize),
-}
-
 /// How the simulator was started; fixed for its lifetime.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -57,6 +52,8 @@ pub struct Settings {
     pub seed: u64,
     /// Whether a valid `X-Access-Key` is required on login (real controllers accept none).
     pub require_access_key: bool,
+    /// The largest request body read, in bytes (`--max-body-kb`).
+    pub body_limit: usize,
 }
 
 /// The simulated controller's whole state.
@@ -68,7 +65,6 @@ pub struct SimState {
     pub sessions: Sessions,
     pub platform_ops: Vec<PlatformOp>,
     pub gateway_ops: Vec<GatewayOp>,
-    pub active: Option<ActiveOp>,
     pub rng: StdRng,
     /// How many times each action was called (for tests that prove a call was not resent).
     pub calls: std::collections::BTreeMap<String, u64>,
@@ -88,7 +84,6 @@ impl SimState {
             sessions: Sessions::new(ttl),
             platform_ops: Vec::new(),
             gateway_ops: Vec::new(),
-            active: None,
             rng: StdRng::seed_from_u64(seed ^ 0x0e_9e_17_e5),
             calls: std::collections::BTreeMap::new(),
             next_request_id: 1000,
@@ -99,6 +94,31 @@ impl SimState {
     pub fn next_request_id(&mut self) -> u64 {
         self.next_request_id += 1;
         self.next_request_id
+    }
+
+    /// The position in `platform_ops` of the platform upgrade that has not finished, if any.
+    pub fn running_platform(&self) -> Option<usize> {
+        self.platform_ops.iter().position(|op| !op.finished)
+    }
+
+    /// The positions in `gateway_ops` of the gateway operations that have not finished.
+    pub fn running_gateway_ops(&self) -> Vec<usize> {
+        (0..self.gateway_ops.len())
+            .filter(|&position| !self.gateway_ops[position].finished)
+            .collect()
+    }
+
+    /// Whether the gateway at `index` is in an unfinished job of a gateway operation.
+    pub fn gateway_busy(&self, index: usize) -> bool {
+        self.gateway_ops
+            .iter()
+            .filter(|op| !op.finished)
+            .any(|op| op.job_of(index).is_some_and(|job| !job.finished))
+    }
+
+    /// Whether any operation, platform or gateway, has not finished.
+    pub fn is_busy(&self) -> bool {
+        self.running_platform().is_some() || !self.running_gateway_ops().is_empty()
     }
 
     /// Scales a simulated duration to clock time.

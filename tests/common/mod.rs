@@ -24,7 +24,7 @@ use avx_upgrade::secret::Secret;
 use avx_upgrade::sim::clock::Clock;
 use avx_upgrade::sim::faults::Faults;
 use avx_upgrade::sim::sessions::Credentials;
-use avx_upgrade::sim::{self, DEFAULT_SESSION_TTL, RunningSim, SimConfig};
+use avx_upgrade::sim::{self, DEFAULT_BODY_LIMIT, DEFAULT_SESSION_TTL, RunningSim, SimConfig};
 use avx_upgrade::snapshot::{Backup, Controller, Gateway, GatewayType, Role, Snapshot};
 use avx_upgrade::version::Version;
 use reqwest::header::CONTENT_TYPE;
@@ -75,6 +75,7 @@ pub fn config(snapshot: Snapshot, speed: f64) -> SimConfig {
         session_ttl: DEFAULT_SESSION_TTL,
         seed: 7,
         require_access_key: false,
+        body_limit: DEFAULT_BODY_LIMIT,
     }
 }
 
@@ -243,7 +244,7 @@ impl Sim {
         });
         eventually(&format!("{action} to start"), || async {
             self.running
-                .with_state(|state| state.active.is_some())
+                .with_state(|state| state.is_busy())
                 .then_some(())
         })
         .await;
@@ -251,7 +252,7 @@ impl Sim {
             // Any request catches the simulator up to the clock.
             self.upgrade_status(cid).await;
             self.running
-                .with_state(|state| state.active.is_none())
+                .with_state(|state| !state.is_busy())
                 .then_some(())
         })
         .await;
