@@ -12,7 +12,7 @@ use futures::{Stream, StreamExt};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::api::actions::{DryRun, Started};
-use crate::api::poll::{self, PollSettings, Progress};
+use crate::api::poll::{self, PlatformStart, PollSettings, Progress};
 use crate::api::{ApiError, Client};
 use crate::plan::request::Request;
 use crate::version::Train;
@@ -128,7 +128,8 @@ impl Runner {
             Job::Follow { operation, follow } => {
                 let events = match follow {
                     Follow::Platform => {
-                        poll::platform(Arc::clone(&self.client), self.resumed()).boxed()
+                        poll::platform(Arc::clone(&self.client), self.poll, PlatformStart::Running)
+                            .boxed()
                     }
                     Follow::Gateways(names) => {
                         poll::gateways(Arc::clone(&self.client), names, self.poll).boxed()
@@ -138,14 +139,6 @@ impl Runner {
                     self.progress(operation, last);
                 }
             }
-        }
-    }
-
-    /// Polling settings for an upgrade already running: no initial wait.
-    fn resumed(&self) -> PollSettings {
-        PollSettings {
-            initial_wait: std::time::Duration::ZERO,
-            ..self.poll
         }
     }
 
@@ -245,7 +238,12 @@ impl Runner {
             {
                 poll::legacy_platform(client, id, self.poll).boxed()
             }
-            _ => poll::platform(client, self.poll).boxed(),
+            _ => {
+                let start = PlatformStart::Requested {
+                    from: versions.current,
+                };
+                poll::platform(client, self.poll, start).boxed()
+            }
         };
         Ok(events)
     }
