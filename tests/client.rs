@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use avx_upgrade::api::actions::{Started, TaskState};
-use avx_upgrade::api::poll::{self, PollSettings, Progress};
+use avx_upgrade::api::poll::{self, PlatformStart, PollSettings, Progress};
 use avx_upgrade::api::{ApiError, Client, ClientSettings, TrustMode};
 use avx_upgrade::catalog::Catalog;
 use avx_upgrade::cloud::Cloud;
@@ -223,7 +223,6 @@ async fn follow_stepping(
 fn fast_polling() -> PollSettings {
     PollSettings {
         interval: Duration::from_millis(100),
-        initial_wait: Duration::from_millis(50),
         give_up_after: DEADLINE,
     }
 }
@@ -569,10 +568,7 @@ async fn a_gateway_upgrade_is_followed_to_completion_by_the_pollers() {
     let Started::RequestId(id) = started else {
         panic!("{started:?}");
     };
-    let settings = PollSettings {
-        initial_wait: Duration::ZERO,
-        ..fast_polling()
-    };
+    let settings = fast_polling();
     let by_gateways = follow_stepping(
         poll::gateways(Arc::clone(&client), selection.clone(), settings),
         &running,
@@ -678,7 +674,11 @@ async fn a_platform_upgrade_is_followed_through_the_restart_and_logs_in_again() 
     .expect("the platform upgrade starts");
     assert!(matches!(started, Started::RequestId(_)), "{started:?}");
     let events = follow_stepping(
-        poll::platform(Arc::clone(&client), fast_polling()),
+        poll::platform(
+            Arc::clone(&client),
+            fast_polling(),
+            PlatformStart::Requested { from },
+        ),
         &running,
         Duration::from_secs(60),
     )

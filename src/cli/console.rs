@@ -178,7 +178,6 @@ fn demo_polling(speed: f64) -> PollSettings {
     let scaled = |duration: Duration, floor: Duration| duration.div_f64(speed).max(floor);
     PollSettings {
         interval: scaled(defaults.interval, Duration::from_millis(250)),
-        initial_wait: scaled(defaults.initial_wait, Duration::from_millis(250)),
         give_up_after: scaled(defaults.give_up_after, Duration::from_secs(120)),
     }
 }

@@ -13,7 +13,7 @@ use futures::{Stream, StreamExt};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::api::actions::{DryRun, gateway_name_cost};
-use crate::api::poll::{self, PollSettings, Progress};
+use crate::api::poll::{self, PlatformStart, PollSettings, Progress};
 use crate::api::{ApiError, Client};
 use crate::plan::chunks;
 use crate::plan::request::Request;
@@ -146,7 +146,8 @@ impl Runner {
             Job::Follow { operation, follow } => {
                 let events = match follow {
                     Follow::Platform => {
-                        poll::platform(Arc::clone(&self.client), self.resumed()).boxed()
+                        poll::platform(Arc::clone(&self.client), self.poll, PlatformStart::Running)
+                            .boxed()
                     }
                     Follow::Gateways(names) => {
                         poll::gateways(Arc::clone(&self.client), names, self.poll).boxed()
@@ -156,14 +157,6 @@ impl Runner {
                     self.progress(operation, last);
                 }
             }
-        }
-    }
-
-    /// Polling settings for an upgrade already running: no initial wait.
-    fn resumed(&self) -> PollSettings {
-        PollSettings {
-            initial_wait: std::time::Duration::ZERO,
-            ..self.poll
         }
     }
 

@@ -11,7 +11,7 @@ use futures::stream::BoxStream;
 
 use crate::api::ApiError;
 use crate::api::actions::{Started, gateway_name_cost};
-use crate::api::poll::{self, Progress};
+use crate::api::poll::{self, PlatformStart, Progress};
 use crate::catalog::Catalog;
 use crate::ops::verify::{self, Expected, Verdict};
 use crate::ops::{Event, Runner, STATUS_API_TRAIN};
@@ -65,7 +65,12 @@ impl Runner {
             {
                 poll::legacy_platform(client, id, self.poll).boxed()
             }
-            _ => poll::platform(client, self.poll).boxed(),
+            _ => {
+                let start = PlatformStart::Requested {
+                    from: versions.current,
+                };
+                poll::platform(client, self.poll, start).boxed()
+            }
         };
         Ok(events)
     }

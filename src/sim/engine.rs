@@ -80,6 +80,8 @@ pub struct PlatformOp {
     install: Duration,
     restart: Duration,
     stuck: bool,
+    /// Simulated time before the controller starts the task (the `late-start` fault).
+    late_start: Duration,
     pub finished: bool,
 }
 
@@ -103,12 +105,24 @@ impl PlatformOp {
         }
     }
 
-    /// Clock time since the start, scaled to simulated time by `state`.
+    /// Clock time since the controller started the task (zero while it has not), scaled to
+    /// simulated time by `state`.
     pub fn elapsed(&self, state: &SimState, now: Instant) -> Duration {
+        self.accepted_for(state, now)
+            .saturating_sub(self.late_start)
+    }
+
+    /// Whether the upgrade was accepted but its task has not started yet (`late-start`): a
+    /// controller shows nothing of it then.
+    pub fn pending(&self, state: &SimState, now: Instant) -> bool {
+        self.accepted_for(state, now) < self.late_start
+    }
+
+    fn accepted_for(&self, state: &SimState, now: Instant) -> Duration {
         state.simulated(now.saturating_duration_since(self.started))
     }
 
-    /// The simulated time at which the restart window ends (for tests and waiting).
+    /// The simulated time from the task's start to the end of the restart window.
     pub fn total(&self) -> Duration {
         self.download + self.install + self.restart
     }
@@ -204,6 +218,7 @@ pub fn start_platform(
         install: jitter(state, INSTALL),
         restart: jitter(state, restart),
         stuck: state.settings.faults.stuck,
+        late_start: state.settings.faults.late_start,
         finished: false,
     };
     let request_id = op.request_id;

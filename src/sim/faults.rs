@@ -7,14 +7,15 @@ use std::time::Duration;
 
 /// Every fault, with what it does; `avx-upgrade sim --help` and the README show this list.
 pub const FAULT_HELP: &str = "\
-flaky        random 502/503 answers and connection resets on reads (F14)
-restart      a longer 503 window during a platform upgrade's restart, with dropped connections (F1)
-expire       sessions expire after 15 s idle (F2)
-stuck        a platform upgrade freezes at 99% and never completes (F4, F5)
-gw-fail=P    each gateway operation fails (upgrade_fail) with probability P, 0..1 (F9)
-config-fail  a replaced gateway (rollback, image upgrade) ends in config_fail (F10)
-no-op=P      each gateway job says complete but changes nothing, with probability P, 0..1
-slow=MS      every answer comes MS milliseconds late (the call itself is handled at once)";
+flaky            random 502/503 answers and connection resets on reads (F14)
+restart          a longer 503 window during a platform upgrade's restart, with dropped connections (F1)
+expire           sessions expire after 15 s idle (F2)
+stuck            a platform upgrade freezes at 99% and never completes (F4, F5)
+gw-fail=P        each gateway operation fails (upgrade_fail) with probability P, 0..1 (F9)
+config-fail      a replaced gateway (rollback, image upgrade) ends in config_fail (F10)
+no-op=P          each gateway job says complete but changes nothing, with probability P, 0..1
+slow=MS          every answer comes MS milliseconds late (the call itself is handled at once)
+late-start=SECS  a platform upgrade starts SECS simulated seconds after it is accepted; until then platform_upgrade_status reads as before it";
 
 /// The set of injected faults. The default injects none.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,12 +30,14 @@ pub struct Faults {
     /// Probability in 0..=1 that a gateway job ends `complete` without changing the gateway.
     pub no_op: f64,
     pub latency: Duration,
+    /// Simulated time between accepting a platform upgrade and starting its task.
+    pub late_start: Duration,
 }
 
 /// A `--faults` list that names an unknown fault or gives a bad value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid fault \"{fault}\": {problem}; the faults are flaky, restart, expire, stuck, gw-fail=P, config-fail, no-op=P, slow=MS"
+    "invalid fault \"{fault}\": {problem}; the faults are flaky, restart, expire, stuck, gw-fail=P, config-fail, no-op=P, slow=MS, late-start=SECS"
 )]
 pub struct FaultError {
     fault: String,
@@ -82,7 +85,15 @@ impl Faults {
                     .map_err(|_| error("expected milliseconds such as 250"))?;
                 self.latency = Duration::from_millis(millis);
             }
-            ("gw-fail" | "no-op" | "slow", None) => return Err(error("this fault needs a value")),
+            ("late-start", Some(value)) => {
+                let seconds: u64 = value
+                    .parse()
+                    .map_err(|_| error("expected simulated seconds such as 120"))?;
+                self.late_start = Duration::from_secs(seconds);
+            }
+            ("gw-fail" | "no-op" | "slow" | "late-start", None) => {
+                return Err(error("this fault needs a value"));
+            }
             ("flaky" | "restart" | "expire" | "stuck" | "config-fail", Some(_)) => {
                 return Err(error("this fault takes no value"));
             }
@@ -129,6 +140,9 @@ impl fmt::Display for Faults {
         if !self.latency.is_zero() {
             names.push(format!("slow={}", self.latency.as_millis()));
         }
+        if !self.late_start.is_zero() {
+            names.push(format!("late-start={}", self.late_start.as_secs()));
+        }
         if names.is_empty() {
             f.write_str("none")
         } else {
@@ -144,7 +158,7 @@ mod tests {
     #[test]
     fn every_fault_parses_and_prints_back() {
         let faults: Faults =
-            "flaky, restart,expire,stuck,gw-fail=0.25,config-fail,no-op=0.5,slow=40"
+            "flaky, restart,expire,stuck,gw-fail=0.25,config-fail,no-op=0.5,slow=40,late-start=90"
                 .parse()
                 .expect("valid");
         assert!(
@@ -156,9 +170,10 @@ mod tests {
         );
         assert_eq!(faults.gateway_failure, 0.25);
         assert_eq!(faults.latency, Duration::from_millis(40));
+        assert_eq!(faults.late_start, Duration::from_secs(90));
         assert_eq!(
             faults.to_string(),
-            "flaky,restart,expire,stuck,config-fail,gw-fail=0.25,no-op=0.5,slow=40"
+            "flaky,restart,expire,stuck,config-fail,gw-fail=0.25,no-op=0.5,slow=40,late-start=90"
         );
         assert_eq!("".parse::<Faults>(), Ok(Faults::default()));
         assert_eq!(Faults::default().to_string(), "none");
@@ -174,6 +189,8 @@ mod tests {
             ("slow", "needs a value"),
             ("stuck=1", "takes no value"),
             ("slow=-5", "milliseconds"),
+            ("late-start", "needs a value"),
+            ("late-start=soon", "simulated seconds"),
         ] {
             let error = list.parse::<Faults>().expect_err(list).to_string();
             assert!(error.contains(problem) && error.contains(list), "{error}");

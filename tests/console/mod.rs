@@ -55,7 +55,6 @@ pub fn polling(speed: f64) -> PollSettings {
         |seconds: f64| Duration::from_secs_f64(seconds / speed).max(Duration::from_millis(50));
     PollSettings {
         interval: scale(10.0),
-        initial_wait: scale(90.0),
         give_up_after: Duration::from_secs(60),
     }
 }

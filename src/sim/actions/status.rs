@@ -48,6 +48,9 @@ fn platform_outcome(state: &SimState, op: &PlatformOp, now: Instant) -> Outcome 
 }
 
 fn progress_message(state: &SimState, op: &PlatformOp, now: Instant) -> String {
+    if op.pending(state, now) {
+        return format!("Waiting to start the upgrade to {}", op.to.user_connect());
+    }
     let (phase, percent) = op.phase_at(op.elapsed(state, now));
     let doing = match phase {
         PlatformPhase::Download => format!("Downloading {}", op.to.user_connect()),
@@ -117,10 +120,16 @@ struct PlatformResults {
     reason: String,
 }
 
-/// `platform_upgrade_status`: the last platform upgrade. `status` is `in progress` or
-/// `complete`, and empty when no platform upgrade has run.
+/// `platform_upgrade_status`: the last platform upgrade whose task has started. `status` is
+/// `in progress` or `complete`, and empty when no platform upgrade has run. An upgrade accepted
+/// but not started yet (`late-start`) is not shown: the answer is the one before it.
 pub fn platform_upgrade_status(state: &SimState, now: Instant) -> Reply {
-    let Some(op) = state.platform_ops.last() else {
+    let shown = state
+        .platform_ops
+        .iter()
+        .rev()
+        .find(|op| !op.pending(state, now));
+    let Some(op) = shown else {
         return Reply::done(&PlatformStatus {
             is_upgrade_in_progress: false,
             platform_upgrade: PlatformUpgrade {
