@@ -90,10 +90,10 @@ pub fn file_for(state_dir: &Path, controller: &str) -> Result<PathBuf, JournalEr
 }
 
 /// The controller's host and port, safe as a file name: characters outside `A-Z a-z 0-9 . -`
-/// become `_`.
+/// become `_`. An error quotes the URL without any `user:password@`.
 fn key_for(controller: &str) -> Result<String, JournalError> {
     let bad = |problem: &str| JournalError::Controller {
-        controller: quoted(controller).to_string(),
+        controller: quoted(&record::without_userinfo(controller)).to_string(),
         problem: problem.to_owned(),
     };
     let url = url::Url::parse(controller).map_err(|error| bad(&error.to_string()))?;

@@ -3,9 +3,11 @@
 //! it is (`record`: `operation`, `call`, `answer` or `outcome`).
 //!
 //! No type here has a field for a password, a session id or a token, and the controller URL is
-//! written without any `user:password@` part, so no secret can reach the journal. Readers
+//! written (and shown by `Debug`) without any `user:password@` part, so no secret can reach the
+//! journal. Readers
 //! tolerate fields they do not know, so a later version can add some; a new `v` is refused.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use jiff::Timestamp;
@@ -118,11 +120,12 @@ impl From<Outcome> for Entry {
     }
 }
 
-/// The intent, written before anything is sent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The intent, written before anything is sent. (`Debug`, like the journal, shows the
+/// controller URL without a `user:password@` part.)
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Operation {
     /// The controller's URL as configured (written without a `user:password@` part).
-    #[serde(serialize_with = "without_userinfo")]
+    #[serde(serialize_with = "serialize_controller")]
     pub controller: String,
     /// The controller account that logs in.
     pub controller_user: String,
@@ -158,31 +161,54 @@ pub fn local_user() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// Writes a URL without its user name and password, should it have any: the journal never
-/// holds a secret, whatever the caller passes.
-fn without_userinfo<S: Serializer>(url: &str, serializer: S) -> Result<S::Ok, S::Error> {
+impl fmt::Debug for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Operation")
+            .field("controller", &without_userinfo(&self.controller))
+            .field("controller_user", &self.controller_user)
+            .field("local_user", &self.local_user)
+            .field("action", &self.action)
+            .field("target", &self.target)
+            .field("platform_before", &self.platform_before)
+            .field("gateways", &self.gateways)
+            .field("skipped", &self.skipped)
+            .field("confirmation", &self.confirmation)
+            .field("dry_run", &self.dry_run)
+            .field("rollout", &self.rollout)
+            .finish()
+    }
+}
+
+/// Writes the controller URL without its user name and password, should it have any: the
+/// journal never holds a secret, whatever the caller passes.
+fn serialize_controller<S: Serializer>(url: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&without_userinfo(url))
+}
+
+/// `url` without a user name and password.
+pub(super) fn without_userinfo(url: &str) -> Cow<'_, str> {
     let Ok(mut parsed) = url::Url::parse(url) else {
-        return serializer.serialize_str(&userinfo_cut(url));
+        return userinfo_cut(url);
     };
     if parsed.username().is_empty() && parsed.password().is_none() {
-        return serializer.serialize_str(url);
+        return Cow::Borrowed(url);
     }
     let _ = parsed.set_username("");
     let _ = parsed.set_password(None);
-    serializer.serialize_str(parsed.as_str())
+    Cow::Owned(parsed.into())
 }
 
 /// `url` without anything before an `@` in its authority, for text `url` cannot parse.
-fn userinfo_cut(url: &str) -> String {
+fn userinfo_cut(url: &str) -> Cow<'_, str> {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let Some(at) = rest[..authority_end].rfind('@') else {
-        return url.to_owned();
+        return Cow::Borrowed(url);
     };
     let host_and_path = &rest[at + 1..];
     match scheme {
-        "" => host_and_path.to_owned(),
-        _ => format!("{scheme}://{host_and_path}"),
+        "" => Cow::Borrowed(host_and_path),
+        _ => Cow::Owned(format!("{scheme}://{host_and_path}")),
     }
 }
 
