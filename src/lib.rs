@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cloud;
 pub mod config;
 pub mod filter;
+pub mod journal;
 pub mod load;
 pub mod logging;
 pub mod memory;

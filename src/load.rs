@@ -232,7 +232,8 @@ fn too_large(path: &Path, size: u64, kind: FileKind) -> LoadError {
     )
 }
 
-fn file_type(metadata: &std::fs::Metadata) -> &'static str {
+/// What a path that is not a regular file is, for errors: `a directory`, `a FIFO`, `a device`.
+pub(crate) fn file_type(metadata: &std::fs::Metadata) -> &'static str {
     let kind = metadata.file_type();
     if kind.is_dir() {
         return "a directory";

@@ -1,7 +1,8 @@
 //! Every parser fed arbitrary input (issue 9, item 16): versions, the keymap and config TOML,
-//! the known-controllers file, snapshots and catalogs, and the client's streamed list decoder
-//! get arbitrary bytes and mutations of valid samples up to their size limits, and must
-//! neither panic nor hang. (The envelope decoder is private: its property is a unit test in
+//! the known-controllers file, snapshots and catalogs, the journal (read as a stream, and
+//! searched for its unfinished operation), and the client's streamed list decoder get
+//! arbitrary bytes and mutations of valid samples up to their size limits, and must neither
+//! panic nor hang. (The envelope decoder is private: its property is a unit test in
 //! `src/api/envelope.rs`; the filter language's is in `tests/console_update.rs`; the
 //! simulator's parameter parser's in `tests/sim_hygiene.rs`.)
 //!
@@ -27,7 +28,12 @@ use avx_upgrade::api::known::KnownControllers;
 use avx_upgrade::api::stream::{self, ListAt, ListSink};
 use avx_upgrade::catalog::Catalog;
 use avx_upgrade::config::Config;
+use avx_upgrade::journal::{
+    self, Answer, Call, GatewayBefore, Operation, OperationId, Outcome, Record, Skipped,
+    VerdictRecord,
+};
 use avx_upgrade::load::FileKind;
+use avx_upgrade::plan::Action;
 use avx_upgrade::sim::fleet::{FleetSpec, generate};
 use avx_upgrade::snapshot::Snapshot;
 use avx_upgrade::tui::keymap::Keymap;
@@ -45,6 +51,10 @@ const LIST: &str = r#"{"return":true,"results":{"gw_info":[{"name":"a","status":
 
 /// The largest snapshot fed to the parser: the real limit is 512 MB, beyond a test's budget.
 const SNAPSHOT_FUZZ_LIMIT: usize = 4 << 20;
+
+/// The largest journal fed to the reader: its line limit (32 MB) is beyond a test's budget;
+/// a line over the limit is a unit test in `src/journal/read.rs`.
+const JOURNAL_FUZZ_LIMIT: usize = 1 << 20;
 
 fn limit(kind: FileKind) -> usize {
     usize::try_from(kind.limit()).unwrap_or(usize::MAX)
@@ -101,6 +111,75 @@ fn catalogs(cases: u32) {
     let strategy = inputs(vec![CATALOG.as_bytes().to_vec()], limit(FileKind::Catalog));
     check("catalogs", cases, strategy, |bytes| {
         let _ = Catalog::parse("releases.json", &bytes);
+    });
+}
+
+/// A journal with a line of every kind: one finished operation and one left open.
+fn journal_sample() -> Vec<u8> {
+    let at = jiff::Timestamp::from_second(1_800_000_000).expect("a time");
+    let (done, open) = (OperationId::new(at), OperationId::new(at));
+    let intent = Operation {
+        controller: "https://ctl.example.com".to_owned(),
+        controller_user: "admin".to_owned(),
+        local_user: "alice".to_owned(),
+        action: Action::SoftwareUpgrade,
+        target: Some(Version::new(7, 1, 4183)),
+        platform_before: Version::new(7, 1, 4183),
+        gateways: vec![GatewayBefore {
+            name: "spoke-1".to_owned(),
+            software: Version::new(7, 0, 2239),
+            image: Some("hvm-ubuntu-22.04".to_owned()),
+            state: "up".to_owned(),
+            tunnels_up: true,
+            expect_software: Some(Version::new(7, 1, 4183)),
+            expect_image: None,
+        }],
+        skipped: vec![Skipped::new("spoke-2", "already at 7.1.4183")],
+        confirmation: Some("1".to_owned()),
+        dry_run: None,
+        rollout: None,
+    };
+    let call = || Call::new(1, "upgrade_gateway", vec!["spoke-1".to_owned()]);
+    let verdicts = vec![VerdictRecord::fail("spoke-1", "still at 7.0.2239")];
+    let records = [
+        Record::new(done.clone(), at, intent.clone()),
+        Record::new(done.clone(), at, call()),
+        Record::new(done.clone(), at, Answer::new(1, true, "started")),
+        Record::new(done, at, Outcome::from_verdicts("1 failed", verdicts)),
+        Record::new(open.clone(), at, intent),
+        Record::new(open.clone(), at, call()),
+        Record::new(open, at, Answer::new(1, false, "busy")),
+    ];
+    let mut lines = Vec::new();
+    for record in &records {
+        serde_json::to_writer(&mut lines, record).expect("serialises");
+        lines.push(b'\n');
+    }
+    lines
+}
+
+fn journals(cases: u32) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let strategy = inputs(vec![journal_sample()], JOURNAL_FUZZ_LIMIT);
+    check("journals", cases, strategy, move |bytes| {
+        let path = dir.path().join("ctl.example.com_443.jsonl");
+        std::fs::write(&path, &bytes).expect("writes");
+        let lines = bytes.split(|byte| *byte == b'\n').count();
+        let read = journal::read(&path)
+            .expect("a regular file is read")
+            .count();
+        assert!(
+            read <= lines,
+            "{read} records and errors from {lines} lines"
+        );
+        let found = journal::unfinished(&path).expect("a regular file is read");
+        assert!(found.bad_lines.len() as u64 <= found.bad_line_count);
+        if let Some(story) = found.story {
+            assert_eq!(
+                story.outcome, None,
+                "an unfinished operation has no outcome"
+            );
+        }
     });
 }
 
@@ -161,6 +240,16 @@ fn the_samples_are_valid_so_mutations_start_from_real_inputs() {
     assert!(Snapshot::parse("state.json", snapshot_sample().as_bytes()).is_ok());
     assert!(Catalog::parse("releases.json", CATALOG.as_bytes()).is_ok());
     assert_eq!(stream_list(LIST.as_bytes(), ListAt::Field("gw_info")).0, 2);
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("journal.jsonl");
+    std::fs::write(&path, journal_sample()).expect("writes");
+    assert!(
+        journal::read(&path)
+            .expect("reads")
+            .all(|record| record.is_ok())
+    );
+    let found = journal::unfinished(&path).expect("reads");
+    assert_eq!(found.story.expect("one open operation").calls.len(), 1);
 }
 
 #[test]
@@ -194,6 +283,11 @@ fn catalogs_never_panic() {
 }
 
 #[test]
+fn journals_never_panic() {
+    journals(CASES);
+}
+
+#[test]
 fn streamed_lists_never_panic() {
     streamed_lists(CASES);
 }
@@ -209,5 +303,6 @@ fn fuzz_every_parser_long() {
     known_controllers(cases);
     snapshots(cases);
     catalogs(cases);
+    journals(cases);
     streamed_lists(cases);
 }

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
 use strum::{EnumIter, IntoEnumIterator, IntoStaticStr};
 
 use crate::catalog::Catalog;
@@ -14,9 +15,13 @@ use crate::plan::rules::{Destination, names_of, upgraded_with_platform};
 use crate::snapshot::Snapshot;
 use crate::version::{Target, Version};
 
-/// The four operations of the two windows; the names (kebab-case) are the command line's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, IntoStaticStr)]
+/// The four operations of the two windows; the names (kebab-case) are the command line's, and
+/// serde writes the same names (the journal records them).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, IntoStaticStr, Serialize, Deserialize,
+)]
 #[strum(serialize_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Action {
     PlatformUpgrade,
     SoftwareUpgrade,
@@ -276,6 +281,16 @@ mod tests {
             })
             .to_vec();
         Snapshot::new(Controller::new(version), gateways).expect("valid")
+    }
+
+    #[test]
+    fn serde_writes_the_command_line_names() {
+        for action in Action::iter() {
+            let json = serde_json::to_string(&action).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", action.as_str()));
+            let back: Action = serde_json::from_str(&json).expect("deserialises");
+            assert_eq!(back, action);
+        }
     }
 
     #[test]

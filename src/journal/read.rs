@@ -1,0 +1,673 @@
+//! Reading a journal back as a stream: [`read`] yields its records one line at a time (a line
+//! over [`LINE_LIMIT`] is refused without being held whole), [`story`] gathers one operation's
+//! records and [`unfinished`] finds the last operation that never recorded its outcome (the
+//! one a crash interrupted). They hold one operation's records in memory, never the file
+//! (`unfinished` also keeps the operations' ids, to know which ones ended).
+//!
+//! A bad line is an error naming its number and what is wrong with it; the lines after it are
+//! still read. The last line without its newline is a write a crash cut short, not corruption.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::error::Category;
+
+use super::record::{Answer, Call, Entry, FORMAT_VERSION, Operation, OperationId, Outcome, Record};
+use super::{JournalError, LINE_LIMIT, check_regular};
+use crate::load::megabytes;
+use crate::quote::clipped;
+
+/// How many bad lines [`Found`] keeps to show (all are counted).
+pub const BAD_LINES_KEPT: usize = 100;
+
+/// A journal line that is not a record this version can read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("journal line {line} {problem}")]
+pub struct LineError {
+    /// The line's number, from 1.
+    pub line: u64,
+    pub problem: LineProblem,
+}
+
+/// What is wrong with a line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineProblem {
+    #[error("is longer than the {} limit for one record: it was skipped", megabytes(LINE_LIMIT as u64))]
+    TooLong,
+    #[error("is not JSON ({0}): it was skipped")]
+    NotJson(String),
+    #[error("is not a journal record ({0}): it was skipped")]
+    NotARecord(String),
+    #[error("was written by a newer avx-upgrade (format v{0}): upgrade avx-upgrade to read it")]
+    NewerFormat(u64),
+    #[error(
+        "is cut short (no newline at its end): its write was interrupted by a crash, or is still under way; the records before it are whole"
+    )]
+    Torn,
+    #[error("cannot be read ({0}): reading stopped there")]
+    Unreadable(String),
+}
+
+/// The records of a journal, read one line at a time; ends after a [`LineProblem::Unreadable`].
+#[derive(Debug)]
+pub struct Records {
+    reader: Option<BufReader<File>>,
+    line: u64,
+    buffer: Vec<u8>,
+    limit: usize,
+}
+
+/// Reads the journal at `path` as a stream of records; a missing file reads as empty.
+pub fn read(path: &Path) -> Result<Records, JournalError> {
+    read_with_limit(path, LINE_LIMIT)
+}
+
+/// [`read`] with another line limit, so tests can pass one over it cheaply.
+fn read_with_limit(path: &Path, limit: usize) -> Result<Records, JournalError> {
+    Ok(Records {
+        reader: open_regular(path)?.map(BufReader::new),
+        line: 0,
+        buffer: Vec::new(),
+        limit,
+    })
+}
+
+/// Opens `path` to read if it is a regular file; `None` if it does not exist.
+fn open_regular(path: &Path) -> Result<Option<File>, JournalError> {
+    let read_error = |error: std::io::Error| JournalError::Read {
+        path: path.to_owned(),
+        message: error.to_string(),
+    };
+    // Checked before opening, because opening a FIFO blocks until someone writes to it.
+    let metadata = match std::fs::metadata(path) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        other => other.map_err(read_error)?,
+    };
+    check_regular(path, &metadata)?;
+    let file = File::open(path).map_err(read_error)?;
+    check_regular(path, &file.metadata().map_err(read_error)?)?;
+    Ok(Some(file))
+}
+
+/// One line as read: its bytes are in the reader's buffer.
+enum Line {
+    End,
+    Blank,
+    TooLong,
+    /// Ended by a newline.
+    Whole,
+    /// The last line, without a newline.
+    Unterminated,
+}
+
+impl Iterator for Records {
+    type Item = Result<Record, LineError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let reader = self.reader.as_mut()?;
+            self.line += 1;
+            let line = self.line;
+            let failed = |problem| Some(Err(LineError { line, problem }));
+            match next_line(reader, &mut self.buffer, self.limit) {
+                Ok(Line::Blank) => {}
+                Ok(Line::Whole) => return Some(parse(&self.buffer, line, false)),
+                Ok(Line::Unterminated) => return Some(parse(&self.buffer, line, true)),
+                Ok(Line::TooLong) => return failed(LineProblem::TooLong),
+                Ok(Line::End) => {
+                    self.reader = None;
+                    return None;
+                }
+                Err(error) => {
+                    self.reader = None;
+                    return failed(LineProblem::Unreadable(error.to_string()));
+                }
+            }
+        }
+    }
+}
+
+/// Reads the next line into `buffer` (without its newline), holding at most `limit` + 1 bytes
+/// of it; the rest of a longer line is skipped.
+fn next_line(
+    reader: &mut BufReader<File>,
+    buffer: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<Line> {
+    buffer.clear();
+    let most = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let read = reader.by_ref().take(most).read_until(b'\n', buffer)?;
+    if read == 0 {
+        return Ok(Line::End);
+    }
+    let whole = buffer.last() == Some(&b'\n');
+    if whole {
+        buffer.pop();
+    } else if buffer.len() > limit {
+        reader.skip_until(b'\n')?;
+        return Ok(Line::TooLong);
+    }
+    if buffer.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Line::Blank);
+    }
+    Ok(if whole {
+        Line::Whole
+    } else {
+        Line::Unterminated
+    })
+}
+
+/// Parses one line; `unterminated` says it is a last line without its newline.
+fn parse(bytes: &[u8], line: u64, unterminated: bool) -> Result<Record, LineError> {
+    let problem = match serde_json::from_slice::<Record>(bytes) {
+        Ok(record) if record.v == FORMAT_VERSION => return Ok(record),
+        Ok(record) => version_problem(u64::from(record.v)),
+        Err(_) if unterminated => LineProblem::Torn,
+        Err(error) => problem_of(bytes, &error),
+    };
+    Err(LineError { line, problem })
+}
+
+fn version_problem(version: u64) -> LineProblem {
+    if version > u64::from(FORMAT_VERSION) {
+        return LineProblem::NewerFormat(version);
+    }
+    LineProblem::NotARecord(format!(
+        "format v{version} does not exist; this avx-upgrade reads v{FORMAT_VERSION}"
+    ))
+}
+
+/// Why a line is not a record: another format version first (a newer one's records may look
+/// like anything), then whether it is JSON at all.
+fn problem_of(bytes: &[u8], error: &serde_json::Error) -> LineProblem {
+    if let Some(version) = other_version(bytes) {
+        return version_problem(version);
+    }
+    let message = clipped(&error.to_string()).to_string();
+    match error.classify() {
+        Category::Data => LineProblem::NotARecord(message),
+        Category::Syntax | Category::Eof | Category::Io => LineProblem::NotJson(message),
+    }
+}
+
+/// The line's format version, if it is a JSON object whose `v` is not this build's.
+fn other_version(bytes: &[u8]) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Versioned {
+        v: u64,
+    }
+    let versioned = serde_json::from_slice::<Versioned>(bytes).ok()?;
+    (versioned.v != u64::from(FORMAT_VERSION)).then_some(versioned.v)
+}
+
+/// Everything the journal recorded about one operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Story {
+    pub id: OperationId,
+    /// When the intent was recorded.
+    pub started: Timestamp,
+    pub operation: Operation,
+    /// The calls in the order they were recorded, each with its answer if one was recorded.
+    pub calls: Vec<(Call, Option<Answer>)>,
+    /// How it ended; `None` while it runs, or when it was interrupted.
+    pub outcome: Option<Outcome>,
+}
+
+impl Story {
+    fn begin(id: OperationId, started: Timestamp, operation: Operation) -> Self {
+        Self {
+            id,
+            started,
+            operation,
+            calls: Vec::new(),
+            outcome: None,
+        }
+    }
+
+    /// Adds a later record of this operation. A second intent is ignored (the first counts),
+    /// an answer goes to the last call of its number and is dropped if there is none, a later
+    /// outcome replaces an earlier one.
+    fn add(&mut self, entry: Entry) {
+        match entry {
+            Entry::Operation(_) => {}
+            Entry::Call(call) => self.calls.push((call, None)),
+            Entry::Answer(answer) => self.answer(answer),
+            Entry::Outcome(outcome) => self.outcome = Some(outcome),
+        }
+    }
+
+    fn answer(&mut self, answer: Answer) {
+        let asked = self
+            .calls
+            .iter_mut()
+            .rev()
+            .find(|(call, _)| call.call == answer.call);
+        if let Some((_, slot)) = asked {
+            *slot = Some(answer);
+        }
+    }
+}
+
+/// What [`story`] and [`unfinished`] found, and the lines they could not read (so a caller can
+/// warn that the journal is damaged).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub story: Option<Story>,
+    /// The first [`BAD_LINES_KEPT`] bad lines.
+    pub bad_lines: Vec<LineError>,
+    /// How many lines were bad in all.
+    pub bad_line_count: u64,
+}
+
+impl Found {
+    fn nothing() -> Self {
+        Self {
+            story: None,
+            bad_lines: Vec::new(),
+            bad_line_count: 0,
+        }
+    }
+
+    fn note_bad_line(&mut self, error: LineError) {
+        self.bad_line_count += 1;
+        if self.bad_lines.len() < BAD_LINES_KEPT {
+            self.bad_lines.push(error);
+        }
+    }
+}
+
+/// The story of operation `id` in the journal at `path`; its `story` is `None` if the journal
+/// has no intent for it.
+pub fn story(path: &Path, id: &OperationId) -> Result<Found, JournalError> {
+    story_with_limit(path, id, LINE_LIMIT)
+}
+
+fn story_with_limit(path: &Path, id: &OperationId, limit: usize) -> Result<Found, JournalError> {
+    let mut story: Option<Story> = None;
+    let mut found = scan(path, limit, |Record { op, at, entry, .. }| {
+        if op != *id {
+            return;
+        }
+        match (entry, story.as_mut()) {
+            (entry, Some(story)) => story.add(entry),
+            (Entry::Operation(operation), None) => {
+                story = Some(Story::begin(op, at, *operation));
+            }
+            // A call, answer or outcome before its intent cannot be told as part of it.
+            (_, None) => {}
+        }
+    })?;
+    found.story = story;
+    Ok(found)
+}
+
+/// The last operation in the journal at `path` that has an intent but no outcome: one that
+/// is running, or that a crash interrupted.
+pub fn unfinished(path: &Path) -> Result<Found, JournalError> {
+    unfinished_with_limit(path, LINE_LIMIT)
+}
+
+fn unfinished_with_limit(path: &Path, limit: usize) -> Result<Found, JournalError> {
+    let mut started = Vec::new();
+    let mut ended = HashSet::new();
+    let found = scan(path, limit, |record| match record.entry {
+        Entry::Operation(_) => started.push(record.op),
+        Entry::Outcome(_) => {
+            ended.insert(record.op);
+        }
+        Entry::Call(_) | Entry::Answer(_) => {}
+    })?;
+    match started.iter().rev().find(|id| !ended.contains(*id)) {
+        Some(id) => story_with_limit(path, id, limit),
+        None => Ok(found),
+    }
+}
+
+/// Feeds every readable record of the journal to `each`, counting the bad lines; a read error
+/// is an error (the rest of the journal is unknown).
+fn scan(path: &Path, limit: usize, mut each: impl FnMut(Record)) -> Result<Found, JournalError> {
+    let mut found = Found::nothing();
+    for item in read_with_limit(path, limit)? {
+        match item {
+            Ok(record) => each(record),
+            Err(LineError {
+                problem: LineProblem::Unreadable(message),
+                line,
+            }) => {
+                return Err(JournalError::Read {
+                    path: path.to_owned(),
+                    message: format!("at line {line}: {message}"),
+                });
+            }
+            Err(error) => found.note_bad_line(error),
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Journal;
+    use crate::journal::record::{Outcome, VerdictRecord};
+    use crate::plan::Action;
+    use crate::version::Version;
+
+    const CONTROLLER: &str = "https://ctl.example.com";
+
+    fn intent() -> Operation {
+        Operation {
+            controller: CONTROLLER.to_owned(),
+            controller_user: "admin".to_owned(),
+            local_user: "alice".to_owned(),
+            action: Action::SoftwareUpgrade,
+            target: Some(Version::new(7, 2, 5090)),
+            platform_before: Version::new(7, 2, 5090),
+            gateways: Vec::new(),
+            skipped: Vec::new(),
+            confirmation: Some("2".to_owned()),
+            dry_run: None,
+            rollout: None,
+        }
+    }
+
+    fn new_id(second: i64) -> OperationId {
+        let at = Timestamp::from_second(1_800_000_000 + second).expect("a time");
+        OperationId::new(at)
+    }
+
+    /// A journal in a temporary directory, written through [`Journal`].
+    struct Written {
+        _dir: tempfile::TempDir,
+        journal: Journal,
+    }
+
+    impl Written {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let journal = Journal::open(dir.path(), CONTROLLER).expect("opens");
+            Self { _dir: dir, journal }
+        }
+
+        fn path(&self) -> &Path {
+            self.journal.path()
+        }
+
+        fn add(&mut self, op: &OperationId, entry: impl Into<Entry>) -> &mut Self {
+            let record = Record::now(op.clone(), entry);
+            self.journal.append(&record).expect("appends");
+            self
+        }
+
+        fn raw(&mut self, bytes: &[u8]) -> &mut Self {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(self.path())
+                .expect("opens");
+            file.write_all(bytes).expect("writes");
+            self
+        }
+    }
+
+    fn problems(path: &Path) -> Vec<(u64, LineProblem)> {
+        read(path)
+            .expect("reads")
+            .filter_map(Result::err)
+            .map(|error| (error.line, error.problem))
+            .collect()
+    }
+
+    fn a_line(op: &OperationId) -> String {
+        let record = Record::now(op.clone(), Call::new(1, "upgrade_gateway", Vec::new()));
+        serde_json::to_string(&record).expect("json")
+    }
+
+    #[test]
+    fn a_missing_journal_reads_as_empty() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("none.jsonl");
+        assert_eq!(read(&path).expect("empty").count(), 0);
+        assert_eq!(unfinished(&path).expect("nothing"), Found::nothing());
+        assert_eq!(story(&path, &new_id(0)).expect("nothing"), Found::nothing());
+    }
+
+    #[test]
+    fn records_are_read_in_order_and_blank_lines_are_passed_over() {
+        let mut written = Written::new();
+        let op = new_id(0);
+        written.add(&op, intent()).raw(b"\n  \r\n");
+        written.add(&op, Call::new(1, "upgrade_gateway", Vec::new()));
+        let kinds: Vec<&str> = read(written.path())
+            .expect("reads")
+            .map(|record| record.expect("a record").entry.kind())
+            .collect();
+        assert_eq!(kinds, ["operation", "call"]);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_told_apart_from_corruption() {
+        let mut written = Written::new();
+        let op = new_id(0);
+        written.add(&op, intent()).raw(b"{\"v\":1,\"at\":\"2026-");
+        let found: Vec<_> = read(written.path()).expect("reads").collect();
+        assert!(found[0].is_ok());
+        let error = found[1].clone().expect_err("torn");
+        assert_eq!(error.line, 2);
+        assert_eq!(error.problem, LineProblem::Torn);
+        assert!(
+            error.to_string().starts_with("journal line 2 is cut short"),
+            "{error}"
+        );
+        let mut whole = Written::new();
+        whole.raw(a_line(&op).as_bytes());
+        let records: Vec<_> = read(whole.path()).expect("reads").collect();
+        assert!(
+            records[0].is_ok(),
+            "a whole record without its newline is read: {records:?}"
+        );
+    }
+
+    #[test]
+    fn bad_lines_say_what_is_wrong_and_the_rest_is_read() {
+        let mut written = Written::new();
+        let op = new_id(0);
+        written
+            .raw(b"not json\n")
+            .raw(b"[1,2]\n")
+            .raw(b"{\"v\":1,\"at\":\"2026-11-30T21:15:00Z\",\"op\":\"x\",\"record\":\"pause\"}\n")
+            .raw(b"{\"v\":0}\n")
+            .add(&op, intent());
+        let found = problems(written.path());
+        let lines: Vec<u64> = found.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, [1, 2, 3, 4]);
+        assert!(
+            matches!(&found[0].1, LineProblem::NotJson(message) if message.contains("expected ident")),
+            "{found:?}"
+        );
+        assert!(
+            matches!(&found[1].1, LineProblem::NotARecord(_)),
+            "{found:?}"
+        );
+        assert!(
+            matches!(&found[2].1, LineProblem::NotARecord(message) if message.contains("unknown variant `pause`")),
+            "{found:?}"
+        );
+        assert!(
+            matches!(&found[3].1, LineProblem::NotARecord(message) if message.contains("format v0 does not exist")),
+            "{found:?}"
+        );
+        assert_eq!(
+            read(written.path())
+                .expect("reads")
+                .filter(Result::is_ok)
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_newer_format_is_refused_by_name() {
+        let mut written = Written::new();
+        let op = new_id(0);
+        let v2 = a_line(&op).replacen("\"v\":1", "\"v\":2", 1);
+        written
+            .raw(format!("{v2}\n").as_bytes())
+            .raw(b"{\"v\":3,\"record\":\"checkpoint\",\"wave\":[]}\n");
+        let errors: Vec<String> = read(written.path())
+            .expect("reads")
+            .map(|record| record.expect_err("newer").to_string())
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                "journal line 1 was written by a newer avx-upgrade (format v2): upgrade avx-upgrade to read it",
+                "journal line 2 was written by a newer avx-upgrade (format v3): upgrade avx-upgrade to read it",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_skipped_without_being_held_whole() {
+        let mut written = Written::new();
+        let op = new_id(0);
+        let line = a_line(&op);
+        written.raw(format!("{line}\n").as_bytes());
+        written.raw(&vec![b'x'; 1 << 20]).raw(b"\n");
+        written.raw(format!("{line}\n").as_bytes());
+        written.raw(&vec![b'{'; 1 << 20]);
+        let limit = line.len();
+        let mut records = read_with_limit(written.path(), limit).expect("reads");
+        assert!(records.next().expect("line 1").is_ok());
+        let error = records.next().expect("line 2").expect_err("too long");
+        assert_eq!((error.line, error.problem), (2, LineProblem::TooLong));
+        assert!(
+            records.buffer.capacity() < 4 * limit,
+            "{}",
+            records.buffer.capacity()
+        );
+        assert!(
+            records.next().expect("line 3").is_ok(),
+            "a line of exactly the limit is read"
+        );
+        let error = records.next().expect("line 4").expect_err("too long");
+        assert_eq!((error.line, error.problem), (4, LineProblem::TooLong));
+        assert!(records.next().is_none());
+    }
+
+    #[test]
+    fn a_line_over_the_real_limit_is_refused() {
+        let mut written = Written::new();
+        let op = new_id(0);
+        written
+            .raw(&vec![b' '; LINE_LIMIT + 1])
+            .raw(b"\n")
+            .add(&op, intent());
+        let found: Vec<_> = read(written.path()).expect("reads").collect();
+        assert_eq!(found.len(), 2);
+        let error = found[0].clone().expect_err("too long");
+        assert_eq!(
+            error.to_string(),
+            "journal line 1 is longer than the 32 MB limit for one record: it was skipped"
+        );
+        assert!(found[1].is_ok());
+    }
+
+    #[test]
+    fn a_story_pairs_each_call_with_its_answer() {
+        let mut written = Written::new();
+        let (op, other) = (new_id(0), new_id(1));
+        let gateways = |name: &str| vec![name.to_owned()];
+        written
+            .add(&op, Call::new(9, "before the intent", Vec::new()))
+            .add(&op, intent())
+            .add(&other, intent())
+            .add(&op, Call::new(1, "upgrade_gateway", gateways("a")))
+            .add(&other, Call::new(1, "upgrade_gateway", gateways("z")))
+            .add(&op, Call::new(2, "upgrade_gateway", gateways("b")))
+            .add(&op, Answer::new(2, false, "busy"))
+            .raw(b"garbage\n")
+            .add(&op, Answer::new(7, true, "an answer to no call"))
+            .add(&op, Answer::new(1, true, "started"))
+            .add(
+                &op,
+                Outcome::from_verdicts("done", vec![VerdictRecord::pass("a")]),
+            );
+        let found = story(written.path(), &op).expect("reads");
+        assert_eq!(found.bad_line_count, 1);
+        assert_eq!(found.bad_lines[0].line, 8);
+        let told = found.story.expect("a story");
+        assert_eq!(told.id, op);
+        assert_eq!(told.operation, intent());
+        let calls: Vec<(String, Option<String>)> = told
+            .calls
+            .iter()
+            .map(|(call, answer)| {
+                (
+                    call.gateways.join(","),
+                    answer.as_ref().map(|answer| answer.message.clone()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                ("a".to_owned(), Some("started".to_owned())),
+                ("b".to_owned(), Some("busy".to_owned())),
+            ]
+        );
+        assert!(told.outcome.expect("an outcome").ok);
+        assert_eq!(
+            story(written.path(), &new_id(2)).expect("reads").story,
+            None
+        );
+    }
+
+    #[test]
+    fn unfinished_finds_the_last_operation_without_an_outcome() {
+        let mut written = Written::new();
+        let (first, second, third) = (new_id(0), new_id(1), new_id(2));
+        let done = || Outcome::from_verdicts("done", Vec::new());
+        written
+            .add(&first, intent())
+            .add(&second, intent())
+            .add(&second, Call::new(1, "upgrade_gateway", Vec::new()))
+            .add(&third, intent())
+            .add(&third, done())
+            .raw(b"{\"v\":1,\"at\":\"");
+        let found = unfinished(written.path()).expect("reads");
+        let story = found.story.expect("the second is open");
+        assert_eq!(story.id, second);
+        assert_eq!(story.calls.len(), 1);
+        assert_eq!(story.outcome, None);
+        assert_eq!(found.bad_line_count, 1, "the torn line is counted");
+        assert_eq!(found.bad_lines[0].problem, LineProblem::Torn);
+        written.raw(b"\n").add(&second, done());
+        let story = unfinished(written.path())
+            .expect("reads")
+            .story
+            .expect("the first");
+        assert_eq!(story.id, first);
+        written.add(&first, done());
+        assert_eq!(unfinished(written.path()).expect("reads").story, None);
+    }
+
+    #[test]
+    fn an_empty_journal_has_nothing_unfinished() {
+        let written = Written::new();
+        assert_eq!(unfinished(written.path()).expect("reads"), Found::nothing());
+    }
+
+    #[test]
+    fn only_the_first_bad_lines_are_kept_but_all_are_counted() {
+        let mut written = Written::new();
+        written.raw("x\n".repeat(BAD_LINES_KEPT + 50).as_bytes());
+        let found = unfinished(written.path()).expect("reads");
+        assert_eq!(found.bad_lines.len(), BAD_LINES_KEPT);
+        assert_eq!(found.bad_line_count, (BAD_LINES_KEPT + 50) as u64);
+    }
+}

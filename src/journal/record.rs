@@ -1,0 +1,540 @@
+//! The journal's records, format version 1: one JSON object a line, each with the format
+//! version (`v`), the time it was written (`at`), the operation it belongs to (`op`) and what
+//! it is (`record`: `operation`, `call`, `answer` or `outcome`).
+//!
+//! No type here has a field for a password, a session id or a token, and the controller URL is
+//! written (and shown by `Debug`) without any `user:password@` part, so no secret can reach the
+//! journal. Readers
+//! tolerate fields they do not know, so a later version can add some; a new `v` is refused.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::plan::Action;
+use crate::version::Version;
+
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// The format version ([`FORMAT_VERSION`]).
+    pub v: u32,
+    /// When the record was written.
+    pub at: Timestamp,
+    /// The operation the record belongs to.
+    pub op: OperationId,
+    #[serde(flatten)]
+    pub entry: Entry,
+}
+
+impl Record {
+    /// A record of the current format version.
+    pub fn new(op: OperationId, at: Timestamp, entry: impl Into<Entry>) -> Self {
+        Self {
+            v: FORMAT_VERSION,
+            at,
+            op,
+            entry: entry.into(),
+        }
+    }
+
+    /// A record written now.
+    pub fn now(op: OperationId, entry: impl Into<Entry>) -> Self {
+        Self::new(op, Timestamp::now(), entry)
+    }
+}
+
+/// Names one operation across its records, e.g. `20261130T211500Z-3fa2`: the UTC time of the
+/// intent and 4 random hex digits, so two consoles starting in the same second differ.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OperationId(String);
+
+impl OperationId {
+    /// A new id for an operation whose intent is recorded at `now`.
+    pub fn new(now: Timestamp) -> Self {
+        let suffix: u16 = rand::random();
+        Self(format!("{}-{suffix:04x}", now.strftime("%Y%m%dT%H%M%SZ")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for OperationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a record says; its `record` field names the kind. (The intent is boxed: it is large,
+/// and most records are calls and answers.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "kebab-case")]
+pub enum Entry {
+    Operation(Box<Operation>),
+    Call(Call),
+    Answer(Answer),
+    Outcome(Outcome),
+}
+
+impl Entry {
+    /// The kind as written in the `record` field, e.g. `call`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Entry::Operation(_) => "operation",
+            Entry::Call(_) => "call",
+            Entry::Answer(_) => "answer",
+            Entry::Outcome(_) => "outcome",
+        }
+    }
+}
+
+impl From<Operation> for Entry {
+    fn from(operation: Operation) -> Self {
+        Entry::Operation(Box::new(operation))
+    }
+}
+
+impl From<Call> for Entry {
+    fn from(call: Call) -> Self {
+        Entry::Call(call)
+    }
+}
+
+impl From<Answer> for Entry {
+    fn from(answer: Answer) -> Self {
+        Entry::Answer(answer)
+    }
+}
+
+impl From<Outcome> for Entry {
+    fn from(outcome: Outcome) -> Self {
+        Entry::Outcome(outcome)
+    }
+}
+
+/// The intent, written before anything is sent. (`Debug`, like the journal, shows the
+/// controller URL without a `user:password@` part.)
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    /// The controller's URL as configured (written without a `user:password@` part).
+    #[serde(serialize_with = "serialize_controller")]
+    pub controller: String,
+    /// The controller account that logs in.
+    pub controller_user: String,
+    /// Who runs avx-upgrade on this machine (see [`local_user`]).
+    pub local_user: String,
+    pub action: Action,
+    /// The version the gateways or the platform go to, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Version>,
+    /// The controller's version before the operation.
+    pub platform_before: Version,
+    /// The gateways that change, with their state before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateways: Vec<GatewayBefore>,
+    /// Gateways that were selected but left out, with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+    /// What the operator typed to confirm (e.g. `22`, `7.2.5090`), or `--yes by alice`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<DryRunRecord>,
+    /// The rollout and wave this operation is part of; `None` for a single operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutStep>,
+}
+
+/// Who runs avx-upgrade on this machine: `$USER`, or `unknown` when it is unset.
+pub fn local_user() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|user| !user.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+impl fmt::Debug for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Operation")
+            .field("controller", &without_userinfo(&self.controller))
+            .field("controller_user", &self.controller_user)
+            .field("local_user", &self.local_user)
+            .field("action", &self.action)
+            .field("target", &self.target)
+            .field("platform_before", &self.platform_before)
+            .field("gateways", &self.gateways)
+            .field("skipped", &self.skipped)
+            .field("confirmation", &self.confirmation)
+            .field("dry_run", &self.dry_run)
+            .field("rollout", &self.rollout)
+            .finish()
+    }
+}
+
+/// Writes the controller URL without its user name and password, should it have any: the
+/// journal never holds a secret, whatever the caller passes.
+fn serialize_controller<S: Serializer>(url: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&without_userinfo(url))
+}
+
+/// `url` without a user name and password.
+pub(super) fn without_userinfo(url: &str) -> Cow<'_, str> {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return userinfo_cut(url);
+    };
+    if parsed.username().is_empty() && parsed.password().is_none() {
+        return Cow::Borrowed(url);
+    }
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    Cow::Owned(parsed.into())
+}
+
+/// `url` without anything before an `@` in its authority, for text `url` cannot parse.
+fn userinfo_cut(url: &str) -> Cow<'_, str> {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return Cow::Borrowed(url);
+    };
+    let host_and_path = &rest[at + 1..];
+    match scheme {
+        "" => Cow::Borrowed(host_and_path),
+        _ => Cow::Owned(format!("{scheme}://{host_and_path}")),
+    }
+}
+
+/// A gateway that the operation changes, as it was before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GatewayBefore {
+    pub name: String,
+    pub software: Version,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The gateway's state as the controller reported it (e.g. `up`).
+    pub state: String,
+    pub tunnels_up: bool,
+    /// The software the gateway should run afterwards, when the operation changes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_software: Option<Version>,
+    /// The image the gateway should run afterwards, when the operation changes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_image: Option<String>,
+}
+
+/// A gateway that was selected but left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub name: String,
+    /// Why, e.g. `already at 7.0.2239`.
+    pub reason: String,
+}
+
+impl Skipped {
+    pub fn new(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The dry run the operator saw before confirming.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DryRunRecord {
+    pub passed: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckRecord>,
+}
+
+/// One checklist item of a dry run and what it found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRecord {
+    pub item: String,
+    pub passed: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+impl CheckRecord {
+    pub fn new(item: impl Into<String>, passed: bool, detail: impl Into<String>) -> Self {
+        Self {
+            item: item.into(),
+            passed,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Where an operation sits in a staged rollout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutStep {
+    /// The rollout's name or id.
+    pub rollout: String,
+    /// The wave, counted from 1.
+    pub wave: u32,
+}
+
+/// One request, written before it is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Call {
+    /// The call's number within its operation, counted from 1.
+    pub call: u32,
+    /// What is asked of the controller (e.g. the API action), never its parameters' secrets.
+    pub endpoint: String,
+    /// The gateways the call concerns; empty for a platform call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateways: Vec<String>,
+}
+
+impl Call {
+    pub fn new(call: u32, endpoint: impl Into<String>, gateways: Vec<String>) -> Self {
+        Self {
+            call,
+            endpoint: endpoint.into(),
+            gateways,
+        }
+    }
+}
+
+/// The controller's answer to call number `call`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub call: u32,
+    pub accepted: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// The controller's id for the request, when it gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl Answer {
+    pub fn new(call: u32, accepted: bool, message: impl Into<String>) -> Self {
+        Self {
+            call,
+            accepted,
+            message: message.into(),
+            request_id: None,
+        }
+    }
+}
+
+/// The end of the operation, verified gateway by gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<VerdictRecord>,
+}
+
+impl Outcome {
+    /// An outcome that is ok when every gateway passed.
+    pub fn from_verdicts(message: impl Into<String>, verdicts: Vec<VerdictRecord>) -> Self {
+        Self {
+            ok: verdicts.iter().all(VerdictRecord::passed),
+            message: message.into(),
+            verdicts,
+        }
+    }
+}
+
+/// One gateway's verdict after the operation: `failure` says what is wrong, if anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerdictRecord {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+impl VerdictRecord {
+    pub fn pass(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            failure: None,
+        }
+    }
+
+    pub fn fail(name: impl Into<String>, failure: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            failure: Some(failure.into()),
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at() -> Timestamp {
+        "2026-11-30T21:15:00Z".parse().expect("a timestamp")
+    }
+
+    fn id() -> OperationId {
+        OperationId("20261130T211500Z-3fa2".to_owned())
+    }
+
+    fn operation() -> Operation {
+        Operation {
+            controller: "https://ctl.example.com".to_owned(),
+            controller_user: "admin".to_owned(),
+            local_user: "alice".to_owned(),
+            action: Action::SoftwareUpgrade,
+            target: Some(Version::new(7, 2, 5090)),
+            platform_before: Version::new(7, 2, 5090),
+            gateways: vec![GatewayBefore {
+                name: "spoke-1".to_owned(),
+                software: Version::new(7, 1, 4183),
+                image: Some("hvm-ubuntu-20.04".to_owned()),
+                state: "up".to_owned(),
+                tunnels_up: true,
+                expect_software: Some(Version::new(7, 2, 5090)),
+                expect_image: None,
+            }],
+            skipped: vec![Skipped::new("spoke-2", "already at 7.2.5090")],
+            confirmation: Some("1".to_owned()),
+            dry_run: Some(DryRunRecord {
+                passed: true,
+                checks: vec![CheckRecord::new("health", true, "")],
+            }),
+            rollout: None,
+        }
+    }
+
+    fn every_entry() -> Vec<Entry> {
+        vec![
+            operation().into(),
+            Call::new(1, "upgrade_gateway", vec!["spoke-1".to_owned()]).into(),
+            Answer {
+                request_id: Some("r-17".to_owned()),
+                ..Answer::new(1, true, "started")
+            }
+            .into(),
+            Outcome::from_verdicts(
+                "1 of 2 gateways failed",
+                vec![
+                    VerdictRecord::pass("spoke-1"),
+                    VerdictRecord::fail("spoke-3", "still at 7.1.4183"),
+                ],
+            )
+            .into(),
+        ]
+    }
+
+    #[test]
+    fn every_entry_round_trips_on_one_line() {
+        for entry in every_entry() {
+            let kind = entry.kind();
+            let record = Record::new(id(), at(), entry);
+            let line = serde_json::to_string(&record).expect("serialises");
+            assert!(!line.contains('\n'), "{line}");
+            assert!(line.contains(&format!("\"record\":\"{kind}\"")), "{line}");
+            let back: Record = serde_json::from_str(&line).expect("deserialises");
+            assert_eq!(back, record);
+        }
+    }
+
+    #[test]
+    fn the_operation_record_format_is_pinned() {
+        let line = serde_json::to_string(&Record::new(id(), at(), operation())).expect("json");
+        assert_eq!(
+            line,
+            concat!(
+                r#"{"v":1,"at":"2026-11-30T21:15:00Z","op":"20261130T211500Z-3fa2","#,
+                r#""record":"operation","controller":"https://ctl.example.com","#,
+                r#""controller_user":"admin","local_user":"alice","action":"software-upgrade","#,
+                r#""target":"7.2.5090","platform_before":"7.2.5090","#,
+                r#""gateways":[{"name":"spoke-1","software":"7.1.4183","#,
+                r#""image":"hvm-ubuntu-20.04","state":"up","tunnels_up":true,"#,
+                r#""expect_software":"7.2.5090"}],"#,
+                r#""skipped":[{"name":"spoke-2","reason":"already at 7.2.5090"}],"#,
+                r#""confirmation":"1","dry_run":{"passed":true,"checks":[{"item":"health","passed":true}]}}"#,
+            )
+        );
+    }
+
+    #[test]
+    fn empty_and_absent_fields_are_left_out_and_read_back() {
+        let call = Record::new(id(), at(), Call::new(2, "upgrade_platform", Vec::new()));
+        let line = serde_json::to_string(&call).expect("json");
+        assert_eq!(
+            line,
+            r#"{"v":1,"at":"2026-11-30T21:15:00Z","op":"20261130T211500Z-3fa2","record":"call","call":2,"endpoint":"upgrade_platform"}"#
+        );
+        assert_eq!(serde_json::from_str::<Record>(&line).expect("reads"), call);
+    }
+
+    #[test]
+    fn unknown_fields_from_a_later_version_are_tolerated() {
+        let line = r#"{"v":1,"at":"2026-11-30T21:15:00Z","op":"x","record":"answer","call":1,"accepted":false,"retry_after":30,"message":"busy"}"#;
+        let record: Record = serde_json::from_str(line).expect("tolerated");
+        assert_eq!(record.entry, Entry::Answer(Answer::new(1, false, "busy")));
+    }
+
+    #[test]
+    fn an_unknown_record_kind_is_an_error_naming_it() {
+        let line = r#"{"v":1,"at":"2026-11-30T21:15:00Z","op":"x","record":"pause"}"#;
+        let error = serde_json::from_str::<Record>(line).expect_err("unknown kind");
+        assert!(
+            error.to_string().contains("unknown variant `pause`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn operation_ids_are_the_utc_time_and_four_hex_digits() {
+        let first = OperationId::new(at()).to_string();
+        assert_eq!(first.len(), "20261130T211500Z-3fa2".len(), "{first}");
+        assert!(first.starts_with("20261130T211500Z-"), "{first}");
+        assert!(
+            first[17..].bytes().all(|byte| byte.is_ascii_hexdigit()),
+            "{first}"
+        );
+        let distinct: std::collections::BTreeSet<_> =
+            (0..64).map(|_| OperationId::new(at())).collect();
+        assert!(distinct.len() > 1, "the suffix is random");
+    }
+
+    #[test]
+    fn a_controller_url_is_written_without_user_and_password() {
+        for (url, written) in [
+            (
+                "https://admin:s3cret@ctl.example.com:8443/",
+                "https://ctl.example.com:8443/",
+            ),
+            ("https://ctl.example.com", "https://ctl.example.com"),
+            ("not a url admin:s3cret@ctl", "ctl"),
+            ("ht tp://admin:s3cret@ctl/x@y", "ht tp://ctl/x@y"),
+        ] {
+            let operation = Operation {
+                controller: url.to_owned(),
+                ..operation()
+            };
+            let line = serde_json::to_string(&operation).expect("json");
+            assert!(
+                line.contains(&format!("\"controller\":\"{written}\"")),
+                "{url}: {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_local_user_is_never_empty() {
+        assert!(!local_user().is_empty());
+    }
+}
