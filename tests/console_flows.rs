@@ -12,6 +12,7 @@ mod common;
 mod console;
 
 use avx_upgrade::cloud::Cloud;
+use avx_upgrade::journal;
 use avx_upgrade::sim::SimConfig;
 use avx_upgrade::sim::clock::Clock;
 use avx_upgrade::snapshot::{GatewayType, Snapshot};
@@ -295,8 +296,13 @@ async fn readonly_refuses_every_mutating_action() {
     console.close().await;
 }
 
+/// Issue 11, point 11: a console that dies during an operation (a killed SSH session) leaves
+/// the story in the journal; the next console on the machine shows the operation's kind,
+/// target, gateways and real start, says it was found running (not sent), verifies it against
+/// the state recorded before it was sent, and completes the journal. A console on another
+/// machine (no journal) follows it as the controller shows it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_console_opened_during_an_operation_follows_it() {
+async fn a_console_opened_during_an_operation_takes_its_story_from_the_journal() {
     let config = common::config(mixed_fleet(PREVIOUS), 20.0);
     let mut first = Console::open(config, false).await;
     first.press(KeyCode::Char('2'));
@@ -310,27 +316,108 @@ async fn a_console_opened_during_an_operation_follows_it() {
                 .is_some_and(|op| op.phase == Phase::Running)
         })
         .await;
-    let mut second = console::Console::attach(&first.sim, false).await;
-    let operation = second
+    let sent = first
         .app
         .operation
-        .as_ref()
-        .expect("the second console found the operation");
-    assert!(
-        operation
-            .title
-            .contains("already running at the controller"),
-        "{}",
-        operation.title
+        .clone()
+        .expect("the first console's operation");
+    first.hang_up();
+    let journal = journal::file_for(first.state_dir.path(), first.sim.url()).expect("a journal");
+    let open = journal::unfinished(&journal).expect("the journal reads");
+    let story = open.story.expect("the operation is open in the journal");
+    assert_eq!(
+        story.calls.len(),
+        1,
+        "one request, recorded before it was sent"
     );
-    assert_eq!(operation.gateways.len(), 1);
+    assert!(
+        story.calls[0]
+            .1
+            .as_ref()
+            .is_some_and(|answer| answer.accepted)
+    );
+    assert_eq!(
+        story.operation.confirmation.as_deref(),
+        Some("pressed y in the console")
+    );
+
+    let mut elsewhere = console::Console::attach_elsewhere(&first).await;
+    let found = elsewhere.app.operation.clone().expect("found running");
+    assert_eq!(found.title, "Gateway operation on 1 gateways");
+    assert!(logged(&found, "found running at the controller"));
+
+    let mut second = console::Console::attach(&first, false).await;
+    let resumed = |app: &avx_upgrade::tui::state::App| {
+        app.operation.as_ref().is_some_and(|op| {
+            op.log
+                .iter()
+                .any(|(_, line)| line.contains("the journal says"))
+        })
+    };
+    second.until("the journal's story", resumed).await;
+    let operation = second.app.operation.clone().expect("resumed");
+    assert_eq!(
+        operation.title, sent.title,
+        "kind and target from the journal"
+    );
+    assert_eq!(operation.gateways, sent.gateways);
+    assert_eq!(
+        operation.started, story.started,
+        "the real start, not the reopening"
+    );
+    assert!(
+        operation.started
+            <= sent
+                .started
+                .checked_add(jiff::SignedDuration::from_secs(1))
+                .expect("time")
+    );
+    assert!(logged(&operation, "found running at the controller"));
+    assert!(
+        !logged(&operation, "sent to the controller"),
+        "nothing was sent by this console: {:?}",
+        operation.log
+    );
     second.until("the operation to end", finished).await;
-    assert!(matches!(
-        second.app.operation.as_ref().map(|op| &op.phase),
-        Some(Phase::Succeeded(_))
-    ));
+    let ended = second.app.operation.clone().expect("ended");
+    assert!(
+        matches!(ended.phase, Phase::Succeeded(_)),
+        "{:?}",
+        ended.phase
+    );
+    assert!(
+        logged(&ended, "verified"),
+        "checked against the state recorded before it was sent: {:?}",
+        ended.log
+    );
+    let done = journal::story(&journal, &story.id).expect("reads");
+    let outcome = done
+        .story
+        .and_then(|story| story.outcome)
+        .expect("the story is complete");
+    assert!(outcome.ok);
+    assert_eq!(outcome.verdicts.len(), 1);
+    assert!(
+        journal::unfinished(&journal)
+            .expect("reads")
+            .story
+            .is_none()
+    );
+    elsewhere
+        .until("the operation to end elsewhere", finished)
+        .await;
+    let Some(Phase::Succeeded(message)) = elsewhere.app.operation.as_ref().map(|op| &op.phase)
+    else {
+        panic!("{:?}", elsewhere.app.operation);
+    };
+    assert!(message.contains("not verified"), "{message}");
     drop(second);
+    drop(elsewhere);
     first.close().await;
+}
+
+fn logged(operation: &avx_upgrade::tui::operation::Operation, text: &str) -> bool {
+    operation.log.iter().any(|(_, line)| line.contains(text))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -546,5 +633,140 @@ async fn ctrl_r_during_an_operation_keeps_its_log_and_elapsed_time() {
         "the log is kept: {:?}",
         after.log
     );
+    console.close().await;
+}
+
+/// A journal that cannot be written stops the operation before anything is sent: an audit
+/// gap is worse than a delay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_journal_stops_the_operation_before_anything_is_sent() {
+    let config = common::config(mixed_fleet(PREVIOUS), 20.0);
+    let mut console = Console::open(config, false).await;
+    std::fs::write(console.state_dir.path().join("journal"), "not a directory")
+        .expect("a file where the journal's directory goes");
+    console.press(KeyCode::Char('2'));
+    console.press(KeyCode::Char('U'));
+    console.shown();
+    console.press(KeyCode::Char('y'));
+    console.until("the operation to end", finished).await;
+    let operation = console.app.operation.clone().expect("an operation");
+    let Phase::Failed(error) = &operation.phase else {
+        panic!("{:?}", operation.phase);
+    };
+    assert!(
+        error.contains("nothing was sent: the journal cannot be written"),
+        "{error}"
+    );
+    assert_eq!(
+        requests_sent(&console),
+        None,
+        "the controller never saw the request"
+    );
+
+    // Once the journal can be written, the same operation goes out (and is counted).
+    std::fs::remove_file(console.state_dir.path().join("journal")).expect("removed");
+    console.press(KeyCode::Char('U'));
+    console.shown();
+    console.press(KeyCode::Char('y'));
+    console
+        .until("the controller to accept", |app| {
+            app.operation
+                .as_ref()
+                .is_some_and(|op| op.phase != Phase::Requesting)
+        })
+        .await;
+    assert_eq!(requests_sent(&console), Some(1));
+    console.close().await;
+}
+
+/// How many gateway operation requests the console's simulator has received.
+fn requests_sent(console: &Console) -> Option<u64> {
+    let console::Sim::Owned(running) = &console.sim else {
+        panic!("the console owns its simulator");
+    };
+    running.with_state(|state| state.calls.get("upgrade_selected_gateway").copied())
+}
+
+/// Issue 11, point 13: a selection larger than one request is split into requests under the
+/// limit (HA pairs together), checked by the planner as a whole, dry-run and sent at once,
+/// and followed to one verified end. Here 300 gateways need about 6.6 KB of names; the
+/// simulator reads bodies of 4 KB at most, and the client sends 4 KB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_selection_over_the_request_limit_goes_in_several_requests_at_once() {
+    let mut gateways = Vec::new();
+    for number in 0..150 {
+        let name = format!("spoke-use1-{number:03}");
+        gateways.extend(common::pair(&name, GatewayType::Spoke, PREVIOUS));
+    }
+    let fleet =
+        Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("valid fleet");
+    let names: Vec<String> = fleet.gateways().iter().map(|g| g.name.clone()).collect();
+    let mut config = common::config(fleet, 120.0);
+    config.body_limit = 4096;
+    let mut console = Console::open_sending_at_most(config, false, 4096).await;
+
+    // Without the split, the simulator refuses the selection.
+    let whole = console::logged_in_client(console.sim.url()).await;
+    let refused = whole
+        .gateway_dry_run(avx_upgrade::plan::Action::SoftwareUpgrade, &names)
+        .await
+        .expect_err("one request of 300 names is over the limit");
+    assert!(refused.to_string().contains("too large"), "{refused}");
+
+    console.press(KeyCode::Char('2'));
+    console.press(KeyCode::Char('a'));
+    assert_eq!(console.app.fleet.marked_count(), 300);
+    console.press(KeyCode::Char('d'));
+    console
+        .until(
+            "the dry run",
+            |app| matches!(app.overlay(), Some(Overlay::DryRun(pane)) if pane.result.is_some()),
+        )
+        .await;
+    let screen = console.screen(120, 40);
+    assert!(screen.contains("PASSED"), "{screen}");
+    console.press(KeyCode::Esc);
+    let dry_runs = requests_sent(&console).expect("the dry run was sent");
+    assert!(dry_runs >= 2, "the dry run is split too: {dry_runs}");
+
+    console.press(KeyCode::Char('U'));
+    console.shown();
+    console.type_text("300");
+    console.press(KeyCode::Enter);
+    console.until("the operation to end", finished).await;
+    let operation = console.app.operation.clone().expect("an operation");
+    let requests = requests_sent(&console).expect("requests were sent") - dry_runs;
+    assert!(requests >= 2, "{requests} request(s)");
+    let journal = journal::file_for(console.state_dir.path(), console.sim.url()).expect("a path");
+    let records: Vec<journal::Record> = journal::read(&journal)
+        .expect("the journal reads")
+        .map(|record| record.expect("a good line"))
+        .collect();
+    let answers: Vec<&journal::Answer> = records
+        .iter()
+        .filter_map(|record| match &record.entry {
+            journal::Entry::Answer(answer) => Some(answer),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answers.len() as u64, requests, "every request recorded");
+    assert!(answers.iter().all(|answer| answer.accepted));
+    assert!(
+        matches!(&operation.phase, Phase::Succeeded(message) if message.contains("300 of 300 gateways verified")),
+        "{:?}",
+        operation.phase
+    );
+    let console::Sim::Owned(running) = &console.sim else {
+        panic!("the console owns its simulator");
+    };
+    let on_target = running.with_state(|state| {
+        state
+            .snapshot
+            .gateways()
+            .iter()
+            .filter(|gateway| gateway.software_version == common::v(CURRENT))
+            .count()
+    });
+    assert_eq!(on_target, 300);
     console.close().await;
 }

@@ -1316,7 +1316,10 @@ fn verification_checks_status_state_version_image_and_tunnels_in_that_order() {
         target: None,
     };
     let back = expectations(&upgraded, &catalog, &rollback);
-    assert!(back.iter().all(|e| e.software == Some(common::v(PREVIOUS))));
+    assert!(
+        back.iter()
+            .all(|e| e.expect_software == Some(common::v(PREVIOUS)))
+    );
     let image = Request::ImageUpgrade {
         gateways: Selection::Named(names),
     };
@@ -1324,7 +1327,7 @@ fn verification_checks_status_state_version_image_and_tunnels_in_that_order() {
     let wanted = catalog
         .image_for(Cloud::Aws, common::v(CURRENT).train())
         .map(|entry| entry.image.clone());
-    assert!(wanted.is_some() && images.iter().all(|e| e.image == wanted));
+    assert!(wanted.is_some() && images.iter().all(|e| e.expect_image == wanted));
 }
 
 /// Starts a software upgrade of the marked-by-default gateways and reports one gateway upgrading

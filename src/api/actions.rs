@@ -16,6 +16,11 @@ use crate::plan::{Action, Code, Finding, Severity};
 use crate::snapshot::{Backup, Checklist, Controller, Gateway};
 use crate::version::{Target, Version};
 
+/// The action that upgrades the platform.
+pub const PLATFORM_UPGRADE: &str = "upgrade_platform";
+/// The action of every gateway operation: upgrade, rollback, image upgrade.
+pub const GATEWAY_OPERATION: &str = "upgrade_selected_gateway";
+
 /// `list_version_info`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionInfo {
@@ -148,7 +153,7 @@ impl Client {
     /// The platform upgrade's dry run (simulator extension `dry_run=true`).
     pub async fn platform_dry_run(&self, target: Option<Target>) -> Result<DryRun, ApiError> {
         let call = platform_call(target).param("dry_run", "true");
-        dry_run("upgrade_platform", self.call(&call).await?)
+        dry_run(PLATFORM_UPGRADE, self.call(&call).await?)
     }
 
     /// Starts a platform upgrade (`upgrade_platform`, `async=true`). A lost answer is resolved
@@ -192,7 +197,7 @@ impl Client {
         gateways: &[String],
     ) -> Result<DryRun, ApiError> {
         let call = gateway_call(action, gateways)?.param("dry_run", "true");
-        dry_run("upgrade_selected_gateway", self.call(&call).await?)
+        dry_run(GATEWAY_OPERATION, self.call(&call).await?)
     }
 
     /// Starts a gateway software upgrade, rollback or image upgrade (`async=true`) in one
@@ -393,7 +398,7 @@ fn selected_statuses(statuses: &[GatewayStatus], names: &[String]) -> Vec<Gatewa
 
 fn platform_call(target: Option<Target>) -> Call {
     let version = target.map(|target| target.to_string()).unwrap_or_default();
-    Call::mutate("upgrade_platform")
+    Call::mutate(PLATFORM_UPGRADE)
         .param("gateway_list", "")
         .param("software_version", version.clone())
         .param("version", version)
@@ -431,7 +436,7 @@ fn gateway_call(action: Action, gateways: &[String]) -> Result<Call, ApiError> {
             ));
         }
     };
-    let mut call = Call::mutate("upgrade_selected_gateway")
+    let mut call = Call::mutate(GATEWAY_OPERATION)
         .param("gateway_list", gateways.join(","))
         .param("software_version", software)
         .param("operation", action.as_str());

@@ -78,7 +78,8 @@ pub fn run_open(args: &OpenArgs) -> Result<(Outcome, String), InputError> {
             "which controller? give --profile NAME or --controller URL, or try `avx-upgrade demo` (see --help)".into(),
         ));
     }
-    let options = options(&args.console, PollSettings::default())?;
+    let state_dir = crate::paths::state_dir();
+    let options = options(&args.console, PollSettings::default(), state_dir)?;
     crate::api::trust::check_scheme(&crate::cli::connect::resolve(&args.connect)?.url)?;
     require_terminal()?;
     let runtime = runtime()?;
@@ -104,7 +105,9 @@ pub fn run_demo(args: &DemoArgs) -> Result<(Outcome, String), InputError> {
             "--gateways 0: the demo needs at least one gateway".into(),
         ));
     }
-    let options = options(&args.console, demo_polling(args.speed))?;
+    // The demo's controller lives as long as the console: its journals are kept apart.
+    let state_dir = crate::paths::state_dir().map(|dir| dir.join("demo"));
+    let options = options(&args.console, demo_polling(args.speed), state_dir)?;
     require_terminal()?;
     let config = demo_config(args)?;
     let runtime = runtime()?;
@@ -182,7 +185,11 @@ fn demo_polling(speed: f64) -> PollSettings {
     }
 }
 
-fn options(args: &ConsoleArgs, poll: PollSettings) -> Result<Options, InputError> {
+fn options(
+    args: &ConsoleArgs,
+    poll: PollSettings,
+    state_dir: Option<PathBuf>,
+) -> Result<Options, InputError> {
     let settings = console_settings()?;
     let keymap = match keymap_path(args) {
         Some(path) if args.keymap.is_some() || path.exists() => {
@@ -195,6 +202,7 @@ fn options(args: &ConsoleArgs, poll: PollSettings) -> Result<Options, InputError
         mouse: args.mouse || settings.mouse,
         keymap,
         poll,
+        state_dir,
     })
 }
 

@@ -213,7 +213,7 @@ fn userinfo_cut(url: &str) -> Cow<'_, str> {
 }
 
 /// A gateway that the operation changes, as it was before.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GatewayBefore {
     pub name: String,
     pub software: Version,

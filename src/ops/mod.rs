@@ -7,26 +7,30 @@
 //! the end, and the verdicts decide whether it succeeded. A large selection is sent as several
 //! requests at once ([`start`]).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use futures::{Stream, StreamExt};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::api::actions::{DryRun, gateway_name_cost};
-use crate::api::poll::{self, PlatformStart, PollSettings, Progress};
+use crate::api::poll::{PollSettings, Progress};
 use crate::api::{ApiError, Client};
 use crate::plan::chunks;
 use crate::plan::request::Request;
 use crate::version::Train;
 
 mod live;
+mod record;
 mod refresh;
+mod resume;
 mod start;
 pub mod support;
 pub mod verify;
 
 pub use live::Live;
 pub use refresh::{Loaded, refresh};
+pub use resume::Resumed;
 pub use start::Prepared;
 
 /// What `ops` is asked to do (by the console's `update`, or by a command line).
@@ -91,6 +95,16 @@ pub enum Event {
         operation: u64,
         verdicts: Vec<verify::Verdict>,
     },
+    /// The journal holds the story of an operation found running: who started what, when.
+    Resumed {
+        operation: u64,
+        resumed: Box<Resumed>,
+    },
+    /// The journal could not be written after requests were sent (they cannot be undone).
+    JournalFailed {
+        operation: u64,
+        error: String,
+    },
     /// Where the support summary was written, or why it was not.
     SupportSummaryWritten(Result<std::path::PathBuf, String>),
 }
@@ -104,14 +118,23 @@ pub struct Runner {
     client: Arc<Client>,
     messages: UnboundedSender<Event>,
     poll: PollSettings,
+    /// Where the journal is kept; without one, nothing is sent.
+    state_dir: Option<PathBuf>,
 }
 
 impl Runner {
-    pub fn new(client: Arc<Client>, messages: UnboundedSender<Event>, poll: PollSettings) -> Self {
+    /// A runner for `client`; its journal goes in `state_dir` (see [`crate::paths::state_dir`]).
+    pub fn new(
+        client: Arc<Client>,
+        messages: UnboundedSender<Event>,
+        poll: PollSettings,
+        state_dir: Option<PathBuf>,
+    ) -> Self {
         Runner {
             client,
             messages,
             poll,
+            state_dir,
         }
     }
 
@@ -143,20 +166,7 @@ impl Runner {
                 let result = support::write_in_state_dir(&name, &text);
                 self.send(Event::SupportSummaryWritten(result));
             }
-            Job::Follow { operation, follow } => {
-                let events = match follow {
-                    Follow::Platform => {
-                        poll::platform(Arc::clone(&self.client), self.poll, PlatformStart::Running)
-                            .boxed()
-                    }
-                    Follow::Gateways(names) => {
-                        poll::gateways(Arc::clone(&self.client), names, self.poll).boxed()
-                    }
-                };
-                if let Some(last) = self.forward(operation, events).await {
-                    self.progress(operation, last);
-                }
-            }
+            Job::Follow { operation, follow } => self.follow(operation, follow).await,
         }
     }
 
@@ -165,35 +175,12 @@ impl Runner {
         let _ = self.messages.send(event);
     }
 
-    async fn start(&self, operation: u64, prepared: Prepared) {
-        let started = match &prepared.request {
-            Request::PlatformUpgrade { target } => self
-                .start_platform(*target)
-                .await
-                .map(|events| (events, None))
-                .map_err(|error| error.to_string()),
-            _ => self
-                .start_gateways(operation, &prepared)
-                .await
-                .map(|started| (started.events, Some((started.expected, started.refused)))),
-        };
-        let (events, verification) = match started {
-            Ok(started) => started,
-            Err(error) => {
-                tracing::warn!(%error, "operation not started");
-                self.send(Event::StartFailed { operation, error });
-                return;
-            }
-        };
-        self.send(Event::Started { operation });
-        let Some(last) = self.forward(operation, events).await else {
-            return;
-        };
-        let last = match verification {
-            Some((expected, refused)) => self.verified(operation, last, &expected, refused).await,
-            None => last,
-        };
-        self.progress(operation, last);
+    /// Reports a journal write that failed after requests went out.
+    fn journal_failed(&self, operation: u64, written: Result<(), String>) {
+        if let Err(error) = written {
+            tracing::error!(%error, "journal not written");
+            self.send(Event::JournalFailed { operation, error });
+        }
     }
 
     fn progress(&self, operation: u64, progress: Progress) {
@@ -201,47 +188,6 @@ impl Runner {
             operation,
             progress,
         });
-    }
-
-    /// The end of a gateway operation, once the controller has been read again and each
-    /// gateway checked: it succeeded only if the job did and every gateway passed. `refused`
-    /// are the gateways of requests the controller refused, failed already.
-    async fn verified(
-        &self,
-        operation: u64,
-        last: Progress,
-        expected: &[verify::Expected],
-        refused: Vec<verify::Verdict>,
-    ) -> Progress {
-        let Progress::Finished { ok, message } = last else {
-            return last;
-        };
-        let after = match refresh(&self.client).await {
-            Ok(after) => after,
-            Err(error) => {
-                return Progress::Finished {
-                    ok: false,
-                    message: format!(
-                        "{message}; not verified: the controller could not be read again ({error})"
-                    ),
-                };
-            }
-        };
-        let mut verdicts = verify::verify(expected, &after.snapshot, &after.live);
-        verdicts.extend(refused);
-        let summary = verify::summary(&verdicts);
-        let all_passed = verdicts.iter().all(verify::Verdict::passed);
-        self.send(Event::Verified {
-            operation,
-            verdicts,
-        });
-        Progress::Finished {
-            ok: ok && all_passed,
-            message: match ok {
-                true => summary,
-                false => format!("{message}; {summary}"),
-            },
-        }
     }
 
     /// Sends the poller's events until it ends; returns its `Finished` event, unsent, or

@@ -1,42 +1,65 @@
-//! Starting an operation. The console prepares it ([`Prepared::new`]) from the fleet the
-//! operator saw and confirmed: what each gateway must reach (for [`verify`]) and which names
-//! travel together (HA pairs). Here a gateway operation is packed into requests under the
-//! client's size limit ([`chunks::pack`]) and sent all at once; a request the controller
-//! refuses leaves its gateways failed, with the reason, while the others go on.
+//! Starting an operation and seeing it to its verified end. The console prepares it
+//! ([`Prepared::new`]) from the fleet the operator saw and confirmed: what each gateway is and
+//! must reach (for [`verify`]) and which names travel together (HA pairs). The intent, each
+//! request and each answer go into the journal ([`Recorder`]) before and as they happen. A
+//! gateway operation is packed into requests under the client's size limit ([`chunks::pack`])
+//! and sent all at once; a request the controller refuses leaves its gateways failed, with the
+//! reason, while the others go on.
 
 use std::sync::Arc;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
-use crate::api::ApiError;
-use crate::api::actions::{Started, gateway_name_cost};
+use crate::api::actions::{GATEWAY_OPERATION, PLATFORM_UPGRADE, Started, gateway_name_cost};
 use crate::api::poll::{self, PlatformStart, Progress};
 use crate::catalog::Catalog;
+use crate::ops::record::Recorder;
 use crate::ops::verify::{self, Expected, Verdict};
-use crate::ops::{Event, Runner, STATUS_API_TRAIN};
+use crate::ops::{Event, Runner, STATUS_API_TRAIN, refresh};
 use crate::plan::chunks::{self, Group};
+use crate::plan::path::resolve_target;
 use crate::plan::request::Request;
 use crate::snapshot::Snapshot;
-use crate::version::Target;
+use crate::version::{Target, Version};
 
-/// A checked and confirmed request, with what the console knew when it was confirmed.
+/// A checked and confirmed request, with what the console knew when it was confirmed: all
+/// of it goes into the journal's intent before anything is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prepared {
     pub request: Request,
-    /// What each named gateway must reach, from the fleet before the request (none for a
-    /// platform upgrade).
+    /// Each named gateway as it was and what it must reach (none for a platform upgrade).
     pub expected: Vec<Expected>,
     /// The named gateways, HA pairs together: no request separates a pair.
     pub groups: Vec<Group>,
+    /// The controller's version before.
+    pub platform_before: Version,
+    /// Where the request takes the gateways or the platform, when known.
+    pub target: Option<Version>,
+    /// Selected gateways left out, with the reason.
+    pub skipped: Vec<(String, String)>,
+    /// How the operator confirmed it (e.g. `typed 22`).
+    pub confirmation: Option<String>,
 }
 
 impl Prepared {
     /// `request` prepared from the fleet the operator sees.
     pub fn new(snapshot: &Snapshot, catalog: &Catalog, request: Request) -> Self {
+        let controller = &snapshot.controller;
+        let target = match &request {
+            Request::PlatformUpgrade { target } => {
+                resolve_target(controller.current_version, *target, catalog).ok()
+            }
+            Request::SoftwareRollback { .. } => controller.previous_version,
+            _ => Some(controller.current_version),
+        };
         Self {
             expected: verify::expectations(snapshot, catalog, &request),
             groups: chunks::ha_groups(snapshot, request.named()),
+            platform_before: controller.current_version,
+            target,
+            skipped: Vec::new(),
+            confirmation: None,
             request,
         }
     }
@@ -51,13 +74,123 @@ pub(super) struct GatewaysStarted {
 }
 
 impl Runner {
-    /// Starts a platform upgrade and follows it with the poller its train uses.
-    pub(super) async fn start_platform(
+    /// Records the intent, sends the request(s), follows the operation to its end, verifies a
+    /// gateway operation, and records the outcome.
+    pub(super) async fn start(&self, operation: u64, prepared: Prepared) {
+        let mut recorder = match Recorder::begin(self.state_dir.as_deref(), &self.client, &prepared)
+        {
+            Ok(recorder) => recorder,
+            Err(error) => return self.not_started(operation, error, None),
+        };
+        let started = match &prepared.request {
+            Request::PlatformUpgrade { target } => self
+                .start_platform(operation, *target, &mut recorder)
+                .await
+                .map(|events| (events, None)),
+            _ => self
+                .start_gateways(operation, &prepared, &mut recorder)
+                .await
+                .map(|started| (started.events, Some((started.expected, started.refused)))),
+        };
+        let (events, verification) = match started {
+            Ok(started) => started,
+            Err(error) => return self.not_started(operation, error, Some(&mut recorder)),
+        };
+        self.send(Event::Started { operation });
+        // When nobody listens any more (the console quit), the journal keeps the operation
+        // open: the next console finds it running and finishes its story.
+        let Some(last) = self.forward(operation, events).await else {
+            return;
+        };
+        let (last, verdicts) = match verification {
+            Some((expected, refused)) => self.verify_end(operation, last, &expected, refused).await,
+            None => (last, Vec::new()),
+        };
+        self.finish(operation, last, &mut recorder, &verdicts);
+    }
+
+    /// Reports an operation that did not start, and records why when its intent was written.
+    fn not_started(&self, operation: u64, error: String, recorder: Option<&mut Recorder>) {
+        tracing::warn!(%error, "operation not started");
+        if let Some(recorder) = recorder {
+            let message = format!("not started: {error}");
+            self.journal_failed(operation, recorder.outcome(false, &message, &[]));
+        }
+        self.send(Event::StartFailed { operation, error });
+    }
+
+    /// Records the end and reports it.
+    pub(super) fn finish(
         &self,
+        operation: u64,
+        last: Progress,
+        recorder: &mut Recorder,
+        verdicts: &[Verdict],
+    ) {
+        if let Progress::Finished { ok, message } = &last {
+            self.journal_failed(operation, recorder.outcome(*ok, message, verdicts));
+        }
+        self.progress(operation, last);
+    }
+
+    /// The end of a gateway operation, once the controller has been read again and each
+    /// gateway checked: it succeeded only if the job did and every gateway passed. `refused`
+    /// are the gateways of requests the controller refused, failed already.
+    pub(super) async fn verify_end(
+        &self,
+        operation: u64,
+        last: Progress,
+        expected: &[Expected],
+        refused: Vec<Verdict>,
+    ) -> (Progress, Vec<Verdict>) {
+        let Progress::Finished { ok, message } = last else {
+            return (last, Vec::new());
+        };
+        let after = match refresh(&self.client).await {
+            Ok(after) => after,
+            Err(error) => {
+                let message = format!(
+                    "{message}; not verified: the controller could not be read again ({error})"
+                );
+                return (Progress::Finished { ok: false, message }, refused);
+            }
+        };
+        let mut verdicts = verify::verify(expected, &after.snapshot, &after.live);
+        verdicts.extend(refused);
+        let summary = verify::summary(&verdicts);
+        let all_passed = verdicts.iter().all(Verdict::passed);
+        self.send(Event::Verified {
+            operation,
+            verdicts: verdicts.clone(),
+        });
+        let message = match ok {
+            true => summary,
+            false => format!("{message}; {summary}"),
+        };
+        let end = Progress::Finished {
+            ok: ok && all_passed,
+            message,
+        };
+        (end, verdicts)
+    }
+
+    /// Starts a platform upgrade and follows it with the poller its train uses.
+    async fn start_platform(
+        &self,
+        operation: u64,
         target: Option<Target>,
-    ) -> Result<BoxStream<'static, Progress>, ApiError> {
-        let versions = self.client.version_info().await?;
-        let started = self.client.start_platform_upgrade(target).await?;
+        recorder: &mut Recorder,
+    ) -> Result<BoxStream<'static, Progress>, String> {
+        let versions = self
+            .client
+            .version_info()
+            .await
+            .map_err(|error| error.to_string())?;
+        recorder.call(1, PLATFORM_UPGRADE, &[])?;
+        let started = self.client.start_platform_upgrade(target).await;
+        let answer = started.as_ref().map(|_| ()).map_err(ToString::to_string);
+        self.journal_failed(operation, recorder.answer(1, &answer));
+        let started = started.map_err(|error| error.to_string())?;
         let client = Arc::clone(&self.client);
         let events = match started {
             Started::RequestId(id)
@@ -75,17 +208,21 @@ impl Runner {
         Ok(events)
     }
 
-    /// Sends a gateway operation in as many requests as its size needs, all at once, and
-    /// follows the gateways of those the controller accepted. Fails, with nothing started,
-    /// when every request was refused.
-    pub(super) async fn start_gateways(
+    /// Sends a gateway operation in as many requests as its size needs, each recorded before
+    /// it goes, all at once, and follows the gateways of those the controller accepted. Fails,
+    /// with nothing started, when every request was refused.
+    async fn start_gateways(
         &self,
         operation: u64,
         prepared: &Prepared,
+        recorder: &mut Recorder,
     ) -> Result<GatewaysStarted, String> {
         let budget = self.client.gateway_list_budget();
         let requests = chunks::pack(prepared.groups.clone(), budget, gateway_name_cost)
             .map_err(|error| error.to_string())?;
+        for (number, names) in (1..).zip(&requests) {
+            recorder.call(number, GATEWAY_OPERATION, names)?;
+        }
         let answers = self
             .client
             .start_gateway_requests(prepared.request.action(), &requests)
@@ -95,12 +232,13 @@ impl Runner {
         let mut refused: Vec<Verdict> = Vec::new();
         let mut first_refusal = None;
         let count = requests.len();
-        for (number, (names, answer)) in requests.into_iter().zip(answers).enumerate() {
+        for (number, (names, answer)) in (1..).zip(requests.into_iter().zip(answers)) {
             let result = answer.map(|_| ()).map_err(|error| error.to_string());
+            self.journal_failed(operation, recorder.answer(number, &result));
             if count > 1 {
                 self.send(Event::RequestAnswered {
                     operation,
-                    number: number + 1,
+                    number: number as usize,
                     of: count,
                     gateways: names.len(),
                     result: result.clone(),
@@ -128,7 +266,7 @@ impl Runner {
 }
 
 /// A gateway whose request the controller refused: failed, and why.
-fn not_started(name: String, error: &str) -> Verdict {
+pub(super) fn not_started(name: String, error: &str) -> Verdict {
     Verdict {
         name,
         failure: Some(format!(
@@ -138,7 +276,7 @@ fn not_started(name: String, error: &str) -> Verdict {
 }
 
 /// The expectations of the `accepted` gateways.
-fn only(expected: &[Expected], accepted: &[String]) -> Vec<Expected> {
+pub(super) fn only(expected: &[Expected], accepted: &[String]) -> Vec<Expected> {
     let accepted: std::collections::HashSet<&str> = accepted.iter().map(String::as_str).collect();
     expected
         .iter()

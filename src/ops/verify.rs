@@ -6,24 +6,16 @@
 //! before. Pure: both readings come in as arguments.
 
 use crate::catalog::Catalog;
+use crate::journal::GatewayBefore;
 use crate::ops::Live;
 use crate::plan::request::{Action, Request};
 use crate::snapshot::{Gateway, GatewayState, Snapshot, UpdateStatus};
 use crate::version::Version;
 
-/// What one gateway should look like once the operation is over.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Expected {
-    pub name: String,
-    /// The software version it must run; `None` when the controller named none (no check).
-    pub software: Option<Version>,
-    /// The software version it ran before.
-    pub before: Version,
-    /// The image it must run (image upgrades with a matrix entry only).
-    pub image: Option<String>,
-    /// Whether its tunnels were up before, so they must be up after.
-    pub tunnels_up: bool,
-}
+/// What one gateway was, and should be once the operation is over: the journal's record of
+/// it ([`GatewayBefore`]), so that an operation resumed from the journal is verified as one
+/// started here is.
+pub type Expected = GatewayBefore;
 
 /// One gateway's verified outcome: `failure` says why it failed, `None` when it passed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,12 +45,14 @@ pub fn expectations(snapshot: &Snapshot, catalog: &Catalog, request: &Request) -
         .filter_map(|name| snapshot.index_of(name))
         .map(|index| {
             let gateway = &snapshot.gateways()[index];
-            Expected {
+            GatewayBefore {
                 name: gateway.name.clone(),
-                software,
-                before: gateway.software_version,
-                image: wanted_image(gateway, catalog, action, software),
+                software: gateway.software_version,
+                image: gateway.image_version.clone(),
+                state: gateway.state.name().to_owned(),
                 tunnels_up: gateway.tunnels_up,
+                expect_software: software,
+                expect_image: wanted_image(gateway, catalog, action, software),
             }
         })
         .collect()
@@ -120,16 +114,16 @@ fn check(expected: &Expected, gateway: &Gateway, live: &Live) -> Option<String> 
     if gateway.state != GatewayState::Up {
         return Some(format!("ended in {}", gateway.state.name()));
     }
-    if let Some(software) = expected.software
+    if let Some(software) = expected.expect_software
         && gateway.software_version != software
     {
         let running = gateway.software_version;
-        return Some(match running == expected.before {
+        return Some(match running == expected.software {
             true => format!("still on {running}, not {software}"),
             false => format!("on {running}, not {software}"),
         });
     }
-    if let Some(image) = &expected.image
+    if let Some(image) = &expected.expect_image
         && gateway.image_version.as_deref() != Some(image.as_str())
     {
         let running = gateway.image_version.as_deref().unwrap_or("no image");

@@ -36,10 +36,10 @@ pub fn ha_groups(snapshot: &Snapshot, selection: &[String]) -> Vec<Group> {
             continue;
         }
         let mut group = vec![name.clone()];
-        if let Some(peer) = selected_peer(snapshot, name, &selected) {
-            if placed.insert(peer) {
-                group.push(peer.to_owned());
-            }
+        if let Some(peer) = selected_peer(snapshot, name, &selected)
+            && placed.insert(peer)
+        {
+            group.push(peer.to_owned());
         }
         groups.push(group);
     }

@@ -35,6 +35,8 @@ pub struct Options {
     pub mouse: bool,
     pub keymap: Keymap,
     pub poll: PollSettings,
+    /// Where the journal is kept ([`crate::journal`]); without one, nothing can be sent.
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 /// What the user left behind.
@@ -56,7 +58,7 @@ pub async fn open(client: Arc<Client>, options: Options) -> std::io::Result<Endi
         options.keymap,
         Timestamp::now(),
     );
-    let runner = Runner::new(client, sender, options.poll);
+    let runner = Runner::new(client, sender, options.poll, options.state_dir);
     let (mut screen, guard) = terminal::Guard::enter(options.mouse)?;
     let result = app::run(&mut screen, app, Theme::from_env(), runner, receiver).await;
     drop(guard);

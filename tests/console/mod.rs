@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use avx_upgrade::api::poll::PollSettings;
-use avx_upgrade::api::{Client, ClientSettings, TrustMode};
+use avx_upgrade::api::{Client, ClientSettings, DEFAULT_MAX_REQUEST, TrustMode};
 use avx_upgrade::ops::Runner;
 use avx_upgrade::ops::{Event, Job};
 use avx_upgrade::secret::{Credentials, Secret};
@@ -45,6 +45,9 @@ pub struct Console {
     runner: Runner,
     events: UnboundedReceiver<Event>,
     pub sim: Sim,
+    /// The state directory, with the controller's journal; consoles attached to this one
+    /// share it, as consoles on one machine do.
+    pub state_dir: Arc<tempfile::TempDir>,
     /// Keep the clock still (for snapshots) instead of reading it.
     pub frozen: Option<Timestamp>,
 }
@@ -62,35 +65,64 @@ pub fn polling(speed: f64) -> PollSettings {
 impl Console {
     /// Starts `config` and opens a console on it (read-write unless `readonly`).
     pub async fn open(config: SimConfig, readonly: bool) -> Console {
+        Console::open_sending_at_most(config, readonly, DEFAULT_MAX_REQUEST).await
+    }
+
+    /// Like [`Console::open`], with a client that sends requests of at most `max_request`
+    /// bytes.
+    pub async fn open_sending_at_most(
+        config: SimConfig,
+        readonly: bool,
+        max_request: u64,
+    ) -> Console {
         let speed = config.speed;
         let credentials = Credentials {
             user: config.credentials.user.clone(),
             password: Secret::new(config.credentials.password.expose()),
         };
         let running = sim::start(config).await.expect("the simulator starts");
-        Console::connect(Sim::Owned(running), credentials, speed, readonly).await
+        let state_dir = Arc::new(tempfile::tempdir().expect("a state directory"));
+        let sim = Sim::Owned(running);
+        let client = client(&sim, credentials, max_request).await;
+        Console::connect(sim, client, speed, readonly, state_dir).await
     }
 
-    /// A second console on the simulator of `other`.
-    pub async fn attach(other: &Sim, readonly: bool) -> Console {
+    /// A second console on the simulator of `other`, on the same machine (its state
+    /// directory, so its journal).
+    pub async fn attach(other: &Console, readonly: bool) -> Console {
         let credentials = Credentials {
             user: common_user(),
             password: Secret::new(common_password()),
         };
-        let url = other.url().to_owned();
-        Console::connect(Sim::Shared(url), credentials, 20.0, readonly).await
+        let url = other.sim.url().to_owned();
+        let state_dir = Arc::clone(&other.state_dir);
+        let sim = Sim::Shared(url);
+        let client = client(&sim, credentials, DEFAULT_MAX_REQUEST).await;
+        Console::connect(sim, client, 20.0, readonly, state_dir).await
     }
 
-    async fn connect(sim: Sim, credentials: Credentials, speed: f64, readonly: bool) -> Console {
-        let client = Client::new(ClientSettings::new(
-            sim.url().to_owned(),
-            credentials,
-            TrustMode::Insecure,
-        ))
-        .expect("client");
-        client.login().await.expect("login");
+    /// A console on the simulator of `other`, from another machine: its own state directory,
+    /// with no journal.
+    pub async fn attach_elsewhere(other: &Console) -> Console {
+        let credentials = Credentials {
+            user: common_user(),
+            password: Secret::new(common_password()),
+        };
+        let url = other.sim.url().to_owned();
+        let state_dir = Arc::new(tempfile::tempdir().expect("a state directory"));
+        let sim = Sim::Shared(url);
+        let client = client(&sim, credentials, DEFAULT_MAX_REQUEST).await;
+        Console::connect(sim, client, 20.0, false, state_dir).await
+    }
+
+    async fn connect(
+        sim: Sim,
+        client: Arc<Client>,
+        speed: f64,
+        readonly: bool,
+        state_dir: Arc<tempfile::TempDir>,
+    ) -> Console {
         let (sender, events) = tokio::sync::mpsc::unbounded_channel();
-        let client = Arc::new(client);
         let app = App::new(
             client.base_url().to_owned(),
             client.user().to_owned(),
@@ -98,12 +130,14 @@ impl Console {
             Keymap::default(),
             Timestamp::now(),
         );
-        let runner = Runner::new(client, sender, polling(speed));
+        let journal_dir = Some(state_dir.path().to_owned());
+        let runner = Runner::new(client, sender, polling(speed), journal_dir);
         let mut console = Console {
             app,
             runner,
             events,
             sim,
+            state_dir,
             frozen: None,
         };
         console.command_refresh();
@@ -198,11 +232,41 @@ impl Console {
         draw(&self.app, width, height, theme)
     }
 
+    /// The console dies as a killed SSH session leaves it: it stops listening, so its
+    /// operation is neither followed nor finished in the journal, and the simulator goes on.
+    pub fn hang_up(&mut self) {
+        let (_, closed) = tokio::sync::mpsc::unbounded_channel();
+        self.events = closed;
+    }
+
     pub async fn close(self) {
         if let Sim::Owned(running) = self.sim {
             running.stop().await;
         }
     }
+}
+
+/// A logged-in client of the simulator at `url`, with the default limits.
+pub async fn logged_in_client(url: &str) -> Arc<Client> {
+    let credentials = Credentials {
+        user: common_user(),
+        password: Secret::new(common_password()),
+    };
+    client(
+        &Sim::Shared(url.to_owned()),
+        credentials,
+        DEFAULT_MAX_REQUEST,
+    )
+    .await
+}
+
+/// A logged-in client of `sim` that sends requests of at most `max_request` bytes.
+async fn client(sim: &Sim, credentials: Credentials, max_request: u64) -> Arc<Client> {
+    let mut settings = ClientSettings::new(sim.url().to_owned(), credentials, TrustMode::Insecure);
+    settings.max_request = max_request;
+    let client = Client::new(settings).expect("client");
+    client.login().await.expect("login");
+    Arc::new(client)
 }
 
 /// The simulator a console talks to: its own, or another console's.

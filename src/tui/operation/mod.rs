@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::api::poll::{GatewayProgress, Progress};
+use crate::ops::Resumed;
 use crate::ops::verify::Verdict;
 use crate::plan::request::Action;
 use crate::snapshot::UpdateStatus;
@@ -84,6 +85,29 @@ impl Operation {
         let line = format!("{}: sent to the controller", operation.title);
         operation.note(now, line);
         operation
+    }
+
+    /// The journal's story of this operation, found running: it takes the journal's kind,
+    /// target, gateways and start time.
+    pub fn resumed(&mut self, now: Timestamp, resumed: &Resumed) {
+        self.action = resumed.action;
+        self.title = match resumed.target {
+            Some(target) => format!("{} to {target}", resumed.action.title()),
+            None => resumed.action.title().to_owned(),
+        };
+        if !resumed.gateways.is_empty() {
+            self.gateways = resumed.gateways.clone();
+        }
+        self.started = resumed.started;
+        let started = resumed.started.strftime("%H:%M:%S");
+        let line = format!(
+            "the journal says {} (as {}) started this {} at {started}, on {} gateways; it is verified at its end",
+            resumed.local_user,
+            resumed.controller_user,
+            self.title,
+            self.gateways.len()
+        );
+        self.note(now, line);
     }
 
     /// An operation found running at the controller, which this console did not send.

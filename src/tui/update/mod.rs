@@ -97,6 +97,22 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Job> {
             }
             Vec::new()
         }
+        Msg::Ops(ops::Event::Resumed { operation, resumed }) => {
+            let now = app.now;
+            if let Some(op) = current(app, operation) {
+                op.resumed(now, &resumed);
+            }
+            Vec::new()
+        }
+        Msg::Ops(ops::Event::JournalFailed { operation, error }) => {
+            let now = app.now;
+            let line = format!("the journal could not be written: {error}");
+            if let Some(op) = current(app, operation) {
+                op.note(now, line.clone());
+            }
+            app.error(line);
+            Vec::new()
+        }
         Msg::Ops(ops::Event::SupportSummaryWritten(result)) => {
             match result {
                 Ok(path) => app.info(format!("support summary written to {}", path.display())),

@@ -41,9 +41,21 @@ fn start(app: &mut App, dialog: Confirm) -> Vec<Job> {
     let names = dialog.request.named().to_vec();
     let title = format!("{} to {}", dialog.operation, dialog.target);
     let action = dialog.request.action();
-    let Some(prepared) = prepare(app, dialog.request) else {
+    let confirmation = match dialog.typed_answer() {
+        Some(answer) => format!("typed {answer} in the console"),
+        None => "pressed y in the console".to_owned(),
+    };
+    let skipped_reason = format!("already at {}", dialog.target);
+    let skipped = dialog
+        .skipped
+        .iter()
+        .map(|name| (name.clone(), skipped_reason.clone()))
+        .collect();
+    let Some(mut prepared) = prepare(app, dialog.request) else {
         return Vec::new();
     };
+    prepared.confirmation = Some(confirmation);
+    prepared.skipped = skipped;
     let id = app.next_operation_id();
     app.operation = Some(Operation::new(id, action, title, names, app.now));
     app.show_progress = true;
