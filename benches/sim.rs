@@ -1,6 +1,8 @@
 //! Benchmarks of the simulated controller at 100,000 gateways: building its state (generating
 //! or loading the fleet, starting the server) and serving `list_vpcs_summary` for every gateway
-//! over HTTP on loopback, raw and through the typed client.
+//! over HTTP on loopback, raw and through the typed client; and a dry run of every one of the
+//! 100,000 gateways as the console makes it (the planner over the whole selection, then the
+//! requests under the client's size limit, sent at once, and their answers merged).
 
 #![allow(
     clippy::unwrap_used,
@@ -10,9 +12,13 @@
 )]
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Duration;
 
+use avx_upgrade::api::poll::PollSettings;
 use avx_upgrade::api::{Client, ClientSettings, TrustMode};
+use avx_upgrade::ops::{Event, Job, Prepared, Runner};
+use avx_upgrade::plan::{Request, Selection, check};
 use avx_upgrade::catalog::Catalog;
 use avx_upgrade::secret::Credentials;
 use avx_upgrade::secret::Secret;
@@ -134,5 +140,55 @@ fn bench_serve(c: &mut Criterion) {
     runtime.block_on(running.stop());
 }
 
-criterion_group!(benches, bench_load, bench_serve);
+fn bench_dry_run(c: &mut Criterion) {
+    let catalog = Catalog::builtin().expect("catalog");
+    let snapshot = fleet(&catalog);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let running = runtime.block_on(async {
+        sim::start(config(snapshot.clone(), catalog.clone()))
+            .await
+            .expect("starts")
+    });
+    let settings = ClientSettings::new(
+        running.url.clone(),
+        Credentials {
+            user: "admin".into(),
+            password: Secret::new("bench"),
+        },
+        TrustMode::System,
+    );
+    let client = Arc::new(Client::new(settings).expect("client"));
+    runtime.block_on(client.login()).expect("login");
+    let names: Vec<String> = snapshot.gateways().iter().map(|g| g.name.clone()).collect();
+    let request = Request::SoftwareUpgrade {
+        gateways: Selection::Named(names),
+        target: None,
+    };
+    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let runner = Runner::new(Arc::clone(&client), sender, PollSettings::default(), None);
+    let _inside = runtime.enter();
+    let mut group = c.benchmark_group("dry-run");
+    group.sample_size(10);
+    group.bench_function("planner-then-controller/100k", |b| {
+        b.iter(|| {
+            let report = check(&snapshot, &catalog, &request, jiff::Timestamp::now())
+                .expect("checked");
+            black_box(report);
+            let prepared = Prepared::new(&snapshot, &catalog, request.clone());
+            runner.spawn(Job::DryRun(Box::new(prepared)));
+            runtime.block_on(async {
+                match events.recv().await {
+                    Some(Event::DryRunDone { result, .. }) => {
+                        result.expect("the dry run answers");
+                    }
+                    other => panic!("expected the dry run, got {other:?}"),
+                }
+            })
+        })
+    });
+    group.finish();
+    runtime.block_on(running.stop());
+}
+
+criterion_group!(benches, bench_load, bench_serve, bench_dry_run);
 criterion_main!(benches);
