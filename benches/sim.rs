@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use avx_upgrade::api::poll::PollSettings;
 use avx_upgrade::api::{Client, ClientSettings, TrustMode};
+use avx_upgrade::catalog::Catalog;
 use avx_upgrade::ops::{Event, Job, Prepared, Runner};
 use avx_upgrade::plan::{Request, Selection, check};
-use avx_upgrade::catalog::Catalog;
 use avx_upgrade::secret::Credentials;
 use avx_upgrade::secret::Secret;
 use avx_upgrade::sim::clock::Clock;
@@ -171,8 +171,8 @@ fn bench_dry_run(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("planner-then-controller/100k", |b| {
         b.iter(|| {
-            let report = check(&snapshot, &catalog, &request, jiff::Timestamp::now())
-                .expect("checked");
+            let report =
+                check(&snapshot, &catalog, &request, jiff::Timestamp::now()).expect("checked");
             black_box(report);
             let prepared = Prepared::new(&snapshot, &catalog, request.clone());
             runner.spawn(Job::DryRun(Box::new(prepared)));

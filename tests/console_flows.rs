@@ -348,11 +348,9 @@ async fn a_console_opened_during_an_operation_takes_its_story_from_the_journal()
 
     let mut second = console::Console::attach(&first, false).await;
     let resumed = |app: &avx_upgrade::tui::state::App| {
-        app.operation.as_ref().is_some_and(|op| {
-            op.log
-                .iter()
-                .any(|(_, line)| line.contains("the journal says"))
-        })
+        app.operation
+            .as_ref()
+            .is_some_and(|op| op.log.iter().any(|(_, line)| line.starts_with("journal: ")))
     };
     second.until("the journal's story", resumed).await;
     let operation = second.app.operation.clone().expect("resumed");

@@ -153,11 +153,12 @@ pub struct Operation {
     pub rollout: Option<RolloutStep>,
 }
 
-/// Who runs avx-upgrade on this machine: `$USER`, or `unknown` when it is unset.
+/// Who runs avx-upgrade on this machine: `$USER`, else `$LOGNAME`, else `unknown`.
 pub fn local_user() -> String {
-    std::env::var("USER")
-        .ok()
-        .filter(|user| !user.is_empty())
+    ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|variable| std::env::var(variable).ok())
+        .find(|user| !user.is_empty())
         .unwrap_or_else(|| "unknown".to_owned())
 }
 

@@ -101,11 +101,8 @@ impl Operation {
         self.started = resumed.started;
         let started = resumed.started.strftime("%H:%M:%S");
         let line = format!(
-            "the journal says {} (as {}) started this {} at {started}, on {} gateways; it is verified at its end",
-            resumed.local_user,
-            resumed.controller_user,
-            self.title,
-            self.gateways.len()
+            "journal: {} (as {}) started it at {started}; it is verified at its end",
+            resumed.local_user, resumed.controller_user,
         );
         self.note(now, line);
     }
