@@ -768,3 +768,60 @@ async fn a_selection_over_the_request_limit_goes_in_several_requests_at_once() {
     assert_eq!(on_target, 300);
     console.close().await;
 }
+
+/// Issue 11, point 11, for the platform: a console that dies during a platform upgrade leaves
+/// it open in the journal; the next one shows it as the journal tells it, follows it through
+/// the restart, and completes the story.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_upgrade_found_running_takes_its_story_from_the_journal() {
+    let config = common::config(mixed_fleet(CURRENT), 120.0);
+    let mut first = Console::open(config, false).await;
+    first.press(KeyCode::Char('t'));
+    first.type_text("7.2");
+    first.press(KeyCode::Enter);
+    first.press(KeyCode::Char('U'));
+    first.shown();
+    first.type_text(NEXT);
+    first.press(KeyCode::Enter);
+    first
+        .until("the controller to accept", |app| {
+            app.operation
+                .as_ref()
+                .is_some_and(|op| op.phase != Phase::Requesting)
+        })
+        .await;
+    let sent = first
+        .app
+        .operation
+        .clone()
+        .expect("the first console's operation");
+    first.hang_up();
+
+    let mut second = console::Console::attach(&first, false).await;
+    second
+        .until("the journal's story", |app| {
+            app.operation
+                .as_ref()
+                .is_some_and(|op| logged(op, "journal: "))
+        })
+        .await;
+    let operation = second.app.operation.clone().expect("resumed");
+    assert_eq!(operation.title, format!("Platform Upgrade to {NEXT}"));
+    assert_eq!(operation.title, sent.title);
+    second.until("the platform upgrade to end", finished).await;
+    let ended = second.app.operation.clone().expect("ended");
+    assert!(
+        matches!(ended.phase, Phase::Succeeded(_)),
+        "{:?}",
+        ended.log
+    );
+    let journal = journal::file_for(first.state_dir.path(), first.sim.url()).expect("a path");
+    assert!(
+        journal::unfinished(&journal)
+            .expect("reads")
+            .story
+            .is_none()
+    );
+    drop(second);
+    first.close().await;
+}
