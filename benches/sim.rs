@@ -54,6 +54,15 @@ fn config(snapshot: Snapshot, catalog: Catalog) -> SimConfig {
     }
 }
 
+/// A client of the benchmark's simulator.
+fn client_settings(url: &str) -> ClientSettings {
+    let credentials = Credentials {
+        user: "admin".into(),
+        password: Secret::new("bench"),
+    };
+    ClientSettings::new(url.to_owned(), credentials, TrustMode::System)
+}
+
 fn bench_load(c: &mut Criterion) {
     let catalog = Catalog::builtin().expect("catalog");
     let json = fleet(&catalog).to_json().expect("serialises");
@@ -119,14 +128,7 @@ fn bench_serve(c: &mut Criterion) {
             })
         })
     });
-    let settings = ClientSettings::new(
-        running.url.clone(),
-        Credentials {
-            user: "admin".into(),
-            password: Secret::new("bench"),
-        },
-        TrustMode::System,
-    );
+    let settings = client_settings(&running.url);
     let typed = Client::new(settings).expect("client");
     group.bench_function("client-gateways-typed/100k", |b| {
         b.iter(|| {
@@ -149,14 +151,7 @@ fn bench_dry_run(c: &mut Criterion) {
             .await
             .expect("starts")
     });
-    let settings = ClientSettings::new(
-        running.url.clone(),
-        Credentials {
-            user: "admin".into(),
-            password: Secret::new("bench"),
-        },
-        TrustMode::System,
-    );
+    let settings = client_settings(&running.url);
     let client = Arc::new(Client::new(settings).expect("client"));
     runtime.block_on(client.login()).expect("login");
     let names: Vec<String> = snapshot.gateways().iter().map(|g| g.name.clone()).collect();

@@ -39,6 +39,13 @@ fn mixed_fleet(software: &str) -> Snapshot {
     Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("valid fleet")
 }
 
+/// The controller has answered the operation's request.
+fn accepted(app: &avx_upgrade::tui::state::App) -> bool {
+    app.operation
+        .as_ref()
+        .is_some_and(|op| op.phase != Phase::Requesting)
+}
+
 fn finished(app: &avx_upgrade::tui::state::App) -> bool {
     app.operation.as_ref().is_some_and(|op| !op.is_running()) && !app.refreshing()
 }
@@ -309,13 +316,7 @@ async fn a_console_opened_during_an_operation_takes_its_story_from_the_journal()
     first.press(KeyCode::Char('U'));
     first.shown();
     first.press(KeyCode::Char('y'));
-    first
-        .until("the controller to accept", |app| {
-            app.operation
-                .as_ref()
-                .is_some_and(|op| op.phase == Phase::Running)
-        })
-        .await;
+    first.until("the controller to accept", accepted).await;
     let sent = first
         .app
         .operation
@@ -595,13 +596,7 @@ async fn ctrl_r_during_an_operation_keeps_its_log_and_elapsed_time() {
     console.press(KeyCode::Char('U'));
     console.shown();
     console.press(KeyCode::Char('y'));
-    console
-        .until("the controller to accept", |app| {
-            app.operation
-                .as_ref()
-                .is_some_and(|op| op.phase == Phase::Running)
-        })
-        .await;
+    console.until("the controller to accept", accepted).await;
     let before = console.app.operation.clone().expect("operation");
 
     // Ctrl-R reads the controller while the upgrade runs; its answer arrives only after the
@@ -666,13 +661,7 @@ async fn an_unwritable_journal_stops_the_operation_before_anything_is_sent() {
     console.press(KeyCode::Char('U'));
     console.shown();
     console.press(KeyCode::Char('y'));
-    console
-        .until("the controller to accept", |app| {
-            app.operation
-                .as_ref()
-                .is_some_and(|op| op.phase != Phase::Requesting)
-        })
-        .await;
+    console.until("the controller to accept", accepted).await;
     assert_eq!(requests_sent(&console), Some(1));
     console.close().await;
 }
@@ -783,13 +772,7 @@ async fn a_platform_upgrade_found_running_takes_its_story_from_the_journal() {
     first.shown();
     first.type_text(NEXT);
     first.press(KeyCode::Enter);
-    first
-        .until("the controller to accept", |app| {
-            app.operation
-                .as_ref()
-                .is_some_and(|op| op.phase != Phase::Requesting)
-        })
-        .await;
+    first.until("the controller to accept", accepted).await;
     let sent = first
         .app
         .operation

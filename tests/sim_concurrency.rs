@@ -19,7 +19,6 @@ mod common;
 
 use std::time::Duration;
 
-use avx_upgrade::snapshot::{Gateway, Snapshot};
 use common::*;
 use serde_json::Value;
 
@@ -27,27 +26,6 @@ use serde_json::Value;
 const ACTIVE_UPGRADE: &str = "Active upgrade in progress.";
 /// How far the clock moves between two looks while operations run.
 const STEP: Duration = Duration::from_secs(5);
-
-fn text(value: &Value) -> &str {
-    value
-        .as_str()
-        .unwrap_or_else(|| panic!("a string: {value}"))
-}
-
-/// The standard fleet on `software`, with some gateways changed by `change`.
-fn fleet_with(software: &str, change: impl FnOnce(&mut Vec<Gateway>)) -> Snapshot {
-    let base = fleet(software);
-    let mut gateways = base.gateways().to_vec();
-    change(&mut gateways);
-    Snapshot::new(base.controller.clone(), gateways).expect("valid snapshot")
-}
-
-fn named<'a>(gateways: &'a mut [Gateway], name: &str) -> &'a mut Gateway {
-    gateways
-        .iter_mut()
-        .find(|gateway| gateway.name == name)
-        .unwrap_or_else(|| panic!("{name} is in the fleet"))
-}
 
 /// One `UpgradeGateway` call as the provider sends it (fixtures: `tf-gateways`): a synchronous
 /// form POST naming one gateway, its image and the software version. It answers when the
@@ -86,7 +64,7 @@ async fn run_to_the_end(sim: &Sim, cid: &str, action: &str, count: u64) {
 async fn start_async(sim: &Sim, cid: &str, action: &str, params: &[(&str, &str)]) -> String {
     let mut params = params.to_vec();
     params.push(("async", "true"));
-    text(&sim.results(cid, action, &params).await).to_owned()
+    common::text(&sim.results(cid, action, &params).await).to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -221,8 +199,8 @@ async fn a_gateway_operation_during_a_platform_upgrade_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_platform_upgrade_while_a_gateway_operation_runs_is_refused_until_it_ends() {
     // Every gateway is on the controller's version; egress-use1 still has the older image.
-    let snapshot = fleet_with(CURRENT, |gateways| {
-        named(gateways, "egress-use1").image_version = Some(AWS_IMAGE_70.into());
+    let snapshot = common::fleet_with(CURRENT, |gateways| {
+        common::named(gateways, "egress-use1").image_version = Some(AWS_IMAGE_70.into());
     });
     let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
@@ -253,13 +231,13 @@ async fn a_platform_upgrade_while_a_gateway_operation_runs_is_refused_until_it_e
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_operations_on_disjoint_gateways_run_to_their_own_ends() {
     // The transit pair lags behind the controller; egress-use1 has the older image.
-    let snapshot = fleet_with(CURRENT, |gateways| {
+    let snapshot = common::fleet_with(CURRENT, |gateways| {
         for name in ["transit-use1", "transit-use1-hagw"] {
-            let gateway = named(gateways, name);
+            let gateway = common::named(gateways, name);
             gateway.software_version = v(PREVIOUS);
             gateway.image_version = Some(AWS_IMAGE_70.into());
         }
-        named(gateways, "egress-use1").image_version = Some(AWS_IMAGE_70.into());
+        common::named(gateways, "egress-use1").image_version = Some(AWS_IMAGE_70.into());
     });
     let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;

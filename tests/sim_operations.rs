@@ -43,27 +43,6 @@ const STAGES: [&str; 6] = [
     "complete",
 ];
 
-fn text(value: &Value) -> &str {
-    value
-        .as_str()
-        .unwrap_or_else(|| panic!("a string: {value}"))
-}
-
-/// The standard fleet with some gateways changed by `change`.
-fn fleet_with(software: &str, change: impl FnOnce(&mut Vec<Gateway>)) -> Snapshot {
-    let base = fleet(software);
-    let mut gateways = base.gateways().to_vec();
-    change(&mut gateways);
-    Snapshot::new(base.controller.clone(), gateways).expect("valid snapshot")
-}
-
-fn find<'a>(gateways: &'a mut [Gateway], name: &str) -> &'a mut Gateway {
-    gateways
-        .iter_mut()
-        .find(|gateway| gateway.name == name)
-        .unwrap_or_else(|| panic!("{name} in the fleet"))
-}
-
 /// `check_task_status` of a task that must be over already (its gateways were seen finished).
 async fn finished_task(sim: &Sim, cid: &str, request_id: &str) -> Value {
     let answer = sim
@@ -81,7 +60,7 @@ async fn start_async(sim: &Sim, cid: &str, action: &str, params: &[(&str, &str)]
     let mut params = params.to_vec();
     params.push(("async", "true"));
     let id = sim.results(cid, action, &params).await;
-    text(&id).to_owned()
+    common::text(&id).to_owned()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,7 +81,7 @@ struct Trace {
 }
 
 fn push_change(trace: &mut Vec<String>, value: &Value) {
-    let value = text(value);
+    let value = common::text(value);
     if trace.last().map(String::as_str) != Some(value) {
         trace.push(value.to_owned());
     }
@@ -142,7 +121,7 @@ fn record(
 ) -> bool {
     let mut finished = true;
     for entry in gw_info {
-        let name = text(&entry["name"]);
+        let name = common::text(&entry["name"]);
         if !names.contains(&name) && !also.contains(&name) {
             continue;
         }
@@ -153,7 +132,7 @@ fn record(
         trace
             .progress
             .push(entry["progress"].as_u64().expect("progress"));
-        let status = text(&entry["update_status"]);
+        let status = common::text(&entry["update_status"]);
         if names.contains(&name) && status != "complete" && status != "upgrade_fail" {
             finished = false;
         }
@@ -178,14 +157,14 @@ fn assert_every_stage_in_order(name: &str, trace: &Trace) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_software_upgrade_and_rollback_seen_through_list_gateway_upgrade_status() {
     // The spoke pair still runs the previous version; the transit pair was upgraded from it.
-    let snapshot = fleet_with(CURRENT, |gateways| {
+    let snapshot = common::fleet_with(CURRENT, |gateways| {
         for name in ["spoke-use1-web", "spoke-use1-web-hagw"] {
-            let spoke = find(gateways, name);
+            let spoke = common::named(gateways, name);
             spoke.software_version = v(PREVIOUS);
             spoke.image_version = Some(AWS_IMAGE_70.into());
             spoke.kernel_version = Some("5.15.0-1026-aws".into());
         }
-        find(gateways, "transit-use1").previous_software_version = Some(v(PREVIOUS));
+        common::named(gateways, "transit-use1").previous_software_version = Some(v(PREVIOUS));
     });
     let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
@@ -280,7 +259,7 @@ async fn a_gateway_software_upgrade_and_rollback_seen_through_list_gateway_upgra
     let done = finished_task(&sim, &cid, &rollback).await;
     assert_eq!(done["return"], true, "{done}");
     assert!(
-        text(&done["results"]).contains("Software Rollback"),
+        common::text(&done["results"]).contains("Software Rollback"),
         "{done}"
     );
 
@@ -317,9 +296,9 @@ async fn a_gateway_software_upgrade_and_rollback_seen_through_list_gateway_upgra
 #[tokio::test]
 async fn an_image_upgrade_replaces_the_gateway_with_the_matrix_image() {
     // Both gateways run the controller's software on the 7.0 image.
-    let snapshot = fleet_with(CURRENT, |gateways| {
+    let snapshot = common::fleet_with(CURRENT, |gateways| {
         for name in ["egress-use1", "transit-use1"] {
-            let gateway = find(gateways, name);
+            let gateway = common::named(gateways, name);
             gateway.image_version = Some(AWS_IMAGE_70.into());
             gateway.kernel_version = Some("5.15.0-1026-aws".into());
         }
@@ -617,7 +596,7 @@ async fn a_platform_upgrade_goes_through_its_503_window_then_drops_every_session
     assert_eq!(status["is_upgrade_in_progress"], false, "{status}");
     let upgrade = &status["platform_upgrade"];
     assert_eq!(upgrade["results"]["status"], "complete", "{status}");
-    assert!(text(&upgrade["progmsg"]).contains(NEXT), "{status}");
+    assert!(common::text(&upgrade["progmsg"]).contains(NEXT), "{status}");
     assert_eq!(upgrade["from_version"], format!("UserConnect-{CURRENT}"));
     assert_eq!(upgrade["to_version"], format!("UserConnect-{NEXT}"));
     let done = sim
@@ -830,7 +809,7 @@ async fn the_demo_fleet_blocks_the_platform_upgrade_until_the_lagging_gateways_c
         .as_array()
         .expect("gateways")
         .iter()
-        .map(|name| text(name).to_owned())
+        .map(|name| common::text(name).to_owned())
         .collect();
     assert_eq!(named, lagging, "the finding names every lagging gateway");
     sim.stop().await;
@@ -861,8 +840,8 @@ async fn platform_requests_that_break_a_rule_are_refused_with_the_finding_code()
     sim.stop().await;
 
     // An unhealthy gateway blocks the platform.
-    let snapshot = fleet_with(CURRENT, |gateways| {
-        find(gateways, "spoke-use1-web-hagw").tunnels_up = false;
+    let snapshot = common::fleet_with(CURRENT, |gateways| {
+        common::named(gateways, "spoke-use1-web-hagw").tunnels_up = false;
     });
     let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
@@ -914,7 +893,7 @@ async fn platform_requests_that_break_a_rule_are_refused_with_the_finding_code()
         .unwrap_or_else(|| panic!("stuck-mixed-versions: {report}"));
     assert_eq!(stuck["severity"], "blocker");
     assert!(
-        text(&stuck["message"]).contains("contact Aviatrix Support"),
+        common::text(&stuck["message"]).contains("contact Aviatrix Support"),
         "{stuck}"
     );
     sim.stop().await;
@@ -922,12 +901,12 @@ async fn platform_requests_that_break_a_rule_are_refused_with_the_finding_code()
 
 #[tokio::test]
 async fn gateway_requests_that_break_a_rule_are_refused_with_the_finding_code() {
-    let snapshot = fleet_with(CURRENT, |gateways| {
+    let snapshot = common::fleet_with(CURRENT, |gateways| {
         for name in ["spoke-use1-web", "spoke-use1-web-hagw"] {
-            find(gateways, name).software_version = v(PREVIOUS);
+            common::named(gateways, name).software_version = v(PREVIOUS);
         }
-        find(gateways, "egress-use1").state = GatewayState::Down;
-        let transit = find(gateways, "transit-use1");
+        common::named(gateways, "egress-use1").state = GatewayState::Down;
+        let transit = common::named(gateways, "transit-use1");
         transit.active_mesh = false;
         transit.image_version = Some(AWS_IMAGE_70.into());
     });
@@ -1350,7 +1329,7 @@ async fn fault_stuck_freezes_a_platform_upgrade_at_99_percent() {
     let upgrade = &last["platform_upgrade"];
     assert_eq!(upgrade["percent"], 99, "{last}");
     assert_eq!(upgrade["results"]["status"], "in progress", "{last}");
-    assert!(text(&upgrade["progmsg"]).contains("99%"), "{last}");
+    assert!(common::text(&upgrade["progmsg"]).contains("99%"), "{last}");
     // It never reaches the restart: the session lives and the version stays.
     assert_eq!(
         sim.call(&cid, "check_task_status", &[("request_id", &request)])
@@ -1393,7 +1372,7 @@ async fn fault_gw_fail_1_fails_every_gateway_job() {
     }
     let failed = finished_task(&sim, &cid, &request).await;
     assert_eq!(failed["return"], false, "{failed}");
-    let reason = text(&failed["reason"]);
+    let reason = common::text(&failed["reason"]);
     assert!(
         reason.starts_with("upgrade_fail: 2 of 2 gateways failed: "),
         "{reason}"
@@ -1415,7 +1394,10 @@ async fn fault_gw_fail_1_fails_every_gateway_job() {
     let result = &backend["results"];
     assert_eq!(result["done"], true, "{backend}");
     assert_eq!(result["status"], false, "{backend}");
-    assert!(text(&result["result"]).starts_with("Error"), "{backend}");
+    assert!(
+        common::text(&result["result"]).starts_with("Error"),
+        "{backend}"
+    );
     for name in ["egress-use1", "spoke-use1-web"] {
         let status = sim.gateway_status(&cid, name).await;
         assert_eq!(
@@ -1456,8 +1438,8 @@ async fn fault_gw_fail_half_fails_some_gateways_and_not_others() {
     let mut failed = BTreeSet::new();
     let mut upgraded = BTreeSet::new();
     for entry in sim.upgrade_status(&cid).await {
-        let name = text(&entry["name"]).to_owned();
-        match text(&entry["update_status"]) {
+        let name = common::text(&entry["name"]).to_owned();
+        match common::text(&entry["update_status"]) {
             "upgrade_fail" => {
                 assert_eq!(entry["current_version"], PREVIOUS, "{entry}");
                 failed.insert(name);
@@ -1474,7 +1456,7 @@ async fn fault_gw_fail_half_fails_some_gateways_and_not_others() {
         "with P=0.5 some of 16 fail and some succeed: {failed:?}"
     );
     assert_eq!(failed.len() + upgraded.len(), 16);
-    let reason = text(&outcome["reason"]);
+    let reason = common::text(&outcome["reason"]);
     assert!(
         reason.starts_with(&format!(
             "upgrade_fail: {} of 16 gateways failed: ",
@@ -1490,10 +1472,10 @@ async fn fault_gw_fail_half_fails_some_gateways_and_not_others() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_config_fail_leaves_replaced_gateways_in_config_fail() {
-    let snapshot = fleet_with(CURRENT, |gateways| {
-        find(gateways, "egress-use1").image_version = Some(AWS_IMAGE_70.into());
-        find(gateways, "transit-use1").previous_software_version = Some(v(PREVIOUS));
-        find(gateways, "spoke-use1-web").software_version = v(PREVIOUS);
+    let snapshot = common::fleet_with(CURRENT, |gateways| {
+        common::named(gateways, "egress-use1").image_version = Some(AWS_IMAGE_70.into());
+        common::named(gateways, "transit-use1").previous_software_version = Some(v(PREVIOUS));
+        common::named(gateways, "spoke-use1-web").software_version = v(PREVIOUS);
     });
     let sim = Sim::start(with_faults(manual(snapshot), "config-fail")).await;
     let cid = sim.login().await;
@@ -1593,8 +1575,8 @@ async fn fault_slow_adds_latency_to_every_call() {
 /// its dry run lists the planner's `ha-peer-unhealthy` blocker.
 #[tokio::test]
 async fn a_rollback_of_a_member_whose_peer_is_down_is_accepted_but_its_dry_run_blocks() {
-    let snapshot = fleet_with(CURRENT, |gateways| {
-        find(gateways, "transit-use1").state = GatewayState::Down;
+    let snapshot = common::fleet_with(CURRENT, |gateways| {
+        common::named(gateways, "transit-use1").state = GatewayState::Down;
     });
     let sim = Sim::start(manual(snapshot)).await;
     let cid = sim.login().await;
@@ -1650,15 +1632,15 @@ async fn fault_no_op_says_complete_but_changes_nothing_and_failures_give_their_r
     sim.finish_task(&cid, &request).await;
     let status = sim.gateway_status(&cid, "spoke-use1-web").await;
     assert_eq!(status["update_status"], "upgrade_fail", "{status}");
-    let message = text(&status["message"]);
+    let message = common::text(&status["message"]);
     assert!(
         message.starts_with("upgrade_fail: Software Upgrade to ") && message.contains("download"),
         "{message}"
     );
     sim.stop().await;
 
-    let snapshot = fleet_with(CURRENT, |gateways| {
-        find(gateways, "transit-use1").previous_software_version = Some(v(PREVIOUS));
+    let snapshot = common::fleet_with(CURRENT, |gateways| {
+        common::named(gateways, "transit-use1").previous_software_version = Some(v(PREVIOUS));
     });
     let sim = Sim::start(with_faults(manual(snapshot), "config-fail")).await;
     let cid = sim.login().await;
@@ -1676,7 +1658,7 @@ async fn fault_no_op_says_complete_but_changes_nothing_and_failures_give_their_r
     let status = sim.gateway_status(&cid, "transit-use1").await;
     assert_eq!(status["vpc_state"], "config_fail", "{status}");
     assert!(
-        text(&status["message"]).starts_with("config_fail: "),
+        common::text(&status["message"]).starts_with("config_fail: "),
         "{status}"
     );
     sim.stop().await;

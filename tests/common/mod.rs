@@ -445,3 +445,26 @@ pub fn fleet(software: &str) -> Snapshot {
     ));
     Snapshot::new(controller(CURRENT, Some(PREVIOUS)), gateways).expect("valid snapshot")
 }
+
+/// A JSON string value's text.
+pub fn text(value: &Value) -> &str {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("a string: {value}"))
+}
+
+/// The standard fleet on `software`, with some gateways changed by `change`.
+pub fn fleet_with(software: &str, change: impl FnOnce(&mut Vec<Gateway>)) -> Snapshot {
+    let base = fleet(software);
+    let mut gateways = base.gateways().to_vec();
+    change(&mut gateways);
+    Snapshot::new(base.controller.clone(), gateways).expect("valid snapshot")
+}
+
+/// The gateway called `name`, to change it.
+pub fn named<'a>(gateways: &'a mut [Gateway], name: &str) -> &'a mut Gateway {
+    gateways
+        .iter_mut()
+        .find(|gateway| gateway.name == name)
+        .unwrap_or_else(|| panic!("{name} is in the fleet"))
+}

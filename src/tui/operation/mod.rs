@@ -81,10 +81,7 @@ impl Operation {
         gateways: Vec<String>,
         now: Timestamp,
     ) -> Self {
-        let mut operation = Self::blank(id, action, title, gateways, now);
-        let line = format!("{}: sent to the controller", operation.title);
-        operation.note(now, line);
-        operation
+        Self::opened(id, action, (title, gateways), now, "sent to the controller")
     }
 
     /// The journal's story of this operation, found running: it takes the journal's kind,
@@ -115,21 +112,27 @@ impl Operation {
         gateways: Vec<String>,
         now: Timestamp,
     ) -> Self {
-        let mut operation = Self::blank(id, action, title, gateways, now);
+        let mut operation = Self::opened(
+            id,
+            action,
+            (title, gateways),
+            now,
+            "found running at the controller",
+        );
         operation.phase = Phase::Running;
-        let line = format!("{}: found running at the controller", operation.title);
-        operation.note(now, line);
         operation
     }
 
-    fn blank(
+    /// A new operation whose log starts with "<title>: <how>".
+    fn opened(
         id: u64,
         action: Action,
-        title: String,
-        gateways: Vec<String>,
+        (title, gateways): (String, Vec<String>),
         now: Timestamp,
+        how: &str,
     ) -> Self {
-        Operation {
+        let first_line = format!("{title}: {how}");
+        let mut operation = Operation {
             id,
             action,
             title,
@@ -147,7 +150,9 @@ impl Operation {
             statuses: HashMap::new(),
             moved_at: now,
             estimate: None,
-        }
+        };
+        operation.note(now, first_line);
+        operation
     }
 
     /// Gateways concerned; a platform upgrade counts as one unit of work.
