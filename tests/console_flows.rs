@@ -680,13 +680,7 @@ fn requests_sent(console: &Console) -> Option<u64> {
 /// simulator reads bodies of 4 KB at most, and the client sends 4 KB.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_selection_over_the_request_limit_goes_in_several_requests_at_once() {
-    let mut gateways = Vec::new();
-    for number in 0..150 {
-        let name = format!("spoke-use1-{number:03}");
-        gateways.extend(common::pair(&name, GatewayType::Spoke, PREVIOUS));
-    }
-    let fleet =
-        Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("valid fleet");
+    let fleet = spoke_pairs(150);
     let names: Vec<String> = fleet.gateways().iter().map(|g| g.name.clone()).collect();
     let mut config = common::config(fleet, 120.0);
     config.body_limit = 4096;
@@ -743,18 +737,7 @@ async fn a_selection_over_the_request_limit_goes_in_several_requests_at_once() {
         "{:?}",
         operation.phase
     );
-    let console::Sim::Owned(running) = &console.sim else {
-        panic!("the console owns its simulator");
-    };
-    let on_target = running.with_state(|state| {
-        state
-            .snapshot
-            .gateways()
-            .iter()
-            .filter(|gateway| gateway.software_version == common::v(CURRENT))
-            .count()
-    });
-    assert_eq!(on_target, 300);
+    assert_eq!(on_current(&console), 300);
     console.close().await;
 }
 
@@ -807,4 +790,77 @@ async fn a_platform_upgrade_found_running_takes_its_story_from_the_journal() {
     );
     drop(second);
     first.close().await;
+}
+
+/// `pairs` spoke HA pairs on [`PREVIOUS`], under a controller on [`CURRENT`].
+fn spoke_pairs(pairs: usize) -> Snapshot {
+    let mut gateways = Vec::new();
+    for number in 0..pairs {
+        let name = format!("spoke-use1-{number:03}");
+        gateways.extend(common::pair(&name, GatewayType::Spoke, PREVIOUS));
+    }
+    Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("valid fleet")
+}
+
+/// How many of the simulator's gateways run [`CURRENT`].
+fn on_current(console: &Console) -> usize {
+    let console::Sim::Owned(running) = &console.sim else {
+        panic!("the console owns its simulator");
+    };
+    running.with_state(|state| {
+        state
+            .snapshot
+            .gateways()
+            .iter()
+            .filter(|gateway| gateway.software_version == common::v(CURRENT))
+            .count()
+    })
+}
+
+/// Issue 11, point 13: when the controller refuses one of the requests (here: one of its
+/// gateways is already being upgraded by someone else), the gateways of that request fail
+/// with the controller's reason, the others go on, and the operation is not called a success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_request_fails_its_gateways_and_the_others_go_on() {
+    let mut config = common::config(spoke_pairs(150), 60.0);
+    config.body_limit = 4096;
+    let mut console = Console::open_sending_at_most(config, false, 4096).await;
+    let elsewhere = console::logged_in_client(console.sim.url()).await;
+    console.press(KeyCode::Char('2'));
+    console.press(KeyCode::Char('a'));
+    console.press(KeyCode::Char('U'));
+    console.shown();
+    console.type_text("300");
+    // Someone else starts an upgrade of the last gateway before this console sends its own.
+    elsewhere
+        .start_gateway_operation(
+            avx_upgrade::plan::Action::SoftwareUpgrade,
+            &["spoke-use1-149".to_owned()],
+        )
+        .await
+        .expect("the other upgrade starts");
+    console.press(KeyCode::Enter);
+    console.until("the operation to end", finished).await;
+    let operation = console.app.operation.clone().expect("an operation");
+    let Phase::Failed(message) = &operation.phase else {
+        panic!("not a success: {:?}", operation.phase);
+    };
+    let failed = &operation.failures;
+    assert!(!failed.is_empty() && failed.len() < 300, "{message}");
+    assert!(
+        failed.iter().any(|(name, _)| name == "spoke-use1-149"),
+        "{failed:?}"
+    );
+    assert!(
+        failed.iter().all(|(_, reason)| reason
+            .contains("not started: the controller refused its request (")
+            && reason.contains("Active upgrade in progress.")),
+        "{failed:?}"
+    );
+    assert_eq!(
+        on_current(&console),
+        300 - failed.len() + 1,
+        "the other requests went on (and the other console's upgrade ended too)"
+    );
+    console.close().await;
 }
