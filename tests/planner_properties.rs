@@ -25,7 +25,13 @@
 //! 9. splitting a selection into requests (`chunks`) sends every selected name exactly once,
 //!    never separates an HA pair that is selected whole, keeps each request within its budget,
 //!    and fills the requests (at most one more than the names' total cost divided by what
-//!    every request but the last is sure to hold: the budget less the largest group, plus one).
+//!    every request but the last is sure to hold: the budget less the largest group, plus one);
+//! 10. a rollout puts every selected gateway that changes in exactly one wave, and lists those
+//!     already at the target and those a blocker names apart; no wave holds both members of an
+//!     HA pair; the policy's role goes first in each pair; a disruptive operation never takes
+//!     every selected gateway of a region (two or more) in one wave; the canary and the waves
+//!     keep to their sizes and are filled wherever the rules allow, so their number stays
+//!     within the stated bound.
 //!
 //! A failing case is persisted in `tests/planner_properties.proptest-regressions`, which is
 //! committed: every later run replays it first.
@@ -36,6 +42,7 @@ use avx_upgrade::catalog::{Catalog, ImageEntry, Release};
 use avx_upgrade::cloud::Cloud;
 use avx_upgrade::plan::chunks::{ha_groups, pack};
 use avx_upgrade::plan::path::plan_path;
+use avx_upgrade::plan::rollout::{self, Order, Policy, Rollout, RolloutError, Size};
 use avx_upgrade::plan::runbook::{StepAction, for_fleet};
 use avx_upgrade::plan::{
     Code, Report, Request, RequestError, Selection, check, scope, will_change,
@@ -381,6 +388,8 @@ struct GatewaySeed {
     on_target_image: bool,
     openvpn: bool,
     bgp_peers: u32,
+    /// Which of three regions it is in.
+    region: u8,
 }
 
 fn gateway_seed() -> impl Strategy<Value = GatewaySeed> {
@@ -404,6 +413,7 @@ fn gateway_seed() -> impl Strategy<Value = GatewaySeed> {
         any::<bool>(),
         prop::bool::weighted(0.2),
         0u32..3,
+        0u8..3,
     )
         .prop_map(
             |(
@@ -417,6 +427,7 @@ fn gateway_seed() -> impl Strategy<Value = GatewaySeed> {
                 on_target_image,
                 openvpn,
                 bgp_peers,
+                region,
             )| GatewaySeed {
                 version,
                 previous,
@@ -428,6 +439,7 @@ fn gateway_seed() -> impl Strategy<Value = GatewaySeed> {
                 on_target_image,
                 openvpn,
                 bgp_peers,
+                region,
             },
         )
 }
@@ -486,7 +498,7 @@ fn snapshot(
             let mut gateway = Gateway::new(
                 format!("gw-{index}"),
                 seed.cloud,
-                "region-1",
+                format!("region-{}", seed.region),
                 seed.gw_type,
                 role,
                 version,
@@ -1304,6 +1316,219 @@ proptest! {
         prop_assert!(
             requests.len() <= 1 + total / sure,
             "{} requests for {} bytes with {} sure per request: {:?}", requests.len(), total, sure, requests
+        );
+    }
+}
+
+fn policy_seed() -> impl Strategy<Value = Policy> {
+    (
+        0usize..4,
+        prop_oneof![
+            (1usize..7).prop_map(Size::Count),
+            (1u8..=100).prop_map(Size::Percent)
+        ],
+        any::<bool>(),
+    )
+        .prop_map(|(canary, wave_size, secondaries_first)| Policy {
+            canary,
+            wave_size,
+            order: if secondaries_first {
+                Order::SecondariesFirst
+            } else {
+                Order::PrimariesFirst
+            },
+            ..Policy::default()
+        })
+}
+
+/// The test's own view of a planned rollout: where each gateway went.
+struct Placed<'a> {
+    snapshot: &'a Snapshot,
+    rollout: &'a Rollout,
+    wave_of: std::collections::HashMap<&'a str, usize>,
+    disruptive: bool,
+}
+
+impl<'a> Placed<'a> {
+    fn new(snapshot: &'a Snapshot, rollout: &'a Rollout) -> Self {
+        let wave_of = rollout
+            .waves
+            .iter()
+            .flat_map(|wave| {
+                wave.gateways
+                    .iter()
+                    .map(move |name| (name.as_str(), wave.number))
+            })
+            .collect();
+        let disruptive = matches!(
+            rollout.action,
+            avx_upgrade::plan::Action::SoftwareRollback | avx_upgrade::plan::Action::ImageUpgrade
+        );
+        Self {
+            snapshot,
+            rollout,
+            wave_of,
+            disruptive,
+        }
+    }
+
+    fn first_role(&self, gateway: &Gateway) -> bool {
+        (gateway.role == Role::Primary) == (self.rollout.policy.order == Order::PrimariesFirst)
+    }
+
+    /// The placed peer of `name`, if it has one in the waves.
+    fn peer(&self, name: &str) -> Option<&'a Gateway> {
+        let gateway = self.snapshot.gateway(name)?;
+        let peer = self.snapshot.gateway(gateway.peer.as_deref()?)?;
+        self.wave_of
+            .contains_key(peer.name.as_str())
+            .then_some(peer)
+    }
+
+    /// The placed gateways of `region`.
+    fn region_total(&self, region: &str) -> usize {
+        self.wave_of
+            .keys()
+            .filter(|name| {
+                self.snapshot
+                    .gateway(name)
+                    .is_some_and(|g| g.region == region)
+            })
+            .count()
+    }
+
+    /// Whether `name` could have joined wave `number` as it is: its peer not in it, its peer
+    /// placed before it when `name` goes second, and not the last of its region in it.
+    fn could_join(&self, name: &str, number: usize) -> bool {
+        let Some(gateway) = self.snapshot.gateway(name) else {
+            return false;
+        };
+        if let Some(peer) = self.peer(name) {
+            let peer_wave = self.wave_of[peer.name.as_str()];
+            if peer_wave == number || (!self.first_role(gateway) && peer_wave > number) {
+                return false;
+            }
+        }
+        if !self.disruptive {
+            return true;
+        }
+        let wave = &self.rollout.waves[number - 1];
+        let in_wave = wave
+            .gateways
+            .iter()
+            .filter(|other| {
+                self.snapshot
+                    .gateway(other)
+                    .is_some_and(|g| g.region == gateway.region)
+            })
+            .count();
+        let total = self.region_total(&gateway.region);
+        total < 2 || in_wave + 1 < total
+    }
+}
+
+proptest! {
+    #![proptest_config(check_config())]
+
+    /// Property 10: rollouts.
+    #[test]
+    fn rollout_waves_keep_every_rule_and_fill_up(
+        releases in releases(),
+        controller in controller_seed(),
+        fleet in fleet_seed(),
+        request_seed in request_seed(),
+        policy in policy_seed(),
+    ) {
+        let catalog = releases.catalog()?;
+        let snapshot = snapshot(&releases, &controller, &fleet)?;
+        let (request, concerned) = request(&request_seed, &releases, &snapshot);
+        let planned = rollout::plan(&snapshot, &catalog, &request, &policy, now()?);
+        if request.selection().is_none() {
+            prop_assert!(matches!(planned, Err(RolloutError::PlatformUpgrade)));
+            return Ok(());
+        }
+        let Ok(report) = check(&snapshot, &catalog, &request, now()?) else {
+            prop_assert!(matches!(planned, Err(RolloutError::Request(_))), "{:?}", planned);
+            return Ok(());
+        };
+        let blockers: Vec<_> = report
+            .with_severity(avx_upgrade::plan::Severity::Blocker)
+            .filter(|finding| finding.code != Code::HaPairBothSelected)
+            .collect();
+        if blockers.iter().any(|finding| finding.gateways.is_empty()) {
+            prop_assert!(matches!(planned, Err(RolloutError::Blocked(_))), "{:?}", planned);
+            return Ok(());
+        }
+        let rollout = planned.map_err(|error| TestCaseError::fail(error.to_string()))?;
+        let gateways = snapshot.gateways();
+
+        // Every selected gateway once: in a wave if it changes and no blocker names it.
+        let changes: BTreeSet<String> = expected_changes(&releases, &snapshot, &request, &concerned)
+            .into_iter()
+            .map(|index| gateways[index].name.clone())
+            .collect();
+        let named: BTreeSet<String> = blockers.iter().flat_map(|finding| finding.gateways.iter().cloned()).collect();
+        let in_waves: Vec<&String> = rollout.waves.iter().flat_map(|wave| &wave.gateways).collect();
+        let waved: BTreeSet<String> = in_waves.iter().map(|name| (*name).clone()).collect();
+        prop_assert_eq!(in_waves.len(), waved.len(), "a gateway in two waves: {:?}", rollout.waves);
+        prop_assert_eq!(&waved, &changes.difference(&named).cloned().collect::<BTreeSet<_>>());
+        let blocked: BTreeSet<String> = rollout.blocked.iter().map(|left| left.name.clone()).collect();
+        prop_assert_eq!(&blocked, &changes.intersection(&named).cloned().collect::<BTreeSet<_>>());
+        let selected: BTreeSet<String> = concerned.iter().map(|&index| gateways[index].name.clone()).collect();
+        let skipped: BTreeSet<String> = rollout.skipped.iter().map(|left| left.name.clone()).collect();
+        prop_assert_eq!(&skipped, &selected.difference(&changes).cloned().collect::<BTreeSet<_>>());
+        prop_assert!(rollout.waves.iter().all(|wave| !wave.gateways.is_empty()), "an empty wave: {:?}", rollout.waves);
+
+        let placed = Placed::new(&snapshot, &rollout);
+        for name in &waved {
+            let gateway = snapshot.gateway(name).expect("in the fleet");
+            let Some(peer) = placed.peer(name) else { continue };
+            let (mine, theirs) = (placed.wave_of[name.as_str()], placed.wave_of[peer.name.as_str()]);
+            prop_assert_ne!(mine, theirs, "{} and its peer share a wave", name);
+            if placed.first_role(gateway) {
+                prop_assert!(mine < theirs, "{} goes first but is in wave {} after its peer's {}", name, mine, theirs);
+            }
+        }
+        if placed.disruptive {
+            for wave in &rollout.waves {
+                for name in &wave.gateways {
+                    let region = &snapshot.gateway(name).expect("in the fleet").region;
+                    let total = placed.region_total(region);
+                    let here = wave.gateways.iter().filter(|other| &snapshot.gateway(other).expect("in the fleet").region == region).count();
+                    prop_assert!(total < 2 || here < total, "wave {} takes all {} of {}", wave.number, total, region);
+                }
+            }
+        }
+
+        // Sizes, filling and the bound.
+        let total = waved.len();
+        let limit = policy.wave_limit(total);
+        for wave in &rollout.waves {
+            let size = if wave.canary { policy.canary } else { limit };
+            prop_assert!(wave.gateways.len() <= size, "wave {} over {}", wave.number, size);
+            prop_assert_eq!(wave.canary, wave.number == 1 && policy.canary > 0);
+            if wave.gateways.len() == size {
+                continue;
+            }
+            for later in rollout.waves.iter().filter(|later| later.number > wave.number) {
+                for name in &later.gateways {
+                    prop_assert!(
+                        !placed.could_join(name, wave.number),
+                        "wave {} has room ({} of {}) but {} waits for wave {}: {:?}",
+                        wave.number, wave.gateways.len(), size, name, later.number, rollout.waves
+                    );
+                }
+            }
+        }
+        // The bound: a canary wave, then the rest in waves of the limit, plus at most two:
+        // the members that go second in their pairs cannot share a wave with their peers (one
+        // more), and the region rule holds back the last gateway of a region (one more).
+        let canary_waves = usize::from(policy.canary > 0 && total > 0);
+        let in_canary = rollout.waves.first().filter(|wave| wave.canary).map_or(0, |wave| wave.gateways.len());
+        let rest = total - in_canary;
+        prop_assert!(
+            rollout.waves.len() <= canary_waves + rest.div_ceil(limit) + 2,
+            "{} waves for {} gateways (limit {}): {:?}", rollout.waves.len(), total, limit, rollout.waves
         );
     }
 }

@@ -14,6 +14,7 @@ pub mod finding;
 mod impact;
 pub mod path;
 pub mod request;
+pub mod rollout;
 mod rules;
 pub mod runbook;
 
