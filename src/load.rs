@@ -96,6 +96,9 @@ pub enum FileKind {
     KnownControllers,
     /// A CA bundle in PEM (`--ca-cert`).
     CaCert,
+    /// A rollout plan (`rollout plan --json`, read by `rollout apply`): 100,000 gateways are
+    /// about 6 MB.
+    RolloutPlan,
 }
 
 const MIB: u64 = 1 << 20;
@@ -105,7 +108,7 @@ impl FileKind {
     pub const fn limit(self) -> u64 {
         match self {
             FileKind::Snapshot => 512 * MIB,
-            FileKind::Catalog => 16 * MIB,
+            FileKind::Catalog | FileKind::RolloutPlan => 16 * MIB,
             FileKind::Config | FileKind::Keymap | FileKind::KnownControllers | FileKind::CaCert => {
                 MIB
             }
@@ -121,6 +124,7 @@ impl FileKind {
             FileKind::Keymap => "a keymap",
             FileKind::KnownControllers => "a known-controllers file",
             FileKind::CaCert => "a CA certificate file",
+            FileKind::RolloutPlan => "a rollout plan",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Every parser fed arbitrary input (issue 9, item 16): versions, the keymap and config TOML,
 //! the known-controllers file, snapshots and catalogs, the journal (read as a stream, and
-//! searched for its unfinished operation), and the client's streamed list decoder get
+//! searched for its unfinished operation), rollout plans, and the client's streamed list
+//! decoder get
 //! arbitrary bytes and mutations of valid samples up to their size limits, and must neither
 //! panic nor hang. (The envelope decoder is private: its property is a unit test in
 //! `src/api/envelope.rs`; the filter language's is in `tests/console_update.rs`; the
@@ -34,6 +35,7 @@ use avx_upgrade::journal::{
 };
 use avx_upgrade::load::FileKind;
 use avx_upgrade::plan::Action;
+use avx_upgrade::plan::rollout;
 use avx_upgrade::sim::fleet::{FleetSpec, generate};
 use avx_upgrade::snapshot::Snapshot;
 use avx_upgrade::tui::keymap::Keymap;
@@ -111,6 +113,43 @@ fn catalogs(cases: u32) {
     let strategy = inputs(vec![CATALOG.as_bytes().to_vec()], limit(FileKind::Catalog));
     check("catalogs", cases, strategy, |bytes| {
         let _ = Catalog::parse("releases.json", &bytes);
+    });
+}
+
+/// A rollout plan document, as `rollout plan --json` writes it.
+fn rollout_plan_sample() -> Vec<u8> {
+    let catalog = Catalog::builtin().expect("the built-in catalog");
+    let spec = FleetSpec {
+        gateways: 12,
+        ..FleetSpec::mid_rollout(&catalog, 12, 3)
+    };
+    let snapshot = generate(&spec, &catalog).expect("a fleet");
+    let request = avx_upgrade::plan::Request::SoftwareUpgrade {
+        gateways: avx_upgrade::plan::Selection::All,
+        target: None,
+    };
+    let at = jiff::Timestamp::from_second(1_800_000_000).expect("a time");
+    let policy = rollout::Policy::default();
+    let planned = rollout::plan(&snapshot, &catalog, &request, &policy, at).expect("planned");
+    let document = rollout::Document {
+        format: rollout::document::FORMAT,
+        planned_at: at,
+        controller: Some("https://ctl.example.com".into()),
+        controller_version: snapshot.controller.current_version,
+        fleet: rollout::fingerprint(&snapshot),
+        target: Some(snapshot.controller.current_version),
+        rollout: planned,
+    };
+    serde_json::to_vec_pretty(&document).expect("serialises")
+}
+
+fn rollout_plans(cases: u32) {
+    let strategy = inputs(
+        vec![rollout_plan_sample()],
+        limit(FileKind::RolloutPlan).min(1 << 20),
+    );
+    check("rollout plans", cases, strategy, |bytes| {
+        let _ = rollout::Document::parse("plan.json", &bytes);
     });
 }
 
@@ -239,6 +278,7 @@ fn the_samples_are_valid_so_mutations_start_from_real_inputs() {
     assert!(KnownControllers::parse(Path::new("known_controllers"), KNOWN).is_ok());
     assert!(Snapshot::parse("state.json", snapshot_sample().as_bytes()).is_ok());
     assert!(Catalog::parse("releases.json", CATALOG.as_bytes()).is_ok());
+    assert!(rollout::Document::parse("plan.json", &rollout_plan_sample()).is_ok());
     assert_eq!(stream_list(LIST.as_bytes(), ListAt::Field("gw_info")).0, 2);
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("journal.jsonl");
@@ -283,6 +323,11 @@ fn catalogs_never_panic() {
 }
 
 #[test]
+fn rollout_plans_never_panic() {
+    rollout_plans(CASES);
+}
+
+#[test]
 fn journals_never_panic() {
     journals(CASES);
 }
@@ -304,5 +349,6 @@ fn fuzz_every_parser_long() {
     snapshots(cases);
     catalogs(cases);
     journals(cases);
+    rollout_plans(cases);
     streamed_lists(cases);
 }

@@ -108,11 +108,25 @@ fn request(args: &CheckArgs) -> Result<Request, InputError> {
             )));
         }
     };
-    let target = gateway_target(action, args.target)?;
+    gateway_request(action, args.target, gateways)
+}
+
+/// The gateway operation `action` of `gateways` to `target`, or why the flags do not make one.
+pub(super) fn gateway_request(
+    action: Action,
+    target: Option<Target>,
+    gateways: Selection,
+) -> Result<Request, InputError> {
+    let target = gateway_target(action, target)?;
     Ok(match action {
         Action::SoftwareUpgrade => Request::SoftwareUpgrade { gateways, target },
         Action::SoftwareRollback => Request::SoftwareRollback { gateways, target },
-        _ => Request::ImageUpgrade { gateways },
+        Action::ImageUpgrade => Request::ImageUpgrade { gateways },
+        Action::PlatformUpgrade => {
+            return Err(InputError(
+                "platform-upgrade is not a gateway operation: it upgrades the controller".into(),
+            ));
+        }
     })
 }
 

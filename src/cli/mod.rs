@@ -8,6 +8,7 @@ mod doctor;
 mod plan;
 mod prompt;
 mod render;
+mod rollout;
 mod sim;
 mod status;
 
@@ -49,6 +50,9 @@ enum Command {
     Doctor(doctor::DoctorArgs),
     /// Open the console on a simulated controller started in-process (no controller needed).
     Demo(console::DemoArgs),
+    /// Stage a gateway operation in waves: a canary, then waves, HA pairs apart.
+    #[command(subcommand)]
+    Rollout(rollout::RolloutCommand),
 }
 
 impl Command {
@@ -106,6 +110,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Some(Command::Snapshot(args)) => status::run_snapshot(&args),
         Some(Command::Doctor(args)) => doctor::run(&args),
         Some(Command::Demo(args)) => console::run_demo(&args),
+        Some(Command::Rollout(command)) => rollout::run(&command),
         None => console::run_open(&cli.open),
     };
     match result {

@@ -53,7 +53,7 @@ struct Counts {
     by_state: BTreeMap<String, usize>,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, InputError> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, InputError> {
     tokio::runtime::Runtime::new()
         .map_err(|error| InputError(format!("cannot start the async runtime: {error}")))
 }
@@ -100,7 +100,7 @@ async fn gather_status(args: &ConnectArgs) -> Result<StatusJson, InputError> {
 }
 
 /// The controller's release catalog (an extension), or the built-in one.
-async fn catalog(client: &Client) -> Result<Catalog, InputError> {
+pub(super) async fn catalog(client: &Client) -> Result<Catalog, InputError> {
     match client.release_catalog().await {
         Ok(catalog) => Ok(catalog),
         Err(error) => {
@@ -216,6 +216,11 @@ fn text(status: &StatusJson) -> String {
 /// The controller's state in the snapshot format.
 async fn gather_snapshot(args: &ConnectArgs) -> Result<Snapshot, InputError> {
     let client = connect(args).await?;
+    read_snapshot(&client).await
+}
+
+/// The controller's state as a snapshot (warnings about what could not be read go to stderr).
+pub(super) async fn read_snapshot(client: &Client) -> Result<Snapshot, InputError> {
     let (controller, no_checklist) = client.controller().await?;
     if let Some(error) = no_checklist {
         eprintln!(

@@ -11,160 +11,21 @@
 //! that is down when its wave comes. Pure: no I/O, no clock but the `now` it is given.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::fmt;
-use std::str::FromStr;
-use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::plan::checks::check;
-use crate::plan::finding::{Code, Finding, Severity};
+use crate::plan::finding::{Code, Finding, Report, Severity};
 use crate::plan::request::{Action, Request, RequestError, scope, will_change};
-use crate::snapshot::{Role, Snapshot};
+use crate::snapshot::Snapshot;
 
-/// A number of gateways, or a percentage of those that change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Size {
-    Count(usize),
-    Percent(u8),
-}
+pub mod document;
+mod policy;
 
-impl Size {
-    /// The count this size means out of `total` gateways; a percentage rounds up.
-    pub fn of(self, total: usize) -> usize {
-        match self {
-            Size::Count(count) => count,
-            Size::Percent(percent) => (total * usize::from(percent)).div_ceil(100),
-        }
-    }
-}
-
-impl fmt::Display for Size {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Size::Count(count) => write!(f, "{count}"),
-            Size::Percent(percent) => write!(f, "{percent}%"),
-        }
-    }
-}
-
-/// A size that cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "invalid size \"{0}\": expected a number of gateways (e.g. 10) or a percentage from 1% to 100% (e.g. 25%)"
-)]
-pub struct SizeError(String);
-
-impl FromStr for Size {
-    type Err = SizeError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let error = || SizeError(crate::quote::quoted(text).to_string());
-        let trimmed = text.trim();
-        if let Some(percent) = trimmed.strip_suffix('%') {
-            let percent: u8 = percent.trim().parse().map_err(|_| error())?;
-            return match percent {
-                1..=100 => Ok(Size::Percent(percent)),
-                _ => Err(error()),
-            };
-        }
-        trimmed.parse().map(Size::Count).map_err(|_| error())
-    }
-}
-
-/// Which member of each HA pair goes first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Order {
-    #[default]
-    PrimariesFirst,
-    SecondariesFirst,
-}
-
-impl Order {
-    /// Whether `role` goes in the first round of its pair.
-    fn first(self, role: Role) -> bool {
-        matches!(
-            (self, role),
-            (Order::PrimariesFirst, Role::Primary) | (Order::SecondariesFirst, Role::Secondary)
-        )
-    }
-}
-
-/// How a rollout goes from one wave to the next once the gate has passed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Advance {
-    /// Each wave waits for the operator.
-    #[default]
-    OnKey,
-    /// Each wave starts on its own after the soak time.
-    Automatic,
-}
-
-/// How a rollout is staged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Policy {
-    /// Gateways in the first wave, the canary (0: no canary).
-    pub canary: usize,
-    /// The largest wave after the canary.
-    pub wave_size: Size,
-    /// Failed gateways tolerated across the rollout; one more stops it.
-    pub max_failures: Size,
-    /// Time to wait after a wave's gate before the next wave.
-    #[serde(with = "seconds")]
-    pub soak: Duration,
-    pub advance: Advance,
-    pub order: Order,
-}
-
-impl Default for Policy {
-    /// One canary, waves of a quarter of the gateways, no failure tolerated, no soak, each
-    /// wave on a key, primaries first.
-    fn default() -> Self {
-        Self {
-            canary: 1,
-            wave_size: Size::Percent(25),
-            max_failures: Size::Count(0),
-            soak: Duration::ZERO,
-            advance: Advance::OnKey,
-            order: Order::PrimariesFirst,
-        }
-    }
-}
-
-impl Policy {
-    /// The failed gateways tolerated out of `total` that change.
-    pub fn failures_allowed(&self, total: usize) -> usize {
-        match self.max_failures {
-            Size::Count(count) => count,
-            // A percentage tolerates the failures it covers, rounding down: 10% of 5 is none.
-            Size::Percent(percent) => total * usize::from(percent) / 100,
-        }
-    }
-
-    /// The largest wave after the canary, for `total` gateways that change: at least one.
-    pub fn wave_limit(&self, total: usize) -> usize {
-        self.wave_size.of(total).max(1)
-    }
-}
-
-mod seconds {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(soak: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_u64(soak.as_secs())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-        u64::deserialize(deserializer).map(Duration::from_secs)
-    }
-}
+pub use document::{Document, fingerprint};
+pub use policy::{Advance, Order, Policy, Size, SizeError};
 
 /// One wave: the gateways sent together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +43,9 @@ pub struct LeftOut {
     pub reason: String,
 }
 
+/// Why a selected gateway that a blocker does not name is left out.
+pub const ALREADY_THERE: &str = "already where the operation takes it: nothing to do";
+
 /// A rollout: the waves and what was left out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rollout {
@@ -198,6 +62,13 @@ impl Rollout {
     /// The gateways that change, in every wave.
     pub fn changing(&self) -> usize {
         self.waves.iter().map(|wave| wave.gateways.len()).sum()
+    }
+
+    /// Whether a blocker keeps gateways out: some are blocked, or nothing changes and a
+    /// blocker says why (e.g. the controller has no previous version to roll back to).
+    pub fn is_blocked(&self) -> bool {
+        let explained = |left: &LeftOut| left.reason != ALREADY_THERE;
+        !self.blocked.is_empty() || (self.waves.is_empty() && self.skipped.iter().any(explained))
     }
 }
 
@@ -224,29 +95,21 @@ pub fn plan(
     if request.selection().is_none() {
         return Err(RolloutError::PlatformUpgrade);
     }
-    let report = check(snapshot, catalog, request, now)?;
-    let blocked = blocked_by(report.with_severity(Severity::Blocker))?;
-    let skipped = scope(snapshot, catalog, request)?
-        .skipped
+    // As the console does: what does not change is left out first, with the planner's reason
+    // when it gives one; the rest is checked as the request that would be sent.
+    let whole = check(snapshot, catalog, request, now)?;
+    let scope = scope(snapshot, catalog, request)?;
+    let skipped = left_out(&scope.skipped, &whole, scope.changes == 0)?;
+    let blocked = match scope.changes {
+        0 => HashMap::new(),
+        _ => {
+            let sent = check(snapshot, catalog, &scope.request, now)?;
+            owned(blocked_by(sent.with_severity(Severity::Blocker))?)
+        }
+    };
+    let candidates: Vec<usize> = will_change(snapshot, catalog, request)?
         .into_iter()
-        .map(|name| LeftOut {
-            name,
-            reason: "already where the operation takes it: nothing to do".to_owned(),
-        })
-        .collect();
-    let changing = will_change(snapshot, catalog, request)?;
-    let changing_names: HashSet<&str> = changing
-        .iter()
-        .map(|&index| snapshot.gateways()[index].name.as_str())
-        .collect();
-    // A blocker may name a gateway that does not change: it is skipped, not blocked.
-    let blocked: HashMap<&str, String> = blocked
-        .into_iter()
-        .filter(|(name, _)| changing_names.contains(name))
-        .collect();
-    let candidates: Vec<usize> = changing
-        .into_iter()
-        .filter(|&index| !blocked.contains_key(snapshot.gateways()[index].name.as_str()))
+        .filter(|&index| !blocked.contains_key(&snapshot.gateways()[index].name))
         .collect();
     let disruptive = matches!(
         request.action(),
@@ -255,10 +118,7 @@ pub fn plan(
     let waves = Waves::new(snapshot, &candidates, policy, disruptive).all();
     let mut blocked: Vec<LeftOut> = blocked
         .into_iter()
-        .map(|(name, reason)| LeftOut {
-            name: name.to_owned(),
-            reason,
-        })
+        .map(|(name, reason)| LeftOut { name, reason })
         .collect();
     blocked.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Rollout {
@@ -268,6 +128,38 @@ pub fn plan(
         skipped,
         blocked,
     })
+}
+
+/// The selected gateways that do not change, each with the reason a blocker of the whole
+/// request gives for it, or "already where the operation takes it". When `nothing_changes`,
+/// a blocker about the request as a whole refuses the rollout (otherwise the check of the
+/// gateways that change decides).
+fn left_out(
+    unchanged: &[String],
+    whole: &Report,
+    nothing_changes: bool,
+) -> Result<Vec<LeftOut>, RolloutError> {
+    let reasons = match blocked_by(whole.with_severity(Severity::Blocker)) {
+        Ok(reasons) => reasons,
+        Err(error) if nothing_changes => return Err(error),
+        Err(_) => HashMap::new(),
+    };
+    Ok(unchanged
+        .iter()
+        .map(|name| LeftOut {
+            name: name.clone(),
+            reason: reasons
+                .get(name.as_str())
+                .cloned()
+                .unwrap_or_else(|| ALREADY_THERE.to_owned()),
+        })
+        .collect())
+}
+
+fn owned(map: HashMap<&str, String>) -> HashMap<String, String> {
+    map.into_iter()
+        .map(|(name, reason)| (name.to_owned(), reason))
+        .collect()
 }
 
 /// The gateways the blockers name, with the first blocker's reason; a blocker that names no
@@ -423,48 +315,5 @@ impl<'a> Waves<'a> {
         let total = self.region_total.get(region).copied().unwrap_or(0);
         let in_wave = regions.get(region).copied().unwrap_or(0);
         total < 2 || in_wave + 1 < total
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_read_as_counts_or_percentages_and_bad_ones_say_what_to_give() {
-        assert_eq!("10".parse(), Ok(Size::Count(10)));
-        assert_eq!(" 25% ".parse(), Ok(Size::Percent(25)));
-        for bad in ["0%", "101%", "-1", "ten", "%", "1.5"] {
-            let error = bad.parse::<Size>().unwrap_err().to_string();
-            assert!(error.contains("e.g. 25%"), "{bad}: {error}");
-        }
-        assert_eq!(Size::Percent(25).to_string(), "25%");
-    }
-
-    #[test]
-    fn a_percentage_of_waves_rounds_up_and_of_failures_rounds_down() {
-        let policy = Policy {
-            wave_size: Size::Percent(10),
-            max_failures: Size::Percent(10),
-            ..Policy::default()
-        };
-        assert_eq!(policy.wave_limit(5), 1);
-        assert_eq!(policy.wave_limit(101), 11);
-        assert_eq!(policy.wave_limit(0), 1, "never a wave of none");
-        assert_eq!(policy.failures_allowed(5), 0);
-        assert_eq!(policy.failures_allowed(100), 10);
-    }
-
-    #[test]
-    fn a_policy_round_trips_through_json_with_the_soak_in_seconds() {
-        let policy = Policy {
-            soak: Duration::from_secs(90),
-            advance: Advance::Automatic,
-            ..Policy::default()
-        };
-        let json = serde_json::to_string(&policy).unwrap();
-        assert!(json.contains(r#""soak":90"#), "{json}");
-        assert!(json.contains(r#""wave_size":{"percent":25}"#), "{json}");
-        assert_eq!(serde_json::from_str::<Policy>(&json).unwrap(), policy);
     }
 }

@@ -1,0 +1,265 @@
+//! `avx-upgrade rollout`: staged rollouts from the shell. `rollout plan` stages a gateway
+//! operation in waves against a controller or a snapshot file and prints the waves, or (with
+//! `--json`) the document `rollout apply` will take.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use jiff::Timestamp;
+
+use crate::catalog::Catalog;
+use crate::cli::check::gateway_request;
+use crate::cli::connect::{ConnectArgs, connect};
+use crate::cli::plan::to_json;
+use crate::cli::render::counted;
+use crate::cli::status::{catalog, read_snapshot, runtime};
+use crate::cli::{InputError, Outcome, load_catalog, load_snapshot};
+use crate::filter::{FilterIndex, Query};
+use crate::plan::rollout::{
+    self, Advance, Document, LeftOut, Order, Policy, Rollout, RolloutError, Size,
+};
+use crate::plan::{Action, Request, Selection};
+use crate::snapshot::Snapshot;
+use crate::version::Target;
+
+#[derive(Debug, Subcommand)]
+pub enum RolloutCommand {
+    /// Print the waves of a rollout (--json: the document `rollout apply` takes). Exits 1
+    /// when a blocker keeps gateways out of the waves, or the request as a whole.
+    Plan(Box<PlanArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Plan against this snapshot file instead of a controller.
+    #[arg(long, value_name = "SNAPSHOT", conflicts_with_all = ["controller", "profile"])]
+    state: Option<PathBuf>,
+    #[command(flatten)]
+    connect: ConnectArgs,
+    /// With --state: a release catalog file (default: the built-in assets/releases.json).
+    #[arg(long, value_name = "FILE", requires = "state")]
+    catalog: Option<PathBuf>,
+    /// software-upgrade, software-rollback or image-upgrade.
+    #[arg(long, value_name = "ACTION")]
+    action: Action,
+    /// The gateways, comma-separated.
+    #[arg(long, value_name = "a,b,c", value_delimiter = ',', conflicts_with_all = ["filter", "all"])]
+    gateways: Option<Vec<String>>,
+    /// The gateways the console's filter language selects, e.g. "cloud:aws role:primary".
+    #[arg(long, value_name = "QUERY", conflicts_with = "all")]
+    filter: Option<String>,
+    /// Every gateway.
+    #[arg(long)]
+    all: bool,
+    /// Software upgrade: the controller's current version; rollback: its previous version.
+    #[arg(long, value_name = "T")]
+    target: Option<Target>,
+    /// Gateways in the first wave, the canary (0: none).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    canary: usize,
+    /// The largest wave after the canary: a number of gateways or a percentage.
+    #[arg(long, value_name = "N|P%", default_value = "25%")]
+    wave_size: Size,
+    /// Stop after more than this many failed gateways (a number or a percentage).
+    #[arg(long, value_name = "N|P%", default_value = "0")]
+    max_failures: Size,
+    /// Seconds to wait after a wave's checks pass before the next wave.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    soak: u64,
+    /// Start each wave on its own after the soak, instead of waiting for a key.
+    #[arg(long)]
+    automatic: bool,
+    /// The HA secondaries before their primaries (default: primaries first).
+    #[arg(long)]
+    secondaries_first: bool,
+    /// Print the plan as one JSON document, the input of `rollout apply`.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(command: &RolloutCommand) -> Result<(Outcome, String), InputError> {
+    match command {
+        RolloutCommand::Plan(args) => run_plan(args),
+    }
+}
+
+fn run_plan(args: &PlanArgs) -> Result<(Outcome, String), InputError> {
+    let policy = policy(args);
+    let (snapshot, catalog, controller) = fleet(args)?;
+    let request = request(args, &snapshot)?;
+    let planned = rollout::plan(&snapshot, &catalog, &request, &policy, Timestamp::now());
+    let rollout = match planned {
+        Ok(rollout) => rollout,
+        Err(RolloutError::Blocked(finding)) => {
+            return Ok((Outcome::Blocked, format!("BLOCKED: {}\n", finding.reason())));
+        }
+        Err(error) => return Err(InputError(error.to_string())),
+    };
+    let document = Document {
+        format: rollout::document::FORMAT,
+        planned_at: Timestamp::now(),
+        controller,
+        controller_version: snapshot.controller.current_version,
+        fleet: rollout::fingerprint(&snapshot),
+        target: target_of(&request, &snapshot),
+        rollout,
+    };
+    let outcome = match document.rollout.is_blocked() {
+        true => Outcome::Blocked,
+        false => Outcome::Clear,
+    };
+    let output = match args.json {
+        true => to_json(&document),
+        false => text(&document),
+    };
+    Ok((outcome, output))
+}
+
+fn policy(args: &PlanArgs) -> Policy {
+    Policy {
+        canary: args.canary,
+        wave_size: args.wave_size,
+        max_failures: args.max_failures,
+        soak: std::time::Duration::from_secs(args.soak),
+        advance: match args.automatic {
+            true => Advance::Automatic,
+            false => Advance::OnKey,
+        },
+        order: match args.secondaries_first {
+            true => Order::SecondariesFirst,
+            false => Order::PrimariesFirst,
+        },
+    }
+}
+
+/// The fleet and catalog to plan against, and the controller's URL when there is one.
+fn fleet(args: &PlanArgs) -> Result<(Snapshot, Catalog, Option<String>), InputError> {
+    if let Some(path) = &args.state {
+        let catalog = load_catalog(args.catalog.as_deref())?;
+        return Ok((load_snapshot(path)?, catalog, None));
+    }
+    if args.connect.controller.is_none() && args.connect.profile.is_none() {
+        return Err(InputError(
+            "give --state SNAPSHOT, or a controller with --controller URL or --profile NAME".into(),
+        ));
+    }
+    runtime()?.block_on(async {
+        let client = connect(&args.connect).await?;
+        let snapshot = read_snapshot(&client).await?;
+        let catalog = catalog(&client).await?;
+        Ok((snapshot, catalog, Some(client.base_url().to_owned())))
+    })
+}
+
+/// The request the flags describe.
+fn request(args: &PlanArgs, snapshot: &Snapshot) -> Result<Request, InputError> {
+    let selection = match (&args.gateways, &args.filter, args.all) {
+        (Some(names), None, false) => {
+            Selection::Named(names.iter().map(|name| name.trim().to_owned()).collect())
+        }
+        (None, Some(query), false) => Selection::Named(filtered(snapshot, query)?),
+        (None, None, true) => Selection::All,
+        _ => {
+            return Err(InputError(
+                "choose the gateways with one of --gateways a,b,c, --filter QUERY or --all".into(),
+            ));
+        }
+    };
+    gateway_request(args.action, args.target, selection)
+}
+
+/// The names `query` selects, in the fleet's order; none is an error.
+fn filtered(snapshot: &Snapshot, query: &str) -> Result<Vec<String>, InputError> {
+    let query = Query::parse(query).map_err(|error| InputError(error.0))?;
+    let gateways = snapshot.gateways();
+    let count = u32::try_from(gateways.len()).unwrap_or(u32::MAX);
+    let mut shown = Vec::new();
+    // The shell has no live statuses: every gateway counts as `complete` for `status:`.
+    FilterIndex::of(gateways).select(&query, gateways, |_| "complete", 0..count, &mut shown);
+    if shown.is_empty() {
+        return Err(InputError(format!(
+            "--filter \"{}\" selects no gateway: check it in the console (/) first",
+            query.text()
+        )));
+    }
+    Ok(shown
+        .into_iter()
+        .map(|index| gateways[index as usize].name.clone())
+        .collect())
+}
+
+/// Where the gateways go, as far as the controller's versions say.
+fn target_of(request: &Request, snapshot: &Snapshot) -> Option<crate::version::Version> {
+    let controller = &snapshot.controller;
+    match request.action() {
+        Action::SoftwareRollback => controller.previous_version,
+        Action::SoftwareUpgrade | Action::ImageUpgrade => Some(controller.current_version),
+        Action::PlatformUpgrade => None,
+    }
+}
+
+fn text(document: &Document) -> String {
+    let rollout = &document.rollout;
+    let mut out = String::new();
+    let against = document
+        .controller
+        .as_deref()
+        .unwrap_or("the snapshot file");
+    let _ = writeln!(
+        out,
+        "Rollout: {} of {} in {} (controller {} at {against})",
+        rollout.action.title(),
+        counted(rollout.changing(), "gateway"),
+        counted(rollout.waves.len(), "wave"),
+        document.controller_version,
+    );
+    let _ = writeln!(out, "Policy: {}\n", describe_policy(rollout));
+    for wave in &rollout.waves {
+        let kind = if wave.canary { " (canary)" } else { "" };
+        let _ = writeln!(
+            out,
+            "Wave {}{kind}: {}",
+            wave.number,
+            counted(wave.gateways.len(), "gateway")
+        );
+        for name in &wave.gateways {
+            let _ = writeln!(out, "  {name}");
+        }
+    }
+    left_out(&mut out, "Skipped", &rollout.skipped);
+    left_out(&mut out, "Blocked", &rollout.blocked);
+    out
+}
+
+fn describe_policy(rollout: &Rollout) -> String {
+    let policy = &rollout.policy;
+    let total = rollout.changing();
+    let advance = match policy.advance {
+        Advance::OnKey => "each wave starts on a key",
+        Advance::Automatic => "each wave starts on its own",
+    };
+    let order = match policy.order {
+        Order::PrimariesFirst => "primaries first",
+        Order::SecondariesFirst => "secondaries first",
+    };
+    format!(
+        "canary {}, waves of at most {} ({}), failure budget {} ({} tolerated), soak {}s, {advance}, {order}",
+        policy.canary,
+        policy.wave_size,
+        policy.wave_limit(total),
+        policy.max_failures,
+        policy.failures_allowed(total),
+        policy.soak.as_secs(),
+    )
+}
+
+fn left_out(out: &mut String, title: &str, gateways: &[LeftOut]) {
+    if gateways.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{title}: {}", counted(gateways.len(), "gateway"));
+    for gateway in gateways {
+        let _ = writeln!(out, "  {}: {}", gateway.name, gateway.reason);
+    }
+}

@@ -1,0 +1,81 @@
+//! A planned rollout as one JSON document: what `rollout plan --json` prints and `rollout
+//! apply` reads. It records what it was planned against (the controller, its version, and a
+//! fingerprint of the fleet's names, roles, peers, versions, images and states), so that a
+//! document planned against another fleet, or against this one before it changed, is noticed.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+#[cfg(doc)]
+use crate::load::FileKind;
+use crate::load::{self, LoadError};
+use crate::plan::rollout::Rollout;
+use crate::snapshot::Snapshot;
+use crate::version::Version;
+
+/// The format of this document.
+pub const FORMAT: u32 = 1;
+
+/// A rollout plan, with what it was planned against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub format: u32,
+    pub planned_at: Timestamp,
+    /// The controller's URL, or `None` when planned against a snapshot file.
+    pub controller: Option<String>,
+    pub controller_version: Version,
+    /// [`fingerprint`] of the fleet.
+    pub fleet: String,
+    /// The version the gateways go to, when the operation names one.
+    pub target: Option<Version>,
+    pub rollout: Rollout,
+}
+
+/// `sha256:` and the hex digest of each gateway's name, role, peer, software and image
+/// versions and state, in name order: the same fleet gives the same fingerprint, and any
+/// change to what a rollout depends on changes it.
+pub fn fingerprint(snapshot: &Snapshot) -> String {
+    let mut digest = Sha256::new();
+    for &index in snapshot.in_name_order() {
+        let Some(gateway) = snapshot.gateways().get(index as usize) else {
+            continue;
+        };
+        let line = format!(
+            "{}\t{:?}\t{}\t{}\t{}\t{}\n",
+            gateway.name,
+            gateway.role,
+            gateway.peer.as_deref().unwrap_or(""),
+            gateway.software_version,
+            gateway.image_version.as_deref().unwrap_or(""),
+            gateway.state.name(),
+        );
+        digest.update(line.as_bytes());
+    }
+    let hex: String = digest
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("sha256:{hex}")
+}
+
+impl Document {
+    /// Reads a document from `bytes` (the file named `file`, in errors, read with
+    /// [`FileKind::RolloutPlan`]'s limit); refuses another format with what to do.
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<Document, LoadError> {
+        let document: Document = load::parse_json(file, bytes)?;
+        if document.format != FORMAT {
+            return Err(LoadError::at(
+                file,
+                "format",
+                format!(
+                    "format {} is not one this avx-upgrade reads (it reads {FORMAT}): plan the rollout again with this version",
+                    document.format
+                ),
+            ));
+        }
+        Ok(document)
+    }
+}
