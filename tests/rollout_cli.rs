@@ -368,3 +368,131 @@ fn a_gateway_a_blocker_names_stays_out_of_the_waves_and_the_others_are_planned()
         "every other pair member is planned"
     );
 }
+
+/// Runs `rollout apply` against the simulator at `url` in a blocking thread, with the
+/// password in the environment, and `state_dir` as the state directory.
+async fn apply(url: &str, args: &[&str], state_dir: &std::path::Path) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_avx-upgrade"));
+    command
+        .args(["rollout", "apply"])
+        .args(args)
+        .args(["--controller", url])
+        .env("AVX_PASSWORD", common::PASSWORD)
+        .env("AVX_UPGRADE_STATE_DIR", state_dir)
+        .env(
+            "AVX_UPGRADE_CONFIG_DIR",
+            std::env::temp_dir().join("avx-upgrade-no-config"),
+        )
+        .stdin(std::process::Stdio::null());
+    tokio::task::spawn_blocking(move || command.output().expect("the binary runs"))
+        .await
+        .expect("joined")
+}
+
+fn upgrade_calls(running: &avx_upgrade::sim::RunningSim) -> Option<u64> {
+    running.with_state(|state| state.calls.get("upgrade_selected_gateway").copied())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_refuses_before_sending_anything_when_the_plan_or_the_confirmation_does_not_hold() {
+    let snapshot = fleet();
+    let running = avx_upgrade::sim::start(common::config(snapshot.clone(), 1.0))
+        .await
+        .expect("the simulator starts");
+    let dir = tempfile::tempdir().expect("a directory");
+    let files = files(&snapshot);
+    let plan_path = dir.path().join("plan.json");
+    let planned = rollout(&[
+        "plan",
+        "--state",
+        &files.state,
+        "--action",
+        "software-rollback",
+        "--all",
+        "--json",
+    ]);
+    std::fs::write(&plan_path, &planned.stdout).expect("written");
+    let plan = plan_path.to_str().expect("UTF-8");
+
+    // No terminal and no --yes.
+    let output = apply(&running.url, &[plan], dir.path()).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no terminal to confirm on; give --yes"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A plan made against another controller version.
+    let moved = Snapshot::new(
+        common::controller(common::NEXT, Some(CURRENT)),
+        snapshot.gateways().to_vec(),
+    )
+    .expect("valid");
+    let moved_files = files_named(&moved, dir.path(), "moved.json");
+    let other = rollout(&[
+        "plan",
+        "--state",
+        &moved_files,
+        "--action",
+        "software-rollback",
+        "--all",
+        "--json",
+    ]);
+    let other_path = dir.path().join("other.json");
+    std::fs::write(&other_path, &other.stdout).expect("written");
+    let output = apply(
+        &running.url,
+        &[other_path.to_str().expect("UTF-8"), "--yes"],
+        dir.path(),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("as when the plan was made: plan the rollout again"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Not a plan.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"format\": 2}").expect("written");
+    let output = apply(
+        &running.url,
+        &[bad.to_str().expect("UTF-8"), "--yes"],
+        dir.path(),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("bad.json"), "{}", stderr(&output));
+
+    // A journal that cannot be written: exit 4.
+    let blocked_dir = dir.path().join("state-file");
+    std::fs::write(&blocked_dir, "not a directory").expect("written");
+    let output = apply(&running.url, &[plan, "--yes"], &blocked_dir).await;
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("CANNOT GO ON: nothing was sent"),
+        "{}",
+        stdout(&output)
+    );
+
+    assert_eq!(
+        upgrade_calls(&running),
+        None,
+        "nothing reached the controller"
+    );
+    running.stop().await;
+}
+
+fn files_named(snapshot: &Snapshot, dir: &std::path::Path, name: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, snapshot.to_json().expect("serialises")).expect("written");
+    path.to_str().expect("UTF-8").to_owned()
+}

@@ -71,6 +71,10 @@ pub enum Outcome {
     Blocked,
     /// Ended by a signal: the shell's convention, 128 + the signal's number.
     Signalled(u8),
+    /// A rollout the operator aborted.
+    Aborted,
+    /// A rollout that could not go on (the controller unreachable, the journal unwritable).
+    CannotGoOn,
 }
 
 /// Invalid input: a file, version, flag or gateway name that does not exist. One line.
@@ -87,6 +91,10 @@ impl<E: std::fmt::Display> From<E> for InputError {
 pub const EXIT_BLOCKED: u8 = 1;
 /// Exit code for invalid input.
 pub const EXIT_INVALID: u8 = 2;
+/// Exit code for a rollout the operator aborted.
+pub const EXIT_ABORTED: u8 = 3;
+/// Exit code for a rollout that could not go on.
+pub const EXIT_CANNOT_GO_ON: u8 = 4;
 
 /// Runs the command line `args` (program name first) and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
@@ -163,6 +171,8 @@ fn finish(outcome: Outcome, output: &str) -> ExitCode {
         Outcome::Clear => ExitCode::SUCCESS,
         Outcome::Blocked => ExitCode::from(EXIT_BLOCKED),
         Outcome::Signalled(code) => ExitCode::from(code),
+        Outcome::Aborted => ExitCode::from(EXIT_ABORTED),
+        Outcome::CannotGoOn => ExitCode::from(EXIT_CANNOT_GO_ON),
     }
 }
 

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 pub use read::{Found, LineError, LineProblem, Records, Story, read, story, unfinished};
 pub use record::{
-    Answer, Call, CheckRecord, DryRunRecord, Entry, FORMAT_VERSION, GatewayBefore, Operation,
-    OperationId, Outcome, Record, RolloutStep, Skipped, VerdictRecord, local_user,
+    Answer, Call, CheckRecord, DryRunRecord, Entry, FORMAT_VERSION, Gate, GatewayBefore, Operation,
+    OperationId, Outcome, Record, RolloutPlan, RolloutStep, Skipped, VerdictRecord, local_user,
 };
 
 use crate::load::megabytes;

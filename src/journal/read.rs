@@ -233,7 +233,7 @@ impl Story {
     /// outcome replaces an earlier one.
     fn add(&mut self, entry: Entry) {
         match entry {
-            Entry::Operation(_) => {}
+            Entry::Operation(_) | Entry::Rollout(_) | Entry::Gate(_) => {}
             Entry::Call(call) => self.calls.push((call, None)),
             Entry::Answer(answer) => self.answer(answer),
             Entry::Outcome(outcome) => self.outcome = Some(outcome),
@@ -319,7 +319,7 @@ fn unfinished_with_limit(path: &Path, limit: usize) -> Result<Found, JournalErro
         Entry::Outcome(_) => {
             ended.insert(record.op);
         }
-        Entry::Call(_) | Entry::Answer(_) => {}
+        Entry::Call(_) | Entry::Answer(_) | Entry::Rollout(_) | Entry::Gate(_) => {}
     })?;
     match started.iter().rev().find(|id| !ended.contains(*id)) {
         Some(id) => story_with_limit(path, id, limit),

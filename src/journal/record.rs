@@ -82,6 +82,11 @@ pub enum Entry {
     Call(Call),
     Answer(Answer),
     Outcome(Outcome),
+    /// A rollout's plan, written before its first wave (the record's `op` is the rollout's
+    /// id; each wave is an operation whose intent names it in `rollout`).
+    Rollout(Box<RolloutPlan>),
+    /// A gate between waves, and how the rollout ended (`op`: the rollout's id).
+    Gate(Gate),
 }
 
 impl Entry {
@@ -92,6 +97,8 @@ impl Entry {
             Entry::Call(_) => "call",
             Entry::Answer(_) => "answer",
             Entry::Outcome(_) => "outcome",
+            Entry::Rollout(_) => "rollout",
+            Entry::Gate(_) => "gate",
         }
     }
 }
@@ -99,6 +106,18 @@ impl Entry {
 impl From<Operation> for Entry {
     fn from(operation: Operation) -> Self {
         Entry::Operation(Box::new(operation))
+    }
+}
+
+impl From<RolloutPlan> for Entry {
+    fn from(plan: RolloutPlan) -> Self {
+        Entry::Rollout(Box::new(plan))
+    }
+}
+
+impl From<Gate> for Entry {
+    fn from(gate: Gate) -> Self {
+        Entry::Gate(gate)
     }
 }
 
@@ -538,4 +557,24 @@ mod tests {
     fn the_local_user_is_never_empty() {
         assert!(!local_user().is_empty());
     }
+}
+
+/// A rollout as it was confirmed: the plan document, who confirmed it and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutPlan {
+    pub document: crate::plan::rollout::Document,
+    pub controller_user: String,
+    pub local_user: String,
+    /// What was typed to confirm, or `--yes by alice`.
+    pub confirmation: String,
+}
+
+/// A rollout's gate after a wave (`wave`), or its end (`wave` 0 when it ended before any).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gate {
+    pub wave: u32,
+    pub passed: bool,
+    pub message: String,
+    /// Failed gateways so far, across waves.
+    pub failed: u32,
 }

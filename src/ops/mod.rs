@@ -24,6 +24,7 @@ mod live;
 mod record;
 mod refresh;
 mod resume;
+pub mod rollout;
 mod start;
 pub mod support;
 pub mod verify;

@@ -52,7 +52,7 @@ impl Recorder {
                 .collect(),
             confirmation: prepared.confirmation.clone(),
             dry_run: None,
-            rollout: None,
+            rollout: prepared.rollout.clone(),
         };
         journal
             .append(&Record::new(id.clone(), now, intent))

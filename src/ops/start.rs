@@ -14,6 +14,7 @@ use futures::stream::BoxStream;
 use crate::api::actions::{GATEWAY_OPERATION, PLATFORM_UPGRADE, Started, gateway_name_cost};
 use crate::api::poll::{self, PlatformStart, Progress};
 use crate::catalog::Catalog;
+use crate::journal::RolloutStep;
 use crate::ops::record::Recorder;
 use crate::ops::verify::{self, Expected, Verdict};
 use crate::ops::{Event, Runner, STATUS_API_TRAIN, refresh};
@@ -40,6 +41,8 @@ pub struct Prepared {
     pub skipped: Vec<(String, String)>,
     /// How the operator confirmed it (e.g. `typed 22`).
     pub confirmation: Option<String>,
+    /// The rollout and wave it is part of; `None` for a single operation.
+    pub rollout: Option<RolloutStep>,
 }
 
 impl Prepared {
@@ -60,6 +63,7 @@ impl Prepared {
             target,
             skipped: Vec::new(),
             confirmation: None,
+            rollout: None,
             request,
         }
     }

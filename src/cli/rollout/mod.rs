@@ -23,11 +23,33 @@ use crate::plan::{Action, Request, Selection};
 use crate::snapshot::Snapshot;
 use crate::version::Target;
 
+mod apply;
+
 #[derive(Debug, Subcommand)]
 pub enum RolloutCommand {
     /// Print the waves of a rollout (--json: the document `rollout apply` takes). Exits 1
     /// when a blocker keeps gateways out of the waves, or the request as a whole.
     Plan(Box<PlanArgs>),
+    /// Run a plan from `rollout plan --json`, wave by wave, after checking it still holds.
+    /// Exits 0 when every wave passed, 1 when a gate, the failure budget or a blocker stopped
+    /// it, 2 on bad input or a refusal before anything was sent, 3 when aborted, 4 when it
+    /// could not go on.
+    Apply(Box<ApplyArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The plan, as `rollout plan --json` wrote it.
+    #[arg(value_name = "PLAN.json")]
+    plan: PathBuf,
+    #[command(flatten)]
+    connect: ConnectArgs,
+    /// Confirm without a terminal; recorded in the journal as the confirmation, with who ran it.
+    #[arg(long)]
+    yes: bool,
+    /// One line per event for CI logs, and every wave starts on its own after its soak.
+    #[arg(long)]
+    ci: bool,
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +103,7 @@ pub struct PlanArgs {
 pub fn run(command: &RolloutCommand) -> Result<(Outcome, String), InputError> {
     match command {
         RolloutCommand::Plan(args) => run_plan(args),
+        RolloutCommand::Apply(args) => apply::run(args),
     }
 }
 

@@ -1,0 +1,271 @@
+//! Rollouts run against the simulator on 127.0.0.1: waves in order with their gates, the
+//! failure budget stopping the rollout before anything else is sent, an HA peer down stopping
+//! it before its wave, an abort between waves, and the journal holding the plan, each wave's
+//! operation and every gate.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use avx_upgrade::api::poll::PollSettings;
+use avx_upgrade::api::{Client, ClientSettings, TrustMode};
+use avx_upgrade::journal::{self, Entry};
+use avx_upgrade::ops::rollout::{Control, RolloutEnd, RolloutEvent, Rollouts};
+use avx_upgrade::plan::rollout::{self, Advance, Document, Policy, Size};
+use avx_upgrade::plan::{Request, Selection};
+use avx_upgrade::secret::{Credentials, Secret};
+use avx_upgrade::sim::{self, RunningSim, SimConfig};
+use avx_upgrade::snapshot::{GatewayState, GatewayType, Snapshot};
+use common::{CURRENT, PREVIOUS};
+use tokio::sync::mpsc::unbounded_channel;
+
+const SPEED: f64 = 240.0;
+
+/// `pairs` spoke pairs on [`PREVIOUS`] under a controller on [`CURRENT`].
+fn fleet(pairs: usize) -> Snapshot {
+    let mut gateways = Vec::new();
+    for number in 0..pairs {
+        gateways.extend(common::pair(
+            &format!("spoke-{number:02}"),
+            GatewayType::Spoke,
+            PREVIOUS,
+        ));
+    }
+    Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("valid fleet")
+}
+
+struct Setup {
+    running: RunningSim,
+    rollouts: Rollouts,
+    state_dir: tempfile::TempDir,
+}
+
+async fn setup(config: SimConfig) -> Setup {
+    let running = sim::start(config).await.expect("the simulator starts");
+    let credentials = Credentials {
+        user: common::USER.into(),
+        password: Secret::new(common::PASSWORD),
+    };
+    let client = Client::new(ClientSettings::new(
+        running.url.clone(),
+        credentials,
+        TrustMode::Insecure,
+    ))
+    .expect("a client");
+    client.login().await.expect("login");
+    let state_dir = tempfile::tempdir().expect("a state directory");
+    let interval = Duration::from_secs_f64(10.0 / SPEED).max(Duration::from_millis(50));
+    let rollouts = Rollouts {
+        client: Arc::new(client),
+        state_dir: Some(state_dir.path().to_owned()),
+        poll: PollSettings {
+            interval,
+            give_up_after: Duration::from_secs(60),
+        },
+    };
+    Setup {
+        running,
+        rollouts,
+        state_dir,
+    }
+}
+
+fn document(snapshot: &Snapshot, policy: Policy) -> Document {
+    let request = Request::SoftwareUpgrade {
+        gateways: Selection::All,
+        target: None,
+    };
+    let catalog = common::catalog();
+    let planned = rollout::plan(
+        snapshot,
+        &catalog,
+        &request,
+        &policy,
+        jiff::Timestamp::now(),
+    )
+    .expect("planned");
+    Document {
+        format: rollout::document::FORMAT,
+        planned_at: jiff::Timestamp::now(),
+        controller: None,
+        controller_version: snapshot.controller.current_version,
+        fleet: rollout::fingerprint(snapshot),
+        target: Some(snapshot.controller.current_version),
+        rollout: planned,
+    }
+}
+
+fn automatic(wave_size: Size, max_failures: Size) -> Policy {
+    Policy {
+        wave_size,
+        max_failures,
+        advance: Advance::Automatic,
+        ..Policy::default()
+    }
+}
+
+/// Runs `document` and collects its events; `controls` are sent at each wait for a key.
+async fn run(
+    setup: &Setup,
+    document: Document,
+    controls: Vec<Control>,
+) -> (RolloutEnd, Vec<String>) {
+    let (events, mut received) = unbounded_channel();
+    let (control, receiver) = unbounded_channel();
+    let collector = tokio::spawn(async move {
+        let mut lines = Vec::new();
+        let mut controls = controls.into_iter();
+        while let Some(event) = received.recv().await {
+            match event {
+                RolloutEvent::Note(line) => lines.push(line),
+                RolloutEvent::WaitingForKey { wave } => {
+                    lines.push(format!("waiting for wave {wave}"));
+                    let _ = control.send(controls.next().unwrap_or(Control::Abort));
+                }
+                _ => {}
+            }
+        }
+        lines
+    });
+    let end = tokio::time::timeout(
+        Duration::from_secs(60),
+        setup
+            .rollouts
+            .run(document, "--yes by test".into(), events, receiver),
+    )
+    .await
+    .expect("the rollout ends");
+    (end, collector.await.expect("collected"))
+}
+
+fn versions(running: &RunningSim) -> Vec<(String, String)> {
+    running.with_state(|state| {
+        state
+            .snapshot
+            .gateways()
+            .iter()
+            .map(|gateway| (gateway.name.clone(), gateway.software_version.to_string()))
+            .collect()
+    })
+}
+
+fn journal_entries(setup: &Setup) -> Vec<Entry> {
+    let path = journal::file_for(setup.state_dir.path(), &setup.running.url).expect("a path");
+    journal::read(&path)
+        .expect("reads")
+        .map(|record| record.expect("a good line").entry)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollout_runs_every_wave_through_its_gate_and_the_journal_tells_it() {
+    let snapshot = fleet(10);
+    let setup = setup(common::config(snapshot.clone(), SPEED)).await;
+    let document = document(&snapshot, automatic(Size::Count(6), Size::Count(0)));
+    let waves = document.rollout.waves.len();
+    assert!(waves >= 4, "{:?}", document.rollout.waves);
+    let (end, lines) = run(&setup, document, Vec::new()).await;
+    assert_eq!(end, RolloutEnd::Done, "{lines:#?}");
+    assert!(
+        versions(&setup.running)
+            .iter()
+            .all(|(_, version)| version == CURRENT),
+        "every gateway on target"
+    );
+    let entries = journal_entries(&setup);
+    let plans = entries
+        .iter()
+        .filter(|entry| matches!(entry, Entry::Rollout(_)))
+        .count();
+    let intents: Vec<u32> = entries
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::Operation(operation) => operation.rollout.as_ref().map(|step| step.wave),
+            _ => None,
+        })
+        .collect();
+    let gates: Vec<bool> = entries
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::Gate(gate) => Some(gate.passed),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(plans, 1);
+    assert_eq!(
+        intents,
+        (1..=waves as u32).collect::<Vec<_>>(),
+        "one operation per wave, in order"
+    );
+    assert_eq!(gates.len(), waves + 1, "a gate per wave and the end");
+    assert!(gates.iter().all(|passed| *passed));
+    setup.running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failure_budget_stops_the_rollout_before_the_next_wave_is_sent() {
+    let snapshot = fleet(10);
+    let config = common::with_faults(common::config(snapshot.clone(), SPEED), "gw-fail=0.5");
+    let setup = setup(config).await;
+    let document = document(&snapshot, automatic(Size::Count(4), Size::Count(1)));
+    let (end, lines) = run(&setup, document, Vec::new()).await;
+    let RolloutEnd::Stopped(reason) = &end else {
+        panic!("{end:?}: {lines:#?}");
+    };
+    assert!(reason.contains("failure budget is spent"), "{reason}");
+    let untouched = versions(&setup.running)
+        .iter()
+        .filter(|(_, version)| version == PREVIOUS)
+        .count();
+    let running = setup.running.with_state(|state| state.is_busy());
+    assert!(!running, "nothing is left running");
+    assert!(untouched > 0, "later waves were never sent: {lines:#?}");
+    setup.running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ha_peer_down_stops_the_rollout_before_its_wave() {
+    let snapshot = fleet(4);
+    let setup = setup(common::config(snapshot.clone(), SPEED)).await;
+    let document = document(&snapshot, automatic(Size::Count(8), Size::Count(0)));
+    // The canary is spoke-00; its HA peer goes down after the plan was made.
+    assert_eq!(document.rollout.waves[0].gateways, ["spoke-00"]);
+    setup.running.with_state(|state| {
+        let mut gateways = state.snapshot.gateways().to_vec();
+        common::named(&mut gateways, "spoke-00-hagw").state = GatewayState::Down;
+        state.snapshot = Snapshot::new(state.snapshot.controller.clone(), gateways).expect("valid");
+    });
+    let (end, lines) = run(&setup, document, Vec::new()).await;
+    let RolloutEnd::Stopped(reason) = &end else {
+        panic!("{end:?}: {lines:#?}");
+    };
+    assert!(reason.contains("HA peer"), "{reason}");
+    setup.running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abort_between_waves_sends_nothing_more() {
+    let snapshot = fleet(4);
+    let setup = setup(common::config(snapshot.clone(), SPEED)).await;
+    let policy = Policy {
+        wave_size: Size::Count(2),
+        ..Policy::default()
+    };
+    let document = document(&snapshot, policy);
+    let (end, lines) = run(&setup, document, vec![Control::Abort]).await;
+    assert_eq!(end, RolloutEnd::Aborted, "{lines:#?}");
+    let upgraded = versions(&setup.running)
+        .iter()
+        .filter(|(_, version)| version == CURRENT)
+        .count();
+    assert_eq!(upgraded, 1, "only the canary ran: {lines:#?}");
+    setup.running.stop().await;
+}
