@@ -87,11 +87,3 @@ pub fn summary(report: &Report) -> String {
         count(Severity::Info)
     )
 }
-
-/// `1 gateway`, `3 gateways`: a count and its noun, plural when it is not one.
-pub fn counted(count: usize, noun: &str) -> String {
-    match count {
-        1 => format!("1 {noun}"),
-        _ => format!("{count} {noun}s"),
-    }
-}

@@ -20,7 +20,7 @@ use crate::ops::verify::Verdict;
 use crate::ops::{Event, Job, Loaded, Prepared, Runner, refresh};
 use crate::plan::request::{Request, Selection, scope};
 use crate::plan::rollout::{Advance, Document, Wave};
-use crate::plan::{Action, Severity, check};
+use crate::plan::{Action, Severity, check, counted};
 use crate::snapshot::{GatewayState, Snapshot};
 
 /// What the operator can tell a running rollout.
@@ -227,10 +227,10 @@ impl Run {
             return Ok(Vec::new());
         };
         self.note(format!(
-            "wave {}{}: {} gateways",
+            "wave {}{}: sending {}",
             wave.number,
             if wave.canary { " (canary)" } else { "" },
-            prepared.request.named().len()
+            counted(prepared.request.named().len(), "gateway")
         ));
         self.send_wave(rollouts, wave.number, prepared).await
     }

@@ -23,3 +23,11 @@ pub use finding::{ChecklistItem, Code, Finding, Report, Severity};
 pub use path::{Path, plan_path, release_versions};
 pub use request::{Action, Request, RequestError, Scope, Selection, scope, will_change};
 pub use runbook::{Runbook, Step, StepAction};
+
+/// `1 gateway`, `3 gateways`: a count and its noun, plural when it is not one.
+pub fn counted(count: usize, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        _ => format!("{count} {noun}s"),
+    }
+}

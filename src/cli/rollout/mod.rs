@@ -12,14 +12,13 @@ use crate::catalog::Catalog;
 use crate::cli::check::gateway_request;
 use crate::cli::connect::{ConnectArgs, connect};
 use crate::cli::plan::to_json;
-use crate::cli::render::counted;
 use crate::cli::status::{catalog, read_snapshot, runtime};
 use crate::cli::{InputError, Outcome, load_catalog, load_snapshot};
 use crate::filter::{FilterIndex, Query};
 use crate::plan::rollout::{
     self, Advance, Document, LeftOut, Order, Policy, Rollout, RolloutError, Size,
 };
-use crate::plan::{Action, Request, Selection};
+use crate::plan::{Action, Request, Selection, counted};
 use crate::snapshot::Snapshot;
 use crate::version::Target;
 

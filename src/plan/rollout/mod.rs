@@ -65,10 +65,13 @@ impl Rollout {
     }
 
     /// Whether a blocker keeps gateways out: some are blocked, or nothing changes and a
-    /// blocker says why (e.g. the controller has no previous version to roll back to).
+    /// blocker says why for every gateway (e.g. the controller has no previous version to roll
+    /// back to). Nothing to do because everything is already there is not blocked.
     pub fn is_blocked(&self) -> bool {
         let explained = |left: &LeftOut| left.reason != ALREADY_THERE;
-        !self.blocked.is_empty() || (self.waves.is_empty() && self.skipped.iter().any(explained))
+        let nothing_can_change =
+            self.waves.is_empty() && !self.skipped.is_empty() && self.skipped.iter().all(explained);
+        !self.blocked.is_empty() || nothing_can_change
     }
 }
 
