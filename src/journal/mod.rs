@@ -9,6 +9,7 @@
 //! ([`Outcome`]). Staged rollouts and the change-record report read the same format
 //! ([`read`], [`story`], [`unfinished`]). No record has a field that could hold a secret.
 
+mod crash;
 pub mod read;
 pub mod record;
 
@@ -16,7 +17,10 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-pub use read::{Found, LineError, LineProblem, Records, Story, read, story, unfinished};
+pub use read::{
+    Found, LineError, LineProblem, Records, RolloutStory, Story, read, story, unfinished,
+    unfinished_rollout,
+};
 pub use record::{
     Answer, Call, CheckRecord, DryRunRecord, Entry, FORMAT_VERSION, Gate, GatewayBefore, Operation,
     OperationId, Outcome, Record, RolloutPlan, RolloutStep, Skipped, VerdictRecord, local_user,
@@ -162,16 +166,21 @@ impl Journal {
     /// may the call it announces be sent.
     pub fn append(&mut self, record: &Record) -> Result<(), JournalError> {
         let line = self.encode(record)?;
+        crash::before_write();
         self.file.lock().map_err(|source| JournalError::Lock {
             path: self.path.clone(),
             source,
         })?;
         let written = self.write_line(&line);
         let unlocked = self.file.unlock();
-        written.and(unlocked).map_err(|source| JournalError::Write {
-            path: self.path.clone(),
-            source,
-        })
+        written
+            .and(unlocked)
+            .map_err(|source| JournalError::Write {
+                path: self.path.clone(),
+                source,
+            })?;
+        crash::after_write();
+        Ok(())
     }
 
     fn encode(&self, record: &Record) -> Result<Vec<u8>, JournalError> {

@@ -16,7 +16,9 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::error::Category;
 
-use super::record::{Answer, Call, Entry, FORMAT_VERSION, Operation, OperationId, Outcome, Record};
+use super::record::{
+    Answer, Call, Entry, FORMAT_VERSION, Gate, Operation, OperationId, Outcome, Record, RolloutPlan,
+};
 use super::{JournalError, LINE_LIMIT, check_regular};
 use crate::load::megabytes;
 use crate::quote::clipped;
@@ -325,6 +327,58 @@ fn unfinished_with_limit(path: &Path, limit: usize) -> Result<Found, JournalErro
         Some(id) => story_with_limit(path, id, limit),
         None => Ok(found),
     }
+}
+
+/// A rollout the journal holds: its plan as confirmed and its gates so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutStory {
+    pub id: OperationId,
+    pub started: Timestamp,
+    pub plan: RolloutPlan,
+    pub gates: Vec<Gate>,
+}
+
+impl RolloutStory {
+    /// Whether wave `number` passed its gate (it ended, within the failure budget).
+    pub fn passed(&self, number: usize) -> bool {
+        self.gates
+            .iter()
+            .any(|gate| gate.passed && gate.wave as usize == number)
+    }
+
+    /// The failed gateways counted so far.
+    pub fn failed(&self) -> usize {
+        self.gates.last().map_or(0, |gate| gate.failed as usize)
+    }
+}
+
+/// The last rollout in the journal at `path` that has not ended (no gate of wave 0): one a
+/// crash, a lost session or a stop left behind. It reads the file as a stream and keeps only
+/// the rollouts' plans and gates.
+pub fn unfinished_rollout(path: &Path) -> Result<Option<RolloutStory>, JournalError> {
+    let mut rollouts: Vec<RolloutStory> = Vec::new();
+    scan(
+        path,
+        LINE_LIMIT,
+        |Record { op, at, entry, .. }| match entry {
+            Entry::Rollout(plan) => rollouts.push(RolloutStory {
+                id: op,
+                started: at,
+                plan: *plan,
+                gates: Vec::new(),
+            }),
+            Entry::Gate(gate) => {
+                if let Some(story) = rollouts.iter_mut().rev().find(|story| story.id == op) {
+                    story.gates.push(gate);
+                }
+            }
+            _ => {}
+        },
+    )?;
+    Ok(rollouts
+        .into_iter()
+        .rev()
+        .find(|story| !story.gates.iter().any(|gate| gate.wave == 0)))
 }
 
 /// Feeds every readable record of the journal to `each`, counting the bad lines; a read error

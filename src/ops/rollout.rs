@@ -11,12 +11,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::api::Client;
 use crate::api::poll::{PollSettings, Progress};
 use crate::journal::{self, Gate, Journal, OperationId, Record, RolloutPlan, RolloutStep};
-use crate::ops::verify::Verdict;
+use crate::ops::verify::{self, Verdict};
 use crate::ops::{Event, Job, Loaded, Prepared, Runner, refresh};
 use crate::plan::request::{Request, Selection, scope};
 use crate::plan::rollout::{Advance, Document, Wave};
@@ -82,6 +83,42 @@ impl Rollouts {
         run.record_end(&end);
         end
     }
+
+    /// Resumes the rollout `story` left unfinished: the waves that passed their gate are not
+    /// run again, the failures counted so far still count, and a wave whose gateways are
+    /// running at the controller is followed to its end, never sent again.
+    pub async fn resume(
+        &self,
+        story: journal::RolloutStory,
+        events: UnboundedSender<RolloutEvent>,
+        control: UnboundedReceiver<Control>,
+    ) -> RolloutEnd {
+        let mut run = match Run::reopen(self, &story, events, control) {
+            Ok(run) => run,
+            Err(error) => return RolloutEnd::CannotGoOn(error),
+        };
+        let mut document = story.plan.document.clone();
+        let done: Vec<usize> = document
+            .rollout
+            .waves
+            .iter()
+            .map(|wave| wave.number)
+            .filter(|&number| story.passed(number))
+            .collect();
+        run.note(format!(
+            "resuming rollout {} at wave {} ({} failed so far)",
+            story.id,
+            done.len() + 1,
+            run.failed
+        ));
+        document
+            .rollout
+            .waves
+            .retain(|wave| !done.contains(&wave.number));
+        let end = run.waves(self, &document).await;
+        run.record_end(&end);
+        end
+    }
 }
 
 /// One rollout in progress.
@@ -129,6 +166,29 @@ impl Run {
             events,
             control,
             failed: 0,
+        })
+    }
+
+    /// Reopens the journal of a rollout a crash left unfinished.
+    fn reopen(
+        rollouts: &Rollouts,
+        story: &journal::RolloutStory,
+        events: UnboundedSender<RolloutEvent>,
+        control: UnboundedReceiver<Control>,
+    ) -> Result<Run, String> {
+        let state_dir = rollouts
+            .state_dir
+            .as_deref()
+            .ok_or("no state directory for the journal (set HOME or AVX_UPGRADE_STATE_DIR)")?;
+        let journal = Journal::open(state_dir, rollouts.client.base_url())
+            .map_err(|error| format!("the journal cannot be written ({error})"))?;
+        Ok(Run {
+            journal,
+            id: story.id.clone(),
+            confirmation: story.plan.confirmation.clone(),
+            events,
+            control,
+            failed: story.failed(),
         })
     }
 
@@ -211,9 +271,7 @@ impl Run {
         document: &Document,
         wave: &Wave,
     ) -> Result<Vec<Verdict>, RolloutEnd> {
-        let loaded = refresh(&rollouts.client).await.map_err(|error| {
-            RolloutEnd::CannotGoOn(format!("the controller cannot be read: {error}"))
-        })?;
+        let loaded = self.settled(rollouts, wave).await?;
         if let Some(down) = peers_down(&loaded.snapshot, &wave.gateways) {
             let message = format!("wave {}: {down}", wave.number);
             self.gate(wave.number, false, &message);
@@ -221,10 +279,10 @@ impl Run {
         }
         let Some(prepared) = self.prepare(&loaded, document, wave)? else {
             self.note(format!(
-                "wave {}: every gateway already runs the target: nothing to send",
+                "wave {}: every gateway already runs the target: nothing to send, checking them",
                 wave.number
             ));
-            return Ok(Vec::new());
+            return Ok(already_there(&loaded, document, wave));
         };
         self.note(format!(
             "wave {}{}: sending {}",
@@ -233,6 +291,39 @@ impl Run {
             counted(prepared.request.named().len(), "gateway")
         ));
         self.send_wave(rollouts, wave.number, prepared).await
+    }
+
+    /// The controller once none of the wave's gateways is running there: a wave sent before
+    /// a crash, whose answer was never recorded, is followed to its end rather than sent again.
+    async fn settled(&mut self, rollouts: &Rollouts, wave: &Wave) -> Result<Loaded, RolloutEnd> {
+        let loaded = read(rollouts).await?;
+        let running: Vec<String> = loaded
+            .gateways_running
+            .iter()
+            .filter(|name| wave.gateways.contains(name))
+            .cloned()
+            .collect();
+        if running.is_empty() {
+            return Ok(loaded);
+        }
+        self.note(format!(
+            "wave {}: {} already running at the controller: following them, not sending again",
+            wave.number,
+            counted(running.len(), "gateway")
+        ));
+        let client = Arc::clone(&rollouts.client);
+        let mut events = Box::pin(crate::api::poll::gateways(client, running, rollouts.poll));
+        while let Some(progress) = events.next().await {
+            if let Progress::Finished { message, .. } = &progress {
+                let line = format!(
+                    "wave {}: the running gateways ended: {message}",
+                    wave.number
+                );
+                self.note(line);
+                break;
+            }
+        }
+        read(rollouts).await
     }
 
     /// The wave's request as the planner sees it now, narrowed to the gateways that still
@@ -363,6 +454,25 @@ impl Run {
         };
         self.gate(0, passed, &message);
     }
+}
+
+/// The verdicts of a wave whose gateways all run the target already (a wave a crash cut
+/// short after it was sent): each is checked as at the end of an operation — up, tunnels up,
+/// on the target software and image.
+fn already_there(loaded: &Loaded, document: &Document, wave: &Wave) -> Vec<Verdict> {
+    let request = wave_request(document.rollout.action, &wave.gateways);
+    let mut expected = verify::expectations(&loaded.snapshot, &loaded.catalog, &request);
+    for gateway in &mut expected {
+        gateway.tunnels_up = true;
+    }
+    verify::verify(&expected, &loaded.snapshot, &loaded.live)
+}
+
+/// The controller as it is now.
+async fn read(rollouts: &Rollouts) -> Result<Loaded, RolloutEnd> {
+    refresh(&rollouts.client)
+        .await
+        .map_err(|error| RolloutEnd::CannotGoOn(format!("the controller cannot be read: {error}")))
 }
 
 /// The gateway operation `action` of `gateways`, to the window's target.

@@ -233,6 +233,9 @@ pub fn start_gateway_op(
     request: &Request,
     now: Instant,
 ) -> Result<u64, String> {
+    for name in request.named() {
+        *state.calls_per_gateway.entry(name.clone()).or_default() += 1;
+    }
     refuse_gateways_if_busy(state, request)?;
     refuse_if_blocked(state, request)?;
     let work = plan::will_change(&state.snapshot, &state.catalog, request)
@@ -251,6 +254,8 @@ pub fn start_gateway_op(
         .map(|&index| new_job(state, action, index))
         .collect();
     for job in &jobs {
+        let name = state.snapshot.gateways()[job.index].name.clone();
+        *state.jobs_per_gateway.entry(name).or_default() += 1;
         state.runtime[job.index] = GatewayRuntime {
             update_status: UpdateStatus::Upgrading,
             progress: 0,

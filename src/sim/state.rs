@@ -68,6 +68,11 @@ pub struct SimState {
     pub rng: StdRng,
     /// How many times each action was called (for tests that prove a call was not resent).
     pub calls: std::collections::BTreeMap<String, u64>,
+    /// How many jobs each gateway has had, by name (for tests that prove no gateway was
+    /// operated on twice).
+    pub jobs_per_gateway: std::collections::BTreeMap<String, u64>,
+    /// How many gateway operation requests (not dry runs) named each gateway, accepted or not.
+    pub calls_per_gateway: std::collections::BTreeMap<String, u64>,
     next_request_id: u64,
 }
 
@@ -86,6 +91,8 @@ impl SimState {
             gateway_ops: Vec::new(),
             rng: StdRng::seed_from_u64(seed ^ 0x0e_9e_17_e5),
             calls: std::collections::BTreeMap::new(),
+            jobs_per_gateway: std::collections::BTreeMap::new(),
+            calls_per_gateway: std::collections::BTreeMap::new(),
             next_request_id: 1000,
         }
     }

@@ -6,7 +6,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::api::Client;
 use crate::api::poll::{PollSettings, Progress};
@@ -27,8 +27,12 @@ pub fn run(args: &ApplyArgs) -> Result<(Outcome, String), InputError> {
     runtime()?.block_on(async {
         let client = connect(&args.connect).await?;
         still_holds(&client, &document).await?;
-        let confirmation = confirm(args, &document)?;
-        let end = apply(client, document, confirmation, args.ci).await;
+        let confirmation = confirm(args.yes, &document)?;
+        let rollouts = rollouts(client, args.poll_ms);
+        let end = drive(args.ci, |events, controls| {
+            rollouts.run(document, confirmation, events, controls)
+        })
+        .await;
         Ok(ended(&end))
     })
 }
@@ -104,9 +108,9 @@ fn request(document: &Document, names: Vec<String>) -> Request {
 
 /// The confirmation: `--yes`, or the number of gateways that change typed on a terminal.
 /// Without either, nothing is sent.
-fn confirm(args: &ApplyArgs, document: &Document) -> Result<String, InputError> {
+pub(super) fn confirm(yes: bool, document: &Document) -> Result<String, InputError> {
     let user = crate::journal::local_user();
-    if args.yes {
+    if yes {
         return Ok(format!("--yes by {user}"));
     }
     let stdin = std::io::stdin();
@@ -136,26 +140,33 @@ fn confirm(args: &ApplyArgs, document: &Document) -> Result<String, InputError> 
     }
 }
 
-/// Runs the rollout, printing its events; keys come from the terminal unless `ci`.
-async fn apply(
-    client: Arc<Client>,
-    document: Document,
-    confirmation: String,
+/// Where rollouts run: this controller, the state directory, polling every `poll_ms` (the
+/// spec's 10 s by default).
+pub(super) fn rollouts(client: Arc<Client>, poll_ms: Option<u64>) -> Rollouts {
+    let mut poll = PollSettings::default();
+    if let Some(ms) = poll_ms {
+        poll.interval = std::time::Duration::from_millis(ms.max(10));
+    }
+    Rollouts {
+        client,
+        state_dir: crate::paths::state_dir(),
+        poll,
+    }
+}
+
+/// Runs a rollout, printing its events; keys come from the terminal unless `ci`.
+pub(super) async fn drive<F: Future<Output = RolloutEnd>>(
     ci: bool,
+    run: impl FnOnce(UnboundedSender<RolloutEvent>, UnboundedReceiver<Control>) -> F,
 ) -> RolloutEnd {
     let (events, mut received) = unbounded_channel();
     let (control, controls) = unbounded_channel();
-    let rollouts = Rollouts {
-        client,
-        state_dir: crate::paths::state_dir(),
-        poll: PollSettings::default(),
-    };
     let printer = tokio::spawn(async move {
         while let Some(event) = received.recv().await {
             print_event(&event, &control, ci);
         }
     });
-    let end = rollouts.run(document, confirmation, events, controls).await;
+    let end = run(events, controls).await;
     let _ = printer.await;
     end
 }
@@ -205,7 +216,7 @@ fn ask_for_key(wave: usize, control: UnboundedSender<Control>, ci: bool) {
     });
 }
 
-fn ended(end: &RolloutEnd) -> (Outcome, String) {
+pub(super) fn ended(end: &RolloutEnd) -> (Outcome, String) {
     match end {
         RolloutEnd::Done => (Outcome::Clear, "done: every wave passed its gate\n".into()),
         RolloutEnd::Stopped(reason) => (Outcome::Blocked, format!("STOPPED: {reason}\n")),

@@ -23,6 +23,7 @@ use crate::snapshot::Snapshot;
 use crate::version::Target;
 
 mod apply;
+mod resume;
 
 #[derive(Debug, Subcommand)]
 pub enum RolloutCommand {
@@ -34,6 +35,34 @@ pub enum RolloutCommand {
     /// it, 2 on bad input or a refusal before anything was sent, 3 when aborted, 4 when it
     /// could not go on.
     Apply(Box<ApplyArgs>),
+    /// Show the rollout of this controller a crash, a lost session or a stop left unfinished.
+    Status(Box<FindArgs>),
+    /// Go on with the unfinished rollout: waves that passed are not run again, and a wave
+    /// already sent is followed, never sent twice. Exit codes as for apply.
+    Resume(Box<ResumeArgs>),
+    /// Mark the unfinished rollout as ended, so nothing resumes it (exit 3).
+    Abort(Box<FindArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+    /// Confirm without a terminal; recorded in the journal.
+    #[arg(long)]
+    yes: bool,
+    /// One line per event for CI logs, and every wave starts on its own after its soak.
+    #[arg(long)]
+    ci: bool,
+    /// How often to poll the controller, in milliseconds (default: every 10 s).
+    #[arg(long, hide = true, value_name = "MS")]
+    poll_ms: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -49,6 +78,9 @@ pub struct ApplyArgs {
     /// One line per event for CI logs, and every wave starts on its own after its soak.
     #[arg(long)]
     ci: bool,
+    /// How often to poll the controller, in milliseconds (default: every 10 s).
+    #[arg(long, hide = true, value_name = "MS")]
+    poll_ms: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +135,9 @@ pub fn run(command: &RolloutCommand) -> Result<(Outcome, String), InputError> {
     match command {
         RolloutCommand::Plan(args) => run_plan(args),
         RolloutCommand::Apply(args) => apply::run(args),
+        RolloutCommand::Status(args) => resume::status(args),
+        RolloutCommand::Resume(args) => resume::resume(args),
+        RolloutCommand::Abort(args) => resume::abort(args),
     }
 }
 
