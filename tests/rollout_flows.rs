@@ -269,3 +269,107 @@ async fn an_abort_between_waves_sends_nothing_more() {
     assert_eq!(upgraded, 1, "only the canary ran: {lines:#?}");
     setup.running.stop().await;
 }
+
+/// `pairs` AWS spoke pairs on [`CURRENT`] still on the image of [`PREVIOUS`]'s train, in four
+/// regions: an image upgrade replaces every one.
+fn old_images(pairs: usize) -> Snapshot {
+    let mut gateways = Vec::new();
+    for number in 0..pairs {
+        let mut pair = common::pair(&format!("spoke-{number:03}"), GatewayType::Spoke, CURRENT);
+        for gateway in &mut pair {
+            gateway.image_version = Some(common::AWS_IMAGE_70.into());
+            gateway.region = format!("region-{}", number % 4);
+        }
+        gateways.extend(pair);
+    }
+    Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("valid fleet")
+}
+
+/// Issue 12's flow: 200 gateways, an image upgrade in waves with one gateway job in ten
+/// failing. The failure budget stops it; each resume retries the failed gateways of the wave
+/// that stopped (a deliberate retry) and goes on, until every gateway runs the new image. No
+/// gateway is ever named while its job runs, and the ones that passed are never sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_upgrade_of_200_stops_on_the_budget_resumes_retries_and_completes() {
+    let snapshot = old_images(100);
+    let config = common::with_faults(common::config(snapshot.clone(), SPEED), "gw-fail=0.1");
+    let setup = setup(config).await;
+    let request = Request::ImageUpgrade {
+        gateways: Selection::All,
+    };
+    let policy = automatic(Size::Percent(25), Size::Percent(3));
+    let planned = rollout::plan(
+        &snapshot,
+        &common::catalog(),
+        &request,
+        &policy,
+        jiff::Timestamp::now(),
+    )
+    .expect("planned");
+    assert_eq!(planned.changing(), 200);
+    let document = Document {
+        format: rollout::document::FORMAT,
+        planned_at: jiff::Timestamp::now(),
+        controller: None,
+        controller_version: snapshot.controller.current_version,
+        fleet: rollout::fingerprint(&snapshot),
+        target: Some(snapshot.controller.current_version),
+        rollout: planned,
+    };
+    let (mut end, mut lines) = run(&setup, document, Vec::new()).await;
+    let mut stops = 0;
+    let path = journal::file_for(setup.state_dir.path(), &setup.running.url).expect("a path");
+    while let RolloutEnd::Stopped(reason) = &end {
+        assert!(reason.contains("budget"), "{reason}");
+        stops += 1;
+        assert!(stops < 20, "it converges: {lines:#?}");
+        let story = journal::unfinished_rollout(&path)
+            .expect("reads")
+            .expect("a stopped rollout stays open");
+        let (events, mut received) = unbounded_channel();
+        let (_control, controls) = unbounded_channel();
+        let collector = tokio::spawn(async move {
+            let mut lines = Vec::new();
+            while let Some(event) = received.recv().await {
+                if let RolloutEvent::Note(line) = event {
+                    lines.push(line);
+                }
+            }
+            lines
+        });
+        end = tokio::time::timeout(
+            Duration::from_secs(60),
+            setup.rollouts.resume(story, events, controls),
+        )
+        .await
+        .expect("the resume ends");
+        lines = collector.await.expect("collected");
+    }
+    assert_eq!(end, RolloutEnd::Done, "{lines:#?}");
+    assert!(stops >= 1, "gw-fail=0.1 spends a 3% budget at least once");
+    eprintln!("200 gateways: {stops} stops, each resumed");
+    let new_image = setup.running.with_state(|state| {
+        state
+            .snapshot
+            .gateways()
+            .iter()
+            .filter(|gateway| gateway.image_version.as_deref() == Some(common::AWS_IMAGE_71))
+            .count()
+    });
+    assert_eq!(new_image, 200, "every gateway replaced");
+    let (jobs, calls) = setup.running.with_state(|state| {
+        (
+            state.jobs_per_gateway.clone(),
+            state.calls_per_gateway.clone(),
+        )
+    });
+    for (name, count) in &calls {
+        assert_eq!(
+            jobs.get(name),
+            Some(count),
+            "{name}: every request that named it started a job (never named while busy or done)"
+        );
+    }
+    assert!(journal::unfinished_rollout(&path).expect("reads").is_none());
+    setup.running.stop().await;
+}

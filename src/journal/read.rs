@@ -346,7 +346,7 @@ impl RolloutStory {
             .any(|gate| gate.passed && gate.wave as usize == number)
     }
 
-    /// The failed gateways counted so far.
+    /// The failed gateways counted by the last gate.
     pub fn failed(&self) -> usize {
         self.gates.last().map_or(0, |gate| gate.failed as usize)
     }

@@ -79,14 +79,19 @@ impl Rollouts {
             Ok(run) => run,
             Err(error) => return RolloutEnd::CannotGoOn(error),
         };
-        let end = run.waves(self, &document).await;
+        let allowed = document
+            .rollout
+            .policy
+            .failures_allowed(document.rollout.changing());
+        let end = run.waves(self, &document, allowed).await;
         run.record_end(&end);
         end
     }
 
-    /// Resumes the rollout `story` left unfinished: the waves that passed their gate are not
-    /// run again, the failures counted so far still count, and a wave whose gateways are
-    /// running at the controller is followed to its end, never sent again.
+    /// Resumes the rollout `story` left unfinished. Every wave is taken again, narrowed to
+    /// the gateways that still change: those that passed are not sent again (a wave already
+    /// on target is only checked), a wave's gateways still running at the controller are
+    /// followed, never sent twice, and the failed ones are retried. Failures count anew.
     pub async fn resume(
         &self,
         story: journal::RolloutStory,
@@ -97,25 +102,13 @@ impl Rollouts {
             Ok(run) => run,
             Err(error) => return RolloutEnd::CannotGoOn(error),
         };
-        let mut document = story.plan.document.clone();
-        let done: Vec<usize> = document
+        let document = story.plan.document;
+        run.note(format!("resuming rollout {}", story.id));
+        let allowed = document
             .rollout
-            .waves
-            .iter()
-            .map(|wave| wave.number)
-            .filter(|&number| story.passed(number))
-            .collect();
-        run.note(format!(
-            "resuming rollout {} at wave {} ({} failed so far)",
-            story.id,
-            done.len() + 1,
-            run.failed
-        ));
-        document
-            .rollout
-            .waves
-            .retain(|wave| !done.contains(&wave.number));
-        let end = run.waves(self, &document).await;
+            .policy
+            .failures_allowed(document.rollout.changing());
+        let end = run.waves(self, &document, allowed).await;
         run.record_end(&end);
         end
     }
@@ -188,7 +181,7 @@ impl Run {
             confirmation: story.plan.confirmation.clone(),
             events,
             control,
-            failed: story.failed(),
+            failed: 0,
         })
     }
 
@@ -196,10 +189,15 @@ impl Run {
         let _ = self.events.send(RolloutEvent::Note(line));
     }
 
-    /// Every wave in turn, until one stops the rollout.
-    async fn waves(&mut self, rollouts: &Rollouts, document: &Document) -> RolloutEnd {
+    /// Every wave of `document` in turn, until one stops the rollout; `allowed` failures are
+    /// tolerated across the whole plan.
+    async fn waves(
+        &mut self,
+        rollouts: &Rollouts,
+        document: &Document,
+        allowed: usize,
+    ) -> RolloutEnd {
         let rollout = &document.rollout;
-        let allowed = rollout.policy.failures_allowed(rollout.changing());
         for wave in &rollout.waves {
             if let Some(end) = self.wait_for(wave, document).await {
                 return end;
@@ -227,7 +225,13 @@ impl Run {
                 ));
             }
         }
-        RolloutEnd::Done
+        match self.failed {
+            0 => RolloutEnd::Done,
+            failed => RolloutEnd::Stopped(format!(
+                "every wave ran, but {} failed (within the budget of {allowed}): resume retries them",
+                counted(failed, "gateway")
+            )),
+        }
     }
 
     /// Before a wave after the first: the soak, then a key when the policy asks for one.
@@ -444,15 +448,17 @@ impl Run {
         }
     }
 
-    /// Records how the rollout ended, as its last gate.
+    /// Records the end of a rollout that is over (done or aborted) as its last gate (wave
+    /// 0). A stopped rollout stays open: its last gate says why, and `resume` retries it.
     fn record_end(&mut self, end: &RolloutEnd) {
-        let (passed, message) = match end {
-            RolloutEnd::Done => (true, "done: every wave passed its gate".to_owned()),
-            RolloutEnd::Stopped(reason) => (false, format!("stopped: {reason}")),
-            RolloutEnd::Aborted => (false, "aborted by the operator".to_owned()),
-            RolloutEnd::CannotGoOn(reason) => (false, format!("could not go on: {reason}")),
-        };
-        self.gate(0, passed, &message);
+        match end {
+            RolloutEnd::Done => self.gate(0, true, "done: every wave passed its gate"),
+            RolloutEnd::Aborted => self.gate(0, false, "aborted by the operator"),
+            RolloutEnd::Stopped(reason) => self.note(format!("stopped: {reason}; resume retries")),
+            RolloutEnd::CannotGoOn(reason) => {
+                self.note(format!("could not go on: {reason}; resume goes on"));
+            }
+        }
     }
 }
 
