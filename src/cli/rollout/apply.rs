@@ -21,15 +21,15 @@ use crate::plan::{Request, Selection};
 
 pub fn run(args: &ApplyArgs) -> Result<(Outcome, String), InputError> {
     let mut document = read_plan(args)?;
-    if args.ci {
+    if args.run.ci {
         document.rollout.policy.advance = Advance::Automatic;
     }
     runtime()?.block_on(async {
-        let client = connect(&args.connect).await?;
+        let client = connect(&args.run.connect).await?;
         still_holds(&client, &document).await?;
-        let confirmation = confirm(args.yes, &document)?;
-        let rollouts = rollouts(client, args.poll_ms);
-        let end = drive(args.ci, |events, controls| {
+        let confirmation = confirm(args.run.yes, &document)?;
+        let rollouts = rollouts(client, args.run.poll_ms);
+        let end = drive(args.run.ci, |events, controls| {
             rollouts.run(document, confirmation, events, controls)
         })
         .await;

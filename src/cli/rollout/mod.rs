@@ -50,26 +50,9 @@ pub struct FindArgs {
     connect: ConnectArgs,
 }
 
+/// How a rollout runs, for `apply` and `resume`.
 #[derive(Debug, Args)]
-pub struct ResumeArgs {
-    #[command(flatten)]
-    connect: ConnectArgs,
-    /// Confirm without a terminal; recorded in the journal.
-    #[arg(long)]
-    yes: bool,
-    /// One line per event for CI logs, and every wave starts on its own after its soak.
-    #[arg(long)]
-    ci: bool,
-    /// How often to poll the controller, in milliseconds (default: every 10 s).
-    #[arg(long, hide = true, value_name = "MS")]
-    poll_ms: Option<u64>,
-}
-
-#[derive(Debug, Args)]
-pub struct ApplyArgs {
-    /// The plan, as `rollout plan --json` wrote it.
-    #[arg(value_name = "PLAN.json")]
-    plan: PathBuf,
+pub struct RunArgs {
     #[command(flatten)]
     connect: ConnectArgs,
     /// Confirm without a terminal; recorded in the journal as the confirmation, with who ran it.
@@ -81,6 +64,21 @@ pub struct ApplyArgs {
     /// How often to poll the controller, in milliseconds (default: every 10 s).
     #[arg(long, hide = true, value_name = "MS")]
     poll_ms: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The plan, as `rollout plan --json` wrote it.
+    #[arg(value_name = "PLAN.json")]
+    plan: PathBuf,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 #[derive(Debug, Args)]

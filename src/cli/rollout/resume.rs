@@ -66,7 +66,7 @@ fn describe(story: &RolloutStory) -> String {
 }
 
 pub fn resume(args: &ResumeArgs) -> Result<(Outcome, String), InputError> {
-    let (url, story) = find(&args.connect)?;
+    let (url, story) = find(&args.run.connect)?;
     let story = story.ok_or_else(|| {
         InputError(format!(
             "no unfinished rollout for {url}: nothing to resume"
@@ -74,14 +74,14 @@ pub fn resume(args: &ResumeArgs) -> Result<(Outcome, String), InputError> {
     })?;
     eprint!("{}", describe(&story));
     let mut story = story;
-    if args.ci {
+    if args.run.ci {
         story.plan.document.rollout.policy.advance = crate::plan::rollout::Advance::Automatic;
     }
     runtime()?.block_on(async {
-        let client = connect(&args.connect).await?;
-        confirm(args.yes, &story.plan.document)?;
-        let rollouts = rollouts(client, args.poll_ms);
-        let end = drive(args.ci, |events, controls| {
+        let client = connect(&args.run.connect).await?;
+        confirm(args.run.yes, &story.plan.document)?;
+        let rollouts = rollouts(client, args.run.poll_ms);
+        let end = drive(args.run.ci, |events, controls| {
             rollouts.resume(story, events, controls)
         })
         .await;
