@@ -131,6 +131,11 @@ fn rollout_plan_sample() -> Vec<u8> {
     let at = jiff::Timestamp::from_second(1_800_000_000).expect("a time");
     let policy = rollout::Policy::default();
     let planned = rollout::plan(&snapshot, &catalog, &request, &policy, at).expect("planned");
+    // A runbook to the newest release when the fleet allows one, so the hops are fuzzed too.
+    let latest = avx_upgrade::version::Target::Version(catalog.latest());
+    let all = avx_upgrade::plan::Selection::All;
+    let (planned, hops) = rollout::runbook(&snapshot, &catalog, all, latest, &policy, at)
+        .unwrap_or((planned, Vec::new()));
     let document = rollout::Document {
         format: rollout::document::FORMAT,
         planned_at: at,
@@ -139,6 +144,7 @@ fn rollout_plan_sample() -> Vec<u8> {
         fleet: rollout::fingerprint(&snapshot),
         target: Some(snapshot.controller.current_version),
         rollout: planned,
+        hops,
     };
     serde_json::to_vec_pretty(&document).expect("serialises")
 }

@@ -496,3 +496,74 @@ fn files_named(snapshot: &Snapshot, dir: &std::path::Path, name: &str) -> String
     std::fs::write(&path, snapshot.to_json().expect("serialises")).expect("written");
     path.to_str().expect("UTF-8").to_owned()
 }
+
+#[test]
+fn a_target_trains_ahead_plans_the_whole_runbook_with_its_platform_hops() {
+    let snapshot = fleet_on(PREVIOUS);
+    let files = files(&snapshot);
+    let args = [
+        "plan",
+        "--state",
+        &files.state,
+        "--action",
+        "software-upgrade",
+        "--all",
+        "--target",
+        "7.2",
+        "--wave-size",
+        "4",
+    ];
+    let output = rollout(&args);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(
+        text.contains("to 7.2.5090, through 2 platform hops"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "Step 1, the platform upgrade from {PREVIOUS} to {CURRENT}\n"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!("(to {CURRENT})")), "{text}");
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let document = document(&rollout(&json_args));
+    assert_eq!(document.hops.len(), 2);
+    assert_eq!(document.final_platform(), Some(common::v(common::NEXT)));
+    assert!(
+        document.rollout.waves.is_empty(),
+        "nothing lags the controller"
+    );
+    let blocked = rollout(&[
+        "plan",
+        "--state",
+        &files.state,
+        "--action",
+        "software-upgrade",
+        "--gateways",
+        "spoke-0,spoke-0-hagw",
+        "--target",
+        "7.2",
+    ]);
+    assert_eq!(blocked.status.code(), Some(1), "{}", stderr(&blocked));
+    let said = stdout(&blocked);
+    assert!(
+        said.starts_with("BLOCKED: ") && said.contains("cannot follow the waves before it"),
+        "{said}"
+    );
+}
+
+/// Six spoke pairs on `software` under a controller on it.
+fn fleet_on(software: &str) -> Snapshot {
+    let mut gateways = Vec::new();
+    for number in 0..6 {
+        gateways.extend(common::pair(
+            &format!("spoke-{number}"),
+            GatewayType::Spoke,
+            software,
+        ));
+    }
+    Snapshot::new(common::controller(software, None), gateways).expect("valid fleet")
+}

@@ -15,10 +15,10 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use avx_upgrade::api::poll::PollSettings;
+use avx_upgrade::api::poll::{PollSettings, Progress};
 use avx_upgrade::api::{Client, ClientSettings, TrustMode};
 use avx_upgrade::journal::{self, Entry};
-use avx_upgrade::ops::rollout::{Control, RolloutEnd, RolloutEvent, Rollouts};
+use avx_upgrade::ops::rollout::{Channels, Control, RolloutEnd, RolloutEvent, Rollouts};
 use avx_upgrade::plan::rollout::{self, Advance, Document, Policy, Size};
 use avx_upgrade::plan::{Request, Selection};
 use avx_upgrade::secret::{Credentials, Secret};
@@ -100,6 +100,7 @@ fn document(snapshot: &Snapshot, policy: Policy) -> Document {
         fleet: rollout::fingerprint(snapshot),
         target: Some(snapshot.controller.current_version),
         rollout: planned,
+        hops: Vec::new(),
     }
 }
 
@@ -126,7 +127,15 @@ async fn run(
         while let Some(event) = received.recv().await {
             match event {
                 RolloutEvent::Note(line) => lines.push(line),
-                RolloutEvent::WaitingForKey { wave } => {
+                RolloutEvent::Progress {
+                    step,
+                    progress: Progress::Restarting { .. },
+                } => lines.push(format!("step {step}: restarting")),
+                RolloutEvent::Progress {
+                    step,
+                    progress: Progress::LoggedInAgain,
+                } => lines.push(format!("step {step}: logged in again")),
+                RolloutEvent::WaitingForKey { step: wave, .. } => {
                     lines.push(format!("waiting for wave {wave}"));
                     let _ = control.send(controls.next().unwrap_or(Control::Abort));
                 }
@@ -137,9 +146,14 @@ async fn run(
     });
     let end = tokio::time::timeout(
         Duration::from_secs(60),
-        setup
-            .rollouts
-            .run(document, "--yes by test".into(), events, receiver),
+        setup.rollouts.run(
+            document,
+            "--yes by test".into(),
+            Channels {
+                events,
+                control: receiver,
+            },
+        ),
     )
     .await
     .expect("the rollout ends");
@@ -315,6 +329,7 @@ async fn an_image_upgrade_of_200_stops_on_the_budget_resumes_retries_and_complet
         fleet: rollout::fingerprint(&snapshot),
         target: Some(snapshot.controller.current_version),
         rollout: planned,
+        hops: Vec::new(),
     };
     let (mut end, mut lines) = run(&setup, document, Vec::new()).await;
     let mut stops = 0;
@@ -339,7 +354,13 @@ async fn an_image_upgrade_of_200_stops_on_the_budget_resumes_retries_and_complet
         });
         end = tokio::time::timeout(
             Duration::from_secs(60),
-            setup.rollouts.resume(story, events, controls),
+            setup.rollouts.resume(
+                story,
+                Channels {
+                    events,
+                    control: controls,
+                },
+            ),
         )
         .await
         .expect("the resume ends");
@@ -371,5 +392,98 @@ async fn an_image_upgrade_of_200_stops_on_the_budget_resumes_retries_and_complet
         );
     }
     assert!(journal::unfinished_rollout(&path).expect("reads").is_none());
+    setup.running.stop().await;
+}
+
+/// Issue 12's runbook: a target two trains ahead runs as one rollout — the lagging gateways
+/// up to the controller's version, platform hop 1 (through its restart window and the
+/// re-login), every gateway in waves, platform hop 2, every gateway again — each step checked
+/// against the controller when it comes, and every gateway operated on once per stage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_two_train_runbook_runs_end_to_end_through_both_restart_windows() {
+    let mut gateways = Vec::new();
+    for number in 0..4 {
+        let version = if number < 2 { "6.9.349" } else { PREVIOUS };
+        gateways.extend(common::pair(
+            &format!("spoke-{number:02}"),
+            GatewayType::Spoke,
+            version,
+        ));
+    }
+    let controller = common::controller(PREVIOUS, Some("6.9.349"));
+    let snapshot = Snapshot::new(controller, gateways).expect("valid fleet");
+    let setup = setup(common::config(snapshot.clone(), SPEED)).await;
+    let policy = automatic(Size::Count(4), Size::Count(0));
+    let target = avx_upgrade::version::Target::Version(common::v(common::NEXT));
+    let now = jiff::Timestamp::now();
+    let catalog = common::catalog();
+    let (first, hops) = rollout::runbook(&snapshot, &catalog, Selection::All, target, &policy, now)
+        .expect("planned");
+    assert_eq!(first.changing(), 4, "the two pairs on 6.9 catch up first");
+    assert_eq!(hops.len(), 2, "{hops:#?}");
+    let mut document = self::document(&snapshot, policy);
+    document.rollout = first;
+    document.hops = hops;
+    document.target = Some(common::v(common::NEXT));
+    let steps = document.steps().len();
+    let (end, lines) = run(&setup, document, Vec::new()).await;
+    assert_eq!(end, RolloutEnd::Done, "{lines:#?}");
+    let (platform, on_target) = setup.running.with_state(|state| {
+        let next = common::v(common::NEXT);
+        let on_target = state
+            .snapshot
+            .gateways()
+            .iter()
+            .filter(|gateway| gateway.software_version == next)
+            .count();
+        (state.snapshot.controller.current_version, on_target)
+    });
+    assert_eq!(platform, common::v(common::NEXT));
+    assert_eq!(on_target, 8, "every gateway on the final version");
+    for hop in [
+        "the platform from 7.0.2239 to 7.1.4183",
+        "the platform from 7.1.4183 to 7.2.5090",
+    ] {
+        assert!(
+            lines.iter().any(|line| line.contains(hop)),
+            "{hop}: {lines:#?}"
+        );
+    }
+    let restarts = lines
+        .iter()
+        .filter(|line| line.ends_with("restarting"))
+        .count();
+    let logins = lines
+        .iter()
+        .filter(|line| line.ends_with("logged in again"))
+        .count();
+    assert!(
+        restarts >= 2 && logins >= 2,
+        "both restart windows: {lines:#?}"
+    );
+    let jobs = setup
+        .running
+        .with_state(|state| state.jobs_per_gateway.clone());
+    for (name, count) in &jobs {
+        let expected = if name.starts_with("spoke-00") || name.starts_with("spoke-01") {
+            3
+        } else {
+            2
+        };
+        assert_eq!(*count, expected, "{name}: once per stage it needed");
+    }
+    let gates = journal_entries(&setup)
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Entry::Gate(gate) => Some((gate.wave, gate.passed)),
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(
+        gates.len(),
+        steps + 1,
+        "a gate per step and the end: {gates:?}"
+    );
+    assert!(gates.iter().all(|(_, passed)| *passed), "{gates:?}");
     setup.running.stop().await;
 }

@@ -6,7 +6,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::api::Client;
 use crate::api::poll::{PollSettings, Progress};
@@ -15,9 +15,9 @@ use crate::cli::rollout::ApplyArgs;
 use crate::cli::status::{catalog, read_snapshot, runtime};
 use crate::cli::{InputError, Outcome};
 use crate::load::{self, FileKind};
-use crate::ops::rollout::{Control, RolloutEnd, RolloutEvent, Rollouts};
-use crate::plan::rollout::{self, Advance, Document};
-use crate::plan::{Request, Selection};
+use crate::ops::rollout::{Channels, Control, RolloutEnd, RolloutEvent, Rollouts};
+use crate::plan::rollout::{self, Advance, Document, Step};
+use crate::plan::{Request, Selection, counted};
 
 pub fn run(args: &ApplyArgs) -> Result<(Outcome, String), InputError> {
     let mut document = read_plan(args)?;
@@ -29,8 +29,8 @@ pub fn run(args: &ApplyArgs) -> Result<(Outcome, String), InputError> {
         still_holds(&client, &document).await?;
         let confirmation = confirm(args.run.yes, &document)?;
         let rollouts = rollouts(client, args.run.poll_ms);
-        let end = drive(args.run.ci, |events, controls| {
-            rollouts.run(document, confirmation, events, controls)
+        let end = drive(args.run.ci, |channels| {
+            rollouts.run(document, confirmation, channels)
         })
         .await;
         Ok(ended(&end))
@@ -66,12 +66,14 @@ async fn still_holds(client: &Client, document: &Document) -> Result<(), InputEr
             document.controller_version
         )));
     }
-    let names: Vec<String> = document
-        .rollout
-        .waves
-        .iter()
-        .flat_map(|wave| wave.gateways.iter().cloned())
-        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for step in document.steps() {
+        if let Step::Wave { wave, .. } = step {
+            names.extend(wave.gateways.iter().cloned());
+        }
+    }
+    names.sort_unstable();
+    names.dedup();
     if let Some(gone) = names.iter().find(|name| snapshot.index_of(name).is_none()) {
         return Err(InputError(format!(
             "gateway {gone} of the plan is no longer listed by the controller: plan the rollout again"
@@ -106,8 +108,9 @@ fn request(document: &Document, names: Vec<String>) -> Request {
     }
 }
 
-/// The confirmation: `--yes`, or the number of gateways that change typed on a terminal.
-/// Without either, nothing is sent.
+/// The confirmation: `--yes`, or typed on a terminal: the number of gateways that change, or,
+/// when the rollout includes a platform hop, the final platform version. Without either,
+/// nothing is sent.
 pub(super) fn confirm(yes: bool, document: &Document) -> Result<String, InputError> {
     let user = crate::journal::local_user();
     if yes {
@@ -120,23 +123,41 @@ pub(super) fn confirm(yes: bool, document: &Document) -> Result<String, InputErr
                 .into(),
         ));
     }
-    let count = document.rollout.changing();
+    let (asked, expected) = question(document);
     let mut stderr = std::io::stderr();
-    let _ = write!(
-        stderr,
-        "{} of {count} gateways in {} waves. Type {count} to start: ",
-        document.rollout.action.title(),
-        document.rollout.waves.len()
-    );
+    let _ = write!(stderr, "{asked} Type {expected} to start: ");
     let _ = stderr.flush();
     let mut typed = String::new();
     stdin.lock().read_line(&mut typed)?;
-    match typed.trim() == count.to_string() {
-        true => Ok(format!("typed {count} by {user}")),
+    match typed.trim() == expected {
+        true => Ok(format!("typed {expected} by {user}")),
         false => Err(InputError(format!(
-            "not confirmed (typed \"{}\", not {count}): nothing was sent",
+            "not confirmed (typed \"{}\", not {expected}): nothing was sent",
             crate::quote::quoted(typed.trim())
         ))),
+    }
+}
+
+/// What the confirmation says, and the value to type.
+fn question(document: &Document) -> (String, String) {
+    let title = document.rollout.action.title();
+    let gateways = counted(document.budget_base(), "gateway");
+    let steps = counted(document.steps().len(), "step");
+    match document.final_platform() {
+        Some(last) => (
+            format!(
+                "{title} of {gateways} and the platform to {last}, through {}, in {steps}.",
+                counted(document.hops.len(), "platform hop")
+            ),
+            last.to_string(),
+        ),
+        None => (
+            format!(
+                "{title} of {gateways} in {}.",
+                counted(document.rollout.waves.len(), "wave")
+            ),
+            document.budget_base().to_string(),
+        ),
     }
 }
 
@@ -157,54 +178,68 @@ pub(super) fn rollouts(client: Arc<Client>, poll_ms: Option<u64>) -> Rollouts {
 /// Runs a rollout, printing its events; keys come from the terminal unless `ci`.
 pub(super) async fn drive<F: Future<Output = RolloutEnd>>(
     ci: bool,
-    run: impl FnOnce(UnboundedSender<RolloutEvent>, UnboundedReceiver<Control>) -> F,
+    run: impl FnOnce(Channels) -> F,
 ) -> RolloutEnd {
     let (events, mut received) = unbounded_channel();
-    let (control, controls) = unbounded_channel();
+    let (sender, control) = unbounded_channel();
     let printer = tokio::spawn(async move {
+        // A poll that finds nothing new repeats its line: it is printed once.
+        let mut last = String::new();
         while let Some(event) = received.recv().await {
-            print_event(&event, &control, ci);
+            for line in lines_of(&event, &sender, ci) {
+                if line != last {
+                    println!("{line}");
+                    last = line;
+                }
+            }
         }
     });
-    let end = run(events, controls).await;
+    let end = run(Channels { events, control }).await;
     let _ = printer.await;
     end
 }
 
-fn print_event(event: &RolloutEvent, control: &UnboundedSender<Control>, ci: bool) {
+/// The lines an event prints (a key asked for prints its own prompt).
+fn lines_of(event: &RolloutEvent, control: &UnboundedSender<Control>, ci: bool) -> Vec<String> {
     let line = match event {
         RolloutEvent::Note(line) => line.clone(),
-        RolloutEvent::WaitingForKey { wave } => {
-            ask_for_key(*wave, control.clone(), ci);
-            return;
+        RolloutEvent::Starting { what, .. } => format!("starting {what}"),
+        RolloutEvent::WaitingForKey { what, .. } => {
+            ask_for_key(what, control.clone(), ci);
+            return Vec::new();
         }
-        RolloutEvent::Progress { wave, progress } => match progress {
+        RolloutEvent::Progress { step, progress } => match progress {
             Progress::Gateways { done, failed, .. } => {
-                format!("wave {wave}: {done} done, {failed} failed")
+                format!("step {step}: {done} done, {failed} failed")
             }
+            Progress::Platform { message, .. } => format!("step {step}: {message}"),
+            Progress::LoggedInAgain => format!("step {step}: logged in again"),
             Progress::Restarting { detail } => {
-                format!("wave {wave}: controller restarting ({detail})")
+                format!("step {step}: controller restarting ({detail})")
             }
-            _ => return,
+            Progress::Finished { .. } => return Vec::new(),
         },
-        RolloutEvent::WaveEnded { wave, verdicts } => {
-            for verdict in verdicts.iter().filter(|verdict| !verdict.passed()) {
-                let reason = verdict.failure.as_deref().unwrap_or("");
-                println!("wave {wave}: {} FAILED: {reason}", verdict.name);
-            }
-            return;
+        RolloutEvent::WaveEnded { step, verdicts } => {
+            let failed = verdicts.iter().filter(|verdict| !verdict.passed());
+            return failed
+                .map(|verdict| {
+                    let reason = verdict.failure.as_deref().unwrap_or("");
+                    format!("wave {step}: {} FAILED: {reason}", verdict.name)
+                })
+                .collect();
         }
+        RolloutEvent::Gate { .. } => return Vec::new(),
     };
-    println!("{line}");
+    vec![line]
 }
 
 /// Waits for Enter (the next wave) or `abort` on the terminal, off the async threads.
-fn ask_for_key(wave: usize, control: UnboundedSender<Control>, ci: bool) {
+fn ask_for_key(what: &str, control: UnboundedSender<Control>, ci: bool) {
     if ci || !std::io::stdin().is_terminal() {
         let _ = control.send(Control::Next);
         return;
     }
-    eprint!("Press Enter to start wave {wave}, or type abort: ");
+    eprint!("Press Enter to start {what}, or type abort: ");
     std::thread::spawn(move || {
         let mut typed = String::new();
         let answer = match std::io::stdin().lock().read_line(&mut typed) {
@@ -218,7 +253,7 @@ fn ask_for_key(wave: usize, control: UnboundedSender<Control>, ci: bool) {
 
 pub(super) fn ended(end: &RolloutEnd) -> (Outcome, String) {
     match end {
-        RolloutEnd::Done => (Outcome::Clear, "done: every wave passed its gate\n".into()),
+        RolloutEnd::Done => (Outcome::Clear, "done: every step passed its gate\n".into()),
         RolloutEnd::Stopped(reason) => (Outcome::Blocked, format!("STOPPED: {reason}\n")),
         RolloutEnd::Aborted => (Outcome::Aborted, "ABORTED: nothing more was sent\n".into()),
         RolloutEnd::CannotGoOn(reason) => {

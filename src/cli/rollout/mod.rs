@@ -15,10 +15,12 @@ use crate::cli::plan::to_json;
 use crate::cli::status::{catalog, read_snapshot, runtime};
 use crate::cli::{InputError, Outcome, load_catalog, load_snapshot};
 use crate::filter::{FilterIndex, Query};
+use crate::ops::rollout::describe;
 use crate::plan::rollout::{
-    self, Advance, Document, LeftOut, Order, Policy, Rollout, RolloutError, Size,
+    self, Advance, Document, LeftOut, Order, Policy, RolloutError, Size, Step,
 };
 use crate::plan::{Action, Request, Selection, counted};
+use crate::plan::path::resolve_target;
 use crate::snapshot::Snapshot;
 use crate::version::Target;
 
@@ -103,7 +105,9 @@ pub struct PlanArgs {
     /// Every gateway.
     #[arg(long)]
     all: bool,
-    /// Software upgrade: the controller's current version; rollback: its previous version.
+    /// Software upgrade: the controller's current version, or a platform version or train
+    /// beyond it for the whole runbook (gateways, platform hop, gateways, ...); rollback: the
+    /// controller's previous version.
     #[arg(long, value_name = "T")]
     target: Option<Target>,
     /// Gateways in the first wave, the canary (0: none).
@@ -142,10 +146,21 @@ pub fn run(command: &RolloutCommand) -> Result<(Outcome, String), InputError> {
 fn run_plan(args: &PlanArgs) -> Result<(Outcome, String), InputError> {
     let policy = policy(args);
     let (snapshot, catalog, controller) = fleet(args)?;
-    let request = request(args, &snapshot)?;
-    let planned = rollout::plan(&snapshot, &catalog, &request, &policy, Timestamp::now());
-    let rollout = match planned {
-        Ok(rollout) => rollout,
+    let now = Timestamp::now();
+    let planned = match runbook_target(args, &snapshot, &catalog) {
+        Some(target) => {
+            let selection = selection(args, &snapshot)?;
+            rollout::runbook(&snapshot, &catalog, selection, target, &policy, now)
+                .map(|(rollout, hops)| (rollout, hops, None))
+        }
+        None => {
+            let request = gateway_request(args.action, args.target, selection(args, &snapshot)?)?;
+            rollout::plan(&snapshot, &catalog, &request, &policy, now)
+                .map(|rollout| (rollout, Vec::new(), target_of(&request, &snapshot)))
+        }
+    };
+    let (rollout, hops, target) = match planned {
+        Ok(planned) => planned,
         Err(RolloutError::Blocked(finding)) => {
             return Ok((Outcome::Blocked, format!("BLOCKED: {}\n", finding.reason())));
         }
@@ -153,12 +168,13 @@ fn run_plan(args: &PlanArgs) -> Result<(Outcome, String), InputError> {
     };
     let document = Document {
         format: rollout::document::FORMAT,
-        planned_at: Timestamp::now(),
+        planned_at: now,
         controller,
         controller_version: snapshot.controller.current_version,
         fleet: rollout::fingerprint(&snapshot),
-        target: target_of(&request, &snapshot),
+        target: target.or_else(|| hops.last().map(|hop| hop.to)),
         rollout,
+        hops,
     };
     let outcome = match document.rollout.is_blocked() {
         true => Outcome::Blocked,
@@ -207,9 +223,24 @@ fn fleet(args: &PlanArgs) -> Result<(Snapshot, Catalog, Option<String>), InputEr
     })
 }
 
-/// The request the flags describe.
-fn request(args: &PlanArgs, snapshot: &Snapshot) -> Result<Request, InputError> {
-    let selection = match (&args.gateways, &args.filter, args.all) {
+/// The platform target of a software upgrade beyond the controller's version: the rollout is
+/// then the whole runbook, platform hops included.
+fn runbook_target(args: &PlanArgs, snapshot: &Snapshot, catalog: &Catalog) -> Option<Target> {
+    let target = args.target?;
+    let current = snapshot.controller.current_version;
+    let beyond = match target {
+        Target::Version(version) => version > current,
+        // A train resolves to its newest build (the running train's may be newer than what
+        // runs); one that does not resolve is refused by the runbook with the reason.
+        Target::Train(_) => resolve_target(current, Some(target), catalog)
+            .map_or(true, |resolved| resolved > current),
+    };
+    (args.action == Action::SoftwareUpgrade && beyond).then_some(target)
+}
+
+/// The gateways the flags choose.
+fn selection(args: &PlanArgs, snapshot: &Snapshot) -> Result<Selection, InputError> {
+    Ok(match (&args.gateways, &args.filter, args.all) {
         (Some(names), None, false) => {
             Selection::Named(names.iter().map(|name| name.trim().to_owned()).collect())
         }
@@ -220,8 +251,7 @@ fn request(args: &PlanArgs, snapshot: &Snapshot) -> Result<Request, InputError> 
                 "choose the gateways with one of --gateways a,b,c, --filter QUERY or --all".into(),
             ));
         }
-    };
-    gateway_request(args.action, args.target, selection)
+    })
 }
 
 /// The names `query` selects, in the fleet's order; none is an error.
@@ -261,25 +291,34 @@ fn text(document: &Document) -> String {
         .controller
         .as_deref()
         .unwrap_or("the snapshot file");
+    let through = match document.final_platform() {
+        Some(last) => format!(
+            " to {last}, through {}, in {}",
+            counted(document.hops.len(), "platform hop"),
+            counted(document.steps().len(), "step")
+        ),
+        None => format!(" in {}", counted(rollout.waves.len(), "wave")),
+    };
     let _ = writeln!(
         out,
-        "Rollout: {} of {} in {} (controller {} at {against})",
+        "Rollout: {} of {}{through} (controller {} at {against})",
         rollout.action.title(),
-        counted(rollout.changing(), "gateway"),
-        counted(rollout.waves.len(), "wave"),
+        counted(document.budget_base(), "gateway"),
         document.controller_version,
     );
-    let _ = writeln!(out, "Policy: {}\n", describe_policy(rollout));
-    for wave in &rollout.waves {
-        let kind = if wave.canary { " (canary)" } else { "" };
-        let _ = writeln!(
-            out,
-            "Wave {}{kind}: {}",
-            wave.number,
-            counted(wave.gateways.len(), "gateway")
-        );
-        for name in &wave.gateways {
-            let _ = writeln!(out, "  {name}");
+    let _ = writeln!(out, "Policy: {}\n", describe_policy(document));
+    for step in document.steps() {
+        let title = capitalized(&describe(&step));
+        match step {
+            Step::Wave { wave, .. } => {
+                let _ = writeln!(out, "{title}: {}", counted(wave.gateways.len(), "gateway"));
+                for name in &wave.gateways {
+                    let _ = writeln!(out, "  {name}");
+                }
+            }
+            Step::Platform(_) => {
+                let _ = writeln!(out, "{title}");
+            }
         }
     }
     left_out(&mut out, "Skipped", &rollout.skipped);
@@ -287,9 +326,17 @@ fn text(document: &Document) -> String {
     out
 }
 
-fn describe_policy(rollout: &Rollout) -> String {
-    let policy = &rollout.policy;
-    let total = rollout.changing();
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn describe_policy(document: &Document) -> String {
+    let policy = &document.rollout.policy;
+    let total = document.budget_base();
     let advance = match policy.advance {
         Advance::OnKey => "each wave starts on a key",
         Advance::Automatic => "each wave starts on its own",
@@ -304,7 +351,7 @@ fn describe_policy(rollout: &Rollout) -> String {
         policy.wave_size,
         policy.wave_limit(total),
         policy.max_failures,
-        policy.failures_allowed(total),
+        document.failures_allowed(),
         policy.soak.as_secs(),
     )
 }

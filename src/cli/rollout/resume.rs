@@ -31,11 +31,12 @@ pub fn status(args: &FindArgs) -> Result<(Outcome, String), InputError> {
 }
 
 fn describe(story: &RolloutStory) -> String {
-    let rollout = &story.plan.document.rollout;
-    let passed = rollout
-        .waves
+    let document = &story.plan.document;
+    let rollout = &document.rollout;
+    let steps = document.steps();
+    let passed = steps
         .iter()
-        .filter(|wave| story.passed(wave.number))
+        .filter(|step| story.passed(step.number()))
         .count();
     let mut out = String::new();
     let _ = writeln!(
@@ -43,7 +44,7 @@ fn describe(story: &RolloutStory) -> String {
         "Rollout {} ({} of {}), started {} by {} (as {}), confirmed: {}",
         story.id,
         rollout.action.title(),
-        counted(rollout.changing(), "gateway"),
+        counted(document.budget_base(), "gateway"),
         story.started,
         story.plan.local_user,
         story.plan.controller_user,
@@ -52,7 +53,7 @@ fn describe(story: &RolloutStory) -> String {
     let _ = writeln!(
         out,
         "{passed} of {} passed their gate; {} failed so far",
-        counted(rollout.waves.len(), "wave"),
+        counted(steps.len(), "step"),
         story.failed()
     );
     if let Some(gate) = story.gates.last() {
@@ -81,10 +82,7 @@ pub fn resume(args: &ResumeArgs) -> Result<(Outcome, String), InputError> {
         let client = connect(&args.run.connect).await?;
         confirm(args.run.yes, &story.plan.document)?;
         let rollouts = rollouts(client, args.run.poll_ms);
-        let end = drive(args.run.ci, |events, controls| {
-            rollouts.resume(story, events, controls)
-        })
-        .await;
+        let end = drive(args.run.ci, |channels| rollouts.resume(story, channels)).await;
         Ok(ended(&end))
     })
 }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 #[cfg(doc)]
 use crate::load::FileKind;
 use crate::load::{self, LoadError};
-use crate::plan::rollout::Rollout;
+use crate::plan::rollout::{Hop, Rollout, Wave};
 use crate::snapshot::Snapshot;
 use crate::version::Version;
 
@@ -31,6 +31,30 @@ pub struct Document {
     /// The version the gateways go to, when the operation names one.
     pub target: Option<Version>,
     pub rollout: Rollout,
+    /// The platform hops of a runbook across trains, each followed by its gateways' waves;
+    /// none for a rollout within the controller's version.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hops: Vec<Hop>,
+}
+
+/// One step of a rollout, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// A wave of gateways; `to` is the hop's version for the waves after a hop, `None` for
+    /// the first stage's (which go where the operation takes them on the controller as it is).
+    Wave { wave: &'a Wave, to: Option<Version> },
+    /// A platform upgrade.
+    Platform(&'a Hop),
+}
+
+impl Step<'_> {
+    /// The step's place in the sequence.
+    pub fn number(&self) -> usize {
+        match self {
+            Step::Wave { wave, .. } => wave.number,
+            Step::Platform(hop) => hop.number,
+        }
+    }
 }
 
 /// `sha256:` and the hex digest of each gateway's name, role, peer, software and image
@@ -62,6 +86,41 @@ pub fn fingerprint(snapshot: &Snapshot) -> String {
 }
 
 impl Document {
+    /// Every step in order: the first stage's waves, then each hop and its waves.
+    pub fn steps(&self) -> Vec<Step<'_>> {
+        let first = self
+            .rollout
+            .waves
+            .iter()
+            .map(|wave| Step::Wave { wave, to: None });
+        let hops = self.hops.iter().flat_map(|hop| {
+            std::iter::once(Step::Platform(hop)).chain(hop.waves.iter().map(|wave| Step::Wave {
+                wave,
+                to: Some(hop.to),
+            }))
+        });
+        first.chain(hops).collect()
+    }
+
+    /// The gateways the failure budget is taken from: the largest stage's.
+    pub fn budget_base(&self) -> usize {
+        let stage = |waves: &[Wave]| waves.iter().map(|wave| wave.gateways.len()).sum::<usize>();
+        self.hops
+            .iter()
+            .map(|hop| stage(&hop.waves))
+            .fold(stage(&self.rollout.waves), usize::max)
+    }
+
+    /// The failed gateways the policy tolerates across the whole rollout.
+    pub fn failures_allowed(&self) -> usize {
+        self.rollout.policy.failures_allowed(self.budget_base())
+    }
+
+    /// The platform version the rollout ends on, when it includes a platform hop.
+    pub fn final_platform(&self) -> Option<Version> {
+        self.hops.last().map(|hop| hop.to)
+    }
+
     /// Reads a document from `bytes` (the file named `file`, in errors, read with
     /// [`FileKind::RolloutPlan`]'s limit); refuses another format with what to do.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<Document, LoadError> {

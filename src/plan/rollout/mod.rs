@@ -23,9 +23,11 @@ use crate::snapshot::Snapshot;
 
 pub mod document;
 mod policy;
+mod runbook;
 
-pub use document::{Document, fingerprint};
+pub use document::{Document, Step, fingerprint};
 pub use policy::{Advance, Order, Policy, Size, SizeError};
+pub use runbook::{Hop, runbook};
 
 /// One wave: the gateways sent together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
