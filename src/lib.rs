@@ -20,6 +20,7 @@ pub mod plan;
 pub mod quote;
 pub mod save;
 pub mod secret;
+pub mod signals;
 pub mod sim;
 pub mod snapshot;
 pub mod tui;

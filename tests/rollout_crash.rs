@@ -170,3 +170,120 @@ async fn killed_in_a_later_wave_with_its_call_sent_but_not_answered() {
     // Wave 1: 2 intent, 3 call, 4 answer, 5 outcome, 6 gate; wave 2: 7 intent, 8 call, 9 answer.
     crash_and_resume("before:9").await;
 }
+
+/// Issue 12: a signal exits 128+N after the calls in flight are recorded. SIGTERM arrives while
+/// wave 1's request is out (every answer comes late): no request is sent after it, the answer
+/// to the one out is recorded before the process exits 143, and a resume ends the rollout with
+/// every gateway operated on once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_wave_records_the_answer_in_flight_exits_143_and_resume_finishes() {
+    let config = common::with_faults(common::config(fleet(), 600.0), "slow=150");
+    let running = avx_upgrade::sim::start(config)
+        .await
+        .expect("the simulator starts");
+    let dir = tempfile::tempdir().expect("a state directory");
+    let plan_args = [
+        "plan",
+        "--action",
+        "software-upgrade",
+        "--all",
+        "--wave-size",
+        "3",
+        "--json",
+    ];
+    let planned = avx(&running.url, dir.path(), None, &plan_args).await;
+    assert_eq!(planned.status.code(), Some(0), "{}", text(&planned));
+    let plan = dir.path().join("plan.json");
+    std::fs::write(&plan, &planned.stdout).expect("written");
+
+    let url = running.url.clone();
+    let state_dir = dir.path().to_owned();
+    let (code, said) = tokio::task::spawn_blocking(move || {
+        signalled_on_first_send(&url, &state_dir, plan.to_str().expect("UTF-8"))
+    })
+    .await
+    .expect("joined");
+    assert_eq!(code, Some(143), "128 + SIGTERM: {said}");
+    assert!(said.contains("STOPPED BY SIGTERM"), "{said}");
+
+    let path = avx_upgrade::journal::file_for(dir.path(), &running.url).expect("a path");
+    let mut unanswered = std::collections::BTreeSet::new();
+    for record in avx_upgrade::journal::read(&path).expect("reads") {
+        let record = record.expect("a good line");
+        match record.entry {
+            avx_upgrade::journal::Entry::Call(call) => {
+                unanswered.insert((record.op.to_string(), call.call));
+            }
+            avx_upgrade::journal::Entry::Answer(answer) => {
+                unanswered.remove(&(record.op.to_string(), answer.call));
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        unanswered.is_empty(),
+        "every call sent has its answer recorded: {unanswered:?}"
+    );
+
+    let resumed = avx(
+        &running.url,
+        dir.path(),
+        None,
+        &["resume", "--yes", "--ci", "--poll-ms", "50"],
+    )
+    .await;
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+    let (on_target, jobs) = on_target_and_once(&running);
+    assert_eq!(on_target, 8, "every gateway on target: {}", text(&resumed));
+    assert!(
+        jobs.iter().all(|(_, count)| *count == 1),
+        "no gateway operated on or sent twice: {jobs:?}"
+    );
+    running.stop().await;
+}
+
+/// Runs `rollout apply` and sends it SIGTERM as soon as it says it is sending its first wave:
+/// its exit code and everything it printed.
+fn signalled_on_first_send(url: &str, state_dir: &Path, plan: &str) -> (Option<i32>, String) {
+    use std::io::{BufRead, BufReader, Read};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_avx-upgrade"))
+        .args(["rollout", "apply", plan, "--yes", "--ci", "--poll-ms", "50"])
+        .args(["--controller", url])
+        .env("AVX_PASSWORD", common::PASSWORD)
+        .env("AVX_UPGRADE_STATE_DIR", state_dir)
+        .env(
+            "AVX_UPGRADE_CONFIG_DIR",
+            std::env::temp_dir().join("avx-upgrade-no-config"),
+        )
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut said = String::new();
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    for line in lines.by_ref() {
+        let line = line.expect("a line");
+        said.push_str(&line);
+        said.push('\n');
+        if line.contains("sending") {
+            let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("a pid"));
+            nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signalled");
+            break;
+        }
+    }
+    for line in lines {
+        said.push_str(&line.expect("a line"));
+        said.push('\n');
+    }
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr);
+    said.push_str(&stderr);
+    let status = child.wait().expect("it exits");
+    (status.code(), said)
+}

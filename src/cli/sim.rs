@@ -229,27 +229,15 @@ fn banner(
     let _ = stdout.flush();
 }
 
-/// Ctrl-C, SIGTERM or SIGHUP.
+/// SIGINT (Ctrl-C), SIGTERM, SIGHUP or SIGQUIT; Ctrl-C alone when they cannot be listened to.
 async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hangup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-            _ = hangup.recv() => {}
+    match crate::signals::Signals::new() {
+        Ok(mut signals) => {
+            signals.next().await;
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

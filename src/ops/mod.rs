@@ -20,6 +20,7 @@ use crate::plan::chunks;
 use crate::plan::request::Request;
 use crate::version::Train;
 
+pub mod in_flight;
 mod live;
 mod record;
 mod refresh;

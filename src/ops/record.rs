@@ -4,6 +4,7 @@
 //! operation before anything is sent: an audit gap is worse than a delay. Once requests are
 //! out, a failed write cannot undo them: it is reported and the operation goes on.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::api::Client;
@@ -12,12 +13,15 @@ use crate::journal::{
     local_user,
 };
 use crate::ops::Prepared;
+use crate::ops::in_flight::{DOOR, Ticket};
 use crate::ops::verify::Verdict;
 
 /// One operation's entries in the journal.
 pub(super) struct Recorder {
     journal: Journal,
     id: OperationId,
+    /// The requests written and not yet answered ([`in_flight`]).
+    in_flight: HashMap<u32, Ticket<'static>>,
 }
 
 /// Why the journal cannot be written, said so the operator knows that nothing was sent.
@@ -57,7 +61,11 @@ impl Recorder {
         journal
             .append(&Record::new(id.clone(), now, intent))
             .map_err(not_sent)?;
-        Ok(Recorder { journal, id })
+        Ok(Recorder {
+            journal,
+            id,
+            in_flight: HashMap::new(),
+        })
     }
 
     /// Reopens the journal to finish the operation of `story`, found unfinished.
@@ -66,13 +74,18 @@ impl Recorder {
         Ok(Recorder {
             journal,
             id: story.id.clone(),
+            in_flight: HashMap::new(),
         })
     }
 
-    /// Records request `number` before it is sent; an error means it must not be sent.
+    /// Records request `number` before it is sent; an error means it must not be sent (the
+    /// journal cannot be written, or the process is stopping: see [`crate::ops::in_flight`]).
     pub fn call(&mut self, number: u32, endpoint: &str, gateways: &[String]) -> Result<(), String> {
+        let ticket = DOOR.enter()?;
         let call = Call::new(number, endpoint, gateways.to_vec());
-        self.append(call).map_err(not_sent)
+        self.append(call).map_err(not_sent)?;
+        self.in_flight.insert(number, ticket);
+        Ok(())
     }
 
     /// Records the answer to request `number`.
@@ -81,7 +94,9 @@ impl Recorder {
             Ok(()) => Answer::new(number, true, "accepted"),
             Err(error) => Answer::new(number, false, error.clone()),
         };
-        self.append(answer)
+        let written = self.append(answer);
+        self.in_flight.remove(&number);
+        written
     }
 
     /// Records how the operation ended, gateway by gateway when it was verified.

@@ -7,9 +7,7 @@
 //! [`Msg::Drawn`], so a confirmation knows when it was first on screen and ignores the keys
 //! typed before.
 
-use std::future::poll_fn;
 use std::io;
-use std::task::Poll;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream, MouseEventKind};
@@ -17,12 +15,12 @@ use crossterm::execute;
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
 use jiff::Timestamp;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{Instant, sleep_until};
 
 use crate::ops::{self, Runner};
-use crate::tui::message::{Command, Msg, Signal};
+use crate::signals::Signals;
+use crate::tui::message::{Command, Msg};
 use crate::tui::state::App;
 use crate::tui::terminal::Screen;
 use crate::tui::theme::Theme;
@@ -154,31 +152,4 @@ fn draw(terminal: &mut Screen, app: &mut App, theme: &Theme) -> io::Result<()> {
         },
     );
     Ok(())
-}
-
-/// The signals that end the console, each listened to from the start of the loop.
-struct Signals(Vec<(Signal, tokio::signal::unix::Signal)>);
-
-impl Signals {
-    fn new() -> io::Result<Signals> {
-        Signal::ALL
-            .into_iter()
-            .map(|name| {
-                let kind = SignalKind::from_raw(i32::from(name.number()));
-                Ok((name, signal(kind)?))
-            })
-            .collect::<io::Result<_>>()
-            .map(Signals)
-    }
-
-    /// The next signal to arrive.
-    async fn next(&mut self) -> Signal {
-        poll_fn(|context| {
-            self.0
-                .iter_mut()
-                .find_map(|(name, stream)| stream.poll_recv(context).is_ready().then_some(*name))
-                .map_or(Poll::Pending, Poll::Ready)
-        })
-        .await
-    }
 }

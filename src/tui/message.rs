@@ -6,6 +6,8 @@
 use jiff::Timestamp;
 use strum::{EnumIter, EnumString, IntoStaticStr};
 
+pub use crate::signals::Signal;
+
 use crate::ops::Event;
 
 /// What a key can be bound to. The names (kebab-case: `Command::PageUp` is `page-up`, from
@@ -112,49 +114,6 @@ impl From<MarkSet> for Command {
         match set {
             MarkSet::Failed => Command::MarkFailed,
         }
-    }
-}
-
-/// A signal that ends the console; the loop restores the terminal on its way out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
-    Hangup,
-    Interrupt,
-    Quit,
-    Terminate,
-}
-
-impl Signal {
-    pub const ALL: [Signal; 4] = [
-        Signal::Hangup,
-        Signal::Interrupt,
-        Signal::Quit,
-        Signal::Terminate,
-    ];
-
-    /// e.g. `SIGINT`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Signal::Hangup => "SIGHUP",
-            Signal::Interrupt => "SIGINT",
-            Signal::Quit => "SIGQUIT",
-            Signal::Terminate => "SIGTERM",
-        }
-    }
-
-    /// The signal's number, the same on Linux and macOS.
-    pub fn number(self) -> u8 {
-        match self {
-            Signal::Hangup => 1,
-            Signal::Interrupt => 2,
-            Signal::Quit => 3,
-            Signal::Terminate => 15,
-        }
-    }
-
-    /// The exit status a shell reports for a process ended by the signal: 128 + its number.
-    pub fn exit_code(self) -> u8 {
-        128 + self.number()
     }
 }
 

@@ -15,9 +15,11 @@ use crate::cli::rollout::ApplyArgs;
 use crate::cli::status::{catalog, read_snapshot, runtime};
 use crate::cli::{InputError, Outcome};
 use crate::load::{self, FileKind};
+use crate::ops::in_flight::DOOR;
 use crate::ops::rollout::{Channels, Control, RolloutEnd, RolloutEvent, Rollouts};
 use crate::plan::rollout::{self, Advance, Document, Step};
 use crate::plan::{Request, Selection, counted};
+use crate::signals::{Signal, Signals};
 
 pub fn run(args: &ApplyArgs) -> Result<(Outcome, String), InputError> {
     let mut document = read_plan(args)?;
@@ -29,11 +31,10 @@ pub fn run(args: &ApplyArgs) -> Result<(Outcome, String), InputError> {
         still_holds(&client, &document).await?;
         let confirmation = confirm(args.run.yes, &document)?;
         let rollouts = rollouts(client, args.run.poll_ms);
-        let end = drive(args.run.ci, |channels| {
+        drive(args.run.ci, |channels| {
             rollouts.run(document, confirmation, channels)
         })
-        .await;
-        Ok(ended(&end))
+        .await
     })
 }
 
@@ -175,11 +176,15 @@ pub(super) fn rollouts(client: Arc<Client>, poll_ms: Option<u64>) -> Rollouts {
     }
 }
 
-/// Runs a rollout, printing its events; keys come from the terminal unless `ci`.
+/// Runs a rollout, printing its events; keys come from the terminal unless `ci`. A signal
+/// (SIGINT, SIGTERM, SIGHUP, SIGQUIT) stops it: no request is sent after it, the answers of
+/// those in flight are recorded, and the exit status is 128 + the signal's number; the
+/// rollout stays open for `rollout resume`.
 pub(super) async fn drive<F: Future<Output = RolloutEnd>>(
     ci: bool,
     run: impl FnOnce(Channels) -> F,
-) -> RolloutEnd {
+) -> Result<(Outcome, String), InputError> {
+    let mut signals = Signals::new()?;
     let (events, mut received) = unbounded_channel();
     let (sender, control) = unbounded_channel();
     let printer = tokio::spawn(async move {
@@ -194,9 +199,29 @@ pub(super) async fn drive<F: Future<Output = RolloutEnd>>(
             }
         }
     });
-    let end = run(Channels { events, control }).await;
+    let end = tokio::select! {
+        end = run(Channels { events, control }) => end,
+        signal = signals.next() => return Ok(stopped_by(signal).await),
+    };
     let _ = printer.await;
-    end
+    Ok(ended(&end))
+}
+
+/// Closes the door to new requests, waits for the answers in flight to be recorded, and says
+/// how to go on.
+async fn stopped_by(signal: Signal) -> (Outcome, String) {
+    eprintln!(
+        "{}: sending nothing more; waiting for the answers in flight to be recorded",
+        signal.name()
+    );
+    DOOR.close().await;
+    (
+        Outcome::Signalled(signal.exit_code()),
+        format!(
+            "STOPPED BY {}: every request sent was answered and recorded; what runs at the controller goes on. avx-upgrade rollout resume follows it\n",
+            signal.name()
+        ),
+    )
 }
 
 /// The lines an event prints (a key asked for prints its own prompt).
@@ -251,7 +276,7 @@ fn ask_for_key(what: &str, control: UnboundedSender<Control>, ci: bool) {
     });
 }
 
-pub(super) fn ended(end: &RolloutEnd) -> (Outcome, String) {
+fn ended(end: &RolloutEnd) -> (Outcome, String) {
     match end {
         RolloutEnd::Done => (Outcome::Clear, "done: every step passed its gate\n".into()),
         RolloutEnd::Stopped(reason) => (Outcome::Blocked, format!("STOPPED: {reason}\n")),

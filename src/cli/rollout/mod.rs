@@ -16,11 +16,11 @@ use crate::cli::status::{catalog, read_snapshot, runtime};
 use crate::cli::{InputError, Outcome, load_catalog, load_snapshot};
 use crate::filter::{FilterIndex, Query};
 use crate::ops::rollout::describe;
+use crate::plan::path::resolve_target;
 use crate::plan::rollout::{
     self, Advance, Document, LeftOut, Order, Policy, RolloutError, Size, Step,
 };
 use crate::plan::{Action, Request, Selection, counted};
-use crate::plan::path::resolve_target;
 use crate::snapshot::Snapshot;
 use crate::version::Target;
 

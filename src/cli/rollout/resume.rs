@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::cli::connect::{ConnectArgs, connect, resolve};
-use crate::cli::rollout::apply::{confirm, drive, ended, rollouts};
+use crate::cli::rollout::apply::{confirm, drive, rollouts};
 use crate::cli::rollout::{FindArgs, ResumeArgs};
 use crate::cli::status::runtime;
 use crate::cli::{InputError, Outcome};
@@ -82,8 +82,7 @@ pub fn resume(args: &ResumeArgs) -> Result<(Outcome, String), InputError> {
         let client = connect(&args.run.connect).await?;
         confirm(args.run.yes, &story.plan.document)?;
         let rollouts = rollouts(client, args.run.poll_ms);
-        let end = drive(args.run.ci, |channels| rollouts.resume(story, channels)).await;
-        Ok(ended(&end))
+        drive(args.run.ci, |channels| rollouts.resume(story, channels)).await
     })
 }
 
