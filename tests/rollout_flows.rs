@@ -487,3 +487,62 @@ async fn a_two_train_runbook_runs_end_to_end_through_both_restart_windows() {
     assert!(gates.iter().all(|(_, passed)| *passed), "{gates:?}");
     setup.running.stop().await;
 }
+
+/// The console's controls: a pause makes the next wave wait for a key even when the policy
+/// goes on its own, and a skipped gateway is left out of every wave not sent yet — in the
+/// journal too, so a resume leaves it out as well.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_waits_for_a_key_and_a_skipped_gateway_is_never_sent() {
+    let snapshot = fleet(3);
+    let setup = setup(common::config(snapshot.clone(), SPEED)).await;
+    let document = document(&snapshot, automatic(Size::Count(2), Size::Count(0)));
+    let last = document.rollout.waves.last().expect("waves").gateways[0].clone();
+    let (events, mut received) = unbounded_channel();
+    let (control, receiver) = unbounded_channel();
+    control.send(Control::Pause).expect("sent");
+    control.send(Control::Skip(last.clone())).expect("sent");
+    let collector = tokio::spawn(async move {
+        let mut waits = Vec::new();
+        while let Some(event) = received.recv().await {
+            if let RolloutEvent::WaitingForKey { step, paused, .. } = event {
+                waits.push((step, paused));
+                let _ = control.send(Control::Next);
+            }
+        }
+        waits
+    });
+    let channels = Channels {
+        events,
+        control: receiver,
+    };
+    let end = tokio::time::timeout(
+        Duration::from_secs(60),
+        setup
+            .rollouts
+            .run(document, "--yes by test".into(), channels),
+    )
+    .await
+    .expect("the rollout ends");
+    assert_eq!(end, RolloutEnd::Done);
+    let waits = collector.await.expect("collected");
+    assert_eq!(
+        waits,
+        vec![(2, true)],
+        "one wait, for the pause, before wave 2"
+    );
+    let untouched: Vec<String> = versions(&setup.running)
+        .into_iter()
+        .filter(|(_, version)| version == PREVIOUS)
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(untouched, vec![last.clone()], "only the skipped gateway");
+    let skips: Vec<String> = journal_entries(&setup)
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Entry::Skip(skip) => Some(skip.gateway),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(skips, vec![last]);
+    setup.running.stop().await;
+}

@@ -23,7 +23,8 @@ pub use read::{
 };
 pub use record::{
     Answer, Call, CheckRecord, DryRunRecord, Entry, FORMAT_VERSION, Gate, GatewayBefore, Operation,
-    OperationId, Outcome, Record, RolloutPlan, RolloutStep, Skipped, VerdictRecord, local_user,
+    OperationId, Outcome, Record, RolloutPlan, RolloutStep, Skip, Skipped, VerdictRecord,
+    local_user,
 };
 
 use crate::load::megabytes;

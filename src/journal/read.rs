@@ -235,7 +235,7 @@ impl Story {
     /// outcome replaces an earlier one.
     fn add(&mut self, entry: Entry) {
         match entry {
-            Entry::Operation(_) | Entry::Rollout(_) | Entry::Gate(_) => {}
+            Entry::Operation(_) | Entry::Rollout(_) | Entry::Gate(_) | Entry::Skip(_) => {}
             Entry::Call(call) => self.calls.push((call, None)),
             Entry::Answer(answer) => self.answer(answer),
             Entry::Outcome(outcome) => self.outcome = Some(outcome),
@@ -321,7 +321,8 @@ fn unfinished_with_limit(path: &Path, limit: usize) -> Result<Found, JournalErro
         Entry::Outcome(_) => {
             ended.insert(record.op);
         }
-        Entry::Call(_) | Entry::Answer(_) | Entry::Rollout(_) | Entry::Gate(_) => {}
+        Entry::Call(_) | Entry::Answer(_) | Entry::Rollout(_) | Entry::Gate(_) | Entry::Skip(_) => {
+        }
     })?;
     match started.iter().rev().find(|id| !ended.contains(*id)) {
         Some(id) => story_with_limit(path, id, limit),
@@ -336,6 +337,8 @@ pub struct RolloutStory {
     pub started: Timestamp,
     pub plan: RolloutPlan,
     pub gates: Vec<Gate>,
+    /// The gateways the operator skipped.
+    pub skipped: Vec<String>,
 }
 
 impl RolloutStory {
@@ -366,10 +369,16 @@ pub fn unfinished_rollout(path: &Path) -> Result<Option<RolloutStory>, JournalEr
                 started: at,
                 plan: *plan,
                 gates: Vec::new(),
+                skipped: Vec::new(),
             }),
             Entry::Gate(gate) => {
                 if let Some(story) = rollouts.iter_mut().rev().find(|story| story.id == op) {
                     story.gates.push(gate);
+                }
+            }
+            Entry::Skip(skip) => {
+                if let Some(story) = rollouts.iter_mut().rev().find(|story| story.id == op) {
+                    story.skipped.push(skip.gateway);
                 }
             }
             _ => {}

@@ -1,6 +1,7 @@
 //! The journal's records, format version 1: one JSON object a line, each with the format
 //! version (`v`), the time it was written (`at`), the operation it belongs to (`op`) and what
-//! it is (`record`: `operation`, `call`, `answer` or `outcome`).
+//! it is (`record`: `operation`, `call`, `answer` or `outcome`; for a rollout, `rollout`,
+//! `gate` and `skip`).
 //!
 //! No type here has a field for a password, a session id or a token, and the controller URL is
 //! written (and shown by `Debug`) without any `user:password@` part, so no secret can reach the
@@ -87,6 +88,9 @@ pub enum Entry {
     Rollout(Box<RolloutPlan>),
     /// A gate between waves, and how the rollout ended (`op`: the rollout's id).
     Gate(Gate),
+    /// A gateway the operator left out of a rollout's remaining steps (`op`: the rollout's
+    /// id); a resume leaves it out too.
+    Skip(Skip),
 }
 
 impl Entry {
@@ -99,6 +103,7 @@ impl Entry {
             Entry::Outcome(_) => "outcome",
             Entry::Rollout(_) => "rollout",
             Entry::Gate(_) => "gate",
+            Entry::Skip(_) => "skip",
         }
     }
 }
@@ -118,6 +123,12 @@ impl From<RolloutPlan> for Entry {
 impl From<Gate> for Entry {
     fn from(gate: Gate) -> Self {
         Entry::Gate(gate)
+    }
+}
+
+impl From<Skip> for Entry {
+    fn from(skip: Skip) -> Self {
+        Entry::Skip(skip)
     }
 }
 
@@ -567,6 +578,13 @@ pub struct RolloutPlan {
     pub local_user: String,
     /// What was typed to confirm, or `--yes by alice`.
     pub confirmation: String,
+}
+
+/// A gateway skipped by the operator during a rollout, and who skipped it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skip {
+    pub gateway: String,
+    pub by: String,
 }
 
 /// A rollout's gate after a wave (`wave`), or its end (`wave` 0 when it ended before any).

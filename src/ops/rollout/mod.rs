@@ -10,6 +10,7 @@
 //! rollout before anything else is sent. The rollout's plan and every gate go into the
 //! journal under the rollout's id.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -17,7 +18,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::api::Client;
 use crate::api::poll::{PollSettings, Progress};
-use crate::journal::{self, Gate, Journal, OperationId, Record, RolloutPlan, RolloutStep};
+use crate::journal::{self, Gate, Journal, OperationId, Record, RolloutPlan, RolloutStep, Skip};
 use crate::ops::verify::Verdict;
 use crate::ops::{Event, Job, Loaded, Prepared, Runner, refresh};
 use crate::plan::counted;
@@ -26,11 +27,16 @@ use crate::plan::rollout::{Advance, Document, Step};
 mod hop;
 mod wave;
 
-/// What the operator can tell a running rollout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the operator can tell a running rollout. Each takes effect between steps: a step
+/// already sent runs to its gate.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Control {
-    /// Start the next step (when the policy waits for a key).
+    /// Start the next step (when the policy waits for a key, or the rollout is paused).
     Next,
+    /// Wait for [`Control::Next`] before the next step, whatever the policy says.
+    Pause,
+    /// Leave this gateway out of every step not sent yet.
+    Skip(String),
     /// Stop once the calls in flight are answered.
     Abort,
 }
@@ -44,8 +50,12 @@ pub enum RolloutEvent {
     /// A step starts: its number, and what it is in words (`wave 2`, `the platform upgrade
     /// to 7.1.4183`).
     Starting { step: usize, what: String },
-    /// The next step waits for [`Control::Next`].
-    WaitingForKey { step: usize, what: String },
+    /// The next step waits for [`Control::Next`]; `paused` when a pause asked for it.
+    WaitingForKey {
+        step: usize,
+        what: String,
+        paused: bool,
+    },
     /// A step's operation moved.
     Progress { step: usize, progress: Progress },
     /// A wave ended, verified gateway by gateway.
@@ -117,6 +127,10 @@ struct Run {
     events: UnboundedSender<RolloutEvent>,
     control: UnboundedReceiver<Control>,
     failed: usize,
+    /// A pause was asked for: the next step waits for [`Control::Next`].
+    paused: bool,
+    /// Gateways the operator skipped: left out of every step not sent yet.
+    skipped: HashSet<String>,
 }
 
 impl Run {
@@ -151,7 +165,9 @@ impl Run {
     ) -> Result<Run, String> {
         let journal = open_journal(rollouts)?;
         let confirmation = story.plan.confirmation.clone();
-        Ok(Run::new(journal, story.id.clone(), confirmation, channels))
+        let mut run = Run::new(journal, story.id.clone(), confirmation, channels);
+        run.skipped.extend(story.skipped.iter().cloned());
+        Ok(run)
     }
 
     fn new(journal: Journal, id: OperationId, confirmation: String, channels: Channels) -> Run {
@@ -162,6 +178,8 @@ impl Run {
             events: channels.events,
             control: channels.control,
             failed: 0,
+            paused: false,
+            skipped: HashSet::new(),
         }
     }
 
@@ -203,6 +221,14 @@ impl Run {
                 return end;
             }
         }
+        if !self.skipped.is_empty() {
+            let mut skipped: Vec<&str> = self.skipped.iter().map(String::as_str).collect();
+            skipped.sort_unstable();
+            self.note(format!(
+                "skipped by the operator, not changed: {}",
+                skipped.join(", ")
+            ));
+        }
         match self.failed {
             0 => RolloutEnd::Done,
             failed => RolloutEnd::Stopped(format!(
@@ -212,36 +238,94 @@ impl Run {
         }
     }
 
-    /// Before a step after the first: the soak, then a key when the policy asks for one.
-    /// `Some` ends the rollout (aborted).
+    /// Before a step after the first: the controls sent meanwhile, the soak, then a key when
+    /// the policy or a pause asks for one. `Some` ends the rollout (aborted).
     async fn wait_for(
         &mut self,
         step: usize,
         what: &str,
         document: &Document,
     ) -> Option<RolloutEnd> {
+        if self.take_controls() {
+            return Some(RolloutEnd::Aborted);
+        }
         let policy = &document.rollout.policy;
         if !policy.soak.is_zero() {
             self.note(format!("soaking {}s before {what}", policy.soak.as_secs()));
-            tokio::select! {
-                () = tokio::time::sleep(policy.soak) => {}
-                Some(Control::Abort) = self.control.recv() => return Some(RolloutEnd::Aborted),
+            let soak = tokio::time::sleep(policy.soak);
+            tokio::pin!(soak);
+            loop {
+                tokio::select! {
+                    () = &mut soak => break,
+                    control = self.control.recv() => {
+                        if self.obey(control) {
+                            return Some(RolloutEnd::Aborted);
+                        }
+                    }
+                }
             }
         }
-        if let Ok(Control::Abort) = self.control.try_recv() {
+        if self.take_controls() {
             return Some(RolloutEnd::Aborted);
         }
-        if policy.advance == Advance::Automatic {
+        if policy.advance == Advance::Automatic && !self.paused {
             return None;
         }
         self.say(RolloutEvent::WaitingForKey {
             step,
             what: what.to_owned(),
+            paused: self.paused,
         });
-        match self.control.recv().await {
-            Some(Control::Next) => None,
-            Some(Control::Abort) | None => Some(RolloutEnd::Aborted),
+        loop {
+            let control = self.control.recv().await;
+            if control == Some(Control::Next) {
+                self.paused = false;
+                return None;
+            }
+            if self.obey(control) {
+                return Some(RolloutEnd::Aborted);
+            }
         }
+    }
+
+    /// Obeys the controls already sent; `true` when one aborts the rollout.
+    fn take_controls(&mut self) -> bool {
+        while let Ok(control) = self.control.try_recv() {
+            if self.obey(Some(control)) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Obeys one control (`None`: nobody can send any more, which aborts); `true` when it
+    /// aborts the rollout.
+    fn obey(&mut self, control: Option<Control>) -> bool {
+        match control {
+            None | Some(Control::Abort) => return true,
+            Some(Control::Next) => self.paused = false,
+            Some(Control::Pause) => {
+                self.paused = true;
+                self.note("paused: the next step waits for resume".into());
+            }
+            Some(Control::Skip(name)) => self.skip(name),
+        }
+        false
+    }
+
+    /// Leaves `name` out of every step not sent yet, in the journal first.
+    fn skip(&mut self, name: String) {
+        let skip = Skip {
+            gateway: name.clone(),
+            by: journal::local_user(),
+        };
+        if let Err(error) = self.journal.append(&Record::now(self.id.clone(), skip)) {
+            self.note(format!("the journal could not be written: {error}"));
+        }
+        self.note(format!(
+            "{name} is skipped: no step not sent yet will take it"
+        ));
+        self.skipped.insert(name);
     }
 
     /// The journal's link from a step's operation to this rollout.

@@ -60,13 +60,23 @@ impl Run {
         wave: &Wave,
         to: Option<Version>,
     ) -> Result<Vec<Verdict>, RolloutEnd> {
+        let gateways: Vec<String> = wave
+            .gateways
+            .iter()
+            .filter(|name| !self.skipped.contains(*name))
+            .cloned()
+            .collect();
+        if gateways.is_empty() {
+            self.note(format!("wave {}: every gateway is skipped", wave.number));
+            return Ok(Vec::new());
+        }
         let loaded = self.settled(rollouts, wave).await?;
-        if let Some(down) = peers_down(&loaded.snapshot, &wave.gateways) {
+        if let Some(down) = peers_down(&loaded.snapshot, &gateways) {
             let message = format!("wave {}: {down}", wave.number);
             self.gate(wave.number, false, &message);
             return Err(RolloutEnd::Stopped(message));
         }
-        let request = wave_request(document.rollout.action, &wave.gateways, to);
+        let request = wave_request(document.rollout.action, &gateways, to);
         let Some(prepared) = self.prepare(&loaded, request.clone(), wave)? else {
             self.note(format!(
                 "wave {}: every gateway already runs the target: nothing to send, checking them",
