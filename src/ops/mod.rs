@@ -51,6 +51,17 @@ pub enum Job {
     Follow { operation: u64, follow: Follow },
     /// Write a support summary as `name` in the state directory ([`support::write`]).
     WriteSupportSummary { name: String, text: String },
+    /// Run a rollout, confirmed as `confirmation` ([`rollout`]).
+    StartRollout {
+        document: Box<crate::plan::rollout::Document>,
+        confirmation: String,
+    },
+    /// Resume the controller's unfinished rollout found in the journal.
+    ResumeRollout,
+    /// Tell the running rollout something.
+    ControlRollout(rollout::Control),
+    /// Look in the journal for the controller's unfinished rollout.
+    FindRollout,
 }
 
 /// An operation found running at the controller, not started here.
@@ -109,6 +120,12 @@ pub enum Event {
     },
     /// Where the support summary was written, or why it was not.
     SupportSummaryWritten(Result<std::path::PathBuf, String>),
+    /// The running rollout moved.
+    Rollout(rollout::RolloutEvent),
+    /// The running rollout ended.
+    RolloutEnded(rollout::RolloutEnd),
+    /// The controller's unfinished rollout in the journal, if any, or why it could not be read.
+    RolloutFound(Result<Option<Box<crate::journal::RolloutStory>>, String>),
 }
 
 /// The first train whose platform upgrade is followed with `platform_upgrade_status`.
@@ -122,6 +139,8 @@ pub struct Runner {
     poll: PollSettings,
     /// Where the journal is kept; without one, nothing is sent.
     state_dir: Option<PathBuf>,
+    /// Where controls for the running rollout go, while one runs.
+    rollout_control: rollout::ControlSlot,
 }
 
 impl Runner {
@@ -137,6 +156,7 @@ impl Runner {
             messages,
             poll,
             state_dir,
+            rollout_control: rollout::ControlSlot::default(),
         }
     }
 
@@ -169,6 +189,13 @@ impl Runner {
                 self.send(Event::SupportSummaryWritten(result));
             }
             Job::Follow { operation, follow } => self.follow(operation, follow).await,
+            Job::StartRollout {
+                document,
+                confirmation,
+            } => self.start_rollout(*document, confirmation).await,
+            Job::ResumeRollout => self.resume_rollout().await,
+            Job::ControlRollout(control) => self.control_rollout(control),
+            Job::FindRollout => self.send(Event::RolloutFound(self.find_rollout())),
         }
     }
 

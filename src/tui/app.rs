@@ -44,6 +44,7 @@ pub async fn run(
     if let Some(job) = app.request_refresh() {
         runner.spawn(job);
     }
+    runner.spawn(ops::Job::FindRollout);
     draw(terminal, &mut app, &theme)?;
     let mut last_draw = Instant::now();
     let mut dirty = false;

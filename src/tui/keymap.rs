@@ -31,6 +31,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("ctrl-r", Command::Refresh),
     ("1", Command::PlatformWindow),
     ("2", Command::GatewayWindow),
+    ("3", Command::RolloutWindow),
     ("tab", Command::NextWindow),
     ("k", Command::Up),
     ("up", Command::Up),
@@ -57,6 +58,9 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("R", Command::Rollback),
     ("I", Command::ImageUpgrade),
     ("p", Command::ToggleProgress),
+    ("P", Command::PauseRollout),
+    ("r", Command::ResumeRollout),
+    ("X", Command::AbortRollout),
     ("esc", Command::Close),
 ];
 
@@ -328,7 +332,11 @@ mod tests {
         let ctrl_r = press(KeyCode::Char('r'), KeyModifiers::CONTROL);
         assert_eq!(keymap.command(&ctrl_r), Some(Command::Refresh));
         let plain_r = press(KeyCode::Char('r'), KeyModifiers::NONE);
-        assert_eq!(keymap.command(&plain_r), None, "r alone is not bound");
+        assert_eq!(
+            keymap.command(&plain_r),
+            Some(Command::ResumeRollout),
+            "r alone resumes a rollout; ctrl-r refreshes"
+        );
         assert_eq!(keymap.keys_for(Command::Down), "j ↓");
         assert_eq!(keymap.key_for(Command::Quit), "q");
         assert_eq!(keymap.key_for(Command::Filter), "/");

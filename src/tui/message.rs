@@ -22,6 +22,7 @@ pub enum Command {
     Refresh,
     PlatformWindow,
     GatewayWindow,
+    RolloutWindow,
     NextWindow,
     Up,
     Down,
@@ -44,6 +45,9 @@ pub enum Command {
     Rollback,
     ImageUpgrade,
     ToggleProgress,
+    PauseRollout,
+    ResumeRollout,
+    AbortRollout,
     Close,
 }
 
@@ -57,6 +61,7 @@ impl Command {
             Command::Refresh => "read the controller again",
             Command::PlatformWindow => "Platform Upgrade window",
             Command::GatewayWindow => "Selective Gateway Upgrade window",
+            Command::RolloutWindow => "Rollout window: U, R, I stage the selection in waves",
             Command::NextWindow => "switch window",
             Command::Up => "move up",
             Command::Down => "move down",
@@ -79,6 +84,9 @@ impl Command {
             Command::Rollback => "software rollback of the gateways",
             Command::ImageUpgrade => "image upgrade of the gateways",
             Command::ToggleProgress => "show or hide the progress pane",
+            Command::PauseRollout => "pause the rollout after the step in flight",
+            Command::ResumeRollout => "rollout: next step, or resume and retry a stopped one",
+            Command::AbortRollout => "abort the rollout after the step in flight",
             Command::Close => "close the pane or dialog",
         }
     }

@@ -8,6 +8,7 @@ pub mod fleet;
 pub mod keymap;
 pub mod message;
 pub mod operation;
+pub mod rollout;
 
 pub mod state;
 pub mod support;

@@ -13,27 +13,32 @@ use crate::filter::query::Field;
 use crate::ops::Job;
 use crate::plan::ChecklistItem;
 use crate::plan::request::{Action, Request};
+use crate::plan::rollout::Policy;
 use crate::plan::runbook::Runbook;
 use crate::snapshot::UpdateStatus;
-use crate::tui::confirm::Confirm;
+use crate::tui::confirm::{Ask, Confirm};
 use crate::tui::fleet::FleetView;
 use crate::tui::keymap::Keymap;
 use crate::tui::message::{MarkSet, Signal};
 use crate::tui::operation::Operation;
+use crate::tui::rollout::RolloutView;
 
 /// The two windows of Settings › Maintenance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {
     Platform,
     Gateways,
+    /// Staged rollouts: the timeline of the rollout running or found unfinished.
+    Rollout,
 }
 
 impl Window {
-    /// The window's operation: what `U` asks to confirm and `d` dry-runs.
+    /// The window's operation: what `U` asks to confirm (staged, in the Rollout window) and
+    /// `d` dry-runs.
     pub fn operation(self) -> Action {
         match self {
             Window::Platform => Action::PlatformUpgrade,
-            Window::Gateways => Action::SoftwareUpgrade,
+            Window::Gateways | Window::Rollout => Action::SoftwareUpgrade,
         }
     }
 }
@@ -94,6 +99,8 @@ pub enum Overlay {
     },
     DryRun(DryRunPane),
     Confirm(Box<Confirm>),
+    /// A light confirmation (pause, abort, skip).
+    Ask(Box<Ask>),
     /// Every field of the gateway so named (by name: a refresh may reorder the fleet).
     Detail(String),
     Picker(Picker),
@@ -152,6 +159,10 @@ pub struct App {
     /// Why the query being typed does not parse.
     pub query_error: Option<String>,
     pub operation: Option<Operation>,
+    /// The rollout running here, or found unfinished in the journal.
+    pub rollout: Option<RolloutView>,
+    /// The policy the next rollout is planned with (`:policy` edits it).
+    pub rollout_policy: Policy,
     pub show_progress: bool,
     /// The id of the next operation started or followed.
     next_operation: u64,
@@ -187,6 +198,8 @@ impl App {
             focus: Focus::Window,
             query_error: None,
             operation: None,
+            rollout: None,
+            rollout_policy: Policy::default(),
             show_progress: true,
             next_operation: 1,
             flash: None,
@@ -228,9 +241,10 @@ impl App {
         names
     }
 
-    /// Whether an operation is in flight.
+    /// Whether an operation or a rollout is in flight.
     pub fn busy(&self) -> bool {
         self.operation.as_ref().is_some_and(Operation::is_running)
+            || self.rollout.as_ref().is_some_and(RolloutView::is_running)
     }
 
     /// The overlay covering the window, if one does.

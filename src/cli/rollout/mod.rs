@@ -306,7 +306,11 @@ fn text(document: &Document) -> String {
         counted(document.budget_base(), "gateway"),
         document.controller_version,
     );
-    let _ = writeln!(out, "Policy: {}\n", describe_policy(document));
+    let _ = writeln!(
+        out,
+        "Policy: {}\n",
+        document.rollout.policy.describe(document.budget_base())
+    );
     for step in document.steps() {
         let title = capitalized(&describe(&step));
         match step {
@@ -332,28 +336,6 @@ fn capitalized(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-fn describe_policy(document: &Document) -> String {
-    let policy = &document.rollout.policy;
-    let total = document.budget_base();
-    let advance = match policy.advance {
-        Advance::OnKey => "each wave starts on a key",
-        Advance::Automatic => "each wave starts on its own",
-    };
-    let order = match policy.order {
-        Order::PrimariesFirst => "primaries first",
-        Order::SecondariesFirst => "secondaries first",
-    };
-    format!(
-        "canary {}, waves of at most {} ({}), failure budget {} ({} tolerated), soak {}s, {advance}, {order}",
-        policy.canary,
-        policy.wave_size,
-        policy.wave_limit(total),
-        policy.max_failures,
-        document.failures_allowed(),
-        policy.soak.as_secs(),
-    )
 }
 
 fn left_out(out: &mut String, title: &str, gateways: &[LeftOut]) {

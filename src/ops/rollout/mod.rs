@@ -25,7 +25,10 @@ use crate::plan::counted;
 use crate::plan::rollout::{Advance, Document, Step};
 
 mod hop;
+mod runner;
 mod wave;
+
+pub use runner::ControlSlot;
 
 /// What the operator can tell a running rollout. Each takes effect between steps: a step
 /// already sent runs to its gate.
@@ -60,8 +63,12 @@ pub enum RolloutEvent {
     Progress { step: usize, progress: Progress },
     /// A wave ended, verified gateway by gateway.
     WaveEnded { step: usize, verdicts: Vec<Verdict> },
-    /// A step passed its gate (`true`) or stopped the rollout.
-    Gate { step: usize, passed: bool },
+    /// A step passed its gate (`true`) or stopped the rollout; `failed` gateways so far.
+    Gate {
+        step: usize,
+        passed: bool,
+        failed: usize,
+    },
 }
 
 /// How a rollout ended.
@@ -408,7 +415,11 @@ impl Run {
             self.note(format!("the journal could not be written: {error}"));
         }
         if step > 0 {
-            self.say(RolloutEvent::Gate { step, passed });
+            self.say(RolloutEvent::Gate {
+                step,
+                passed,
+                failed: self.failed,
+            });
         }
     }
 

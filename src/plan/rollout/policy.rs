@@ -136,6 +136,82 @@ impl Policy {
     pub fn wave_limit(&self, total: usize) -> usize {
         self.wave_size.of(total).max(1)
     }
+
+    /// The policy in words, for `total` gateways that change.
+    pub fn describe(&self, total: usize) -> String {
+        let advance = match self.advance {
+            Advance::OnKey => "each wave starts on a key",
+            Advance::Automatic => "each wave starts on its own",
+        };
+        let order = match self.order {
+            Order::PrimariesFirst => "primaries first",
+            Order::SecondariesFirst => "secondaries first",
+        };
+        format!(
+            "canary {}, waves of at most {} ({}), failure budget {} ({} tolerated), soak {}s, {advance}, {order}",
+            self.canary,
+            self.wave_size,
+            self.wave_limit(total),
+            self.max_failures,
+            self.failures_allowed(total),
+            self.soak.as_secs(),
+        )
+    }
+
+    /// The policy with the settings of `edits` changed: `canary N`, `wave-size N|P%`,
+    /// `max-failures N|P%`, `soak SECS`, and the words `automatic`, `on-key`,
+    /// `primaries-first`, `secondaries-first` (the console's `:policy`). Nothing changes when
+    /// one is wrong; the error says which and what to give.
+    pub fn edited(&self, edits: &str) -> Result<Policy, String> {
+        let mut policy = *self;
+        let mut words = edits.split_whitespace();
+        while let Some(word) = words.next() {
+            let mut value = || {
+                words
+                    .next()
+                    .ok_or_else(|| format!("{word} needs a value, e.g. {word} {}", example(word)))
+            };
+            match word {
+                "canary" => policy.canary = number(word, value()?)?,
+                "wave-size" => {
+                    policy.wave_size = value()?.parse().map_err(|e: SizeError| e.to_string())?
+                }
+                "max-failures" => {
+                    policy.max_failures = value()?.parse().map_err(|e: SizeError| e.to_string())?;
+                }
+                "soak" => policy.soak = Duration::from_secs(number(word, value()?)?),
+                "automatic" => policy.advance = Advance::Automatic,
+                "on-key" => policy.advance = Advance::OnKey,
+                "primaries-first" => policy.order = Order::PrimariesFirst,
+                "secondaries-first" => policy.order = Order::SecondariesFirst,
+                other => {
+                    return Err(format!(
+                        "unknown policy setting \"{}\": use canary N, wave-size N|P%, max-failures N|P%, soak SECS, automatic, on-key, primaries-first or secondaries-first",
+                        crate::quote::quoted(other)
+                    ));
+                }
+            }
+        }
+        Ok(policy)
+    }
+}
+
+fn example(setting: &str) -> &'static str {
+    match setting {
+        "wave-size" => "25%",
+        "max-failures" => "2",
+        "soak" => "300",
+        _ => "1",
+    }
+}
+
+fn number<T: FromStr>(setting: &str, text: &str) -> Result<T, String> {
+    text.parse().map_err(|_| {
+        format!(
+            "{setting} takes a whole number, not \"{}\"",
+            crate::quote::quoted(text)
+        )
+    })
 }
 
 mod seconds {
@@ -179,6 +255,38 @@ mod tests {
         assert_eq!(policy.wave_limit(0), 1, "never a wave of none");
         assert_eq!(policy.failures_allowed(5), 0);
         assert_eq!(policy.failures_allowed(100), 10);
+    }
+
+    #[test]
+    fn edits_change_only_what_they_name_and_a_bad_one_changes_nothing() {
+        let policy = Policy::default()
+            .edited("canary 2 wave-size 10 max-failures 5% soak 60 automatic secondaries-first")
+            .unwrap();
+        assert_eq!(
+            policy,
+            Policy {
+                canary: 2,
+                wave_size: Size::Count(10),
+                max_failures: Size::Percent(5),
+                soak: Duration::from_secs(60),
+                advance: Advance::Automatic,
+                order: Order::SecondariesFirst,
+            }
+        );
+        for (bad, said) in [
+            ("canary", "canary needs a value"),
+            ("canary two", "whole number"),
+            ("wave-size 0%", "e.g. 25%"),
+            ("speed 9", "unknown policy setting"),
+        ] {
+            let error = Policy::default().edited(bad).unwrap_err();
+            assert!(error.contains(said), "{bad}: {error}");
+        }
+        assert!(
+            policy
+                .describe(40)
+                .starts_with("canary 2, waves of at most 10 (10), failure budget 5% (2 tolerated)")
+        );
     }
 
     #[test]

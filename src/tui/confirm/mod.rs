@@ -12,7 +12,12 @@
 //! - A platform upgrade, the operation with the biggest effect, needs its target version
 //!   typed in full (e.g. `7.2.5090`).
 //!
-//! The dialog carries the exact request it confirms, so it can never confirm something else.
+//! - A rollout ([`RolloutStart`]) shows every step, and always needs a value typed: the
+//!   number of gateways that change, or, when it includes a platform hop, the final platform
+//!   version. Resuming one (retrying its failed gateways) asks the same.
+//!
+//! The dialog carries the exact request (or rollout) it confirms, so it can never confirm
+//! something else.
 
 use std::cell::Cell;
 
@@ -23,7 +28,12 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::plan::finding::{Finding, Report, Severity};
 use crate::plan::request::{Action, Request, Scope};
+use crate::plan::rollout::Document;
 use crate::tui::fleet::Named;
+
+mod ask;
+
+pub use ask::Ask;
 
 /// Above this many gateways the count must be typed.
 pub const TYPED_COUNT_ABOVE: usize = 10;
@@ -73,6 +83,16 @@ pub struct Confirm {
     pub scroll: usize,
     /// The last row `scroll` can reach, written by the draw that knows the dialog's height.
     pub scroll_max: Cell<usize>,
+    /// The rollout this dialog starts or resumes, when it is one; `request` is then its
+    /// first stage's.
+    pub rollout: Option<Box<RolloutStart>>,
+}
+
+/// A rollout to start (or to resume from the journal), as confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloutStart {
+    pub document: Document,
+    pub resume: bool,
 }
 
 /// What a key did to the dialog.
@@ -105,7 +125,48 @@ impl Confirm {
             first_drawn: None,
             scroll: 0,
             scroll_max: Cell::new(0),
+            rollout: None,
         }
+    }
+
+    /// The dialog that starts (or resumes) `start`; `request` is its first stage's, `named`
+    /// its gateways split by the filter.
+    pub fn rollout(start: RolloutStart, request: Request, named: Named) -> Confirm {
+        let document = &start.document;
+        let verb = if start.resume { "Resume" } else { "Staged" };
+        let target = match (document.final_platform(), document.target) {
+            (Some(last), _) => format!("{last}, platform and gateways"),
+            (None, Some(version)) => version.to_string(),
+            (None, None) => "the compatibility matrix's image".into(),
+        };
+        Confirm {
+            operation: format!("{verb} {}", document.rollout.action.title()),
+            target,
+            gateways: document.budget_base(),
+            named,
+            skipped: document
+                .rollout
+                .skipped
+                .iter()
+                .map(|left| left.name.clone())
+                .collect(),
+            ..Confirm::new(
+                Scope {
+                    request,
+                    changes: 0,
+                    skipped: Vec::new(),
+                },
+                String::new(),
+                Named::default(),
+                &Report::default(),
+            )
+        }
+        .with_rollout(start)
+    }
+
+    fn with_rollout(mut self, start: RolloutStart) -> Confirm {
+        self.rollout = Some(Box::new(start));
+        self
     }
 
     pub fn blocked(&self) -> bool {
@@ -114,6 +175,9 @@ impl Confirm {
 
     /// Whether the gateway count must be typed before `Enter` confirms.
     pub fn needs_typed_count(&self) -> bool {
+        if self.rollout.is_some() {
+            return true;
+        }
         let disruptive = matches!(
             self.request.action(),
             Action::SoftwareRollback | Action::ImageUpgrade
@@ -131,6 +195,9 @@ impl Confirm {
     /// What must be typed before `Enter` confirms: the target version of a platform upgrade,
     /// the gateway count when [`Confirm::needs_typed_count`]; `None` when `y` is enough.
     pub fn typed_answer(&self) -> Option<String> {
+        if let Some(last) = self.final_platform() {
+            return Some(last.to_string());
+        }
         if self.request.action() == Action::PlatformUpgrade {
             return Some(self.target.clone());
         }
@@ -139,6 +206,9 @@ impl Confirm {
 
     /// What to type, when something must be typed.
     pub fn typed_prompt(&self) -> String {
+        if let Some(last) = self.final_platform() {
+            return format!("Type {last}, the final platform version, then Enter");
+        }
         if self.request.action() == Action::PlatformUpgrade {
             return format!("Type {}, the target version, then Enter", self.target);
         }
@@ -146,6 +216,11 @@ impl Confirm {
             "Type {}, the number of gateways that will change, then Enter",
             self.gateways
         )
+    }
+
+    /// The platform version a rollout with platform hops ends on.
+    fn final_platform(&self) -> Option<crate::version::Version> {
+        self.rollout.as_ref()?.document.final_platform()
     }
 
     /// A frame showed the dialog at `at`. The earliest frame counts (a clock set back counts

@@ -14,8 +14,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use crate::ops::rollout::describe;
+use crate::plan::counted;
 use crate::plan::finding::Finding;
 use crate::plan::request::Request;
+use crate::plan::rollout::{Document, Step};
 use crate::tui::confirm::{Choice, Confirm};
 use crate::tui::theme::{Theme, severity};
 use crate::tui::ui::{duration, finding_line, popup};
@@ -154,6 +157,9 @@ impl<'a> Text<'a> {
             ));
         }
         let mut parts = vec![Part::Rows(head)];
+        if let Some(start) = &dialog.rollout {
+            steps(&mut parts, &start.document, width, theme);
+        }
         let named = &dialog.named;
         if !named.hidden.is_empty() {
             let what = format!("{} marked, hidden by the filter:", named.hidden.len());
@@ -210,6 +216,42 @@ impl<'a> Text<'a> {
             start = end;
         }
         rows
+    }
+}
+
+/// A rollout's policy and every step, each wave's gateways one a row.
+fn steps<'a>(parts: &mut Vec<Part<'a>>, document: &'a Document, width: usize, theme: &Theme) {
+    let policy = document.rollout.policy.describe(document.budget_base());
+    parts.push(Part::Rows(labelled(
+        "Policy",
+        &policy,
+        theme.title,
+        width,
+        theme,
+    )));
+    for step in document.steps() {
+        let what = describe(&step);
+        match step {
+            Step::Wave { wave, .. } => {
+                let value = format!("{what}: {}", counted(wave.gateways.len(), "gateway"));
+                let label = if wave.number == 1 { "Steps" } else { "" };
+                parts.push(Part::Rows(labelled(
+                    label,
+                    &value,
+                    theme.title,
+                    width,
+                    theme,
+                )));
+                parts.push(Part::Names(&wave.gateways, width));
+            }
+            Step::Platform(_) => {
+                let label = if step.number() == 1 { "Steps" } else { "" };
+                let value = format!("{what}: {RESTART}");
+                parts.push(Part::Rows(labelled(
+                    label, &value, theme.warn, width, theme,
+                )));
+            }
+        }
     }
 }
 

@@ -39,6 +39,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         tab(Window::Platform, "1", "Platform Upgrade"),
         Span::raw(" "),
         tab(Window::Gateways, "2", "Selective Gateway Upgrade"),
+        Span::raw(" "),
+        tab(Window::Rollout, "3", "Rollout"),
     ]);
     frame.render_widget(Paragraph::new(vec![Line::from(first), second]), area);
 }

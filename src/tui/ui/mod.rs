@@ -2,6 +2,7 @@
 //! changes the state (the table's scroll offset and how far a confirmation can scroll, which
 //! only a draw knows, live in `Cell`s).
 
+mod ask;
 mod confirm;
 mod detail;
 mod dry_run;
@@ -11,6 +12,7 @@ mod help;
 mod picker;
 mod platform;
 mod progress;
+mod rollout;
 mod status;
 
 use jiff::Timestamp;
@@ -52,6 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     match app.window {
         Window::Platform => platform::draw(frame, body, app, theme),
         Window::Gateways => gateways::draw(frame, body, app, theme),
+        Window::Rollout => rollout::draw(frame, body, app, theme),
     }
     if let Some(operation) = app.operation.as_ref().filter(|_| progress_height > 0) {
         progress::draw(frame, progress_area, operation, app.now, theme);
@@ -67,6 +70,7 @@ fn draw_overlay(frame: &mut Frame, body: Rect, app: &App, overlay: &Overlay, the
         Overlay::Help { scroll } => help::draw(frame, body, app, *scroll, theme),
         Overlay::DryRun(pane) => dry_run::draw(frame, body, pane, theme),
         Overlay::Confirm(dialog) => confirm::draw(frame, body, dialog, theme),
+        Overlay::Ask(dialog) => ask::draw(frame, body, dialog, theme),
         Overlay::Detail(name) => detail::draw(frame, body, app, name, theme),
         Overlay::Picker(picker) => picker::draw(frame, body, picker, theme),
     }

@@ -55,7 +55,12 @@ fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, prompt: &Prompt, theme:
 
 fn hints(app: &App, theme: &Theme) -> Line<'static> {
     let commands: &[Command] = match (&app.focus, app.window) {
-        (Focus::Overlay(Overlay::Confirm(_)) | Focus::Prompt(_) | Focus::Target, _) => &[],
+        (
+            Focus::Overlay(Overlay::Confirm(_) | Overlay::Ask(_))
+            | Focus::Prompt(_)
+            | Focus::Target,
+            _,
+        ) => &[],
         (Focus::Overlay(_), _) => &[Command::Close, Command::Up, Command::Down, Command::Quit],
         (Focus::Window, Window::Platform) => &[
             Command::EditTarget,
@@ -74,6 +79,17 @@ fn hints(app: &App, theme: &Theme) -> Line<'static> {
             Command::Upgrade,
             Command::Rollback,
             Command::ImageUpgrade,
+            Command::Help,
+            Command::Quit,
+        ],
+        (Focus::Window, Window::Rollout) => &[
+            Command::Upgrade,
+            Command::Rollback,
+            Command::ImageUpgrade,
+            Command::ResumeRollout,
+            Command::PauseRollout,
+            Command::AbortRollout,
+            Command::CommandLine,
             Command::Help,
             Command::Quit,
         ],
@@ -106,6 +122,11 @@ fn short(command: Command) -> &'static str {
         Command::ImageUpgrade => "image",
         Command::GatewayWindow => "gateways",
         Command::PlatformWindow => "platform",
+        Command::RolloutWindow => "rollout",
+        Command::ResumeRollout => "resume",
+        Command::PauseRollout => "pause",
+        Command::AbortRollout => "abort",
+        Command::CommandLine => ":policy",
         Command::Refresh => "refresh",
         Command::Help => "help",
         Command::Quit => "quit",

@@ -21,6 +21,7 @@ use crate::tui::state::{App, Focus, Overlay, Prompt, Window};
 mod controller;
 mod operations;
 mod prompt;
+mod rollout;
 
 use controller::{on_load_failed, on_loaded, on_progress};
 use operations::{ask_to_confirm, confirm_key, dry_run, on_dry_run};
@@ -38,8 +39,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Job> {
             Vec::new()
         }
         Msg::Drawn { at } => {
-            if let Focus::Overlay(Overlay::Confirm(dialog)) = &mut app.focus {
-                dialog.drawn(at);
+            match &mut app.focus {
+                Focus::Overlay(Overlay::Confirm(dialog)) => dialog.drawn(at),
+                Focus::Overlay(Overlay::Ask(dialog)) => dialog.drawn(at),
+                _ => {}
             }
             Vec::new()
         }
@@ -113,6 +116,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Job> {
             app.error(line);
             Vec::new()
         }
+        Msg::Ops(ops::Event::Rollout(event)) => rollout::on_event(app, event),
+        Msg::Ops(ops::Event::RolloutEnded(end)) => rollout::on_end(app, end),
+        Msg::Ops(ops::Event::RolloutFound(found)) => {
+            rollout::on_found(app, found);
+            Vec::new()
+        }
         Msg::Ops(ops::Event::SupportSummaryWritten(result)) => {
             match result {
                 Ok(path) => app.info(format!("support summary written to {}", path.display())),
@@ -150,6 +159,7 @@ fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
             return Vec::new();
         }
         Focus::Overlay(Overlay::Confirm(_)) => return confirm_key(app, key),
+        Focus::Overlay(Overlay::Ask(_)) => return ask_key(app, key),
         Focus::Window | Focus::Overlay(_) => {}
     }
     let Some(command) = app.keymap.command(key) else {
@@ -194,7 +204,7 @@ fn overlay_command(app: &mut App, command: Command) -> Option<Vec<Job>> {
             picker.cursor = picker.cursor.saturating_add_signed(step as isize).min(last);
         }
         Overlay::Confirm(dialog) => dialog.scroll_by(step),
-        Overlay::Detail(_) => {}
+        Overlay::Detail(_) | Overlay::Ask(_) => {}
     }
     Some(Vec::new())
 }
@@ -212,11 +222,26 @@ pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Job> {
         Command::Refresh => return refresh(app),
         Command::PlatformWindow => app.window = Window::Platform,
         Command::GatewayWindow => app.window = Window::Gateways,
+        Command::RolloutWindow => app.window = Window::Rollout,
         Command::NextWindow => {
             app.window = match app.window {
                 Window::Platform => Window::Gateways,
-                Window::Gateways => Window::Platform,
+                Window::Gateways => Window::Rollout,
+                Window::Rollout => Window::Platform,
             }
+        }
+        Command::Upgrade | Command::Rollback | Command::ImageUpgrade
+            if app.window == Window::Rollout =>
+        {
+            rollout::stage(app, staged(command));
+        }
+        Command::PauseRollout => rollout::pause(app),
+        Command::ResumeRollout => rollout::resume(app),
+        Command::AbortRollout => rollout::abort(app),
+        Command::Up | Command::Down | Command::PageUp | Command::PageDown
+            if app.window == Window::Rollout =>
+        {
+            move_rollout_cursor(app, command);
         }
         Command::EditTarget => edit_target(app),
         Command::DryRun => return dry_run(app),
@@ -237,6 +262,49 @@ pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Job> {
         table => gateway_only(app, table, |app| table_command(app, table)),
     }
     Vec::new()
+}
+
+/// The gateway operation a mutating command stages in the Rollout window.
+fn staged(command: Command) -> Action {
+    match command {
+        Command::Rollback => Action::SoftwareRollback,
+        Command::ImageUpgrade => Action::ImageUpgrade,
+        _ => Action::SoftwareUpgrade,
+    }
+}
+
+fn move_rollout_cursor(app: &mut App, command: Command) {
+    let page = app.page_rows.get().max(1) as isize;
+    let by = match command {
+        Command::Up => -1,
+        Command::Down => 1,
+        Command::PageUp => -page,
+        _ => page,
+    };
+    if let Some(view) = app.rollout.as_mut() {
+        view.move_cursor(by);
+    }
+}
+
+/// A key while a light confirmation is open.
+fn ask_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
+    let Focus::Overlay(Overlay::Ask(dialog)) = &mut app.focus else {
+        return Vec::new();
+    };
+    match dialog.handle_key(key, app.now) {
+        crate::tui::confirm::Outcome::Open => Vec::new(),
+        crate::tui::confirm::Outcome::Cancelled => {
+            app.focus = Focus::Window;
+            app.info("cancelled: nothing was sent");
+            Vec::new()
+        }
+        crate::tui::confirm::Outcome::Confirmed => {
+            let (job, done) = (dialog.job.clone(), dialog.done.clone());
+            app.focus = Focus::Window;
+            app.info(done);
+            vec![job]
+        }
+    }
 }
 
 fn refresh(app: &mut App) -> Vec<Job> {

@@ -28,7 +28,10 @@ pub(super) fn confirm_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
         Outcome::Confirmed => {
             let dialog = *dialog.clone();
             app.focus = Focus::Window;
-            start(app, dialog)
+            match dialog.rollout.is_some() {
+                true => super::rollout::confirmed(app, dialog),
+                false => start(app, dialog),
+            }
         }
     }
 }

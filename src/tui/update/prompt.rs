@@ -64,6 +64,7 @@ pub(super) fn on_paste(app: &mut App, text: &str) {
             revalidate_target(app);
         }
         Focus::Overlay(Overlay::Confirm(dialog)) => dialog.refuse_paste(),
+        Focus::Overlay(Overlay::Ask(dialog)) => dialog.refuse_paste(),
         Focus::Window | Focus::Overlay(_) => ignore_paste(app),
     }
 }
@@ -99,6 +100,14 @@ pub(super) fn command_line(app: &mut App, line: &str) -> Vec<Job> {
     if let Some(set) = line.strip_prefix("mark") {
         return mark_named(app, set.trim());
     }
+    if let Some(edits) = line.strip_prefix("policy") {
+        super::rollout::policy(app, edits);
+        return Vec::new();
+    }
+    if let Some(name) = line.strip_prefix("skip ") {
+        super::rollout::skip(app, name.trim());
+        return Vec::new();
+    }
     if line == "support" {
         return match crate::tui::support::job(app) {
             Ok(job) => vec![job],
@@ -112,12 +121,13 @@ pub(super) fn command_line(app: &mut App, line: &str) -> Vec<Job> {
         "q" | "q!" | "quit" | "exit" => Command::Quit,
         "platform" | "p" | "1" => Command::PlatformWindow,
         "gateways" | "gateway" | "gw" | "2" => Command::GatewayWindow,
+        "rollout" | "3" => Command::RolloutWindow,
         "refresh" | "r" => Command::Refresh,
         "help" | "h" => Command::Help,
         "" => return Vec::new(),
         other => {
             app.error(format!(
-                "unknown command :{other}: use :platform, :gateways, :refresh, :mark failed, :support, :help or :q"
+                "unknown command :{other}: use :platform, :gateways, :rollout, :policy, :skip NAME, :refresh, :mark failed, :support, :help or :q"
             ));
             return Vec::new();
         }
