@@ -393,3 +393,107 @@ fn no_color_is_read_from_the_environment() {
     );
     unsafe { std::env::remove_var("NO_COLOR") };
 }
+
+/// Six spoke pairs on [`PREVIOUS`], for the Rollout window.
+fn spoke_fleet() -> Snapshot {
+    let mut gateways = Vec::new();
+    for number in 0..6 {
+        gateways.extend(common::pair(
+            &format!("spoke-use1-{number:02}"),
+            GatewayType::Spoke,
+            PREVIOUS,
+        ));
+    }
+    Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("fleet")
+}
+
+fn rollout_event(app: &mut App, event: avx_upgrade::ops::rollout::RolloutEvent) {
+    update(app, Msg::Ops(Event::Rollout(event)));
+}
+
+#[test]
+fn rollout_window_confirmation_and_timeline() {
+    use avx_upgrade::ops::rollout::RolloutEvent;
+    use avx_upgrade::ops::verify::Verdict;
+
+    let mut app = loaded_app(spoke_fleet(), false);
+    press(&mut app, KeyCode::Char('3'));
+    snap("rollout_empty", &app);
+    press(&mut app, KeyCode::Char('U'));
+    shown(&mut app);
+    snap("rollout_confirm", &app);
+    type_into(&mut app, "12");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [avx_upgrade::ops::Job::StartRollout { .. }]
+        ),
+        "{effects:?}"
+    );
+    let start = app.now;
+    let at = |seconds: i64| start + jiff::SignedDuration::from_secs(seconds);
+    rollout_event(
+        &mut app,
+        RolloutEvent::Starting {
+            step: 1,
+            what: "wave 1 (canary)".into(),
+        },
+    );
+    rollout_event(
+        &mut app,
+        RolloutEvent::Note("wave 1 (canary): sending 1 gateway".into()),
+    );
+    app.now = at(240);
+    rollout_event(
+        &mut app,
+        RolloutEvent::WaveEnded {
+            step: 1,
+            verdicts: vec![Verdict {
+                name: "spoke-use1-00".into(),
+                failure: None,
+            }],
+        },
+    );
+    rollout_event(
+        &mut app,
+        RolloutEvent::Gate {
+            step: 1,
+            passed: true,
+            failed: 0,
+        },
+    );
+    rollout_event(
+        &mut app,
+        RolloutEvent::Note("wave 1: 1 of 1 verified; 0 failed so far, 0 tolerated".into()),
+    );
+    rollout_event(
+        &mut app,
+        RolloutEvent::Starting {
+            step: 2,
+            what: "wave 2".into(),
+        },
+    );
+    app.now = at(330);
+    let gateways = (0..3)
+        .map(|number| GatewayProgress {
+            name: format!("spoke-use1-{number:02}"),
+            state: "up".into(),
+            update_status: avx_upgrade::snapshot::UpdateStatus::Installing,
+            progress: Some(40),
+            message: None,
+        })
+        .collect();
+    rollout_event(
+        &mut app,
+        RolloutEvent::Progress {
+            step: 2,
+            progress: Progress::Gateways {
+                gateways,
+                done: 1,
+                failed: 0,
+            },
+        },
+    );
+    snap("rollout_running", &app);
+}

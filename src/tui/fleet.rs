@@ -226,6 +226,27 @@ impl FleetView {
             .unwrap_or_default()
     }
 
+    /// What a rollout stages: the marked gateways, or every gateway the filter shows when
+    /// none is marked.
+    pub fn staged_targets(&self) -> Vec<String> {
+        if self.marked_count > 0 {
+            return self.marked_names();
+        }
+        (0..self.shown_len())
+            .filter_map(|row| self.shown_index(row))
+            .filter_map(|index| self.gateway(index))
+            .map(|gateway| gateway.name.clone())
+            .collect()
+    }
+
+    /// How many gateways [`FleetView::staged_targets`] names.
+    pub fn staged_count(&self) -> usize {
+        match self.marked_count {
+            0 => self.shown_len(),
+            marked => marked,
+        }
+    }
+
     /// Applies `text` as the filter; on a parse error the previous filter stays.
     pub fn set_filter(&mut self, text: &str) -> Result<(), QueryError> {
         let query = Query::parse(text)?;

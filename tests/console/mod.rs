@@ -141,6 +141,8 @@ impl Console {
             frozen: None,
         };
         console.command_refresh();
+        // As the real loop does: the journal's unfinished rollout, if any, is offered.
+        console.runner.spawn(Job::FindRollout);
         console
             .until("the first refresh", |app| app.fleet.snapshot().is_some())
             .await;

@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn empty(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let total = app.fleet.operation_targets().len();
+    let total = app.fleet.staged_count();
     let lines = vec![
         Line::styled("No rollout.", theme.title),
         Line::raw(""),
@@ -61,9 +61,14 @@ fn empty(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 fn timeline(frame: &mut Frame, area: Rect, app: &App, view: &RolloutView, theme: &Theme) {
     let width = usize::from(area.width);
     let head = head(app, view, theme);
+    let head_rows: usize = head
+        .iter()
+        .map(|line| line.width().div_ceil(width.max(1)).max(1))
+        .sum();
     let log_rows = view.log.len().min(LOG_ROWS);
+    let what = what_width(view, width);
     let [head_area, table_area, log_area] = Layout::vertical([
-        Constraint::Length(head.len() as u16),
+        Constraint::Length(u16::try_from(head_rows).unwrap_or(u16::MAX)),
         Constraint::Min(2),
         Constraint::Length(log_rows as u16),
     ])
@@ -73,14 +78,14 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App, view: &RolloutView, theme:
     app.page_rows
         .set(u16::try_from(visible).unwrap_or(u16::MAX));
     let first = view.cursor.saturating_sub(visible.saturating_sub(1));
-    let mut rows = vec![Line::styled(header_row(width), theme.muted)];
+    let mut rows = vec![Line::styled(header_row(what), theme.muted)];
     rows.extend(
         view.steps
             .iter()
             .enumerate()
             .skip(first)
             .take(visible)
-            .map(|(at, row)| step_line(row, at == view.cursor, app, width, theme)),
+            .map(|(at, row)| step_line(row, at == view.cursor, app, (what, width), theme)),
     );
     frame.render_widget(Paragraph::new(rows), table_area);
     let log: Vec<Line> = view
@@ -134,11 +139,12 @@ fn head(app: &App, view: &RolloutView, theme: &Theme) -> Vec<Line<'static>> {
                 theme.of(budget_status),
             ),
             Span::raw(format!(
-                " · {} of {} done · {time}",
+                " · {} of {} done",
                 view.done(),
                 counted(view.steps.len(), "step")
             )),
         ]),
+        Line::raw(time),
         Line::from(vec![
             Span::styled("Policy: ", theme.muted),
             Span::raw(document.rollout.policy.describe(document.budget_base())),
@@ -167,21 +173,34 @@ fn phase(view: &RolloutView) -> (Status, String) {
     }
 }
 
-fn what_width(width: usize) -> usize {
+/// The What column: as wide as its longest entry, within three fifths of what the fixed
+/// columns leave.
+fn what_width(view: &RolloutView, width: usize) -> usize {
     let fixed = NUMBER + GATEWAYS + STATE + TIME + 5;
-    (width.saturating_sub(fixed) * 3 / 5).max(12)
+    let longest = view
+        .steps
+        .iter()
+        .map(|row| row.what.chars().count())
+        .max()
+        .unwrap_or(0);
+    longest.min(width.saturating_sub(fixed) * 3 / 5).max(12)
 }
 
-fn header_row(width: usize) -> String {
-    let what = what_width(width);
+fn header_row(what: usize) -> String {
     format!(
         "{:>NUMBER$} {:<what$} {:>GATEWAYS$} {:<STATE$} {:>TIME$} Progress",
         "Step", "What", "Gateways", "State", "Time"
     )
 }
 
-fn step_line(row: &StepRow, cursor: bool, app: &App, width: usize, theme: &Theme) -> Line<'static> {
-    let what = what_width(width);
+/// One step's row; `columns` are the What column's width and the row's.
+fn step_line(
+    row: &StepRow,
+    cursor: bool,
+    app: &App,
+    (what, width): (usize, usize),
+    theme: &Theme,
+) -> Line<'static> {
     let gateways = row
         .gateways
         .map_or("platform".to_owned(), |count| count.to_string());

@@ -17,7 +17,8 @@ use crate::tui::confirm::{Ask, Confirm, RolloutStart};
 use crate::tui::rollout::{Phase, RolloutView};
 use crate::tui::state::{App, Focus, Overlay, Window};
 
-/// Stages `action` of the current selection and asks to confirm every step.
+/// Stages `action` of the current selection (the marks, or every gateway the filter shows)
+/// and asks to confirm every step.
 pub(super) fn stage(app: &mut App, action: Action) {
     if let Err(refusal) = may_start(app) {
         app.error(refusal);
@@ -63,11 +64,12 @@ fn plan(app: &App, action: Action) -> Result<Document, String> {
     let (Some(snapshot), Some(catalog)) = (app.fleet.snapshot(), app.catalog.as_ref()) else {
         return Err("the controller has not been read yet: wait, or Ctrl-R".into());
     };
-    let request = app.request_for(action)?;
-    let selection = request
-        .selection()
-        .cloned()
-        .unwrap_or(Selection::Named(Vec::new()));
+    let names = app.fleet.staged_targets();
+    if names.is_empty() {
+        return Err("no gateway: the filter shows none; change it in window 2".into());
+    }
+    let selection = Selection::Named(names);
+    let request = staged_request(action, selection.clone());
     let policy = app.rollout_policy;
     let current = snapshot.controller.current_version;
     let beyond = app
@@ -141,8 +143,15 @@ fn gateways(document: &Document) -> Vec<String> {
 
 /// The first stage's request, which the dialog carries.
 fn first_request(document: &Document) -> Request {
-    let gateways = Selection::Named(gateways(document));
-    match document.rollout.action {
+    staged_request(
+        document.rollout.action,
+        Selection::Named(gateways(document)),
+    )
+}
+
+/// The gateway operation `action` of `gateways`, to where the controller's versions say.
+fn staged_request(action: Action, gateways: Selection) -> Request {
+    match action {
         Action::SoftwareRollback => Request::SoftwareRollback {
             gateways,
             target: None,
@@ -272,7 +281,7 @@ pub(super) fn policy(app: &mut App, edits: &str) {
     match app.rollout_policy.edited(edits) {
         Ok(policy) => {
             app.rollout_policy = policy;
-            let total = app.fleet.operation_targets().len();
+            let total = app.fleet.staged_count();
             app.info(format!("rollout policy: {}", policy.describe(total)));
         }
         Err(error) => app.error(error),
