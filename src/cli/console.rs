@@ -239,6 +239,11 @@ fn outcome(ending: &Ending) -> Outcome {
 
 /// What to say after the terminal is restored.
 fn farewell(ending: &Ending, demo: bool) -> String {
+    if let Some(rollout) = &ending.rollout {
+        return format!(
+            "{rollout} stopped with the console: a step in flight goes on at the controller, and no other is sent. avx-upgrade (window 3, r) or avx-upgrade rollout resume goes on from the journal.\n"
+        );
+    }
     let Some(title) = &ending.running else {
         return String::new();
     };

@@ -47,6 +47,8 @@ pub struct Ending {
     pub running: Option<String>,
     /// The signal that ended the console, if one did.
     pub signal: Option<Signal>,
+    /// The rollout that was running, in words: it stops with the console, between steps.
+    pub rollout: Option<String>,
 }
 
 /// Opens the console on `client` (logged in) until the user quits.
@@ -63,6 +65,9 @@ pub async fn open(client: Arc<Client>, options: Options) -> std::io::Result<Endi
     let (mut screen, guard) = terminal::Guard::enter(options.mouse)?;
     let result = app::run(&mut screen, app, Theme::from_env(), runner, receiver).await;
     drop(guard);
+    // Nothing is sent any more; the answers of the requests out are recorded before the
+    // process ends, so the journal knows what the controller accepted.
+    crate::ops::in_flight::DOOR.close().await;
     let app = result?;
     Ok(Ending {
         running: app
@@ -71,5 +76,10 @@ pub async fn open(client: Arc<Client>, options: Options) -> std::io::Result<Endi
             .filter(|operation| operation.is_running())
             .map(|operation| operation.title.clone()),
         signal: app.signal,
+        rollout: app
+            .rollout
+            .as_ref()
+            .filter(|rollout| rollout.is_running())
+            .map(|rollout| format!("The {} rollout", rollout.document.rollout.action.title())),
     })
 }
