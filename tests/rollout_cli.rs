@@ -521,9 +521,7 @@ fn a_target_trains_ahead_plans_the_whole_runbook_with_its_platform_hops() {
         "{text}"
     );
     assert!(
-        text.contains(&format!(
-            "Step 1, the platform upgrade from {PREVIOUS} to {CURRENT}\n"
-        )),
+        text.contains(&format!("Step 1: platform {PREVIOUS} → {CURRENT}\n")),
         "{text}"
     );
     assert!(text.contains(&format!("(to {CURRENT})")), "{text}");

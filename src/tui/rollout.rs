@@ -42,7 +42,7 @@ impl StepState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepRow {
     pub number: usize,
-    /// e.g. `wave 2 (canary)`, `step 4, the platform upgrade from 7.0.2239 to 7.1.4183`.
+    /// e.g. `wave 2 (canary)`, `platform 7.0.2239 → 7.1.4183`.
     pub what: String,
     /// The gateways of a wave; `None` for a platform hop.
     pub gateways: Option<usize>,
@@ -281,7 +281,7 @@ fn progress_words(progress: &Progress) -> Option<String> {
             failed,
             gateways,
         } => {
-            format!("{done} of {} done, {failed} failed", gateways.len())
+            format!("{done}/{} done, {failed} failed", gateways.len())
         }
         Progress::Platform {
             message, percent, ..

@@ -320,8 +320,8 @@ fn text(document: &Document) -> String {
                     let _ = writeln!(out, "  {name}");
                 }
             }
-            Step::Platform(_) => {
-                let _ = writeln!(out, "{title}");
+            Step::Platform(hop) => {
+                let _ = writeln!(out, "Step {}: {}", hop.number, describe(&step));
             }
         }
     }

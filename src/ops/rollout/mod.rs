@@ -437,16 +437,24 @@ impl Run {
     }
 }
 
-/// A step in words, for the log and the key prompt.
+/// A step in words, for the log, the key prompt and the console's timeline: `wave 2`, `wave
+/// 5 (canary, to 7.1.4183)`, `platform 7.0.2239 → 7.1.4183`.
 pub fn describe(step: &Step<'_>) -> String {
     match step {
-        Step::Wave { wave, to: None } if wave.canary => format!("wave {} (canary)", wave.number),
-        Step::Wave { wave, to: None } => format!("wave {}", wave.number),
-        Step::Wave { wave, to: Some(to) } => format!("wave {} (to {to})", wave.number),
-        Step::Platform(hop) => format!(
-            "step {}, the platform upgrade from {} to {}",
-            hop.number, hop.from, hop.to
-        ),
+        Step::Wave { wave, to } => {
+            let notes: Vec<String> = [
+                wave.canary.then(|| "canary".to_owned()),
+                to.map(|to| format!("to {to}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            match notes.is_empty() {
+                true => format!("wave {}", wave.number),
+                false => format!("wave {} ({})", wave.number, notes.join(", ")),
+            }
+        }
+        Step::Platform(hop) => format!("platform {} → {}", hop.from, hop.to),
     }
 }
 

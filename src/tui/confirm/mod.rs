@@ -144,12 +144,16 @@ impl Confirm {
             target,
             gateways: document.budget_base(),
             named,
-            skipped: document
-                .rollout
-                .skipped
-                .iter()
-                .map(|left| left.name.clone())
-                .collect(),
+            // Left out of the first stage; after a platform hop every gateway changes.
+            skipped: match document.hops.is_empty() {
+                true => document
+                    .rollout
+                    .skipped
+                    .iter()
+                    .map(|left| left.name.clone())
+                    .collect(),
+                false => Vec::new(),
+            },
             ..Confirm::new(
                 Scope {
                     request,

@@ -173,7 +173,7 @@ fn phase(view: &RolloutView) -> (Status, String) {
     }
 }
 
-/// The What column: as wide as its longest entry, within three fifths of what the fixed
+/// The What column: as wide as its longest entry, within two thirds of what the fixed
 /// columns leave.
 fn what_width(view: &RolloutView, width: usize) -> usize {
     let fixed = NUMBER + GATEWAYS + STATE + TIME + 5;
@@ -183,7 +183,7 @@ fn what_width(view: &RolloutView, width: usize) -> usize {
         .map(|row| row.what.chars().count())
         .max()
         .unwrap_or(0);
-    longest.min(width.saturating_sub(fixed) * 3 / 5).max(12)
+    longest.min(width.saturating_sub(fixed) * 2 / 3).max(12)
 }
 
 fn header_row(what: usize) -> String {
