@@ -110,6 +110,24 @@ impl Request {
         }
     }
 
+    /// The gateway operation `action` of `gateways`: a software upgrade to `to` (the
+    /// controller's version when `None`), a rollback to the controller's previous version, an
+    /// image upgrade. A platform upgrade is not a gateway operation: it is taken as a software
+    /// upgrade, the operation a rollout stages after each hop.
+    pub fn gateway_operation(action: Action, gateways: Selection, to: Option<Version>) -> Request {
+        match action {
+            Action::SoftwareRollback => Request::SoftwareRollback {
+                gateways,
+                target: None,
+            },
+            Action::ImageUpgrade => Request::ImageUpgrade { gateways },
+            Action::SoftwareUpgrade | Action::PlatformUpgrade => Request::SoftwareUpgrade {
+                gateways,
+                target: to,
+            },
+        }
+    }
+
     /// The same request for the gateways of `selection`; a platform upgrade is unchanged.
     pub fn with_selection(&self, selection: Selection) -> Request {
         match self {

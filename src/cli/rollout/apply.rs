@@ -80,7 +80,8 @@ async fn still_holds(client: &Client, document: &Document) -> Result<(), InputEr
             "gateway {gone} of the plan is no longer listed by the controller: plan the rollout again"
         )));
     }
-    let request = request(document, names);
+    let request =
+        Request::gateway_operation(document.rollout.action, Selection::Named(names), None);
     let now = jiff::Timestamp::now();
     let again = rollout::plan(&snapshot, &catalog, &request, &document.rollout.policy, now)
         .map_err(|error| InputError(format!("the plan no longer holds: {error}")))?;
@@ -91,22 +92,6 @@ async fn still_holds(client: &Client, document: &Document) -> Result<(), InputEr
         )));
     }
     Ok(())
-}
-
-/// The plan's gateways as one request of its action.
-fn request(document: &Document, names: Vec<String>) -> Request {
-    let gateways = Selection::Named(names);
-    match document.rollout.action {
-        crate::plan::Action::SoftwareRollback => Request::SoftwareRollback {
-            gateways,
-            target: None,
-        },
-        crate::plan::Action::ImageUpgrade => Request::ImageUpgrade { gateways },
-        _ => Request::SoftwareUpgrade {
-            gateways,
-            target: None,
-        },
-    }
 }
 
 /// The confirmation: `--yes`, or typed on a terminal: the number of gateways that change, or,

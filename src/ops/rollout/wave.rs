@@ -14,7 +14,7 @@ use crate::ops::verify::{self, Verdict};
 use crate::ops::{Loaded, Prepared};
 use crate::plan::request::{Request, Selection, scope};
 use crate::plan::rollout::{Document, Wave};
-use crate::plan::{Action, Severity, check, counted};
+use crate::plan::{Severity, check, counted};
 use crate::snapshot::{GatewayState, Snapshot};
 use crate::version::Version;
 
@@ -76,7 +76,8 @@ impl Run {
             self.gate(wave.number, false, &message);
             return Err(RolloutEnd::Stopped(message));
         }
-        let request = wave_request(document.rollout.action, &gateways, to);
+        let request =
+            Request::gateway_operation(document.rollout.action, Selection::Named(gateways), to);
         let Some(prepared) = self.prepare(&loaded, request.clone(), wave)? else {
             self.note(format!(
                 "wave {}: every gateway already runs the target: nothing to send, checking them",
@@ -174,23 +175,6 @@ fn already_there(loaded: &Loaded, request: &Request) -> Vec<Verdict> {
         gateway.tunnels_up = true;
     }
     verify::verify(&expected, &loaded.snapshot, &loaded.live)
-}
-
-/// The gateway operation `action` of `gateways`; a software upgrade goes to `to` when the
-/// wave follows a hop, and otherwise, like a rollback, where the controller's versions say.
-fn wave_request(action: Action, gateways: &[String], to: Option<Version>) -> Request {
-    let gateways = Selection::Named(gateways.to_vec());
-    match action {
-        Action::SoftwareRollback => Request::SoftwareRollback {
-            gateways,
-            target: None,
-        },
-        Action::ImageUpgrade => Request::ImageUpgrade { gateways },
-        Action::SoftwareUpgrade | Action::PlatformUpgrade => Request::SoftwareUpgrade {
-            gateways,
-            target: to,
-        },
-    }
 }
 
 /// The first gateway of `wave` whose HA peer is not up with its tunnels, said in words.

@@ -69,7 +69,7 @@ fn plan(app: &App, action: Action) -> Result<Document, String> {
         return Err("no gateway: the filter shows none; change it in window 2".into());
     }
     let selection = Selection::Named(names);
-    let request = staged_request(action, selection.clone());
+    let request = Request::gateway_operation(action, selection.clone(), None);
     let policy = app.rollout_policy;
     let current = snapshot.controller.current_version;
     let beyond = app
@@ -143,25 +143,8 @@ fn gateways(document: &Document) -> Vec<String> {
 
 /// The first stage's request, which the dialog carries.
 fn first_request(document: &Document) -> Request {
-    staged_request(
-        document.rollout.action,
-        Selection::Named(gateways(document)),
-    )
-}
-
-/// The gateway operation `action` of `gateways`, to where the controller's versions say.
-fn staged_request(action: Action, gateways: Selection) -> Request {
-    match action {
-        Action::SoftwareRollback => Request::SoftwareRollback {
-            gateways,
-            target: None,
-        },
-        Action::ImageUpgrade => Request::ImageUpgrade { gateways },
-        _ => Request::SoftwareUpgrade {
-            gateways,
-            target: None,
-        },
-    }
+    let gateways = Selection::Named(gateways(document));
+    Request::gateway_operation(document.rollout.action, gateways, None)
 }
 
 /// A confirmed rollout dialog: starts the rollout, or resumes it.
