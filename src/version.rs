@@ -90,6 +90,12 @@ pub struct Train {
     pub minor: u64,
 }
 
+/// The first train of the 7.1 protocol: asynchronous calls answer a string request id and a
+/// platform upgrade is followed with `platform_upgrade_status`. Controllers of older trains
+/// (6.5–7.0) answer an integer id and are followed with `check_upgrade_status` on backend1,
+/// its fields at the top level (docs/controller-api.md, "Eras").
+pub const STATUS_API_TRAIN: Train = Train { major: 7, minor: 1 };
+
 /// One published build, `MAJOR.MINOR.BUILD`. Ordered by major, then minor, then build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version {

@@ -395,7 +395,7 @@ async fn every_action_decodes_into_typed_results() {
     // upgrade_platform dry run: blocked by the lagging gateways
     let dry = within(
         "platform dry run",
-        client.platform_dry_run(Some(Target::Train(next_train))),
+        client.platform_dry_run(Target::Train(next_train)),
     )
     .await
     .expect("a platform dry run");
@@ -659,7 +659,7 @@ async fn a_platform_upgrade_is_followed_through_the_restart_and_logs_in_again() 
         .expect("a backup first");
     let dry = within(
         "dry run",
-        client.platform_dry_run(Some(Target::Train(next_train))),
+        client.platform_dry_run(Target::Train(next_train)),
     )
     .await
     .expect("dry run");
@@ -668,7 +668,7 @@ async fn a_platform_upgrade_is_followed_through_the_restart_and_logs_in_again() 
     let logins_before = calls(&running, "login");
     let started = within(
         "start",
-        client.start_platform_upgrade(Some(Target::Train(next_train))),
+        client.start_platform_upgrade(Target::Train(next_train)),
     )
     .await
     .expect("the platform upgrade starts");
@@ -826,7 +826,7 @@ async fn a_lost_gateway_start_is_confirmed_by_status_not_resent() {
     // reported as not started, again after one status check and no resend.
     let error = within(
         "platform start",
-        client.start_platform_upgrade(Some(Target::Train(next_train))),
+        client.start_platform_upgrade(Target::Train(next_train)),
     )
     .await
     .expect_err("the platform upgrade did not start");
@@ -847,7 +847,7 @@ async fn a_lost_platform_start_is_confirmed_by_status_not_resent() {
     let before = client.requests_sent();
     let started = within(
         "start",
-        client.start_platform_upgrade(Some(Target::Train(next_train))),
+        client.start_platform_upgrade(Target::Train(next_train)),
     )
     .await
     .expect("the lost start is resolved");
@@ -1191,7 +1191,7 @@ async fn logged_session() -> (Vec<String>, Vec<u8>) {
     client.gateway_upgrade_status().await.expect("statuses");
     client.checklist().await.expect("checklist");
     client
-        .platform_dry_run(Some(Target::Train(next_train)))
+        .platform_dry_run(Target::Train(next_train))
         .await
         .expect("dry run");
     let names: Vec<String> = fleet
@@ -1205,7 +1205,7 @@ async fn logged_session() -> (Vec<String>, Vec<u8>) {
         .await
         .expect("dry run");
     let refused = client
-        .start_platform_upgrade(Some(Target::Train(next_train)))
+        .start_platform_upgrade(Target::Train(next_train))
         .await
         .expect_err("blocked by the lagging gateways");
     note(&mut texts, &refused);

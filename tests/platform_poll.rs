@@ -64,7 +64,7 @@ fn calls(running: &RunningSim, action: &str) -> u64 {
 async fn start_upgrade(client: &Client, train: &str) {
     let target: Target = train.parse().expect("a train");
     client
-        .start_platform_upgrade(Some(target))
+        .start_platform_upgrade(target)
         .await
         .expect("the platform upgrade is accepted");
 }

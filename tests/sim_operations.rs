@@ -59,8 +59,7 @@ async fn finished_task(sim: &Sim, cid: &str, request_id: &str) -> Value {
 async fn start_async(sim: &Sim, cid: &str, action: &str, params: &[(&str, &str)]) -> String {
     let mut params = params.to_vec();
     params.push(("async", "true"));
-    let id = sim.results(cid, action, &params).await;
-    common::text(&id).to_owned()
+    common::request_id(&sim.results(cid, action, &params).await)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -627,12 +626,11 @@ async fn a_platform_upgrade_goes_through_its_503_window_then_drops_every_session
     sim.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_upgrade_action_takes_every_gateway_along_and_a_waiting_call_is_dropped() {
-    let sim = Sim::start(manual(fleet(CURRENT))).await;
+/// Sends a synchronous `upgrade` to 7.2 (setup-script's shape) on the standard fleet, steps
+/// the clock into the restart window, and gives how the waiting call ended, with the simulator.
+async fn synchronous_upgrade(faults: &str) -> (Sim, Result<reqwest::Response, reqwest::Error>) {
+    let sim = Sim::start(with_faults(manual(fleet(CURRENT)), faults)).await;
     let cid = sim.login().await;
-    // Without async the call waits for the upgrade; the restart drops it, as CP reports
-    // ("Remote end closed connection without response").
     let waiting = tokio::spawn({
         let (client, api, cid) = (sim.client.clone(), sim.api(), cid.clone());
         async move {
@@ -661,8 +659,23 @@ async fn the_upgrade_action_takes_every_gateway_along_and_a_waiting_call_is_drop
         .await
         .expect("the waiting call ends within the deadline")
         .expect("the waiting call's task");
-    let error = waiting.expect_err("the restart drops the waiting call");
-    assert!(!error.is_timeout(), "dropped, not timed out: {error}");
+    (sim, waiting)
+}
+
+/// Without `async` the call waits for the upgrade and is answered as the restart begins
+/// (setup-script expects a JSON answer); the upgrade takes every gateway along.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upgrade_action_takes_every_gateway_along_and_a_waiting_call_is_answered_at_the_restart()
+ {
+    let (sim, waiting) = synchronous_upgrade("").await;
+    let answer = envelope(waiting.expect("answered, not dropped")).await;
+    assert_eq!(answer["return"], true, "{answer}");
+    let message = common::text(&answer["results"]);
+    assert!(
+        message.contains(&format!("UserConnect-{NEXT} is installed"))
+            && message.contains("log in again"),
+        "{message}"
+    );
 
     let cid = wait_platform_done(&sim).await;
     let versions = sim.versions(&cid).await;
@@ -678,6 +691,19 @@ async fn the_upgrade_action_takes_every_gateway_along_and_a_waiting_call_is_drop
         assert_eq!(entry["previous_version"], CURRENT, "{entry}");
         assert_eq!(entry["update_status"], "complete", "{entry}");
     }
+    sim.stop().await;
+}
+
+/// The `sync-drop` fault keeps the other behaviour clients meet: the restart drops the waiting
+/// call, as aws-controlplane saw ("Remote end closed connection without response").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_sync_drop_a_waiting_upgrade_call_is_dropped_at_the_restart() {
+    let (sim, waiting) = synchronous_upgrade("sync-drop").await;
+    let error = waiting.expect_err("the restart drops the waiting call");
+    assert!(!error.is_timeout(), "dropped, not timed out: {error}");
+    let cid = wait_platform_done(&sim).await;
+    let versions = sim.versions(&cid).await;
+    assert_eq!(versions["current_version"], format!("UserConnect-{NEXT}"));
     sim.stop().await;
 }
 
@@ -1115,31 +1141,49 @@ async fn a_second_upgrade_of_a_busy_gateway_or_during_a_platform_upgrade_is_refu
     sim.stop().await;
 }
 
-/// F13: when `latest` is what already runs, nothing is upgraded. A real controller answers that
-/// it is already on the latest release (TF #1230); it must not run a platform upgrade from a
-/// version to itself, drop every session and lose its previous version.
+/// F13: when the target is what already runs, nothing is upgraded. A real controller answers
+/// that it is already on the latest release (TF #1230); it must not run a platform upgrade from
+/// a version to itself, drop every session and lose its previous version. On the newest build
+/// of its train, an empty version (the guide's empty field) and the version itself are that
+/// case; on the latest release, no version and `latest` are too.
 #[tokio::test]
 async fn upgrading_to_the_version_that_already_runs_starts_nothing() {
-    let sim = Sim::start(manual(fleet(CURRENT))).await;
-    let cid = sim.login().await;
-    for params in [
-        vec![],
-        vec![("version", "latest")],
-        vec![("version", CURRENT)],
+    let on_latest = Snapshot::new(
+        controller(NEXT, Some(CURRENT)),
+        fleet(NEXT).gateways().to_vec(),
+    )
+    .expect("snapshot");
+    for (snapshot, previous, requests) in [
+        (
+            fleet(CURRENT),
+            PREVIOUS,
+            vec![vec![("version", "")], vec![("version", CURRENT)]],
+        ),
+        (
+            on_latest,
+            CURRENT,
+            vec![vec![], vec![("version", "latest")], vec![("version", NEXT)]],
+        ),
     ] {
-        let answer = sim.call(&cid, "upgrade_platform", &params).await;
-        assert_eq!(answer["return"], false, "{params:?}: {answer}");
-        let started = sim.running.with_state(|state| state.is_busy());
-        assert!(!started, "{params:?} started a platform upgrade");
+        let sim = Sim::start(manual(snapshot)).await;
+        let cid = sim.login().await;
+        for params in requests {
+            let answer = sim.call(&cid, "upgrade_platform", &params).await;
+            assert_eq!(answer["return"], false, "{params:?}: {answer}");
+            let reason = common::text(&answer["reason"]);
+            assert!(reason.starts_with("already-current"), "{reason}");
+            let started = sim.running.with_state(|state| state.is_busy());
+            assert!(!started, "{params:?} started a platform upgrade");
+        }
+        // Twenty minutes later, longer than any platform upgrade takes, nothing has moved.
+        sim.advance(Duration::from_secs(20 * 60));
+        let versions = sim.versions(&cid).await;
+        assert_eq!(
+            versions["previous_version"],
+            format!("UserConnect-{previous}")
+        );
+        sim.stop().await;
     }
-    // Twenty minutes later, longer than any platform upgrade takes, nothing has moved.
-    sim.advance(Duration::from_secs(20 * 60));
-    let versions = sim.versions(&cid).await;
-    assert_eq!(
-        versions["previous_version"],
-        format!("UserConnect-{PREVIOUS}")
-    );
-    sim.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------

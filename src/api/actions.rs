@@ -55,10 +55,17 @@ pub struct DryRun {
 /// How an operation was started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Started {
-    /// The controller answered with this request id.
+    /// The controller answered with this request id (a string since 7.1, a number before).
     RequestId(String),
+    /// The controller answered with a message and no request id, as a synchronous call is
+    /// answered: what became of the operation is read from the controller's status.
+    Answered(String),
     /// The answer was lost, and the controller's status shows the operation running.
     ConfirmedByStatus,
+    /// The answer to a platform upgrade was lost and the controller cannot be asked now (it
+    /// restarts, as it does during an upgrade): the upgrade is followed by the controller's
+    /// status and version, and counts as done only once the version has moved.
+    Restarting(String),
 }
 
 /// `check_task_status`.
@@ -82,15 +89,21 @@ pub struct PlatformStatus {
     pub percent: Option<u8>,
 }
 
-/// `check_upgrade_status` (6.5–7.0).
+/// `check_upgrade_status` (6.5–7.0), from the top level or from `results`. A missing `status`
+/// is read as true: a failure then shows as a `result` starting with `Error`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct LegacyUpgradeStatus {
     #[serde(default)]
     pub pos: u64,
     pub done: bool,
+    #[serde(default = "status_unsaid")]
     pub status: bool,
     #[serde(default)]
     pub result: String,
+}
+
+fn status_unsaid() -> bool {
+    true
 }
 
 fn decode<T: serde::de::DeserializeOwned>(action: &str, value: Value) -> Result<T, ApiError> {
@@ -151,20 +164,17 @@ impl Client {
     }
 
     /// The platform upgrade's dry run (simulator extension `dry_run=true`).
-    pub async fn platform_dry_run(&self, target: Option<Target>) -> Result<DryRun, ApiError> {
+    pub async fn platform_dry_run(&self, target: Target) -> Result<DryRun, ApiError> {
         let call = platform_call(target).param("dry_run", "true");
         dry_run(PLATFORM_UPGRADE, self.call(&call).await?)
     }
 
     /// Starts a platform upgrade (`upgrade_platform`, `async=true`). A lost answer is resolved
     /// with `platform_upgrade_status`, never by sending the request again.
-    pub async fn start_platform_upgrade(
-        &self,
-        target: Option<Target>,
-    ) -> Result<Started, ApiError> {
+    pub async fn start_platform_upgrade(&self, target: Target) -> Result<Started, ApiError> {
         let call = platform_call(target).param("async", "true");
         match self.call(&call).await {
-            Ok(results) => Ok(Started::RequestId(request_id(&results))),
+            Ok(results) => Ok(started(results)),
             Err(ApiError::OutcomeUnknown { action, cause }) => {
                 tracing::warn!(%action, %cause, "outcome unknown: checking platform_upgrade_status");
                 self.confirm_platform_started(action, cause).await
@@ -178,7 +188,16 @@ impl Client {
         action: String,
         cause: String,
     ) -> Result<Started, ApiError> {
-        let status = self.platform_upgrade_status().await?;
+        let status = match self.platform_upgrade_status().await {
+            Ok(status) => status,
+            Err(error) if error.is_transient() => {
+                tracing::warn!(%error, "the controller does not answer after a lost start: following it");
+                return Ok(Started::Restarting(format!(
+                    "the answer was lost ({cause}) and the controller does not answer ({error})"
+                )));
+            }
+            Err(error) => return Err(error),
+        };
         if status.in_progress {
             return Ok(Started::ConfirmedByStatus);
         }
@@ -244,7 +263,7 @@ impl Client {
         before: Vec<GatewayStatus>,
     ) -> Result<Started, ApiError> {
         match self.call(call).await {
-            Ok(results) => Ok(Started::RequestId(request_id(&results))),
+            Ok(results) => Ok(started(results)),
             Err(ApiError::OutcomeUnknown { action, cause }) => {
                 tracing::warn!(%action, %cause, "outcome unknown: checking list_gateway_upgrade_status");
                 let after = selected_statuses(&self.gateway_upgrade_status().await?, gateways);
@@ -396,8 +415,10 @@ fn selected_statuses(statuses: &[GatewayStatus], names: &[String]) -> Vec<Gatewa
         .collect()
 }
 
-fn platform_call(target: Option<Target>) -> Call {
-    let version = target.map(|target| target.to_string()).unwrap_or_default();
+/// `upgrade_platform` to `target`, always named: an empty version and `latest` mean different
+/// things to different controllers (docs/controller-api.md, "latest"), so neither is sent.
+fn platform_call(target: Target) -> Call {
+    let version = target.to_string();
     Call::mutate(PLATFORM_UPGRADE)
         .param("gateway_list", "")
         .param("software_version", version.clone())
@@ -446,12 +467,18 @@ fn gateway_call(action: Action, gateways: &[String]) -> Result<Call, ApiError> {
     Ok(call)
 }
 
-fn request_id(results: &Value) -> String {
-    match results {
-        Value::String(id) => id.clone(),
+/// How a start was answered: a request id (a string, a number, or an object's `request_id`),
+/// or a message, which has spaces no id has.
+fn started(results: Value) -> Started {
+    let id = match results {
         Value::Number(id) => id.to_string(),
-        other => text(other, "request_id").to_owned(),
-    }
+        Value::String(answer) if answer.contains(char::is_whitespace) => {
+            return Started::Answered(answer);
+        }
+        Value::String(id) => id,
+        other => text(&other, "request_id").to_owned(),
+    };
+    Started::RequestId(id)
 }
 
 fn dry_run(action: &str, results: Value) -> Result<DryRun, ApiError> {

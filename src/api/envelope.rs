@@ -1,5 +1,6 @@
 //! One answer of the controller: the `{"return", "results", "reason"}` envelope decoded with
-//! `results` left raw, non-JSON answers (HTML 502/503 while restarting, `Error: ...` text) as
+//! `results` left raw (or the 6.5–7.0 `check_upgrade_status` answer, whose fields stand at the
+//! top level with no envelope), non-JSON answers (HTML 502/503 while restarting, `Error: ...` text) as
 //! typed errors, and transport failures mapped so a lost answer to a mutating call becomes
 //! `OutcomeUnknown`. Nothing here keeps a URL, which could hold a CID.
 
@@ -35,6 +36,9 @@ struct RawEnvelope<'a> {
     reason: Option<Value>,
     #[serde(rename = "CID", default)]
     cid: Option<String>,
+    /// Present in the 6.5–7.0 `check_upgrade_status` answer, which has no envelope.
+    #[serde(default)]
+    done: Option<Value>,
 }
 
 pub(super) fn transport_error(action: &str, kind: Kind, error: &reqwest::Error) -> ApiError {
@@ -148,10 +152,7 @@ pub(super) fn decode(
         detail: format!("invalid JSON: {}", clipped(&error.to_string())),
     })?;
     let Some(ok) = raw.ok else {
-        return Err(ApiError::Decode {
-            action: action.to_owned(),
-            detail: "no boolean \"return\" field".into(),
-        });
+        return bare(action, raw.done.is_some(), body);
     };
     let results = match raw.results {
         Some(results) => Results::within(body, results),
@@ -172,6 +173,26 @@ pub(super) fn decode(
     })
 }
 
+/// An answer without `return`: the 6.5–7.0 `check_upgrade_status` layout (`pos`, `done`,
+/// `status`, `result` at the top level) is taken whole as the results; anything else is an error.
+fn bare(action: &str, has_done: bool, body: &Bytes) -> Result<Envelope, ApiError> {
+    if !has_done {
+        return Err(ApiError::Decode {
+            action: action.to_owned(),
+            detail: "no boolean \"return\" field".into(),
+        });
+    }
+    Ok(Envelope {
+        ok: true,
+        results: Results {
+            body: body.clone(),
+            range: Some(0..body.len()),
+        },
+        reason: String::new(),
+        cid: None,
+    })
+}
+
 /// The fuzz inputs and runner of `tests/fuzz.rs`, shared so there is one mutator.
 #[cfg(test)]
 #[path = "../../tests/fuzz/mutate.rs"]
@@ -185,9 +206,10 @@ mod mutate;
 mod tests {
     use super::*;
 
-    const SAMPLES: [&str; 3] = [
+    const SAMPLES: [&str; 4] = [
         r#"{"return":true,"results":{"current_version":"UserConnect-7.1.4183"},"CID":"c"}"#,
         r#"{"return":false,"reason":"CID is invalid or expired."}"#,
+        r#"{"pos":0,"done":false,"status":true,"result":"Installing UserConnect-7.1.4183 ... 40%"}"#,
         "<html><body>503 Service Unavailable</body></html>",
     ];
 
@@ -209,6 +231,33 @@ mod tests {
         let envelope = decode("fuzz", StatusCode::OK, true, &body).expect("valid");
         assert!(envelope.ok);
         assert!(envelope.results.get().contains("7.1.4183"));
+    }
+
+    /// The 6.5–7.0 `check_upgrade_status` answers with its fields at the top level; later
+    /// controllers nest them in `results`. Both give the same results.
+    #[test]
+    fn a_top_level_legacy_status_is_read_as_its_results() {
+        let nested =
+            r#"{"return":true,"results":{"pos":0,"done":true,"status":true,"result":"ok"}}"#;
+        let bare = r#"{"pos":0,"done":true,"status":true,"result":"ok"}"#;
+        let decoded: Vec<Value> = [nested, bare]
+            .into_iter()
+            .map(|text| {
+                let body = Bytes::from(text);
+                let envelope =
+                    decode("check_upgrade_status", StatusCode::OK, true, &body).expect("decodes");
+                assert!(envelope.ok, "{text}");
+                serde_json::from_str(envelope.results.get()).expect("JSON")
+            })
+            .collect();
+        assert_eq!(decoded[0], decoded[1]);
+        assert_eq!(decoded[1]["done"], true);
+        let neither = Bytes::from_static(br#"{"pos":0,"result":"ok"}"#);
+        let error = decode("check_upgrade_status", StatusCode::OK, true, &neither)
+            .err()
+            .map(|error| error.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("no boolean \"return\""), "{error}");
     }
 
     #[test]

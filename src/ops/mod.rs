@@ -18,7 +18,6 @@ use crate::api::poll::{PollSettings, Progress};
 use crate::api::{ApiError, Client};
 use crate::plan::chunks;
 use crate::plan::request::Request;
-use crate::version::Train;
 
 pub mod in_flight;
 mod live;
@@ -127,9 +126,6 @@ pub enum Event {
     /// The controller's unfinished rollout in the journal, if any, or why it could not be read.
     RolloutFound(Result<Option<Box<crate::journal::RolloutStory>>, String>),
 }
-
-/// The first train whose platform upgrade is followed with `platform_upgrade_status`.
-const STATUS_API_TRAIN: Train = Train { major: 7, minor: 1 };
 
 /// Runs effects against one controller.
 #[derive(Clone)]
@@ -244,9 +240,12 @@ impl Runner {
 /// as many requests as it is sent in, all at once, and their answers merged.
 async fn dry_run(client: &Client, prepared: &Prepared) -> Result<DryRun, String> {
     let request = &prepared.request;
-    if let Request::PlatformUpgrade { target } = request {
+    if let Request::PlatformUpgrade { .. } = request {
+        let target = prepared
+            .platform_target()
+            .ok_or("the platform upgrade has no target version to send")?;
         return client
-            .platform_dry_run(*target)
+            .platform_dry_run(target)
             .await
             .map_err(|error| error.to_string());
     }

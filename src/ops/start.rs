@@ -17,12 +17,12 @@ use crate::catalog::Catalog;
 use crate::journal::RolloutStep;
 use crate::ops::record::Recorder;
 use crate::ops::verify::{self, Expected, Verdict};
-use crate::ops::{Event, Runner, STATUS_API_TRAIN, refresh};
+use crate::ops::{Event, Runner, refresh};
 use crate::plan::chunks::{self, Group};
 use crate::plan::path::resolve_target;
 use crate::plan::request::Request;
 use crate::snapshot::Snapshot;
-use crate::version::{Target, Version};
+use crate::version::{STATUS_API_TRAIN, Target, Version};
 
 /// A checked and confirmed request, with what the console knew when it was confirmed: all
 /// of it goes into the journal's intent before anything is sent.
@@ -46,6 +46,18 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// What a platform upgrade is sent with: always a named version or train, never empty or
+    /// `latest` (they mean different things: [`crate::plan::path::Unnamed`]). It is the target
+    /// resolved from the fleet the operator saw, or, when that does not resolve (a target
+    /// below the running version), what the operator typed, for the controller to refuse.
+    pub fn platform_target(&self) -> Option<Target> {
+        let typed = match &self.request {
+            Request::PlatformUpgrade { target } => *target,
+            _ => return None,
+        };
+        self.target.map(Target::Version).or(typed)
+    }
+
     /// `request` prepared from the fleet the operator sees.
     pub fn new(snapshot: &Snapshot, catalog: &Catalog, request: Request) -> Self {
         let controller = &snapshot.controller;
@@ -87,8 +99,8 @@ impl Runner {
             Err(error) => return self.not_started(operation, error, None),
         };
         let started = match &prepared.request {
-            Request::PlatformUpgrade { target } => self
-                .start_platform(operation, *target, &mut recorder)
+            Request::PlatformUpgrade { .. } => self
+                .start_platform(operation, prepared.platform_target(), &mut recorder)
                 .await
                 .map(|events| (events, None)),
             _ => self
@@ -190,6 +202,7 @@ impl Runner {
             .version_info()
             .await
             .map_err(|error| error.to_string())?;
+        let target = target.ok_or("the platform upgrade has no target version to send")?;
         recorder.call(1, PLATFORM_UPGRADE, &[])?;
         let started = self.client.start_platform_upgrade(target).await;
         let answer = started.as_ref().map(|_| ()).map_err(ToString::to_string);

@@ -8,6 +8,9 @@
 //! - each hop lands on the newest build of the next train, from whatever build runs now;
 //! - no target may be older than what runs now; without a target, the newest build of the
 //!   running train is the target.
+//!
+//! Two targets name no version, and they differ ([`Unnamed`]): the guide's empty Release
+//! Version field, and the Terraform provider's `latest`.
 
 use crate::catalog::Catalog;
 use crate::plan::finding::{Code, Finding};
@@ -37,6 +40,32 @@ pub fn default_target(current: Version, catalog: &Catalog) -> Version {
         .unwrap_or(current)
 }
 
+/// A platform target that names no version. The two mean different things once the newest
+/// build of the running train runs, so they are never confused: the console and the CLI
+/// resolve either to a version and send that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unnamed {
+    /// The guide's empty Release Version field: the newest build of the running train (or the
+    /// running version, when there is none newer: nothing to do).
+    NewestOfRunningTrain,
+    /// `latest` as the Terraform provider sends it (`upgrade` without a version, or
+    /// `upgrade_platform` with `latest`), documented as "the latest release": one step toward
+    /// it, the newest build of the running train if there is a newer one, otherwise the newest
+    /// build of the next train (Inferred: docs/controller-api.md, "latest").
+    LatestRelease,
+}
+
+impl Unnamed {
+    /// The version this target means on a controller running `current`; `current` itself when
+    /// there is nothing to upgrade to.
+    pub fn resolve(self, current: Version, catalog: &Catalog) -> Version {
+        match self {
+            Unnamed::NewestOfRunningTrain => default_target(current, catalog),
+            Unnamed::LatestRelease => next_hop(current, catalog).unwrap_or(current),
+        }
+    }
+}
+
 /// Resolves what the user asked for into one version, or the blocker that forbids it.
 /// Resolving to `current` means there is nothing to do.
 pub fn resolve_target(
@@ -45,7 +74,7 @@ pub fn resolve_target(
     catalog: &Catalog,
 ) -> Result<Version, Finding> {
     match requested {
-        None => Ok(default_target(current, catalog)),
+        None => Ok(Unnamed::NewestOfRunningTrain.resolve(current, catalog)),
         Some(Target::Train(train)) => resolve_train(current, train, catalog),
         Some(Target::Version(version)) => resolve_version(current, version, catalog),
     }
@@ -220,6 +249,39 @@ mod tests {
         assert_eq!(next_hop(v("6.5.250"), &catalog), Some(v("6.5.750")));
         assert_eq!(next_hop(v("6.5.750"), &catalog), Some(v("6.6.100")));
         assert_eq!(next_hop(v("6.6.100"), &catalog), None);
+    }
+
+    /// The two unnamed targets agree while the running train has a newer build, and part once
+    /// it has none: the guide's empty field then means "nothing to do", the provider's
+    /// `latest` the next train; both stop at the latest release.
+    #[test]
+    fn the_empty_field_and_latest_part_on_the_newest_build_of_a_train() {
+        let catalog = catalog(&["7.0.2239", "7.1.3006", "7.1.4183", "7.2.5090"]);
+        let empty = Unnamed::NewestOfRunningTrain;
+        let latest = Unnamed::LatestRelease;
+        for (current, empty_means, latest_means) in [
+            ("7.1.3006", "7.1.4183", "7.1.4183"),
+            ("7.1.4183", "7.1.4183", "7.2.5090"),
+            ("7.0.2239", "7.0.2239", "7.1.4183"),
+            ("7.2.5090", "7.2.5090", "7.2.5090"),
+        ] {
+            let current = v(current);
+            assert_eq!(
+                empty.resolve(current, &catalog),
+                v(empty_means),
+                "{current}"
+            );
+            assert_eq!(
+                latest.resolve(current, &catalog),
+                v(latest_means),
+                "{current}"
+            );
+        }
+        assert_eq!(
+            resolve_target(v("7.1.4183"), None, &catalog),
+            Ok(v("7.1.4183")),
+            "no target is the guide's empty field"
+        );
     }
 
     #[test]

@@ -15,7 +15,8 @@ gw-fail=P        each gateway operation fails (upgrade_fail) with probability P,
 config-fail      a replaced gateway (rollback, image upgrade) ends in config_fail (F10)
 no-op=P          each gateway job says complete but changes nothing, with probability P, 0..1
 slow=MS          every answer comes MS milliseconds late (the call itself is handled at once)
-late-start=SECS  a platform upgrade starts SECS simulated seconds after it is accepted; until then platform_upgrade_status reads as before it";
+late-start=SECS  a platform upgrade starts SECS simulated seconds after it is accepted; until then platform_upgrade_status reads as before it
+sync-drop        a synchronous upgrade or upgrade_platform call has its connection dropped at the restart instead of answered";
 
 /// The set of injected faults. The default injects none.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,12 +33,14 @@ pub struct Faults {
     pub latency: Duration,
     /// Simulated time between accepting a platform upgrade and starting its task.
     pub late_start: Duration,
+    /// A synchronous platform upgrade's connection is dropped at the restart, not answered.
+    pub sync_drop: bool,
 }
 
 /// A `--faults` list that names an unknown fault or gives a bad value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid fault \"{fault}\": {problem}; the faults are flaky, restart, expire, stuck, gw-fail=P, config-fail, no-op=P, slow=MS, late-start=SECS"
+    "invalid fault \"{fault}\": {problem}; the faults are flaky, restart, expire, stuck, gw-fail=P, config-fail, no-op=P, slow=MS, late-start=SECS, sync-drop"
 )]
 pub struct FaultError {
     fault: String,
@@ -77,6 +80,7 @@ impl Faults {
             ("expire", None) => self.short_sessions = true,
             ("stuck", None) => self.stuck = true,
             ("config-fail", None) => self.config_fail = true,
+            ("sync-drop", None) => self.sync_drop = true,
             ("gw-fail", Some(value)) => self.gateway_failure = probability(value, error)?,
             ("no-op", Some(value)) => self.no_op = probability(value, error)?,
             ("slow", Some(value)) => {
@@ -94,7 +98,7 @@ impl Faults {
             ("gw-fail" | "no-op" | "slow" | "late-start", None) => {
                 return Err(error("this fault needs a value"));
             }
-            ("flaky" | "restart" | "expire" | "stuck" | "config-fail", Some(_)) => {
+            ("flaky" | "restart" | "expire" | "stuck" | "config-fail" | "sync-drop", Some(_)) => {
                 return Err(error("this fault takes no value"));
             }
             _ => return Err(error("unknown fault")),
@@ -124,6 +128,7 @@ impl fmt::Display for Faults {
             (self.short_sessions, "expire"),
             (self.stuck, "stuck"),
             (self.config_fail, "config-fail"),
+            (self.sync_drop, "sync-drop"),
         ];
         names.extend(
             flags
@@ -158,7 +163,7 @@ mod tests {
     #[test]
     fn every_fault_parses_and_prints_back() {
         let faults: Faults =
-            "flaky, restart,expire,stuck,gw-fail=0.25,config-fail,no-op=0.5,slow=40,late-start=90"
+            "flaky, restart,expire,stuck,gw-fail=0.25,config-fail,no-op=0.5,slow=40,late-start=90,sync-drop"
                 .parse()
                 .expect("valid");
         assert!(
@@ -167,13 +172,14 @@ mod tests {
                 && faults.short_sessions
                 && faults.stuck
                 && faults.config_fail
+                && faults.sync_drop
         );
         assert_eq!(faults.gateway_failure, 0.25);
         assert_eq!(faults.latency, Duration::from_millis(40));
         assert_eq!(faults.late_start, Duration::from_secs(90));
         assert_eq!(
             faults.to_string(),
-            "flaky,restart,expire,stuck,config-fail,gw-fail=0.25,no-op=0.5,slow=40,late-start=90"
+            "flaky,restart,expire,stuck,config-fail,sync-drop,gw-fail=0.25,no-op=0.5,slow=40,late-start=90"
         );
         assert_eq!("".parse::<Faults>(), Ok(Faults::default()));
         assert_eq!(Faults::default().to_string(), "none");
@@ -191,6 +197,7 @@ mod tests {
             ("slow=-5", "milliseconds"),
             ("late-start", "needs a value"),
             ("late-start=soon", "simulated seconds"),
+            ("sync-drop=1", "takes no value"),
         ] {
             let error = list.parse::<Faults>().expect_err(list).to_string();
             assert!(error.contains(problem) && error.contains(list), "{error}");

@@ -76,6 +76,9 @@ pub struct Shared {
     latency: Duration,
     flaky: bool,
     restart_drop_chance: f64,
+    /// The `sync-drop` fault: a synchronous platform upgrade's connection is dropped at the
+    /// restart instead of answered.
+    sync_drop: bool,
     /// Served over HTTPS: answers carry Strict-Transport-Security, as a real controller's do.
     https: bool,
 }
@@ -90,6 +93,7 @@ impl Shared {
             latency: faults.latency,
             flaky: faults.flaky,
             restart_drop_chance: if faults.long_restart { 0.4 } else { 0.15 },
+            sync_drop: faults.sync_drop,
             https,
             state: Mutex::new(state),
         }
@@ -293,7 +297,9 @@ fn flaky(shared: &Shared) -> Option<Answer> {
     }
 }
 
-/// Waits for a synchronous operation to finish. A platform restart drops the connection.
+/// Waits for a synchronous operation to finish. A platform upgrade is answered when its
+/// restart begins, before the web tier goes down (with the `sync-drop` fault, the restart drops
+/// the connection instead).
 async fn wait_for(shared: &Shared, request_id: u64) -> Result<Reply, Dropped> {
     loop {
         tokio::time::sleep(WAIT_POLL).await;
@@ -301,7 +307,10 @@ async fn wait_for(shared: &Shared, request_id: u64) -> Result<Reply, Dropped> {
         let now = shared.clock.now();
         engine::advance(&mut state, now);
         if engine::restarting(&state, now) {
-            return Err(Dropped);
+            return match shared.sync_drop {
+                true => Err(Dropped),
+                false => Ok(Reply::message(status::restarting_message(&state))),
+            };
         }
         match status::outcome(&state, request_id, now) {
             Some(Outcome::InProgress(_)) => continue,
@@ -329,6 +338,7 @@ fn envelope(reply: Reply, https: bool) -> Response<Full<Bytes>> {
             format!("{{\"return\":false,\"reason\":{}}}", quote(&reason))
         }
         Reply::WaitFor(request_id) => format!("{{\"return\":true,\"results\":\"{request_id}\"}}"),
+        Reply::Bare(fields) => fields,
     };
     let mut response = Response::new(Full::new(Bytes::from(body)));
     let headers = response.headers_mut();

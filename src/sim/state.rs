@@ -17,6 +17,7 @@ use crate::sim::engine::{GatewayOp, PlatformOp};
 use crate::sim::faults::Faults;
 use crate::sim::sessions::Sessions;
 use crate::snapshot::{Snapshot, UpdateStatus};
+use crate::version::STATUS_API_TRAIN;
 
 /// What the controller shows about a gateway beyond its configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +127,12 @@ impl SimState {
     /// Whether any operation, platform or gateway, has not finished.
     pub fn is_busy(&self) -> bool {
         self.running_platform().is_some() || !self.running_gateway_ops().is_empty()
+    }
+
+    /// True while the controller runs a train older than 7.1, and so speaks the 6.5–7.0
+    /// protocol: integer request ids, `check_upgrade_status` fields at the top level.
+    pub fn legacy_era(&self) -> bool {
+        self.snapshot.controller.current_version.train() < STATUS_API_TRAIN
     }
 
     /// Scales a simulated duration to clock time.

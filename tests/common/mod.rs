@@ -453,6 +453,15 @@ pub fn text(value: &Value) -> &str {
         .unwrap_or_else(|| panic!("a string: {value}"))
 }
 
+/// An asynchronous call's request id: a string since 7.1, a number on a 6.5–7.0 controller.
+pub fn request_id(value: &Value) -> String {
+    match value {
+        Value::String(id) => id.clone(),
+        Value::Number(id) => id.to_string(),
+        other => panic!("a request id: {other}"),
+    }
+}
+
 /// The standard fleet on `software`, with some gateways changed by `change`.
 pub fn fleet_with(software: &str, change: impl FnOnce(&mut Vec<Gateway>)) -> Snapshot {
     let base = fleet(software);

@@ -38,8 +38,12 @@ pub enum Reply {
     LoggedIn { cid: String, message: String },
     /// A failed login, answered after a delay against guessing.
     LoginFailed(String),
-    /// A synchronous operation: answer when the operation with this request id has finished.
+    /// A synchronous operation: answer when the operation with this request id has finished,
+    /// or, for a platform upgrade, when its restart begins.
     WaitFor(u64),
+    /// An answer outside the envelope, its fields at the top level (already JSON): the 6.5–7.0
+    /// `check_upgrade_status`.
+    Bare(String),
 }
 
 impl Reply {

@@ -47,6 +47,18 @@ fn platform_outcome(state: &SimState, op: &PlatformOp, now: Instant) -> Outcome 
     Outcome::InProgress(progress_message(state, op, now))
 }
 
+/// The answer to a synchronous platform upgrade at its restart: installed, the controller
+/// restarts and every session ends (the wording is the simulator's).
+pub fn restarting_message(state: &SimState) -> String {
+    let to = state
+        .running_platform()
+        .map(|position| state.platform_ops[position].to.user_connect())
+        .unwrap_or_else(|| "the new version".to_owned());
+    format!(
+        "{to} is installed: the controller restarts now and every session ends; log in again when it answers."
+    )
+}
+
 fn progress_message(state: &SimState, op: &PlatformOp, now: Instant) -> String {
     if op.pending(state, now) {
         return format!("Waiting to start the upgrade to {}", op.to.user_connect());
@@ -195,6 +207,8 @@ struct UpgradeStatus {
 }
 
 /// `check_upgrade_status` (backend1): `{pos, done, status, result}`; failures start with `Error`.
+/// A 6.5–7.0 controller gives the four fields at the top level, as the provider of its era
+/// reads them; a later one nests them in the envelope's `results`.
 pub fn check_upgrade_status(
     state: &SimState,
     params: &Params,
@@ -208,12 +222,19 @@ pub fn check_upgrade_status(
         Outcome::Complete(message) => (true, true, message),
         Outcome::Failed(reason) => (true, false, format!("Error: {reason}")),
     };
-    Ok(Reply::done(&UpgradeStatus {
+    let answer = UpgradeStatus {
         pos: 0,
         done,
         status,
         result,
-    }))
+    };
+    if !state.legacy_era() {
+        return Ok(Reply::done(&answer));
+    }
+    match serde_json::to_string(&answer) {
+        Ok(json) => Ok(Reply::Bare(json)),
+        Err(error) => Err(format!("internal error: cannot encode the answer: {error}")),
+    }
 }
 
 fn request_id(value: Option<&str>) -> Result<u64, String> {

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use crate::plan::path::Unnamed;
 use crate::plan::{self, Action, Finding, Request, Selection};
 use crate::sim::actions::Reply;
 use crate::sim::actions::inventory::gateway_index;
@@ -60,7 +61,7 @@ fn platform(
     with_gateways: bool,
     now: Instant,
 ) -> Result<Reply, String> {
-    let target = platform_target(params.get(target_key))?;
+    let target = platform_target(state, params.get(target_key))?;
     let request = Request::PlatformUpgrade { target };
     let asynchronous = params.flag("async")?;
     if params.flag("dry_run")? {
@@ -71,13 +72,20 @@ fn platform(
         return dry_run(state, &request, resolved);
     }
     let request_id = engine::start_platform(state, target, with_gateways, now)?;
-    Ok(started(request_id, asynchronous))
+    Ok(started(state, request_id, asynchronous))
 }
 
-/// The platform target of a request: empty or `latest` mean the newest build of the running train.
-fn platform_target(value: Option<&str>) -> Result<Option<Target>, String> {
+/// The platform target of a request. An empty version is the guide's empty Release Version
+/// field (the newest build of the running train); no version, or `latest`, is the provider's
+/// "latest release", taken one step at a time ([`Unnamed`]).
+fn platform_target(state: &SimState, value: Option<&str>) -> Result<Option<Target>, String> {
+    let latest = || {
+        let current = state.snapshot.controller.current_version;
+        Target::Version(Unnamed::LatestRelease.resolve(current, &state.catalog))
+    };
     match value.map(str::trim) {
-        None | Some("") | Some("latest") => Ok(None),
+        Some("") => Ok(None),
+        None | Some("latest") => Ok(Some(latest())),
         Some(text) => text
             .parse()
             .map(Some)
@@ -102,7 +110,7 @@ pub fn upgrade_selected_gateway(
         return dry_run(state, &request, target);
     }
     let request_id = engine::start_gateway_op(state, &request, now)?;
-    Ok(started(request_id, asynchronous))
+    Ok(started(state, request_id, asynchronous))
 }
 
 /// `replace_gateway`: an image upgrade of `gateway_name`.
@@ -122,7 +130,7 @@ pub fn replace_gateway(
         return dry_run(state, &request, target);
     }
     let request_id = engine::start_gateway_op(state, &request, now)?;
-    Ok(started(request_id, asynchronous))
+    Ok(started(state, request_id, asynchronous))
 }
 
 /// Which operation the parameters ask for: `operation` (extension) when given; otherwise a
@@ -256,11 +264,12 @@ fn dry_run(state: &SimState, request: &Request, target: Option<String>) -> Resul
     }))
 }
 
-/// The answer to a started operation: its request id with `async=true`, otherwise the result
-/// once it has finished.
-fn started(request_id: u64, asynchronous: bool) -> Reply {
-    if asynchronous {
-        return Reply::done(&request_id.to_string());
+/// The answer to a started operation: its request id with `async=true` (a number on a 6.5–7.0
+/// controller, a string since), otherwise the result once it has finished.
+fn started(state: &SimState, request_id: u64, asynchronous: bool) -> Reply {
+    match (asynchronous, state.legacy_era()) {
+        (false, _) => Reply::WaitFor(request_id),
+        (true, true) => Reply::done(&request_id),
+        (true, false) => Reply::done(&request_id.to_string()),
     }
-    Reply::WaitFor(request_id)
 }
