@@ -9,6 +9,7 @@ use crate::sim::actions::Reply;
 use crate::sim::engine::{GatewayOp, PlatformOp, PlatformPhase};
 use crate::sim::params::Params;
 use crate::sim::state::SimState;
+use crate::version::STATUS_API_TRAIN;
 
 /// The reason `check_task_status` gives while the task runs (Confirmed).
 pub const REQUEST_IN_PROGRESS: &str = "REQUEST_IN_PROGRESS";
@@ -208,7 +209,7 @@ struct UpgradeStatus {
 
 /// `check_upgrade_status` (backend1): `{pos, done, status, result}`; failures start with `Error`.
 /// A 6.5–7.0 controller gives the four fields at the top level, as the provider of its era
-/// reads them; a later one nests them in the envelope's `results`.
+/// reads them; a later one nests them in the envelope's `results` ([`legacy_shape`]).
 pub fn check_upgrade_status(
     state: &SimState,
     params: &Params,
@@ -228,13 +229,24 @@ pub fn check_upgrade_status(
         status,
         result,
     };
-    if !state.legacy_era() {
+    if !legacy_shape(state, request_id) {
         return Ok(Reply::done(&answer));
     }
     match serde_json::to_string(&answer) {
         Ok(json) => Ok(Reply::Bare(json)),
         Err(error) => Err(format!("internal error: cannot encode the answer: {error}")),
     }
+}
+
+/// Whether `check_upgrade_status` answers for `request_id` at the top level: an operation
+/// started on a 6.5–7.0 controller is answered in that era's layout to the end, even once its
+/// platform upgrade has moved the controller to 7.1, because its client polls in that layout.
+fn legacy_shape(state: &SimState, request_id: u64) -> bool {
+    state
+        .platform_ops
+        .iter()
+        .find(|op| op.request_id == request_id)
+        .map_or(state.legacy_era(), |op| op.from.train() < STATUS_API_TRAIN)
 }
 
 fn request_id(value: Option<&str>) -> Result<u64, String> {
