@@ -1409,6 +1409,13 @@ async fn following_gateways_the_controller_does_not_list_does_not_finish_ok() {
 
 mod console;
 
+// ---------------------------------------------------------------------------------------------
+// Issue 13: every era's shapes, concurrent operations, named targets, synchronous answers
+// ---------------------------------------------------------------------------------------------
+
+#[path = "client/eras.rs"]
+mod eras;
+
 /// A fake controller on 127.0.0.1 (plain HTTP) that logs anyone in and answers every dry run
 /// with `dry_run`: what a controller newer than this build may send.
 async fn newer_controller(dry_run: Value) -> std::net::SocketAddr {

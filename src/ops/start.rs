@@ -301,3 +301,38 @@ pub(super) fn only(expected: &[Expected], accepted: &[String]) -> Vec<Expected> 
         .cloned()
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::Controller;
+
+    fn prepared(current: &str, target: Option<&str>) -> Prepared {
+        let catalog = Catalog::builtin().expect("the built-in catalog");
+        let current: Version = current.parse().expect("version");
+        let snapshot = Snapshot::new(Controller::new(current), Vec::new()).expect("snapshot");
+        let target = target.map(|text| text.parse().expect("target"));
+        Prepared::new(&snapshot, &catalog, Request::PlatformUpgrade { target })
+    }
+
+    /// The console's empty target (the guide's empty field) and a train are sent as the
+    /// version they resolve to; a target that does not resolve is sent as typed, for the
+    /// controller to refuse. Nothing is ever sent empty or as `latest`.
+    #[test]
+    fn a_platform_upgrade_is_sent_with_the_version_it_resolves_to() {
+        let cases = [
+            ("7.1.2131", None, "7.1.4183"),
+            ("7.1.4183", None, "7.1.4183"),
+            ("7.1.4183", Some("7.2"), "7.2.5090"),
+            ("7.1.4183", Some("6.5"), "6.5"),
+        ];
+        for (current, target, sent) in cases {
+            let named = prepared(current, target).platform_target();
+            assert_eq!(
+                named.map(|target| target.to_string()).as_deref(),
+                Some(sent),
+                "{current} {target:?}"
+            );
+        }
+    }
+}

@@ -9,7 +9,6 @@
 
 use super::*;
 
-
 /// One request from `fixtures/real-client-requests.jsonl`, as sent (redacted values `<cid>`,
 /// `<password>` and `<token>` are filled in before sending; `Host` and `Content-Length`, left
 /// out by the capture, are added).
@@ -218,7 +217,6 @@ async fn real_client_requests_replayed_byte_for_byte_pass_the_parameter_checks()
     sim.stop().await;
 }
 
-
 const CURL_HEADERS: &[(&str, &str)] = &[
     ("User-Agent", "curl/7.88.1"),
     ("Accept", "*/*"),
@@ -262,7 +260,12 @@ async fn go_login(sim: &Sim) -> String {
         ],
         "action=login&password=<password>&username=admin",
     );
-    let answer = replay(sim, &login, &[("<password>", PASSWORD), ("<token>", &token)]).await;
+    let answer = replay(
+        sim,
+        &login,
+        &[("<password>", PASSWORD), ("<token>", &token)],
+    )
+    .await;
     text(&answer["CID"]).to_owned()
 }
 
@@ -271,8 +274,7 @@ async fn go_login(sim: &Sim) -> String {
 /// whatever the order they arrive in; a second operation on the same gateway is refused with
 /// the exact text clients match.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_upgrades_of_different_gateways_are_all_accepted_and_one_gateway_twice_is_not()
-{
+async fn concurrent_upgrades_of_different_gateways_are_all_accepted_and_one_gateway_twice_is_not() {
     let primary = "prod-euw1-spoke-analytics-0139";
     let mut gateways = pair(primary, GatewayType::Spoke, PREVIOUS).to_vec();
     gateways.push(gateway(
@@ -293,9 +295,15 @@ async fn concurrent_upgrades_of_different_gateways_are_all_accepted_and_one_gate
     let secrets = [("<cid>", cid.as_str())];
     let upgrade = |body| form_post("/v2/api", CURL_HEADERS, body);
     let calls = [
-        upgrade("action=upgrade_selected_gateway&CID=<cid>&gateway_list=prod-euw1-spoke-analytics-0139&software_version=7.1.4183&async=true"),
-        upgrade("action=upgrade_selected_gateway&CID=<cid>&gateway_list=prod-euw1-spoke-analytics-0139-hagw&software_version=7.1.4183&async=true"),
-        upgrade("action=upgrade_selected_gateway&CID=<cid>&gateway_list=dev-euc1-spoke-hr-0118&software_version=7.1.4183&async=true"),
+        upgrade(
+            "action=upgrade_selected_gateway&CID=<cid>&gateway_list=prod-euw1-spoke-analytics-0139&software_version=7.1.4183&async=true",
+        ),
+        upgrade(
+            "action=upgrade_selected_gateway&CID=<cid>&gateway_list=prod-euw1-spoke-analytics-0139-hagw&software_version=7.1.4183&async=true",
+        ),
+        upgrade(
+            "action=upgrade_selected_gateway&CID=<cid>&gateway_list=dev-euc1-spoke-hr-0118&software_version=7.1.4183&async=true",
+        ),
     ];
     let (first, second, third) = tokio::join!(
         replay(&sim, &calls[0], &secrets),
@@ -385,7 +393,10 @@ async fn step_to_the_end(sim: &Sim) {
     sim.step_until("the upgrade to end", Duration::from_secs(30), || async {
         // Any request catches the simulator up; the restart answers no JSON.
         let form = [("action", "list_version_info"), ("CID", "none")];
-        let serving = matches!(try_call(&sim.client, &sim.api(), &form).await, Seen::Json(_));
+        let serving = matches!(
+            try_call(&sim.client, &sim.api(), &form).await,
+            Seen::Json(_)
+        );
         let over = sim.running.with_state(|state| !state.is_busy());
         (serving && over).then_some(())
     })
@@ -502,9 +513,9 @@ async fn repeated_latest_applies_reach_the_latest_release_one_train_at_a_time() 
             let answer = replay(&sim, &call, &[("<cid>", &cid)]).await;
             assert_eq!(answer["return"], true, "{answer}");
             step_to_the_end(&sim).await;
-            let current = sim.running.with_state(|state| {
-                state.snapshot.controller.current_version.to_string()
-            });
+            let current = sim
+                .running
+                .with_state(|state| state.snapshot.controller.current_version.to_string());
             reached.push(current);
         }
         assert_eq!(reached, ["7.1.4183", "7.2.5090"], "{gateways_along}");
