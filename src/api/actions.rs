@@ -468,17 +468,21 @@ fn gateway_call(action: Action, gateways: &[String]) -> Result<Call, ApiError> {
 }
 
 /// How a start was answered: a request id (a string, a number, or an object's `request_id`),
-/// or a message, which has spaces no id has.
+/// or anything else, such as a message (which has spaces no id has), as answered without one.
 fn started(results: Value) -> Started {
-    let id = match results {
+    let id = match &results {
         Value::Number(id) => id.to_string(),
-        Value::String(answer) if answer.contains(char::is_whitespace) => {
-            return Started::Answered(answer);
-        }
-        Value::String(id) => id,
-        other => text(&other, "request_id").to_owned(),
+        Value::String(id) if !id.contains(char::is_whitespace) => id.clone(),
+        other => text(other, "request_id").to_owned(),
     };
-    Started::RequestId(id)
+    if !id.is_empty() {
+        return Started::RequestId(id);
+    }
+    match results {
+        Value::String(message) => Started::Answered(message),
+        Value::Null => Started::Answered(String::new()),
+        other => Started::Answered(crate::quote::clipped(&other.to_string()).to_string()),
+    }
 }
 
 fn dry_run(action: &str, results: Value) -> Result<DryRun, ApiError> {
@@ -529,6 +533,33 @@ fn dry_run(action: &str, results: Value) -> Result<DryRun, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ids in every era's shape are ids; a message, an empty id or an object without one is an
+    /// answer without an id, never an id made of text.
+    #[test]
+    fn a_start_answer_is_an_id_only_when_it_looks_like_one() {
+        use serde_json::json;
+        for (results, id) in [
+            (json!(1001), "1001"),
+            (json!("1001"), "1001"),
+            (json!({"request_id": "r-7"}), "r-7"),
+        ] {
+            assert_eq!(started(results), Started::RequestId(id.into()));
+        }
+        for results in [
+            json!("UserConnect-7.2.5090 is installed: the controller restarts now"),
+            json!(""),
+            json!(null),
+            json!({"request_id": ""}),
+            json!({"other": 1}),
+        ] {
+            let answer = started(results.clone());
+            assert!(
+                matches!(answer, Started::Answered(_)),
+                "{results}: {answer:?}"
+            );
+        }
+    }
 
     /// A newer controller's dry run: a code and a severity this build does not know.
     #[test]

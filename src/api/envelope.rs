@@ -173,10 +173,14 @@ pub(super) fn decode(
     })
 }
 
+/// The one action whose answer may come without an envelope.
+const BARE_ACTION: &str = "check_upgrade_status";
+
 /// An answer without `return`: the 6.5–7.0 `check_upgrade_status` layout (`pos`, `done`,
-/// `status`, `result` at the top level) is taken whole as the results; anything else is an error.
+/// `status`, `result` at the top level) is taken whole as the results. For any other action, or
+/// without `done`, it is an error: no other answer may skip the envelope.
 fn bare(action: &str, has_done: bool, body: &Bytes) -> Result<Envelope, ApiError> {
-    if !has_done {
+    if !has_done || action != BARE_ACTION {
         return Err(ApiError::Decode {
             action: action.to_owned(),
             detail: "no boolean \"return\" field".into(),
@@ -258,6 +262,15 @@ mod tests {
             .map(|error| error.to_string())
             .unwrap_or_default();
         assert!(error.contains("no boolean \"return\""), "{error}");
+        let elsewhere = Bytes::from(bare);
+        let error = decode("upgrade_platform", StatusCode::OK, true, &elsewhere)
+            .err()
+            .map(|error| error.to_string())
+            .unwrap_or_default();
+        assert!(
+            error.contains("no boolean \"return\""),
+            "only check_upgrade_status may skip the envelope: {error}"
+        );
     }
 
     #[test]
