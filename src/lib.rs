@@ -18,6 +18,7 @@ pub mod ops;
 pub mod paths;
 pub mod plan;
 pub mod quote;
+pub mod report;
 pub mod save;
 pub mod secret;
 pub mod signals;
