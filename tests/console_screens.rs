@@ -452,6 +452,7 @@ fn rollout_window_confirmation_and_timeline() {
             verdicts: vec![Verdict {
                 name: "spoke-use1-00".into(),
                 failure: None,
+                after: None,
             }],
         },
     );

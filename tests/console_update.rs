@@ -1117,10 +1117,12 @@ fn the_verdict_follows_verification_not_the_job_status() {
         Verdict {
             name: "spoke-00".into(),
             failure: None,
+            after: None,
         },
         Verdict {
             name: "spoke-01".into(),
             failure: Some(format!("still on {PREVIOUS}, not {CURRENT}")),
+            after: None,
         },
     ];
     update(

@@ -17,10 +17,13 @@ use std::time::Duration;
 
 use avx_upgrade::api::poll::{PollSettings, Progress};
 use avx_upgrade::api::{Client, ClientSettings, TrustMode};
+use avx_upgrade::journal::history::{self, Ending, Kind};
 use avx_upgrade::journal::{self, Entry};
 use avx_upgrade::ops::rollout::{Channels, Control, RolloutEnd, RolloutEvent, Rollouts};
 use avx_upgrade::plan::rollout::{self, Advance, Document, Policy, Size};
 use avx_upgrade::plan::{Request, Selection};
+use avx_upgrade::report::model::{GatewayOutcome, RowOutcome};
+use avx_upgrade::report::{self, ChangeRecord};
 use avx_upgrade::secret::{Credentials, Secret};
 use avx_upgrade::sim::{self, RunningSim, SimConfig};
 use avx_upgrade::snapshot::{GatewayState, GatewayType, Snapshot};
@@ -171,6 +174,20 @@ fn versions(running: &RunningSim) -> Vec<(String, String)> {
     })
 }
 
+/// The journal's one history line (a rollout) and the change record built from it.
+fn history_and_record(setup: &Setup) -> (history::Summary, ChangeRecord) {
+    let path = journal::file_for(setup.state_dir.path(), &setup.running.url).expect("a path");
+    let (lines, found) = history::history(&path, None).expect("reads");
+    assert_eq!(found.bad_line_count, 0);
+    let [line] = lines.as_slice() else {
+        panic!("one line, the rollout (its steps are part of it): {lines:#?}");
+    };
+    let id: journal::OperationId = line.id.parse().expect("the id reads back");
+    let (story, _) = history::change_story(&path, &id).expect("reads");
+    let record = report::build::change_record(&story.expect("the rollout is found"));
+    (line.clone(), record)
+}
+
 fn journal_entries(setup: &Setup) -> Vec<Entry> {
     let path = journal::file_for(setup.state_dir.path(), &setup.running.url).expect("a path");
     journal::read(&path)
@@ -221,6 +238,34 @@ async fn a_rollout_runs_every_wave_through_its_gate_and_the_journal_tells_it() {
     );
     assert_eq!(gates.len(), waves + 1, "a gate per wave and the end");
     assert!(gates.iter().all(|passed| *passed));
+
+    // History and the change record tell the same rollout.
+    let (line, record) = history_and_record(&setup);
+    assert_eq!(
+        (line.kind, line.outcome, line.gateways),
+        (Kind::Rollout, Ending::Succeeded, 20)
+    );
+    assert!(line.ended.is_some());
+    assert_eq!(record.outcome, Ending::Succeeded);
+    assert_eq!(record.plan.len(), waves);
+    assert_eq!(record.timeline.len(), waves, "a row per wave");
+    assert!(
+        record
+            .timeline
+            .iter()
+            .all(|row| row.outcome == RowOutcome::Passed && row.end.is_some())
+    );
+    assert_eq!(record.gateways.len(), 20);
+    for gateway in &record.gateways {
+        assert_eq!(gateway.outcome, GatewayOutcome::Passed, "{gateway:?}");
+        assert_eq!(gateway.before.software, PREVIOUS);
+        let after = gateway.after.as_ref().expect("read back after its wave");
+        assert_eq!(after.software, CURRENT);
+        assert!(gateway.changed().software && !gateway.changed().state);
+    }
+    assert!(record.failures.is_empty(), "{:?}", record.failures);
+    assert_eq!(record.confirmations[0].how, "--yes by test");
+    assert_eq!(record.confirmations[0].what, "the rollout");
     setup.running.stop().await;
 }
 
@@ -242,6 +287,42 @@ async fn the_failure_budget_stops_the_rollout_before_the_next_wave_is_sent() {
     let running = setup.running.with_state(|state| state.is_busy());
     assert!(!running, "nothing is left running");
     assert!(untouched > 0, "later waves were never sent: {lines:#?}");
+
+    // A stopped rollout stays open (resume goes on): unfinished, its failures with reasons.
+    let (line, record) = history_and_record(&setup);
+    assert_eq!(line.outcome, Ending::Unfinished);
+    assert_eq!(record.outcome, Ending::Unfinished);
+    assert!(
+        record.timeline.len() < record.plan.len(),
+        "later waves never ran"
+    );
+    let failed: Vec<_> = record
+        .gateways
+        .iter()
+        .filter(|gateway| gateway.outcome == GatewayOutcome::Failed)
+        .collect();
+    assert!(
+        failed.len() >= 2,
+        "more failed than the budget: {failed:#?}"
+    );
+    for gateway in failed {
+        let reason = gateway.failure.as_deref().unwrap_or_default();
+        assert!(reason.contains("upgrade_fail"), "{reason}");
+        assert!(
+            record
+                .failures
+                .iter()
+                .any(|failure| failure.what == gateway.name)
+        );
+    }
+    assert!(
+        record
+            .failures
+            .iter()
+            .any(|failure| failure.what.starts_with("wave") && failure.reason.contains("tolerated")),
+        "the gate that stopped it: {:#?}",
+        record.failures
+    );
     setup.running.stop().await;
 }
 

@@ -10,6 +10,7 @@
 //! ([`read`], [`story`], [`unfinished`]). No record has a field that could hold a secret.
 
 mod crash;
+pub mod history;
 pub mod read;
 pub mod record;
 
@@ -22,9 +23,9 @@ pub use read::{
     unfinished_rollout,
 };
 pub use record::{
-    Answer, Call, CheckRecord, DryRunRecord, Entry, FORMAT_VERSION, Gate, GatewayBefore, Operation,
-    OperationId, Outcome, Record, RolloutPlan, RolloutStep, Skip, Skipped, VerdictRecord,
-    local_user,
+    Answer, Call, CheckRecord, DryRunRecord, Entry, FORMAT_VERSION, Gate, GatewayAfter,
+    GatewayBefore, Operation, OperationId, Outcome, Record, RolloutPlan, RolloutStep, Skip,
+    Skipped, VerdictRecord, local_user,
 };
 
 use crate::load::megabytes;

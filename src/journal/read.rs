@@ -217,28 +217,34 @@ pub struct Story {
     pub calls: Vec<(Call, Option<Answer>)>,
     /// How it ended; `None` while it runs, or when it was interrupted.
     pub outcome: Option<Outcome>,
+    /// When the outcome was recorded.
+    pub ended: Option<Timestamp>,
 }
 
 impl Story {
-    fn begin(id: OperationId, started: Timestamp, operation: Operation) -> Self {
+    pub(super) fn begin(id: OperationId, started: Timestamp, operation: Operation) -> Self {
         Self {
             id,
             started,
             operation,
             calls: Vec::new(),
             outcome: None,
+            ended: None,
         }
     }
 
-    /// Adds a later record of this operation. A second intent is ignored (the first counts),
-    /// an answer goes to the last call of its number and is dropped if there is none, a later
-    /// outcome replaces an earlier one.
-    fn add(&mut self, entry: Entry) {
+    /// Adds a later record of this operation, written at `at`. A second intent is ignored
+    /// (the first counts), an answer goes to the last call of its number and is dropped if
+    /// there is none, a later outcome replaces an earlier one.
+    pub(super) fn add(&mut self, at: Timestamp, entry: Entry) {
         match entry {
             Entry::Operation(_) | Entry::Rollout(_) | Entry::Gate(_) | Entry::Skip(_) => {}
             Entry::Call(call) => self.calls.push((call, None)),
             Entry::Answer(answer) => self.answer(answer),
-            Entry::Outcome(outcome) => self.outcome = Some(outcome),
+            Entry::Outcome(outcome) => {
+                self.outcome = Some(outcome);
+                self.ended = Some(at);
+            }
         }
     }
 
@@ -295,7 +301,7 @@ fn story_with_limit(path: &Path, id: &OperationId, limit: usize) -> Result<Found
             return;
         }
         match (entry, story.as_mut()) {
-            (entry, Some(story)) => story.add(entry),
+            (entry, Some(story)) => story.add(at, entry),
             (Entry::Operation(operation), None) => {
                 story = Some(Story::begin(op, at, *operation));
             }
@@ -392,7 +398,11 @@ pub fn unfinished_rollout(path: &Path) -> Result<Option<RolloutStory>, JournalEr
 
 /// Feeds every readable record of the journal to `each`, counting the bad lines; a read error
 /// is an error (the rest of the journal is unknown).
-fn scan(path: &Path, limit: usize, mut each: impl FnMut(Record)) -> Result<Found, JournalError> {
+pub(super) fn scan(
+    path: &Path,
+    limit: usize,
+    mut each: impl FnMut(Record),
+) -> Result<Found, JournalError> {
     let mut found = Found::nothing();
     for item in read_with_limit(path, limit)? {
         match item {

@@ -68,6 +68,31 @@ impl OperationId {
     }
 }
 
+impl std::str::FromStr for OperationId {
+    type Err = String;
+
+    /// An id as `history` shows it: `YYYYMMDDTHHMMSSZ-xxxx`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        let well_formed = text.len() == 21
+            && text.is_char_boundary(16)
+            && text[..16].chars().enumerate().all(|(at, c)| match at {
+                8 => c == 'T',
+                15 => c == 'Z',
+                _ => c.is_ascii_digit(),
+            })
+            && text[16..].starts_with('-')
+            && text[17..].chars().all(|c| c.is_ascii_hexdigit());
+        match well_formed {
+            true => Ok(Self(text.to_owned())),
+            false => Err(format!(
+                "\"{}\" is not an operation id: expected one such as 20261130T211500Z-3fa2, as `avx-upgrade history` lists them",
+                crate::quote::quoted(text)
+            )),
+        }
+    }
+}
+
 impl fmt::Display for OperationId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -386,6 +411,21 @@ pub struct VerdictRecord {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// The gateway as read back after the operation; absent when it was not listed, and in
+    /// records written before the change record needed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<GatewayAfter>,
+}
+
+/// A gateway as read back after an operation: what the change record's before-and-after
+/// table shows next to [`GatewayBefore`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayAfter {
+    pub software: Version,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    pub state: String,
+    pub tunnels_up: bool,
 }
 
 impl VerdictRecord {
@@ -393,6 +433,7 @@ impl VerdictRecord {
         Self {
             name: name.into(),
             failure: None,
+            after: None,
         }
     }
 
@@ -400,7 +441,14 @@ impl VerdictRecord {
         Self {
             name: name.into(),
             failure: Some(failure.into()),
+            after: None,
         }
+    }
+
+    /// The same verdict, with the gateway as read back after the operation.
+    pub fn with_after(mut self, after: Option<GatewayAfter>) -> Self {
+        self.after = after;
+        self
     }
 
     pub fn passed(&self) -> bool {

@@ -103,9 +103,12 @@ impl Recorder {
     pub fn outcome(&mut self, ok: bool, message: &str, verdicts: &[Verdict]) -> Result<(), String> {
         let verdicts = verdicts
             .iter()
-            .map(|verdict| match &verdict.failure {
-                Some(failure) => VerdictRecord::fail(verdict.name.clone(), failure.clone()),
-                None => VerdictRecord::pass(verdict.name.clone()),
+            .map(|verdict| {
+                let record = match &verdict.failure {
+                    Some(failure) => VerdictRecord::fail(verdict.name.clone(), failure.clone()),
+                    None => VerdictRecord::pass(verdict.name.clone()),
+                };
+                record.with_after(verdict.after.clone())
             })
             .collect();
         let outcome = Outcome {

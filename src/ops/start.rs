@@ -289,6 +289,7 @@ pub(super) fn not_started(name: String, error: &str) -> Verdict {
         failure: Some(format!(
             "not started: the controller refused its request ({error})"
         )),
+        after: None,
     }
 }
 

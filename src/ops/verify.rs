@@ -6,7 +6,7 @@
 //! before. Pure: both readings come in as arguments.
 
 use crate::catalog::Catalog;
-use crate::journal::GatewayBefore;
+use crate::journal::{GatewayAfter, GatewayBefore};
 use crate::ops::Live;
 use crate::plan::request::{Action, Request};
 use crate::snapshot::{Gateway, GatewayState, Snapshot, UpdateStatus};
@@ -22,6 +22,8 @@ pub type Expected = GatewayBefore;
 pub struct Verdict {
     pub name: String,
     pub failure: Option<String>,
+    /// The gateway as read back, when the controller still lists it.
+    pub after: Option<GatewayAfter>,
 }
 
 impl Verdict {
@@ -79,20 +81,33 @@ fn wanted_image(
 pub fn verify(expected: &[Expected], after: &Snapshot, live: &[Live]) -> Vec<Verdict> {
     expected
         .iter()
-        .map(|expected| Verdict {
-            name: expected.name.clone(),
-            failure: after.index_of(&expected.name).map_or(
-                Some("no longer listed by the controller".into()),
-                |index| {
-                    failure(
-                        expected,
-                        &after.gateways()[index],
-                        live.get(index).cloned().unwrap_or_default(),
-                    )
-                },
-            ),
+        .map(|expected| {
+            let Some(index) = after.index_of(&expected.name) else {
+                return Verdict {
+                    name: expected.name.clone(),
+                    failure: Some("no longer listed by the controller".into()),
+                    after: None,
+                };
+            };
+            let gateway = &after.gateways()[index];
+            let live = live.get(index).cloned().unwrap_or_default();
+            Verdict {
+                name: expected.name.clone(),
+                failure: failure(expected, gateway, live),
+                after: Some(read_back(gateway)),
+            }
         })
         .collect()
+}
+
+/// What the change record keeps of a gateway read back after the operation.
+fn read_back(gateway: &Gateway) -> GatewayAfter {
+    GatewayAfter {
+        software: gateway.software_version,
+        image: gateway.image_version.clone(),
+        state: gateway.state.name().to_owned(),
+        tunnels_up: gateway.tunnels_up,
+    }
 }
 
 /// Why `gateway` does not meet `expected`, the first check that fails; `None` when it does.

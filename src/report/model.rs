@@ -47,29 +47,9 @@ pub enum RecordKind {
     Rollout,
 }
 
-/// How the whole operation or rollout ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RecordOutcome {
-    Succeeded,
-    Failed,
-    /// Stopped by the operator.
-    Aborted,
-    /// No end recorded: it runs, or avx-upgrade stopped before it ended (`rollout resume`).
-    Unfinished,
-}
-
-impl RecordOutcome {
-    /// The word shown for it, in capitals, so it reads without colour.
-    pub fn word(self) -> &'static str {
-        match self {
-            RecordOutcome::Succeeded => "SUCCEEDED",
-            RecordOutcome::Failed => "FAILED",
-            RecordOutcome::Aborted => "ABORTED",
-            RecordOutcome::Unfinished => "UNFINISHED",
-        }
-    }
-}
+/// How the whole operation or rollout ended (the journal's word for it: one vocabulary for
+/// `history` and the report).
+pub use crate::journal::history::Ending as RecordOutcome;
 
 /// One planned step.
 #[derive(Debug, Clone, PartialEq, Serialize)]

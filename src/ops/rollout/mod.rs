@@ -437,25 +437,9 @@ impl Run {
     }
 }
 
-/// A step in words, for the log, the key prompt and the console's timeline: `wave 2`, `wave
-/// 5 (canary, to 7.1.4183)`, `platform 7.0.2239 → 7.1.4183`.
+/// A step in words ([`Step::describe`]).
 pub fn describe(step: &Step<'_>) -> String {
-    match step {
-        Step::Wave { wave, to } => {
-            let notes: Vec<String> = [
-                wave.canary.then(|| "canary".to_owned()),
-                to.map(|to| format!("to {to}")),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            match notes.is_empty() {
-                true => format!("wave {}", wave.number),
-                false => format!("wave {} ({})", wave.number, notes.join(", ")),
-            }
-        }
-        Step::Platform(hop) => format!("platform {} → {}", hop.from, hop.to),
-    }
+    step.describe()
 }
 
 fn open_journal(rollouts: &Rollouts) -> Result<Journal, String> {

@@ -48,6 +48,27 @@ pub enum Step<'a> {
 }
 
 impl Step<'_> {
+    /// The step in words, for the log, the key prompt, the console's timeline and the change
+    /// record: `wave 2`, `wave 5 (canary, to 7.1.4183)`, `platform 7.0.2239 → 7.1.4183`.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::Wave { wave, to } => {
+                let notes: Vec<String> = [
+                    wave.canary.then(|| "canary".to_owned()),
+                    to.map(|to| format!("to {to}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                match notes.is_empty() {
+                    true => format!("wave {}", wave.number),
+                    false => format!("wave {} ({})", wave.number, notes.join(", ")),
+                }
+            }
+            Step::Platform(hop) => format!("platform {} → {}", hop.from, hop.to),
+        }
+    }
+
     /// The step's place in the sequence.
     pub fn number(&self) -> usize {
         match self {
