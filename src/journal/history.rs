@@ -293,3 +293,156 @@ impl Gatherer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Journal;
+    use crate::journal::record::{Operation, Outcome, VerdictRecord};
+    use crate::plan::Action;
+    use crate::version::Version;
+
+    const CONTROLLER: &str = "https://ctl.example.com";
+
+    fn intent(action: Action, gateways: usize) -> Operation {
+        let before = |number: usize| crate::journal::GatewayBefore {
+            name: format!("spoke-{number}"),
+            software: Version::new(7, 0, 2239),
+            image: None,
+            state: "up".to_owned(),
+            tunnels_up: true,
+            expect_software: Some(Version::new(7, 1, 4183)),
+            expect_image: None,
+        };
+        Operation {
+            controller: CONTROLLER.to_owned(),
+            controller_user: "admin".to_owned(),
+            local_user: "alice".to_owned(),
+            action,
+            target: Some(Version::new(7, 1, 4183)),
+            platform_before: Version::new(7, 1, 4183),
+            gateways: (0..gateways).map(before).collect(),
+            skipped: Vec::new(),
+            confirmation: Some("2".to_owned()),
+            dry_run: None,
+            rollout: None,
+        }
+    }
+
+    fn at(second: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + second).expect("a time")
+    }
+
+    /// Two operations an hour apart, the first ended well, the second unfinished; a damaged
+    /// line between them.
+    fn journal() -> (tempfile::TempDir, std::path::PathBuf, [OperationId; 2]) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut journal = Journal::open(dir.path(), CONTROLLER).expect("opens");
+        let ids = [OperationId::new(at(0)), OperationId::new(at(3600))];
+        let write = |journal: &mut Journal, id: &OperationId, second, entry: Entry| {
+            journal
+                .append(&Record::new(id.clone(), at(second), entry))
+                .expect("appends");
+        };
+        write(
+            &mut journal,
+            &ids[0],
+            0,
+            intent(Action::SoftwareUpgrade, 2).into(),
+        );
+        let verdicts = vec![
+            VerdictRecord::pass("spoke-0"),
+            VerdictRecord::pass("spoke-1"),
+        ];
+        write(
+            &mut journal,
+            &ids[0],
+            240,
+            Outcome::from_verdicts("done", verdicts).into(),
+        );
+        let path = journal.path().to_owned();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, b"{not json\n"))
+            .expect("damages a line");
+        write(
+            &mut journal,
+            &ids[1],
+            3600,
+            intent(Action::ImageUpgrade, 1).into(),
+        );
+        (dir, path, ids)
+    }
+
+    #[test]
+    fn history_has_a_line_per_operation_with_its_end_and_counts_bad_lines() {
+        let (_dir, path, ids) = journal();
+        let (lines, found) = history(&path, None).expect("reads");
+        assert_eq!(found.bad_line_count, 1);
+        let seen: Vec<(&str, &str, usize, Ending, bool)> = lines
+            .iter()
+            .map(|line| {
+                let what = line.what.as_str();
+                (
+                    line.id.as_str(),
+                    what,
+                    line.gateways,
+                    line.outcome,
+                    line.ended.is_some(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    ids[0].as_str(),
+                    "software-upgrade to 7.1.4183",
+                    2,
+                    Ending::Succeeded,
+                    true
+                ),
+                (
+                    ids[1].as_str(),
+                    "image-upgrade to 7.1.4183",
+                    1,
+                    Ending::Unfinished,
+                    false
+                ),
+            ]
+        );
+        let (later, _) = history(&path, Some(at(60))).expect("reads");
+        assert_eq!(later.len(), 1, "--since leaves out what started before");
+        assert_eq!(later[0].id, ids[1].as_str());
+    }
+
+    #[test]
+    fn a_change_story_is_found_by_its_id_and_an_unknown_id_finds_nothing() {
+        let (_dir, path, ids) = journal();
+        let (story, _) = change_story(&path, &ids[0]).expect("reads");
+        let Some(ChangeStory::Operation(story)) = story else {
+            panic!("the operation: {story:?}");
+        };
+        assert_eq!(story.ended, Some(at(240)));
+        assert_eq!(story.outcome.map(|outcome| outcome.ok), Some(true));
+        let unknown: OperationId = "20300101T000000Z-0000".parse().expect("an id");
+        let (nothing, _) = change_story(&path, &unknown).expect("reads");
+        assert_eq!(nothing, None);
+    }
+
+    #[test]
+    fn ids_parse_only_in_the_shape_history_shows() {
+        assert!("20261130T211500Z-3fa2".parse::<OperationId>().is_ok());
+        for bad in [
+            "",
+            "latest",
+            "20261130T211500Z",
+            "20261130T211500Z-xyz1",
+            "2026113XT211500Z-3fa2",
+        ] {
+            let error = bad.parse::<OperationId>().expect_err(bad);
+            assert!(error.contains("avx-upgrade history"), "{error}");
+        }
+    }
+}
