@@ -19,7 +19,7 @@ use avx_upgrade::plan::finding::{Code, Finding};
 use avx_upgrade::plan::request::{Request, Selection};
 use avx_upgrade::snapshot::{GatewayState, GatewayType, Snapshot};
 use avx_upgrade::tui::message::Msg;
-use avx_upgrade::tui::state::App;
+use avx_upgrade::tui::state::{App, Focus, Window};
 use avx_upgrade::tui::theme::Theme;
 use avx_upgrade::tui::update::update;
 use common::{CURRENT, PREVIOUS};
@@ -110,6 +110,39 @@ fn dry_run_pane() {
     });
     update(&mut app, Msg::Ops(Event::DryRunDone { request, result }));
     snap("dry_run", &app);
+
+    // A key on a finding marks exactly its gateways: Tab moves to the next finding that names
+    // gateways (the backup finding names none), space marks them in the gateway window.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Char(' '));
+    assert!(matches!(app.focus, Focus::Window), "the pane closed");
+    assert_eq!(app.window, Window::Gateways);
+    assert_eq!(app.fleet.marked_names(), ["transit-use1"]);
+    let screen = text_of(&draw(&app, 120, 40, &Theme::colored()));
+    assert!(
+        screen.contains("marked the 1 gateways of bgp-reconverge"),
+        "{screen}"
+    );
+    // Tab wraps round to the first, the blocker.
+    press(&mut app, KeyCode::Char('d'));
+    let request = Request::SoftwareUpgrade {
+        gateways: Selection::Named(vec!["transit-use1".into()]),
+        target: None,
+    };
+    let findings = vec![
+        Finding::about(Code::GatewayUnhealthy, "down", vec!["egress-use1".into()]),
+        Finding::about(Code::BgpReconverge, "bgp", vec!["transit-use1".into()]),
+    ];
+    let result = Ok(DryRun {
+        target: Some(CURRENT.into()),
+        blocked: true,
+        findings,
+    });
+    update(&mut app, Msg::Ops(Event::DryRunDone { request, result }));
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.fleet.marked_names(), ["egress-use1"]);
 }
 
 #[test]

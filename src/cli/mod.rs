@@ -5,6 +5,7 @@ mod check;
 mod connect;
 mod console;
 mod doctor;
+mod history;
 mod plan;
 mod prompt;
 mod render;
@@ -53,12 +54,17 @@ enum Command {
     /// Stage a gateway operation in waves: a canary, then waves, HA pairs apart.
     #[command(subcommand)]
     Rollout(rollout::RolloutCommand),
+    /// List past operations and rollouts from this machine's journals.
+    History(history::HistoryArgs),
 }
 
 impl Command {
     /// Commands that open connections log to the log file; `plan` and `check` are pure.
     fn talks_to_a_controller(&self) -> bool {
-        !matches!(self, Command::Plan(_) | Command::Check(_))
+        !matches!(
+            self,
+            Command::Plan(_) | Command::Check(_) | Command::History(_)
+        )
     }
 }
 
@@ -119,6 +125,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Some(Command::Doctor(args)) => doctor::run(&args),
         Some(Command::Demo(args)) => console::run_demo(&args),
         Some(Command::Rollout(command)) => rollout::run(&command),
+        Some(Command::History(args)) => history::run(&args),
         None => console::run_open(&cli.open),
     };
     match result {

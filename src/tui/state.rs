@@ -12,6 +12,7 @@ use crate::catalog::Catalog;
 use crate::filter::query::Field;
 use crate::ops::Job;
 use crate::plan::ChecklistItem;
+use crate::plan::finding::Finding;
 use crate::plan::request::{Action, Request};
 use crate::plan::rollout::Policy;
 use crate::plan::runbook::Runbook;
@@ -89,6 +90,50 @@ pub struct DryRunPane {
     /// The checklist items the planner checked for the request, computed from our snapshot.
     pub checklist: Vec<ChecklistItem>,
     pub scroll: u16,
+    /// Which of the [`DryRunPane::actionable`] findings is selected.
+    pub selected: usize,
+}
+
+impl DryRunPane {
+    /// A pane waiting for the controller's dry run of `title`.
+    pub fn waiting(title: String) -> Self {
+        Self {
+            title,
+            result: None,
+            checklist: Vec::new(),
+            scroll: 0,
+            selected: 0,
+        }
+    }
+
+    /// The findings that name gateways, in the order the pane shows them (blockers, then
+    /// warnings, then info): those a key can mark.
+    pub fn actionable(&self) -> Vec<&Finding> {
+        let Some(Ok(result)) = &self.result else {
+            return Vec::new();
+        };
+        let mut findings: Vec<&Finding> = result
+            .findings
+            .iter()
+            .filter(|finding| !finding.gateways.is_empty())
+            .collect();
+        findings.sort_by_key(|finding| finding.severity);
+        findings
+    }
+
+    /// The selected finding, if any names gateways.
+    pub fn selected_finding(&self) -> Option<&Finding> {
+        self.actionable().get(self.selected).copied()
+    }
+
+    /// Selects the next finding that names gateways, back to the first after the last.
+    pub fn select_next(&mut self) {
+        let count = self.actionable().len();
+        self.selected = match count {
+            0 => 0,
+            _ => (self.selected + 1) % count,
+        };
+    }
 }
 
 /// What covers the window, at most one at a time.

@@ -1,5 +1,7 @@
 //! The dry-run result pane: the checklist items checked, each ✓ pass or ✗ FAIL, then the
 //! findings grouped by blocker, warning and info, each with its code, message and gateways.
+//! The selected finding that names gateways is pointed at (`▶`): Tab moves on, space marks
+//! exactly its gateways.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -32,7 +34,7 @@ pub fn draw(frame: &mut Frame, body: Rect, pane: &DryRunPane, theme: &Theme) {
             format!("{} the dry run failed: {error}", symbol(Status::Error)),
             theme.error,
         )],
-        Some(Ok(result)) => findings(result, &pane.checklist, theme),
+        Some(Ok(result)) => findings(result, pane, theme),
     };
     frame.render_widget(
         Paragraph::new(lines)
@@ -45,9 +47,11 @@ pub fn draw(frame: &mut Frame, body: Rect, pane: &DryRunPane, theme: &Theme) {
 
 fn findings(
     result: &crate::api::actions::DryRun,
-    checklist: &[ChecklistItem],
+    pane: &DryRunPane,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
+    let checklist = &pane.checklist;
+    let selected = pane.selected_finding();
     let (status, verdict) = if result.blocked {
         (Status::Error, "BLOCKED: fix the blockers before upgrading")
     } else {
@@ -65,6 +69,12 @@ fn findings(
         ),
         Line::raw(tally(&result.findings)),
     ];
+    if selected.is_some() {
+        lines.push(Line::styled(
+            "Tab selects a finding that names gateways (▶); space marks exactly them",
+            theme.muted,
+        ));
+    }
     lines.extend(checklist_lines(checklist, &result.findings, theme));
     for (severity, status, word) in [
         (Severity::Blocker, Status::Error, "Blockers"),
@@ -85,7 +95,12 @@ fn findings(
             theme.title,
         ));
         for finding in group {
+            let pointer = match selected.is_some_and(|chosen| std::ptr::eq(chosen, finding)) {
+                true => Span::styled("▶ ", theme.cursor),
+                false => Span::raw("  "),
+            };
             lines.push(Line::from(vec![
+                pointer,
                 Span::styled(
                     format!("{} {} ", symbol(status), finding.code.as_str()),
                     theme.of(status),
@@ -94,7 +109,7 @@ fn findings(
             ]));
             if !finding.gateways.is_empty() {
                 lines.push(Line::styled(
-                    format!("    gateways: {}", names(&finding.gateways)),
+                    format!("      gateways: {}", names(&finding.gateways)),
                     theme.muted,
                 ));
             }

@@ -186,6 +186,16 @@ fn overlay_command(app: &mut App, command: Command) -> Option<Vec<Job>> {
         Command::Down => 1,
         Command::PageUp => -10,
         Command::PageDown => 10,
+        Command::NextWindow if matches!(overlay, Overlay::DryRun(_)) => {
+            if let Overlay::DryRun(pane) = overlay {
+                pane.select_next();
+            }
+            return Some(Vec::new());
+        }
+        Command::Mark if matches!(overlay, Overlay::DryRun(_)) => {
+            mark_selected_finding(app);
+            return Some(Vec::new());
+        }
         Command::Details | Command::Mark if matches!(overlay, Overlay::Picker(_)) => {
             let keep_open = command == Command::Mark;
             pick(app, keep_open);
@@ -365,16 +375,36 @@ fn table_command(app: &mut App, command: Command) {
 /// Marks exactly the gateways of `set`, shown or not, and says how many.
 fn mark_set(app: &mut App, set: MarkSet) {
     let names = app.named_set(set);
-    app.fleet.mark_only(&names);
+    mark_exactly(app, &names, &format!("{} gateways", set.name()));
+}
+
+/// Marks exactly `names`, shown or not, and says how many of `what` it marked.
+fn mark_exactly(app: &mut App, names: &[String], what: &str) {
+    app.fleet.mark_only(names);
     let hidden = app.fleet.hidden_marked_count();
-    let word = set.name();
     match (names.len(), hidden) {
-        (0, _) => app.info(format!("no {word} gateways: marks cleared")),
-        (count, 0) => app.info(format!("marked the {count} {word} gateways")),
+        (0, _) => app.info(format!("no {what}: marks cleared")),
+        (count, 0) => app.info(format!("marked the {count} {what}")),
         (count, hidden) => app.info(format!(
-            "marked the {count} {word} gateways ({hidden} hidden by the filter)"
+            "marked the {count} {what} ({hidden} hidden by the filter)"
         )),
     }
+}
+
+/// In the dry-run pane: closes it and marks exactly the gateways of the selected finding, in
+/// the gateway window, so the operator acts on the set the finding names.
+fn mark_selected_finding(app: &mut App) {
+    let Focus::Overlay(Overlay::DryRun(pane)) = &app.focus else {
+        return;
+    };
+    let Some(finding) = pane.selected_finding() else {
+        app.info("no finding here names gateways to mark");
+        return;
+    };
+    let (names, code) = (finding.gateways.clone(), finding.code.as_str().to_owned());
+    app.focus = Focus::Window;
+    app.window = Window::Gateways;
+    mark_exactly(app, &names, &format!("gateways of {code}"));
 }
 
 fn toggle_progress(app: &mut App) {

@@ -92,12 +92,9 @@ pub(super) fn dry_run(app: &mut App) -> Vec<Job> {
             return Vec::new();
         }
     };
-    app.focus = Focus::Overlay(Overlay::DryRun(DryRunPane {
-        title: describe_request(app, &request),
-        result: None,
-        checklist: Vec::new(),
-        scroll: 0,
-    }));
+    app.focus = Focus::Overlay(Overlay::DryRun(DryRunPane::waiting(describe_request(
+        app, &request,
+    ))));
     prepare(app, request).map(Job::DryRun).into_iter().collect()
 }
 
