@@ -50,6 +50,41 @@ pub struct Release {
     pub notes: Option<String>,
 }
 
+impl ReleaseKind {
+    /// The release notes' word for it.
+    pub fn words(self) -> &'static str {
+        match self {
+            ReleaseKind::Build => "build",
+            ReleaseKind::SecurityPatch => "security patch",
+            ReleaseKind::SoftwarePatch => "software patch",
+        }
+    }
+}
+
+impl Release {
+    /// What to understand before upgrading to it, on one line, as the guide asks ("understand
+    /// the release contents" first): `7.2.5090 (2024-07-09, security patch; hitless; OpenVPN
+    /// restarts: connected users are disconnected): Security patch: ...`.
+    pub fn summary(&self) -> String {
+        let mut facts = vec![match self.date {
+            Some(date) => format!("{date}, {}", self.kind.words()),
+            None => self.kind.words().to_owned(),
+        }];
+        facts.push(match self.hitless {
+            true => "hitless".to_owned(),
+            false => "NOT hitless: the data plane restarts".to_owned(),
+        });
+        if self.openvpn_restart {
+            facts.push("OpenVPN restarts: connected users are disconnected".to_owned());
+        }
+        let head = format!("{} ({})", self.version, facts.join("; "));
+        match &self.notes {
+            Some(notes) => format!("{head}: {notes}"),
+            None => head,
+        }
+    }
+}
+
 impl Release {
     /// A hitless build with no OpenVPN restart and no notes.
     pub fn build(version: Version) -> Self {

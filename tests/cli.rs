@@ -424,6 +424,42 @@ fn plan_text_shows_target_hops_and_numbered_steps() {
     );
 }
 
+/// The release notes of each hop come with the plan, as the guide asks ("understand the
+/// release contents" first): hitless or not, whether OpenVPN restarts, the notes.
+#[test]
+fn plan_shows_the_release_notes_of_each_hop() {
+    let out = plan(&["--current", "7.0.2239", "--target", "7.2"])
+        .output(0)
+        .to_owned();
+    let notes = out
+        .split("Release notes (read them before upgrading):")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no release notes: {out}"));
+    let lines: Vec<&str> = notes
+        .lines()
+        .filter(|line| line.starts_with("  - "))
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("  - 7.1.4183 (2024-01-23, build; hitless)"),
+        "{out}"
+    );
+    assert!(
+        lines[1].contains("7.2.5090") && lines[1].contains("OpenVPN restarts"),
+        "{out}"
+    );
+    let json = plan(&["--current", "7.0.2239", "--target", "7.2", "--json"]).json(0);
+    let notes = json["release_notes"].as_array().expect("release_notes");
+    assert_eq!(notes.len(), 2);
+    assert_eq!(notes[1]["version"], "7.2.5090");
+    assert_eq!(notes[1]["openvpn_restart"], true);
+    assert!(
+        notes[1]["notes"]
+            .as_str()
+            .is_some_and(|text| text.contains("OpenVPN"))
+    );
+}
+
 #[test]
 fn plan_json_has_the_documented_keys_and_values() {
     let files = Files::new(GUIDE_CATALOG, &level_fleet());

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
+use crate::catalog::Release;
 use crate::cli::{InputError, Outcome, load_catalog, load_snapshot, render};
 use crate::plan::runbook::{self, Runbook, Step};
 use crate::plan::{Code, Finding, Report, path};
@@ -46,6 +47,8 @@ struct PlanJson<'a> {
     hops: &'a [Version],
     steps: &'a [Step],
     findings: &'a [Finding],
+    /// The catalog's release of each hop: what to understand before upgrading.
+    release_notes: &'a [Release],
 }
 
 pub fn run(args: &PlanArgs) -> Result<(Outcome, String), InputError> {
@@ -102,6 +105,7 @@ fn refused(
             hops: &[],
             steps: &[],
             findings: std::slice::from_ref(&blocker),
+            release_notes: &[],
         })
     } else {
         let mut out = String::new();
@@ -141,6 +145,12 @@ fn text(runbook: &Runbook, report: &Report) -> String {
             let _ = writeln!(out, "  {:>2}. {}", step.step, step.text);
         }
     }
+    if !runbook.releases.is_empty() {
+        let _ = writeln!(out, "\nRelease notes (read them before upgrading):");
+        for release in &runbook.releases {
+            let _ = writeln!(out, "  - {}", release.summary());
+        }
+    }
     if !report.findings.is_empty() {
         out.push('\n');
         render::findings(&mut out, report);
@@ -157,6 +167,7 @@ fn json(runbook: &Runbook) -> String {
         hops: &runbook.path.hops,
         steps: &runbook.steps,
         findings: &runbook.findings,
+        release_notes: &runbook.releases,
     })
 }
 

@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Release};
 use crate::plan::finding::{Code, Finding};
 use crate::plan::path::{self, Path};
 use crate::plan::rules;
@@ -49,6 +49,8 @@ pub struct Runbook {
     /// `already-current` when there is nothing to do; `stuck-mixed-versions` when the fleet
     /// is in the guide's corner case.
     pub findings: Vec<Finding>,
+    /// The catalog's release of each hop, in order: what to read before upgrading.
+    pub releases: Vec<Release>,
 }
 
 /// The runbook from a controller version alone (no gateway counts).
@@ -107,7 +109,13 @@ fn build(
             format!("the platform already runs {current}: there is no platform upgrade to make"),
         ));
     }
+    let releases = path
+        .hops
+        .iter()
+        .filter_map(|hop| catalog.release(*hop).cloned())
+        .collect();
     Ok(Runbook {
+        releases,
         latest: catalog.latest(),
         release_versions: path::release_versions(current, catalog),
         path,

@@ -73,6 +73,8 @@ pub struct Confirm {
     pub warnings: Vec<Finding>,
     /// Info findings, e.g. gateways already at the target.
     pub notes: Vec<Finding>,
+    /// The target release's notes (hitless, OpenVPN, contents), shown for a platform upgrade.
+    pub release_notes: Option<String>,
     pub typed: Input,
     pub focus: Choice,
     /// Why the last key did not confirm, shown in the dialog.
@@ -119,6 +121,7 @@ impl Confirm {
             blockers: report.with_severity(Severity::Blocker).cloned().collect(),
             warnings: report.with_severity(Severity::Warning).cloned().collect(),
             notes: report.with_severity(Severity::Info).cloned().collect(),
+            release_notes: None,
             typed: Input::default(),
             focus: Choice::Cancel,
             hint: None,
@@ -193,6 +196,12 @@ impl Confirm {
     /// With the age of the last backup, shown for a platform upgrade.
     pub fn with_backup_age(mut self, age: Option<SignedDuration>) -> Confirm {
         self.backup_age = age;
+        self
+    }
+
+    /// The same dialog, with the target release's notes to read before confirming.
+    pub fn with_release_notes(mut self, notes: Option<String>) -> Confirm {
+        self.release_notes = notes;
         self
     }
 

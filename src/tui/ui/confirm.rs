@@ -156,6 +156,9 @@ impl<'a> Text<'a> {
                 theme,
             ));
         }
+        if let Some(notes) = &dialog.release_notes {
+            head.extend(labelled("Release", notes, theme.title, width, theme));
+        }
         let mut parts = vec![Part::Rows(head)];
         if let Some(start) = &dialog.rollout {
             steps(&mut parts, &start.document, width, theme);

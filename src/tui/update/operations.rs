@@ -190,7 +190,18 @@ pub(super) fn ask_to_confirm(app: &mut App, action: Action) {
     let backup_age = backup_age(snapshot, app.now);
     // A platform upgrade names no gateway (and the console always names them).
     let named = app.fleet.split_shown(scope.request.named());
-    let dialog = Confirm::new(scope, target, named, &report).with_backup_age(backup_age);
+    let release_notes = match &request {
+        Request::PlatformUpgrade { target } => {
+            resolve_target(snapshot.controller.current_version, *target, catalog)
+                .ok()
+                .and_then(|version| catalog.release(version))
+                .map(crate::catalog::Release::summary)
+        }
+        _ => None,
+    };
+    let dialog = Confirm::new(scope, target, named, &report)
+        .with_backup_age(backup_age)
+        .with_release_notes(release_notes);
     app.focus = Focus::Overlay(Overlay::Confirm(Box::new(dialog)));
 }
 
