@@ -9,6 +9,7 @@ mod history;
 mod plan;
 mod prompt;
 mod render;
+mod report;
 mod rollout;
 mod sim;
 mod status;
@@ -56,6 +57,8 @@ enum Command {
     Rollout(rollout::RolloutCommand),
     /// List past operations and rollouts from this machine's journals.
     History(history::HistoryArgs),
+    /// Write the change record of one operation or rollout (Markdown, HTML or JSON).
+    Report(report::ReportArgs),
 }
 
 impl Command {
@@ -63,7 +66,7 @@ impl Command {
     fn talks_to_a_controller(&self) -> bool {
         !matches!(
             self,
-            Command::Plan(_) | Command::Check(_) | Command::History(_)
+            Command::Plan(_) | Command::Check(_) | Command::History(_) | Command::Report(_)
         )
     }
 }
@@ -126,6 +129,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Some(Command::Demo(args)) => console::run_demo(&args),
         Some(Command::Rollout(command)) => rollout::run(&command),
         Some(Command::History(args)) => history::run(&args),
+        Some(Command::Report(args)) => report::run(&args),
         None => console::run_open(&cli.open),
     };
     match result {
