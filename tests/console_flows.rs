@@ -229,6 +229,38 @@ async fn a_rollback_needs_the_count_typed_and_returns_the_gateway() {
     let index = console.app.fleet.index_of("aws-spoke").expect("spoke");
     let spoke = console.app.fleet.gateway(index).expect("spoke");
     assert_eq!(spoke.software_version.to_string(), PREVIOUS);
+
+    // W writes the change record of the finished operation and says where.
+    console.press(KeyCode::Char('W'));
+    console
+        .until("the report to be written", |app| {
+            app.flash
+                .as_ref()
+                .is_some_and(|flash| flash.text.starts_with("change record written to "))
+        })
+        .await;
+    let flash = console.app.flash.as_ref().expect("a message");
+    let path = flash.text.trim_start_matches("change record written to ");
+    assert!(
+        path.starts_with(
+            &console
+                .state_dir
+                .path()
+                .join("reports")
+                .display()
+                .to_string()
+        ),
+        "{path}"
+    );
+    let html = std::fs::read_to_string(path).expect("the report exists");
+    for expected in [
+        "Software Rollback of 1 gateway to 7.0.2239",
+        "aws-spoke",
+        "typed 1",
+        "class=\"gantt\"",
+    ] {
+        assert!(html.contains(expected), "no {expected:?} in the report");
+    }
     console.close().await;
 }
 

@@ -23,6 +23,7 @@ pub mod in_flight;
 mod live;
 mod record;
 mod refresh;
+mod report;
 mod resume;
 pub mod rollout;
 mod start;
@@ -61,6 +62,8 @@ pub enum Job {
     ControlRollout(rollout::Control),
     /// Look in the journal for the controller's unfinished rollout.
     FindRollout,
+    /// Write the change record of the last finished operation or rollout ([`report`]).
+    WriteReport,
 }
 
 /// An operation found running at the controller, not started here.
@@ -119,6 +122,8 @@ pub enum Event {
     },
     /// Where the support summary was written, or why it was not.
     SupportSummaryWritten(Result<std::path::PathBuf, String>),
+    /// Where the change record was written, or why it was not.
+    ReportWritten(Result<std::path::PathBuf, String>),
     /// The running rollout moved.
     Rollout(rollout::RolloutEvent),
     /// The running rollout ended.
@@ -192,6 +197,13 @@ impl Runner {
             Job::ResumeRollout => self.resume_rollout().await,
             Job::ControlRollout(control) => self.control_rollout(control),
             Job::FindRollout => self.send(Event::RolloutFound(self.find_rollout())),
+            Job::WriteReport => {
+                let result = match &self.state_dir {
+                    Some(dir) => report::write_last(dir, self.client.base_url()),
+                    None => Err("no state directory: set HOME or AVX_UPGRADE_STATE_DIR".into()),
+                };
+                self.send(Event::ReportWritten(result));
+            }
         }
     }
 

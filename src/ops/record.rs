@@ -55,7 +55,7 @@ impl Recorder {
                 .map(|(name, reason)| Skipped::new(name.clone(), reason.clone()))
                 .collect(),
             confirmation: prepared.confirmation.clone(),
-            dry_run: None,
+            dry_run: prepared.dry_run.clone(),
             rollout: prepared.rollout.clone(),
         };
         journal

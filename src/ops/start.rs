@@ -14,11 +14,13 @@ use futures::stream::BoxStream;
 use crate::api::actions::{GATEWAY_OPERATION, PLATFORM_UPGRADE, Started, gateway_name_cost};
 use crate::api::poll::{self, PlatformStart, Progress};
 use crate::catalog::Catalog;
-use crate::journal::RolloutStep;
+use crate::journal::{CheckRecord, DryRunRecord, RolloutStep};
 use crate::ops::record::Recorder;
 use crate::ops::verify::{self, Expected, Verdict};
 use crate::ops::{Event, Runner, refresh};
+use crate::plan::check;
 use crate::plan::chunks::{self, Group};
+use crate::plan::finding::Severity;
 use crate::plan::path::resolve_target;
 use crate::plan::request::Request;
 use crate::snapshot::Snapshot;
@@ -43,6 +45,9 @@ pub struct Prepared {
     pub confirmation: Option<String>,
     /// The rollout and wave it is part of; `None` for a single operation.
     pub rollout: Option<RolloutStep>,
+    /// The planner's dry run of the request against the fleet as seen: every checklist item
+    /// and finding, for the journal and the change record.
+    pub dry_run: Option<DryRunRecord>,
 }
 
 impl Prepared {
@@ -76,9 +81,29 @@ impl Prepared {
             skipped: Vec::new(),
             confirmation: None,
             rollout: None,
+            dry_run: dry_run(snapshot, catalog, &request),
             request,
         }
     }
+}
+
+/// The planner's dry run of `request` on `snapshot`, as the journal keeps it: each checklist
+/// item, then each finding (a blocker or a warning counts as not passed).
+fn dry_run(snapshot: &Snapshot, catalog: &Catalog, request: &Request) -> Option<DryRunRecord> {
+    let report = check(snapshot, catalog, request, jiff::Timestamp::now()).ok()?;
+    let items = report
+        .checklist
+        .iter()
+        .map(|item| CheckRecord::new(item.item.clone(), item.passed, item.detail.clone()));
+    let findings = report.findings.iter().map(|finding| {
+        let passed = finding.severity == Severity::Info;
+        let item = format!("{} {}", finding.severity.name(), finding.code.as_str());
+        CheckRecord::new(item, passed, finding.message.clone())
+    });
+    Some(DryRunRecord {
+        passed: !report.has_blocker(),
+        checks: items.chain(findings).collect(),
+    })
 }
 
 /// A gateway operation the controller accepted, in part or whole.

@@ -61,6 +61,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("P", Command::PauseRollout),
     ("r", Command::ResumeRollout),
     ("X", Command::AbortRollout),
+    ("W", Command::WriteReport),
     ("esc", Command::Close),
 ];
 

@@ -48,6 +48,7 @@ pub enum Command {
     PauseRollout,
     ResumeRollout,
     AbortRollout,
+    WriteReport,
     Close,
 }
 
@@ -87,6 +88,7 @@ impl Command {
             Command::PauseRollout => "pause the rollout after the step in flight",
             Command::ResumeRollout => "rollout: next step, or resume and retry a stopped one",
             Command::AbortRollout => "abort the rollout after the step in flight",
+            Command::WriteReport => "write the last operation's change record (:report)",
             Command::Close => "close the pane or dialog",
         }
     }

@@ -129,6 +129,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Job> {
             }
             Vec::new()
         }
+        Msg::Ops(ops::Event::ReportWritten(result)) => {
+            match result {
+                Ok(path) => app.info(format!("change record written to {}", path.display())),
+                Err(error) => app.error(error),
+            }
+            Vec::new()
+        }
         Msg::Signal(signal) => {
             app.quit = true;
             app.signal = Some(signal);
@@ -248,6 +255,7 @@ pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Job> {
         Command::PauseRollout => rollout::pause(app),
         Command::ResumeRollout => rollout::resume(app),
         Command::AbortRollout => rollout::abort(app),
+        Command::WriteReport => return vec![Job::WriteReport],
         Command::Up | Command::Down | Command::PageUp | Command::PageDown
             if app.window == Window::Rollout =>
         {

@@ -124,10 +124,11 @@ pub(super) fn command_line(app: &mut App, line: &str) -> Vec<Job> {
         "rollout" | "3" => Command::RolloutWindow,
         "refresh" | "r" => Command::Refresh,
         "help" | "h" => Command::Help,
+        "report" => Command::WriteReport,
         "" => return Vec::new(),
         other => {
             app.error(format!(
-                "unknown command :{other}: use :platform, :gateways, :rollout, :policy, :skip NAME, :refresh, :mark failed, :support, :help or :q"
+                "unknown command :{other}: use :platform, :gateways, :rollout, :policy, :skip NAME, :refresh, :mark failed, :support, :report, :help or :q"
             ));
             return Vec::new();
         }
