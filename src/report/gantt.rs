@@ -195,7 +195,8 @@ fn axis(svg: &mut String, scale: &Scale, y: f64) {
     let _ = writeln!(
         svg,
         "<text class=\"axis-note\" x=\"{:.1}\" y=\"{:.1}\">time (UTC)</text>",
-        BARS_LEFT - 10.0,
+        // Clear of the first tick, which is centred on the axis's start.
+        BARS_LEFT - 40.0,
         y + 18.0
     );
     svg.push_str("</g>\n");

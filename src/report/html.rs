@@ -28,7 +28,8 @@ h1 { font-size: 1.5em; margin: 0 0 .75em; }
 h2 { font-size: 1.2em; margin: 1.6em 0 .5em; padding-bottom: .2em; border-bottom: 1px solid #999; }
 h3 { font-size: 1em; margin: 1em 0 .3em; }
 table { width: 100%; border-collapse: collapse; margin: .5em 0; }
-th, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+th { white-space: nowrap; }
 thead th { background: #f0f0f0; }
 table.summary th { width: 11em; background: #f7f7f7; }
 td.number { text-align: right; }
