@@ -525,6 +525,13 @@ fn a_target_trains_ahead_plans_the_whole_runbook_with_its_platform_hops() {
         "{text}"
     );
     assert!(text.contains(&format!("(to {CURRENT})")), "{text}");
+    // Each hop's release notes come with the runbook, read before it runs.
+    assert!(
+        text.contains(
+            "  release notes: 7.2.5090 (2024-07-09, security patch; hitless; OpenVPN restarts"
+        ),
+        "{text}"
+    );
     let mut json_args = args.to_vec();
     json_args.push("--json");
     let document = document(&rollout(&json_args));

@@ -182,7 +182,7 @@ fn run_plan(args: &PlanArgs) -> Result<(Outcome, String), InputError> {
     };
     let output = match args.json {
         true => to_json(&document),
-        false => text(&document),
+        false => text(&document, &catalog),
     };
     Ok((outcome, output))
 }
@@ -284,7 +284,7 @@ fn target_of(request: &Request, snapshot: &Snapshot) -> Option<crate::version::V
     }
 }
 
-fn text(document: &Document) -> String {
+fn text(document: &Document, catalog: &Catalog) -> String {
     let rollout = &document.rollout;
     let mut out = String::new();
     let against = document
@@ -322,6 +322,9 @@ fn text(document: &Document) -> String {
             }
             Step::Platform(hop) => {
                 let _ = writeln!(out, "Step {}: {}", hop.number, describe(&step));
+                if let Some(release) = catalog.release(hop.to) {
+                    let _ = writeln!(out, "  release notes: {}", release.summary());
+                }
             }
         }
     }
