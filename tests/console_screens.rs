@@ -67,6 +67,31 @@ fn platform_window() {
     snap("platform_invalid_target", &app);
 }
 
+/// The live preflight names the gateways in its way; m marks exactly them and shows them.
+#[test]
+fn the_platform_preflight_marks_the_gateways_it_names() {
+    let mut app = loaded_app(fleet(), false);
+    let report = app
+        .platform
+        .preflight
+        .clone()
+        .expect("a preflight once the fleet is read");
+    assert!(
+        report.checklist.iter().any(|item| !item.passed),
+        "the down gateway fails an item: {:?}",
+        report.checklist
+    );
+    let (expected, _) = app.platform.preflight_gateways();
+    assert!(expected.contains(&"egress-use1".to_owned()), "{expected:?}");
+    press(&mut app, KeyCode::Char('m'));
+    assert_eq!(app.window, Window::Gateways);
+    let mut marked = app.fleet.marked_names();
+    marked.sort();
+    let mut expected = expected;
+    expected.sort();
+    assert_eq!(marked, expected);
+}
+
 #[test]
 fn gateway_window_with_filter_marks_and_sort() {
     let mut app = gateways();

@@ -62,6 +62,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("r", Command::ResumeRollout),
     ("X", Command::AbortRollout),
     ("W", Command::WriteReport),
+    ("m", Command::MarkPreflight),
     ("esc", Command::Close),
 ];
 

@@ -49,6 +49,7 @@ pub enum Command {
     ResumeRollout,
     AbortRollout,
     WriteReport,
+    MarkPreflight,
     Close,
 }
 
@@ -89,6 +90,7 @@ impl Command {
             Command::ResumeRollout => "rollout: next step, or resume and retry a stopped one",
             Command::AbortRollout => "abort the rollout after the step in flight",
             Command::WriteReport => "write the last operation's change record (:report)",
+            Command::MarkPreflight => "mark the gateways the platform preflight names",
             Command::Close => "close the pane or dialog",
         }
     }

@@ -12,7 +12,7 @@ use crate::catalog::Catalog;
 use crate::filter::query::Field;
 use crate::ops::Job;
 use crate::plan::ChecklistItem;
-use crate::plan::finding::Finding;
+use crate::plan::finding::{Finding, Report};
 use crate::plan::request::{Action, Request};
 use crate::plan::rollout::Policy;
 use crate::plan::runbook::Runbook;
@@ -65,6 +65,36 @@ pub struct PlatformForm {
     pub input: Input,
     /// The planner's runbook for the target, or why the target is invalid.
     pub verdict: Option<Result<Runbook, String>>,
+    /// The live preflight: the planner's checklist for a platform upgrade on the fleet as last
+    /// read, refreshed with it; `None` until the controller has been read.
+    pub preflight: Option<Report>,
+}
+
+impl PlatformForm {
+    /// The gateways the failing preflight items name (unhealthy, behind the controller …),
+    /// each once, and the codes of those items.
+    pub fn preflight_gateways(&self) -> (Vec<String>, Vec<&str>) {
+        let Some(report) = &self.preflight else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut names = Vec::new();
+        let mut codes = Vec::new();
+        for finding in report.findings.iter().filter(|f| !f.gateways.is_empty()) {
+            if finding.severity == crate::plan::Severity::Info {
+                continue;
+            }
+            codes.push(finding.code.as_str());
+            names.extend(
+                finding
+                    .gateways
+                    .iter()
+                    .filter(|name| seen.insert(name.as_str()))
+                    .cloned(),
+            );
+        }
+        (names, codes)
+    }
 }
 
 /// A one-line input at the bottom: the filter query or a `:` command.

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use crate::plan::finding::{ChecklistItem, Finding, Severity};
 use crate::tui::state::DryRunPane;
 use crate::tui::theme::{Status, Theme, symbol};
-use crate::tui::ui::popup;
+use crate::tui::ui::{checklist_line, popup};
 
 /// Gateway names listed under a finding before "and N more".
 const NAMES: usize = 8;
@@ -133,16 +133,17 @@ fn checklist_lines(
         Line::styled(format!("Checklist ({})", checklist.len()), theme.title),
     ];
     for item in checklist {
-        let reported = findings.iter().find(|finding| finding.code == item.code);
-        let (status, word, detail) = match reported {
-            None if item.passed => (Status::Ok, "pass", item.detail.as_str()),
-            None => (Status::Error, "FAIL", item.detail.as_str()),
-            Some(_) => (Status::Error, "FAIL", "the controller reports it (below)"),
+        let reported = findings.iter().any(|finding| finding.code == item.code);
+        let line = match reported {
+            false => checklist_line(item.passed, &item.item, &item.detail, theme),
+            true => checklist_line(
+                false,
+                &item.item,
+                "the controller reports it (below)",
+                theme,
+            ),
         };
-        lines.push(Line::from(vec![
-            Span::styled(format!("{} {word} ", symbol(status)), theme.of(status)),
-            Span::raw(format!("{}: {detail}", item.item)),
-        ]));
+        lines.push(line);
     }
     lines
 }

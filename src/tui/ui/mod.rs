@@ -125,6 +125,21 @@ fn finding_line(finding: &crate::plan::finding::Finding, theme: &Theme) -> Line<
     )
 }
 
+/// One checklist item: its symbol, `pass` or `FAIL`, its name and what was found.
+fn checklist_line(passed: bool, item: &str, detail: &str, theme: &Theme) -> Line<'static> {
+    let (status, word) = match passed {
+        true => (crate::tui::theme::Status::Ok, "pass"),
+        false => (crate::tui::theme::Status::Error, "FAIL"),
+    };
+    Line::from(vec![
+        ratatui::text::Span::styled(
+            format!("{} {word} ", crate::tui::theme::symbol(status)),
+            theme.of(status),
+        ),
+        ratatui::text::Span::raw(format!("{item}: {detail}")),
+    ])
+}
+
 /// `HH:MM:SS` in UTC.
 fn clock(time: Timestamp) -> String {
     time.strftime("%H:%M:%S").to_string()

@@ -1,5 +1,6 @@
 //! Window 1, Platform Upgrade: the controller's versions, the upgrade path, the Target Release
-//! Version field with the planner's verdict, and the runbook for that target.
+//! Version field with the planner's verdict, the runbook for that target, and the live
+//! preflight checklist, refreshed with the fleet.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -11,7 +12,7 @@ use crate::plan::runbook::Runbook;
 use crate::tui::message::Command;
 use crate::tui::state::App;
 use crate::tui::theme::{Status, Theme, symbol};
-use crate::tui::ui::finding_line;
+use crate::tui::ui::{checklist_line, finding_line};
 
 const LABEL_WIDTH: usize = 24;
 
@@ -63,9 +64,60 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             fields.y + 4,
         ));
     }
-    if let Some(Ok(plan)) = &app.platform.verdict {
-        frame.render_widget(runbook_widget(plan, theme), runbook);
+    let mut lines = match &app.platform.verdict {
+        Some(Ok(plan)) => runbook_lines(plan, theme),
+        _ => Vec::new(),
+    };
+    lines.extend(preflight_lines(app, theme));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), runbook);
+}
+
+/// The live preflight: the checklist of a platform upgrade on the fleet as last read, and
+/// the key that marks the gateways its failing items name.
+fn preflight_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(report) = &app.platform.preflight else {
+        return Vec::new();
+    };
+    let read = app
+        .last_refresh
+        .map(|at| format!(" (the fleet as read at {} UTC)", super::clock(at)))
+        .unwrap_or_default();
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled(format!("Preflight{read}"), theme.title),
+    ];
+    // The key first: the window may be too short for every item.
+    let (names, codes) = app.platform.preflight_gateways();
+    if !names.is_empty() {
+        let key = app.keymap.key_for(Command::MarkPreflight);
+        lines.push(Line::styled(
+            format!(
+                "{key}: mark the {} of {}, to see them",
+                crate::plan::counted(names.len(), "gateway"),
+                codes.join(", ")
+            ),
+            theme.muted,
+        ));
     }
+    // Failing items in full; the passing ones on one line, so it fits at 80×24.
+    lines.extend(
+        report
+            .checklist
+            .iter()
+            .filter(|item| !item.passed)
+            .map(|item| checklist_line(false, &item.item, &item.detail, theme)),
+    );
+    let passing: Vec<&str> = report
+        .checklist
+        .iter()
+        .filter(|item| item.passed)
+        .map(|item| item.item.as_str())
+        .collect();
+    if !passing.is_empty() {
+        let detail = format!("{} of {} items", passing.len(), report.checklist.len());
+        lines.push(checklist_line(true, &passing.join(", "), &detail, theme));
+    }
+    lines
 }
 
 fn loading(app: &App) -> Vec<Line<'static>> {
@@ -144,7 +196,7 @@ fn verdict_line(app: &App, theme: &Theme) -> Line<'static> {
     }
 }
 
-fn runbook_widget(plan: &Runbook, theme: &Theme) -> Paragraph<'static> {
+fn runbook_lines(plan: &Runbook, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled("Runbook", theme.title)];
     for step in &plan.steps {
         lines.push(Line::from(vec![
@@ -157,5 +209,5 @@ fn runbook_widget(plan: &Runbook, theme: &Theme) -> Paragraph<'static> {
             .iter()
             .map(|finding| finding_line(finding, theme)),
     );
-    Paragraph::new(lines).wrap(Wrap { trim: false })
+    lines
 }

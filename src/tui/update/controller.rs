@@ -9,7 +9,7 @@ use crate::plan::request::Action;
 use crate::tui::message::Command;
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, Connection};
-use crate::tui::update::{current, revalidate_target};
+use crate::tui::update::{current, refresh_preflight, revalidate_target};
 
 pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Job> {
     let Loaded {
@@ -37,6 +37,7 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Job> {
     }
     app.skipped = skipped;
     revalidate_target(app);
+    refresh_preflight(app);
     if !app.busy() && !predates_end {
         jobs.extend(follow_running(app, platform_running, gateways_running));
     }

@@ -12,7 +12,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::ops::{self, Job};
-use crate::plan::request::Action;
+use crate::plan::request::{Action, Request};
 use crate::plan::runbook;
 use crate::tui::message::{Command, MarkSet, Msg};
 use crate::tui::operation::Operation;
@@ -256,6 +256,7 @@ pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Job> {
         Command::ResumeRollout => rollout::resume(app),
         Command::AbortRollout => rollout::abort(app),
         Command::WriteReport => return vec![Job::WriteReport],
+        Command::MarkPreflight => mark_preflight(app),
         Command::Up | Command::Down | Command::PageUp | Command::PageDown
             if app.window == Window::Rollout =>
         {
@@ -442,6 +443,34 @@ fn target_key(app: &mut App, key: &KeyEvent) {
             revalidate_target(app);
         }
     }
+}
+
+/// Recomputes the live preflight of a platform upgrade on the fleet as last read: the
+/// planner's checklist (DNS, internet, accounts and audit, gateway and tunnel health, HA,
+/// T2/T3, backup age) and the findings that name gateways. Called when the fleet is read.
+pub fn refresh_preflight(app: &mut App) {
+    let (Some(snapshot), Some(catalog)) = (app.fleet.snapshot(), app.catalog.as_ref()) else {
+        app.platform.preflight = None;
+        return;
+    };
+    let request = Request::PlatformUpgrade { target: None };
+    app.platform.preflight = crate::plan::check(snapshot, catalog, &request, app.now).ok();
+}
+
+/// In the Platform Upgrade window: marks exactly the gateways the failing preflight items name
+/// and shows them in the gateway window.
+fn mark_preflight(app: &mut App) {
+    let (names, codes) = app.platform.preflight_gateways();
+    let what = match codes.is_empty() {
+        true => "gateways the preflight names".to_owned(),
+        false => format!("gateways of {}", codes.join(", ")),
+    };
+    if names.is_empty() {
+        app.info("no preflight item names gateways: nothing to mark");
+        return;
+    }
+    app.window = Window::Gateways;
+    mark_exactly(app, &names, &what);
 }
 
 /// Recomputes the planner's verdict on the Target Release Version.
