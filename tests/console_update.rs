@@ -162,6 +162,7 @@ fn marks_space_a_and_capital_a_and_they_survive_a_refresh() {
         skipped: Vec::new(),
         platform_running: None,
         gateways_running: Vec::new(),
+        preflight: None,
     };
     update(&mut app, Msg::Ops(Event::Loaded(Box::new(loaded))));
     assert_eq!(
@@ -461,6 +462,7 @@ fn an_operation_found_running_is_followed() {
         skipped: Vec::new(),
         platform_running: None,
         gateways_running: vec!["spoke-03".into()],
+        preflight: None,
     };
     let effects = update(&mut app, Msg::Ops(Event::Loaded(Box::new(loaded))));
     assert_eq!(
@@ -502,6 +504,7 @@ fn loaded(snapshot: Snapshot) -> Msg {
         skipped: Vec::new(),
         platform_running: None,
         gateways_running: Vec::new(),
+        preflight: None,
     })))
 }
 
@@ -1191,6 +1194,7 @@ fn mark_failed_marks_exactly_the_failed_gateways_by_key_or_command() {
             skipped: Vec::new(),
             platform_running: None,
             gateways_running: Vec::new(),
+            preflight: None,
         }))),
     );
     // Hidden by the filter, and another gateway marked: F marks exactly the failed ones.

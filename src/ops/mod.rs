@@ -31,7 +31,7 @@ pub mod support;
 pub mod verify;
 
 pub use live::Live;
-pub use refresh::{Loaded, refresh};
+pub use refresh::{Loaded, preflight, refresh};
 pub use resume::Resumed;
 pub use start::Prepared;
 

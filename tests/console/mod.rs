@@ -363,9 +363,11 @@ pub fn loaded_app(snapshot: avx_upgrade::snapshot::Snapshot, readonly: bool) -> 
             message: None,
         })
         .collect();
+    let catalog = avx_upgrade::catalog::Catalog::builtin().expect("catalog");
     let loaded = Loaded {
+        preflight: avx_upgrade::ops::preflight(&snapshot, &catalog),
         snapshot,
-        catalog: avx_upgrade::catalog::Catalog::builtin().expect("catalog"),
+        catalog,
         live,
         skipped: Vec::new(),
         platform_running: None,

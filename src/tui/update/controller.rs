@@ -9,7 +9,7 @@ use crate::plan::request::Action;
 use crate::tui::message::Command;
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, Connection};
-use crate::tui::update::{current, refresh_preflight, revalidate_target};
+use crate::tui::update::{current, revalidate_target};
 
 pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Job> {
     let Loaded {
@@ -19,6 +19,7 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Job> {
         skipped,
         platform_running,
         gateways_running,
+        preflight,
     } = loaded;
     // A refresh read before the operation ended still shows it running: following that would
     // replace the operation's story (its log, elapsed time and verdict) with a new one.
@@ -37,7 +38,7 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Job> {
     }
     app.skipped = skipped;
     revalidate_target(app);
-    refresh_preflight(app);
+    app.platform.preflight = preflight;
     if !app.busy() && !predates_end {
         jobs.extend(follow_running(app, platform_running, gateways_running));
     }

@@ -12,7 +12,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::ops::{self, Job};
-use crate::plan::request::{Action, Request};
+use crate::plan::request::Action;
 use crate::plan::runbook;
 use crate::tui::message::{Command, MarkSet, Msg};
 use crate::tui::operation::Operation;
@@ -443,18 +443,6 @@ fn target_key(app: &mut App, key: &KeyEvent) {
             revalidate_target(app);
         }
     }
-}
-
-/// Recomputes the live preflight of a platform upgrade on the fleet as last read: the
-/// planner's checklist (DNS, internet, accounts and audit, gateway and tunnel health, HA,
-/// T2/T3, backup age) and the findings that name gateways. Called when the fleet is read.
-pub fn refresh_preflight(app: &mut App) {
-    let (Some(snapshot), Some(catalog)) = (app.fleet.snapshot(), app.catalog.as_ref()) else {
-        app.platform.preflight = None;
-        return;
-    };
-    let request = Request::PlatformUpgrade { target: None };
-    app.platform.preflight = crate::plan::check(snapshot, catalog, &request, app.now).ok();
 }
 
 /// In the Platform Upgrade window: marks exactly the gateways the failing preflight items name
