@@ -113,10 +113,16 @@ fn read_back(gateway: &Gateway) -> GatewayAfter {
 /// Why `gateway` does not meet `expected`, the first check that fails; `None` when it does.
 fn failure(expected: &Expected, gateway: &Gateway, live: Live) -> Option<String> {
     let reason = check(expected, gateway, &live)?;
-    Some(match live.message {
-        Some(message) => format!("{reason}: {message}"),
-        None => reason,
-    })
+    let Some(message) = live.message else {
+        return Some(reason);
+    };
+    // The controller's message starts with the word the reason ends with: say it once.
+    let word = format!("{}: ", live.update_status.as_str());
+    let message = match reason.ends_with(word.trim_end_matches(": ")) {
+        true => message.strip_prefix(&word).unwrap_or(&message),
+        false => &message,
+    };
+    Some(format!("{reason}: {message}"))
 }
 
 fn check(expected: &Expected, gateway: &Gateway, live: &Live) -> Option<String> {
@@ -158,4 +164,45 @@ pub fn summary(verdicts: &[Verdict]) -> String {
         verdicts.len(),
         verdicts.len() - passed
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::Cloud;
+    use crate::snapshot::{GatewayType, Role};
+
+    /// The controller's message starts with the status word the reason ends with; the
+    /// verdict says it once.
+    #[test]
+    fn a_failure_names_the_controllers_status_once() {
+        let old = Version::new(7, 0, 2239);
+        let gateway = Gateway::new(
+            "spoke-1",
+            Cloud::Aws,
+            "us-east-1",
+            GatewayType::Spoke,
+            Role::Primary,
+            old,
+        );
+        let expected = GatewayBefore {
+            name: "spoke-1".into(),
+            software: old,
+            image: None,
+            state: "up".into(),
+            tunnels_up: true,
+            expect_software: Some(Version::new(7, 1, 4183)),
+            expect_image: None,
+        };
+        let live = Live {
+            update_status: UpdateStatus::UpgradeFail,
+            state: None,
+            progress: None,
+            message: Some("upgrade_fail: the package could not be downloaded".into()),
+        };
+        assert_eq!(
+            failure(&expected, &gateway, live).as_deref(),
+            Some("the controller reports upgrade_fail: the package could not be downloaded")
+        );
+    }
 }

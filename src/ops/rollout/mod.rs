@@ -429,6 +429,9 @@ impl Run {
         match end {
             RolloutEnd::Done => self.gate(0, true, "done: every step passed its gate"),
             RolloutEnd::Aborted => self.gate(0, false, "aborted by the operator"),
+            RolloutEnd::Stopped(reason) if reason.contains("resume") => {
+                self.note(format!("stopped: {reason}"));
+            }
             RolloutEnd::Stopped(reason) => self.note(format!("stopped: {reason}; resume retries")),
             RolloutEnd::CannotGoOn(reason) => {
                 self.note(format!("could not go on: {reason}; resume goes on"));
