@@ -1,6 +1,7 @@
 //! Every parser fed arbitrary input (issue 9, item 16): versions, the keymap and config TOML,
-//! the known-controllers file, snapshots and catalogs, the journal (read as a stream, and
-//! searched for its unfinished operation), rollout plans, and the client's streamed list
+//! the known-controllers file, snapshots and catalogs, the journal (read as a stream, searched
+//! for its unfinished operation, listed as history and rendered as change records in every
+//! format), rollout plans, and the client's streamed list
 //! decoder get
 //! arbitrary bytes and mutations of valid samples up to their size limits, and must neither
 //! panic nor hang. (The envelope decoder is private: its property is a unit test in
@@ -30,12 +31,13 @@ use avx_upgrade::api::stream::{self, ListAt, ListSink};
 use avx_upgrade::catalog::Catalog;
 use avx_upgrade::config::Config;
 use avx_upgrade::journal::{
-    self, Answer, Call, GatewayBefore, Operation, OperationId, Outcome, Record, Skipped,
-    VerdictRecord,
+    self, Answer, Call, CheckRecord, DryRunRecord, GatewayBefore, Operation, OperationId, Outcome,
+    Record, Skipped, VerdictRecord,
 };
 use avx_upgrade::load::FileKind;
 use avx_upgrade::plan::Action;
 use avx_upgrade::plan::rollout;
+use avx_upgrade::report;
 use avx_upgrade::sim::fleet::{FleetSpec, generate};
 use avx_upgrade::snapshot::Snapshot;
 use avx_upgrade::tui::keymap::Keymap;
@@ -181,7 +183,10 @@ fn journal_sample() -> Vec<u8> {
         }],
         skipped: vec![Skipped::new("spoke-2", "already at 7.1.4183")],
         confirmation: Some("1".to_owned()),
-        dry_run: None,
+        dry_run: Some(DryRunRecord {
+            passed: true,
+            checks: vec![CheckRecord::new("DNS", true, "DNS resolves")],
+        }),
         rollout: None,
     };
     let call = || Call::new(1, "upgrade_gateway", vec!["spoke-1".to_owned()]);
@@ -224,6 +229,20 @@ fn journals(cases: u32) {
                 story.outcome, None,
                 "an unfinished operation has no outcome"
             );
+        }
+        // History, and the change record of every line in each format, never panic either.
+        let (lines, _) = journal::history::history(&path, None).expect("a regular file is read");
+        for line in lines {
+            let id: OperationId = line.id.parse().expect("history shows ids that parse");
+            let (story, _) = journal::history::change_story(&path, &id).expect("read");
+            let record = report::build::change_record(&story.expect("the line's story"));
+            for text in [
+                report::markdown::render(&record),
+                report::html::render(&record),
+                report::json::render(&record),
+            ] {
+                assert!(!text.is_empty());
+            }
         }
     });
 }

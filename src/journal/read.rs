@@ -552,7 +552,7 @@ mod tests {
         written
             .raw(b"not json\n")
             .raw(b"[1,2]\n")
-            .raw(b"{\"v\":1,\"at\":\"2026-11-30T21:15:00Z\",\"op\":\"x\",\"record\":\"pause\"}\n")
+            .raw(b"{\"v\":1,\"at\":\"2026-11-30T21:15:00Z\",\"op\":\"20261130T211500Z-3fa2\",\"record\":\"pause\"}\n")
             .raw(b"{\"v\":0}\n")
             .add(&op, intent());
         let found = problems(written.path());

@@ -52,9 +52,25 @@ impl Record {
 
 /// Names one operation across its records, e.g. `20261130T211500Z-3fa2`: the UTC time of the
 /// intent and 4 random hex digits, so two consoles starting in the same second differ.
+/// A record whose id is not in this shape is not a record of this format: the reader counts it
+/// as a bad line, so everything `history` lists can be named to `report`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String", into = "String")]
 pub struct OperationId(String);
+
+impl TryFrom<String> for OperationId {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+impl From<OperationId> for String {
+    fn from(id: OperationId) -> String {
+        id.0
+    }
+}
 
 impl OperationId {
     /// A new id for an operation whose intent is recorded at `now`.
@@ -560,14 +576,25 @@ mod tests {
 
     #[test]
     fn unknown_fields_from_a_later_version_are_tolerated() {
-        let line = r#"{"v":1,"at":"2026-11-30T21:15:00Z","op":"x","record":"answer","call":1,"accepted":false,"retry_after":30,"message":"busy"}"#;
+        let line = r#"{"v":1,"at":"2026-11-30T21:15:00Z","op":"20261130T211500Z-3fa2","record":"answer","call":1,"accepted":false,"retry_after":30,"message":"busy"}"#;
         let record: Record = serde_json::from_str(line).expect("tolerated");
         assert_eq!(record.entry, Entry::Answer(Answer::new(1, false, "busy")));
     }
 
     #[test]
+    fn a_record_whose_id_is_not_an_operation_id_is_not_a_record() {
+        let line = r#"{"v":1,"at":"2026-11-30T21:15:00Z","op":"x","record":"answer","call":1,"accepted":true}"#;
+        let error = serde_json::from_str::<Record>(line).expect_err("a bad id");
+        assert!(
+            error.to_string().contains("is not an operation id"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn an_unknown_record_kind_is_an_error_naming_it() {
-        let line = r#"{"v":1,"at":"2026-11-30T21:15:00Z","op":"x","record":"pause"}"#;
+        let line =
+            r#"{"v":1,"at":"2026-11-30T21:15:00Z","op":"20261130T211500Z-3fa2","record":"pause"}"#;
         let error = serde_json::from_str::<Record>(line).expect_err("unknown kind");
         assert!(
             error.to_string().contains("unknown variant `pause`"),
