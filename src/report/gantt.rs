@@ -74,7 +74,7 @@ const TICKS: i64 = 5;
 /// The timeline as an SVG chart, or a paragraph saying no step ran.
 pub(crate) fn render(rows: &[TimelineRow], record_ended: Option<Timestamp>) -> String {
     let Some(scale) = Scale::of(rows, record_ended) else {
-        return "<p class=\"empty\">No step ran.</p>\n".to_owned();
+        return format!("<p class=\"empty\">{}</p>\n", words::TIMELINE.empty);
     };
     let height = TOP + ROW_HEIGHT * rows.len() as f64 + AXIS_HEIGHT;
     let mut svg = String::new();

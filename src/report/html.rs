@@ -99,8 +99,12 @@ fn head(out: &mut String, title: &str) {
 }
 
 /// A section with its heading; `body` writes what is under it.
-fn section(out: &mut String, id: &str, heading: &str, body: impl FnOnce(&mut String)) {
-    let _ = writeln!(out, "<section id=\"{id}\">\n<h2>{heading}</h2>");
+fn section(out: &mut String, section: &words::Section, body: impl FnOnce(&mut String)) {
+    let _ = writeln!(
+        out,
+        "<section id=\"{}\">\n<h2>{}</h2>",
+        section.id, section.title
+    );
     body(out);
     out.push_str("</section>\n");
 }
@@ -187,9 +191,9 @@ fn gateway_class(outcome: GatewayOutcome) -> &'static str {
 }
 
 fn plan(out: &mut String, steps: &[PlanStep]) {
-    section(out, "plan", "Plan", |out| {
+    section(out, &words::PLAN, |out| {
         if steps.is_empty() {
-            empty(out, "No step planned.");
+            empty(out, words::PLAN.empty);
             return;
         }
         out.push_str("<ol class=\"plan\">\n");
@@ -219,9 +223,9 @@ fn plan_step(step: &PlanStep) -> String {
 }
 
 fn dry_runs(out: &mut String, sections: &[DryRunSection]) {
-    section(out, "dry-run", "Dry run", |out| {
+    section(out, &words::DRY_RUN, |out| {
         if sections.is_empty() {
-            empty(out, "No dry run recorded.");
+            empty(out, words::DRY_RUN.empty);
         }
         for section in sections {
             dry_run(out, section);
@@ -237,7 +241,7 @@ fn dry_run(out: &mut String, section: &DryRunSection) {
     };
     let _ = writeln!(out, "<h3>{} — {verdict}</h3>", escape(&section.step));
     if section.checks.is_empty() {
-        empty(out, "No checklist item recorded.");
+        empty(out, words::NO_CHECKLIST);
         return;
     }
     out.push_str("<ul class=\"checks\">\n");
@@ -257,9 +261,9 @@ fn dry_run(out: &mut String, section: &DryRunSection) {
 }
 
 fn confirmations(out: &mut String, confirmations: &[Confirmation]) {
-    section(out, "confirmations", "Confirmations", |out| {
+    section(out, &words::CONFIRMATIONS, |out| {
         if confirmations.is_empty() {
-            empty(out, "None recorded.");
+            empty(out, words::CONFIRMATIONS.empty);
             return;
         }
         let rows: Vec<Vec<String>> = confirmations
@@ -274,39 +278,23 @@ fn confirmations(out: &mut String, confirmations: &[Confirmation]) {
                 ]
             })
             .collect();
-        table(
-            out,
-            &["What", "How", "Controller user", "Local user", "At"],
-            &rows,
-        );
+        table(out, &words::CONFIRMATION_COLUMNS, &rows);
     });
 }
 
 fn timeline(out: &mut String, record: &ChangeRecord) {
-    section(out, "timeline", "Timeline", |out| {
+    section(out, &words::TIMELINE, |out| {
         out.push_str(&gantt::render(&record.timeline, record.ended));
         if record.timeline.is_empty() {
             return;
         }
         let rows: Vec<Vec<String>> = record.timeline.iter().map(timeline_row).collect();
-        table(
-            out,
-            &[
-                "Step", "Start", "End", "Duration", "Outcome", "Gateways", "Failed", "Message",
-            ],
-            &rows,
-        );
+        table(out, &words::TIMELINE_COLUMNS, &rows);
     });
 }
 
 fn timeline_row(row: &TimelineRow) -> Vec<String> {
-    let end = row
-        .end
-        .map_or_else(|| words::NONE.to_owned(), words::moment);
-    let duration = row.end.map_or_else(
-        || words::NONE.to_owned(),
-        |end| words::duration(words::seconds_between(row.start, end)),
-    );
+    let (end, duration) = words::end_and_duration(row);
     vec![
         td(&row.label),
         td_html("moment", &words::moment(row.start)),
@@ -323,17 +311,13 @@ fn timeline_row(row: &TimelineRow) -> Vec<String> {
 }
 
 fn gateways(out: &mut String, changes: &[GatewayChange]) {
-    section(out, "before-and-after", "Before and after", |out| {
+    section(out, &words::BEFORE_AND_AFTER, |out| {
         if changes.is_empty() {
-            empty(out, "No gateway.");
+            empty(out, words::BEFORE_AND_AFTER.empty);
             return;
         }
         let rows: Vec<Vec<String>> = changes.iter().map(gateway_row).collect();
-        table(
-            out,
-            &["Gateway", "Step", "Software", "Image", "State", "Outcome"],
-            &rows,
-        );
+        table(out, &words::GATEWAY_COLUMNS, &rows);
     });
 }
 
@@ -367,9 +351,9 @@ fn before_after(value: BeforeAfter<'_>) -> String {
 }
 
 fn failures(out: &mut String, failures: &[Failure]) {
-    section(out, "failures", "Failures", |out| {
+    section(out, &words::FAILURES, |out| {
         if failures.is_empty() {
-            let _ = writeln!(out, "<p>None.</p>");
+            empty(out, words::FAILURES.empty);
             return;
         }
         out.push_str("<ul class=\"failures\">\n");

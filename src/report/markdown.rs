@@ -81,9 +81,10 @@ fn outcome(record: &ChangeRecord) -> String {
 }
 
 fn plan(out: &mut String, steps: &[PlanStep]) {
-    heading(out, "Plan");
+    heading(out, words::PLAN.title);
     if steps.is_empty() {
-        out.push_str("No step planned.\n");
+        out.push_str(words::PLAN.empty);
+        out.push('\n');
     }
     for step in steps {
         let _ = writeln!(out, "{}. {}", step.number, plan_step(step));
@@ -104,9 +105,10 @@ fn plan_step(step: &PlanStep) -> String {
 }
 
 fn dry_runs(out: &mut String, sections: &[DryRunSection]) {
-    heading(out, "Dry run");
+    heading(out, words::DRY_RUN.title);
     if sections.is_empty() {
-        out.push_str("No dry run recorded.\n");
+        out.push_str(words::DRY_RUN.empty);
+        out.push('\n');
     }
     for (index, section) in sections.iter().enumerate() {
         if index > 0 {
@@ -120,7 +122,8 @@ fn dry_run(out: &mut String, section: &DryRunSection) {
     let verdict = if section.passed { "PASSED" } else { "FAILED" };
     let _ = write!(out, "### {} — {verdict}\n\n", line(&section.step));
     if section.checks.is_empty() {
-        out.push_str("No checklist item recorded.\n");
+        out.push_str(words::NO_CHECKLIST);
+        out.push('\n');
     }
     for check in &section.checks {
         let mark = if check.passed { "✓" } else { "✗" };
@@ -133,9 +136,10 @@ fn dry_run(out: &mut String, section: &DryRunSection) {
 }
 
 fn confirmations(out: &mut String, confirmations: &[Confirmation]) {
-    heading(out, "Confirmations");
+    heading(out, words::CONFIRMATIONS.title);
     if confirmations.is_empty() {
-        out.push_str("None recorded.\n");
+        out.push_str(words::CONFIRMATIONS.empty);
+        out.push('\n');
         return;
     }
     let rows: Vec<Vec<String>> = confirmations
@@ -150,37 +154,22 @@ fn confirmations(out: &mut String, confirmations: &[Confirmation]) {
             ]
         })
         .collect();
-    table(
-        out,
-        &["What", "How", "Controller user", "Local user", "At"],
-        &rows,
-    );
+    table(out, &words::CONFIRMATION_COLUMNS, &rows);
 }
 
 fn timeline(out: &mut String, rows: &[TimelineRow]) {
-    heading(out, "Timeline");
+    heading(out, words::TIMELINE.title);
     if rows.is_empty() {
-        out.push_str("No step ran.\n");
+        out.push_str(words::TIMELINE.empty);
+        out.push('\n');
         return;
     }
     let rows: Vec<Vec<String>> = rows.iter().map(timeline_row).collect();
-    table(
-        out,
-        &[
-            "Step", "Start", "End", "Duration", "Outcome", "Gateways", "Failed", "Message",
-        ],
-        &rows,
-    );
+    table(out, &words::TIMELINE_COLUMNS, &rows);
 }
 
 fn timeline_row(row: &TimelineRow) -> Vec<String> {
-    let end = row
-        .end
-        .map_or_else(|| words::NONE.to_owned(), words::moment);
-    let duration = row.end.map_or_else(
-        || words::NONE.to_owned(),
-        |end| words::duration(words::seconds_between(row.start, end)),
-    );
+    let (end, duration) = words::end_and_duration(row);
     vec![
         cell(&row.label),
         words::moment(row.start),
@@ -194,17 +183,14 @@ fn timeline_row(row: &TimelineRow) -> Vec<String> {
 }
 
 fn gateways(out: &mut String, changes: &[GatewayChange]) {
-    heading(out, "Before and after");
+    heading(out, words::BEFORE_AND_AFTER.title);
     if changes.is_empty() {
-        out.push_str("No gateway.\n");
+        out.push_str(words::BEFORE_AND_AFTER.empty);
+        out.push('\n');
         return;
     }
     let rows: Vec<Vec<String>> = changes.iter().map(gateway_row).collect();
-    table(
-        out,
-        &["Gateway", "Step", "Software", "Image", "State", "Outcome"],
-        &rows,
-    );
+    table(out, &words::GATEWAY_COLUMNS, &rows);
 }
 
 fn gateway_row(change: &GatewayChange) -> Vec<String> {
@@ -229,9 +215,10 @@ fn before_after(value: BeforeAfter<'_>) -> String {
 }
 
 fn failures(out: &mut String, failures: &[Failure]) {
-    heading(out, "Failures");
+    heading(out, words::FAILURES.title);
     if failures.is_empty() {
-        out.push_str("None.\n");
+        out.push_str(words::FAILURES.empty);
+        out.push('\n');
     }
     for failure in failures {
         let _ = writeln!(

@@ -9,6 +9,68 @@ use super::model::GatewayChange;
 /// What a cell shows for a value the record does not have (an image never reported).
 pub(crate) const NONE: &str = "—";
 
+/// One section of the report: its anchor in the HTML, its heading, and what it says empty.
+pub(crate) struct Section {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub empty: &'static str,
+}
+
+pub(crate) const PLAN: Section = Section {
+    id: "plan",
+    title: "Plan",
+    empty: "No step planned.",
+};
+pub(crate) const DRY_RUN: Section = Section {
+    id: "dry-run",
+    title: "Dry run",
+    empty: "No dry run recorded.",
+};
+pub(crate) const CONFIRMATIONS: Section = Section {
+    id: "confirmations",
+    title: "Confirmations",
+    empty: "None recorded.",
+};
+pub(crate) const TIMELINE: Section = Section {
+    id: "timeline",
+    title: "Timeline",
+    empty: "No step ran.",
+};
+pub(crate) const BEFORE_AND_AFTER: Section = Section {
+    id: "before-and-after",
+    title: "Before and after",
+    empty: "No gateway.",
+};
+pub(crate) const FAILURES: Section = Section {
+    id: "failures",
+    title: "Failures",
+    empty: "None.",
+};
+
+/// What a dry-run section says without a checklist item.
+pub(crate) const NO_CHECKLIST: &str = "No checklist item recorded.";
+
+/// The column titles of the confirmations table.
+pub(crate) const CONFIRMATION_COLUMNS: [&str; 5] =
+    ["What", "How", "Controller user", "Local user", "At"];
+
+/// The column titles of the timeline table.
+pub(crate) const TIMELINE_COLUMNS: [&str; 8] = [
+    "Step", "Start", "End", "Duration", "Outcome", "Gateways", "Failed", "Message",
+];
+
+/// The column titles of the before-and-after table.
+pub(crate) const GATEWAY_COLUMNS: [&str; 6] =
+    ["Gateway", "Step", "Software", "Image", "State", "Outcome"];
+
+/// A timeline row's end and duration as shown, or [`NONE`] for each while it has no end.
+pub(crate) fn end_and_duration(row: &crate::report::model::TimelineRow) -> (String, String) {
+    match row.end {
+        Some(end) => (moment(end), duration(seconds_between(row.start, end))),
+        None => (NONE.to_owned(), NONE.to_owned()),
+    }
+}
+
 /// `2026-12-01T04:15:00Z`: RFC 3339 in UTC, to the second.
 pub(crate) fn moment(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
