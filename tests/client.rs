@@ -1416,10 +1416,25 @@ mod console;
 #[path = "client/eras.rs"]
 mod eras;
 
-/// A fake controller on 127.0.0.1 (plain HTTP) that logs anyone in and answers every dry run
-/// with `dry_run`: what a controller newer than this build may send.
-async fn newer_controller(dry_run: Value) -> std::net::SocketAddr {
-    use http_body_util::{BodyExt, Full};
+/// How a fake controller answers one request: an HTTP response, or the connection dropped.
+type FakeAnswer = Result<hyper::Response<http_body_util::Full<bytes::Bytes>>, &'static str>;
+
+/// A JSON answer of a fake controller.
+fn fake_json(value: Value) -> FakeAnswer {
+    hyper::Response::builder()
+        .header("content-type", "text/json")
+        .body(http_body_util::Full::new(bytes::Bytes::from(
+            value.to_string(),
+        )))
+        .map_err(|_| "no response")
+}
+
+/// A fake controller on 127.0.0.1 (plain HTTP) that logs anyone in and answers every other
+/// action with `answer(action)`.
+async fn fake_controller(
+    answer: impl Fn(&str) -> FakeAnswer + Clone + Send + Sync + 'static,
+) -> std::net::SocketAddr {
+    use http_body_util::BodyExt;
     use hyper::server::conn::http1;
     use hyper::service::service_fn;
     use hyper_util::rt::TokioIo;
@@ -1429,42 +1444,28 @@ async fn newer_controller(dry_run: Value) -> std::net::SocketAddr {
     let addr = listener.local_addr().expect("address");
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let dry_run = dry_run.clone();
+            let answer = answer.clone();
             let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                let dry_run = dry_run.clone();
+                let answer = answer.clone();
                 async move {
                     let query = request.uri().query().unwrap_or_default().to_owned();
-                    let body = request
-                        .into_body()
-                        .collect()
-                        .await
-                        .map(|body| body.to_bytes())
-                        .unwrap_or_default();
+                    let body = request.into_body().collect().await;
+                    let body = body.map(|body| body.to_bytes()).unwrap_or_default();
                     let form = format!("{query}&{}", String::from_utf8_lossy(&body));
                     let action = form
                         .split('&')
                         .find_map(|pair| pair.strip_prefix("action="))
-                        .unwrap_or_default();
-                    let answer = match action {
-                        "get_api_token" => {
-                            serde_json::json!({"return": true, "results": {"api_token": "token"}})
-                        }
-                        "login" => {
-                            serde_json::json!({"return": true, "results": "welcome", "CID": "fake-cid"})
-                        }
-                        "upgrade_selected_gateway" => {
-                            serde_json::json!({"return": true, "results": dry_run})
-                        }
-                        other => {
-                            serde_json::json!({"return": false, "reason": format!("no {other}")})
-                        }
-                    };
-                    Ok::<_, std::convert::Infallible>(
-                        hyper::Response::builder()
-                            .header("content-type", "application/json")
-                            .body(Full::new(bytes::Bytes::from(answer.to_string())))
-                            .expect("a response"),
-                    )
+                        .unwrap_or_default()
+                        .to_owned();
+                    match action.as_str() {
+                        "get_api_token" => fake_json(
+                            serde_json::json!({"return": true, "results": {"api_token": "token"}}),
+                        ),
+                        "login" => fake_json(
+                            serde_json::json!({"return": true, "results": "welcome", "CID": "fake-cid"}),
+                        ),
+                        other => answer(other),
+                    }
                 }
             });
             tokio::spawn(async move {
@@ -1475,6 +1476,18 @@ async fn newer_controller(dry_run: Value) -> std::net::SocketAddr {
         }
     });
     addr
+}
+
+/// A fake controller that answers every dry run with `dry_run`: what a controller newer than
+/// this build may send.
+async fn newer_controller(dry_run: Value) -> std::net::SocketAddr {
+    fake_controller(move |action| match action {
+        "upgrade_selected_gateway" => {
+            fake_json(serde_json::json!({"return": true, "results": dry_run}))
+        }
+        other => fake_json(serde_json::json!({"return": false, "reason": format!("no {other}")})),
+    })
+    .await
 }
 
 /// A finding whose code and severity this build does not know is kept, shown as the controller

@@ -164,81 +164,34 @@ enum StartAnswer {
     DroppedIntoRestart,
 }
 
-/// A fake controller on 127.0.0.1 (plain HTTP) that logs anyone in and answers
-/// `upgrade_platform` as `start` says; it counts the `upgrade_platform` calls.
+/// A fake controller that answers `upgrade_platform` as `start` says; it counts those calls.
 async fn restarting_controller(start: StartAnswer) -> (std::net::SocketAddr, Arc<AtomicU64>) {
-    use http_body_util::{BodyExt, Full};
-    use hyper::server::conn::http1;
-    use hyper::service::service_fn;
-    use hyper_util::rt::TokioIo;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
     let upgrades = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&upgrades);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let counted = Arc::clone(&counted);
-            let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                let counted = Arc::clone(&counted);
-                async move {
-                    let query = request.uri().query().unwrap_or_default().to_owned();
-                    let body = request
-                        .into_body()
-                        .collect()
-                        .await
-                        .map(|body| body.to_bytes());
-                    let body = body.unwrap_or_default();
-                    let form = format!("{query}&{}", String::from_utf8_lossy(&body));
-                    let action = form
-                        .split('&')
-                        .find_map(|pair| pair.strip_prefix("action="))
-                        .unwrap_or_default()
-                        .to_owned();
-                    let json = |value: Value| {
-                        hyper::Response::builder()
-                            .header("content-type", "text/json")
-                            .body(Full::new(bytes::Bytes::from(value.to_string())))
-                    };
-                    let answer = match (action.as_str(), start) {
-                        ("get_api_token", _) => json(
-                            serde_json::json!({"return": true, "results": {"api_token": "token"}}),
-                        ),
-                        ("login", _) => json(
-                            serde_json::json!({"return": true, "results": "welcome", "CID": "fake-cid"}),
-                        ),
-                        ("upgrade_platform", StartAnswer::Message) => {
-                            counted.fetch_add(1, Ordering::Relaxed);
-                            json(serde_json::json!({
-                                "return": true,
-                                "results": "UserConnect-7.2.5090 is installed: the controller restarts now"
-                            }))
-                        }
-                        ("upgrade_platform", StartAnswer::DroppedIntoRestart) => {
-                            counted.fetch_add(1, Ordering::Relaxed);
-                            return Err("the controller restarts");
-                        }
-                        (_, StartAnswer::DroppedIntoRestart) => hyper::Response::builder()
-                            .status(503)
-                            .header("content-type", "text/html")
-                            .body(Full::new(bytes::Bytes::from_static(
-                                b"<html><body>503 Service Unavailable</body></html>",
-                            ))),
-                        (other, _) => json(
-                            serde_json::json!({"return": false, "reason": format!("no {other}")}),
-                        ),
-                    };
-                    Ok(answer.expect("a response"))
-                }
-            });
-            tokio::spawn(async move {
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
+    let addr = fake_controller(move |action| match (action, start) {
+        ("upgrade_platform", StartAnswer::Message) => {
+            counted.fetch_add(1, Ordering::Relaxed);
+            fake_json(serde_json::json!({
+                "return": true,
+                "results": "UserConnect-7.2.5090 is installed: the controller restarts now"
+            }))
         }
-    });
+        ("upgrade_platform", StartAnswer::DroppedIntoRestart) => {
+            counted.fetch_add(1, Ordering::Relaxed);
+            Err("the controller restarts")
+        }
+        (_, StartAnswer::DroppedIntoRestart) => hyper::Response::builder()
+            .status(503)
+            .header("content-type", "text/html")
+            .body(http_body_util::Full::new(bytes::Bytes::from_static(
+                b"<html><body>503 Service Unavailable</body></html>",
+            )))
+            .map_err(|_| "no response"),
+        (other, _) => {
+            fake_json(serde_json::json!({"return": false, "reason": format!("no {other}")}))
+        }
+    })
+    .await;
     (addr, upgrades)
 }
 
