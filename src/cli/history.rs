@@ -63,9 +63,7 @@ fn parse_since(text: &str) -> Result<Timestamp, InputError> {
 
 /// The journal files `args` names: one controller's, or every file in the journal directory.
 pub fn journals(args: &JournalArgs) -> Result<Vec<PathBuf>, InputError> {
-    let state_dir = crate::paths::state_dir().ok_or_else(|| {
-        InputError("no state directory for the journal: set HOME or AVX_UPGRADE_STATE_DIR".into())
-    })?;
+    let state_dir = crate::paths::state_dir().ok_or(crate::journal::JournalError::NoStateDir)?;
     if args.controller.is_some() || args.profile.is_some() {
         let connect = ConnectArgs {
             profile: args.profile.clone(),

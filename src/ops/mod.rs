@@ -200,7 +200,7 @@ impl Runner {
             Job::WriteReport => {
                 let result = match &self.state_dir {
                     Some(dir) => report::write_last(dir, self.client.base_url()),
-                    None => Err("no state directory: set HOME or AVX_UPGRADE_STATE_DIR".into()),
+                    None => Err(crate::journal::JournalError::NoStateDir.to_string()),
                 };
                 self.send(Event::ReportWritten(result));
             }
@@ -253,9 +253,7 @@ impl Runner {
 async fn dry_run(client: &Client, prepared: &Prepared) -> Result<DryRun, String> {
     let request = &prepared.request;
     if let Request::PlatformUpgrade { .. } = request {
-        let target = prepared
-            .platform_target()
-            .ok_or("the platform upgrade has no target version to send")?;
+        let target = prepared.platform_target()?;
         return client
             .platform_dry_run(target)
             .await

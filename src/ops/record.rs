@@ -36,8 +36,8 @@ impl Recorder {
         client: &Client,
         prepared: &Prepared,
     ) -> Result<Recorder, String> {
-        let state_dir = state_dir
-            .ok_or_else(|| not_sent("no state directory: set HOME or AVX_UPGRADE_STATE_DIR"))?;
+        let state_dir =
+            state_dir.ok_or_else(|| not_sent(crate::journal::JournalError::NoStateDir))?;
         let mut journal = Journal::open(state_dir, client.base_url()).map_err(not_sent)?;
         let now = jiff::Timestamp::now();
         let id = OperationId::new(now);

@@ -55,12 +55,15 @@ impl Prepared {
     /// `latest` (they mean different things: [`crate::plan::path::Unnamed`]). It is the target
     /// resolved from the fleet the operator saw, or, when that does not resolve (a target
     /// below the running version), what the operator typed, for the controller to refuse.
-    pub fn platform_target(&self) -> Option<Target> {
+    pub fn platform_target(&self) -> Result<Target, String> {
         let typed = match &self.request {
             Request::PlatformUpgrade { target } => *target,
-            _ => return None,
+            _ => None,
         };
-        self.target.map(Target::Version).or(typed)
+        self.target
+            .map(Target::Version)
+            .or(typed)
+            .ok_or_else(|| "the platform upgrade has no target version to send".to_owned())
     }
 
     /// `request` prepared from the fleet the operator sees.
@@ -219,7 +222,7 @@ impl Runner {
     async fn start_platform(
         &self,
         operation: u64,
-        target: Option<Target>,
+        target: Result<Target, String>,
         recorder: &mut Recorder,
     ) -> Result<BoxStream<'static, Progress>, String> {
         let versions = self
@@ -227,7 +230,7 @@ impl Runner {
             .version_info()
             .await
             .map_err(|error| error.to_string())?;
-        let target = target.ok_or("the platform upgrade has no target version to send")?;
+        let target = target?;
         recorder.call(1, PLATFORM_UPGRADE, &[])?;
         let started = self.client.start_platform_upgrade(target).await;
         let answer = started.as_ref().map(|_| ()).map_err(ToString::to_string);
@@ -353,7 +356,7 @@ mod tests {
             ("7.1.4183", Some("6.5"), "6.5"),
         ];
         for (current, target, sent) in cases {
-            let named = prepared(current, target).platform_target();
+            let named = prepared(current, target).platform_target().ok();
             assert_eq!(
                 named.map(|target| target.to_string()).as_deref(),
                 Some(sent),

@@ -15,9 +15,7 @@ use crate::plan::counted;
 /// The unfinished rollout of the controller `args` name, if any.
 fn find(args: &ConnectArgs) -> Result<(String, Option<RolloutStory>), InputError> {
     let url = resolve(args)?.url;
-    let state_dir = crate::paths::state_dir().ok_or_else(|| {
-        InputError("no state directory for the journal: set HOME or AVX_UPGRADE_STATE_DIR".into())
-    })?;
+    let state_dir = crate::paths::state_dir().ok_or(journal::JournalError::NoStateDir)?;
     let path = journal::file_for(&state_dir, &url)?;
     Ok((url, journal::unfinished_rollout(&path)?))
 }

@@ -449,7 +449,7 @@ fn open_journal(rollouts: &Rollouts) -> Result<Journal, String> {
     let state_dir = rollouts
         .state_dir
         .as_deref()
-        .ok_or("there is no state directory for the journal (set HOME or AVX_UPGRADE_STATE_DIR)")?;
+        .ok_or(crate::journal::JournalError::NoStateDir.to_string())?;
     Journal::open(state_dir, rollouts.client.base_url())
         .map_err(|error| format!("the journal cannot be written ({error})"))
 }
