@@ -192,41 +192,71 @@ fn banner(
     version: String,
     gateways: usize,
 ) {
-    let password = match &args.password_env {
-        Some(variable) => format!("(from ${variable})"),
-        None => credentials.password.expose().to_owned(),
+    let listening = Listening {
+        url: &running.url,
+        fingerprint: running.fingerprint.as_deref(),
+        user: &credentials.user,
+        password: match &args.password_env {
+            Some(variable) => Password::InVariable(variable),
+            None => Password::Generated(credentials.password.expose()),
+        },
     };
-    let insecure = if running.fingerprint.is_some() {
+    let platform = format!(
+        "{version}, {gateways} gateways, speed x{}, faults: {}",
+        args.speed, args.faults
+    );
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(banner_text(&listening, &platform).as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Where the password of the banner's login comes from.
+enum Password<'a> {
+    /// Generated at start: shown, since nobody else knows it.
+    Generated(&'a str),
+    /// Read from this environment variable: never printed, the curl hint reads the variable.
+    InVariable(&'a str),
+}
+
+/// What the banner says about the listening simulator.
+struct Listening<'a> {
+    url: &'a str,
+    fingerprint: Option<&'a str>,
+    user: &'a str,
+    password: Password<'a>,
+}
+
+/// The start banner: where it listens, the login, the platform, and curl commands that work as
+/// printed (a password from a variable is passed as `"$VAR"`, never printed).
+fn banner_text(listening: &Listening<'_>, platform: &str) -> String {
+    let (shown, for_curl) = match listening.password {
+        Password::Generated(password) => (password.to_owned(), format!("'{password}'")),
+        Password::InVariable(variable) => {
+            (format!("(from ${variable})"), format!("\"${variable}\""))
+        }
+    };
+    let insecure = if listening.fingerprint.is_some() {
         "k"
     } else {
         ""
     };
-    let mut out = String::new();
-    out.push_str(&format!(
-        "Simulated Aviatrix controller listening on {}\n",
-        running.url
-    ));
-    if let Some(fingerprint) = &running.fingerprint {
+    let url = listening.url;
+    let mut out = format!("Simulated Aviatrix controller listening on {url}\n");
+    if let Some(fingerprint) = listening.fingerprint {
         out.push_str(&format!("  certificate SHA-256: {fingerprint}\n"));
     }
-    out.push_str(&format!("  login:    {} / {password}\n", credentials.user));
-    out.push_str(&format!(
-        "  platform: {version}, {gateways} gateways, speed x{}, faults: {}\n",
-        args.speed, args.faults
-    ));
+    out.push_str(&format!("  login:    {} / {shown}\n", listening.user));
+    out.push_str(&format!("  platform: {platform}\n"));
     out.push_str("Try it:\n");
     out.push_str(&format!(
-        "  curl -s{insecure} {}/v2/api -d action=login -d username={} -d password='{password}'\n",
-        running.url, credentials.user
+        "  curl -s{insecure} {url}/v2/api -d action=login -d username={} -d password={for_curl}\n",
+        listening.user
     ));
     out.push_str(&format!(
-        "  curl -s{insecure} '{}/v2/api?action=list_vpcs_summary&CID=<CID from the login>'\n",
-        running.url
+        "  curl -s{insecure} '{url}/v2/api?action=list_vpcs_summary&CID=<CID from the login>'\n"
     ));
     out.push_str("Press Ctrl-C to stop.\n");
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
+    out
 }
 
 /// SIGINT (Ctrl-C), SIGTERM, SIGHUP or SIGQUIT; Ctrl-C alone when they cannot be listened to.

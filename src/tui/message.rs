@@ -71,7 +71,7 @@ impl Command {
             Command::Bottom => "last row",
             Command::PageUp => "page up",
             Command::PageDown => "page down",
-            Command::Mark => "mark or unmark the gateway",
+            Command::Mark => "mark or unmark the gateway, and move down",
             Command::MarkShown => "mark every shown gateway",
             Command::MarkFailed => "mark exactly the failed gateways (:mark failed)",
             Command::ClearMarks => "clear every mark",

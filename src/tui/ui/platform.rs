@@ -183,17 +183,31 @@ fn verdict_line(app: &App, theme: &Theme) -> Line<'static> {
                     plan.path.current
                 )
             } else {
-                let hops: Vec<String> = plan.path.hops.iter().map(ToString::to_string).collect();
-                format!(
-                    "{} valid: {} → {}",
-                    symbol(Status::Ok),
-                    plan.path.current,
-                    hops.join(" → ")
-                )
+                format!("{} valid: {}", symbol(Status::Ok), hops_in_words(plan))
             };
             Line::from(vec![pad, Span::styled(text, theme.ok)])
         }
     }
+}
+
+/// "1 hop, to 7.1.4183", or "2 hops, 7.1 first: 7.0.2239 → 7.1.4183 → 7.2.5090": a bare
+/// "valid" would read like "go".
+fn hops_in_words(plan: &Runbook) -> String {
+    let hops = &plan.path.hops;
+    let Some(first) = hops.first() else {
+        return "nothing to do".to_owned();
+    };
+    if hops.len() == 1 {
+        return format!("1 hop, to {first}");
+    }
+    let path: Vec<String> = hops.iter().map(ToString::to_string).collect();
+    format!(
+        "{}, {} first: {} → {}",
+        crate::plan::counted(hops.len(), "hop"),
+        first.train(),
+        plan.path.current,
+        path.join(" → ")
+    )
 }
 
 fn runbook_lines(plan: &Runbook, theme: &Theme) -> Vec<Line<'static>> {
@@ -210,4 +224,30 @@ fn runbook_lines(plan: &Runbook, theme: &Theme) -> Vec<Line<'static>> {
             .map(|finding| finding_line(finding, theme)),
     );
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::plan::runbook;
+
+    /// A target two trains ahead says how many hops and which train comes first.
+    #[test]
+    fn a_multi_hop_target_names_its_hops_and_the_first_train() {
+        let catalog = Catalog::builtin().expect("the built-in catalog");
+        let plan = |current: &str, target: &str| {
+            let current = current.parse().expect("version");
+            let target = Some(target.parse().expect("target"));
+            runbook::for_version(current, target, &catalog).expect("a valid target")
+        };
+        assert_eq!(
+            hops_in_words(&plan("7.0.2239", "7.2")),
+            "2 hops, 7.1 first: 7.0.2239 → 7.1.4183 → 7.2.5090"
+        );
+        assert_eq!(
+            hops_in_words(&plan("7.1.4183", "7.2")),
+            "1 hop, to 7.2.5090"
+        );
+    }
 }
