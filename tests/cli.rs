@@ -1115,3 +1115,58 @@ fn check_json_lists_the_checklist_items_it_checked() {
     );
     assert!(report["findings"].is_array(), "keeps findings: {report:#}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Files for the shell: the sample config, completions, the manual page
+// ---------------------------------------------------------------------------------------------
+
+/// A user with only the binary has the sample config and knows where it goes.
+#[test]
+fn config_sample_and_path_come_from_the_binary() {
+    let sample = run(&["config", "sample"]);
+    assert_eq!(
+        sample.output(0),
+        include_str!("../assets/config.sample.toml")
+    );
+    let dir = tempfile::tempdir().expect("a config directory");
+    let path = finish(command(&["config", "path"]).env("AVX_UPGRADE_CONFIG_DIR", dir.path()));
+    assert_eq!(
+        path.output(0).trim_end(),
+        dir.path().join("config.toml").display().to_string()
+    );
+}
+
+/// Completions for each shell and the manual page are generated from the parser itself; the
+/// bash script is valid bash, and an unknown shell is refused with the known ones.
+#[test]
+fn completions_and_the_manual_page_are_generated() {
+    for shell in ["bash", "zsh", "fish"] {
+        let script = run(&["completions", shell]);
+        let text = script.output(0);
+        assert!(
+            text.contains("history") && text.contains("report"),
+            "{shell}"
+        );
+    }
+    let bash = run(&["completions", "bash"]);
+    let dir = tempfile::tempdir().expect("a directory");
+    let file = dir.path().join("avx-upgrade.bash");
+    std::fs::write(&file, bash.output(0)).expect("written");
+    let checked = Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .status()
+        .expect("bash runs");
+    assert!(checked.success(), "bash -n rejects the completion script");
+    let man = run(&["man"]);
+    let page = man.output(0);
+    assert!(page.contains(".TH avx-upgrade 1"), "{page}");
+    assert!(page.contains("rollout") && page.contains("completions"));
+    let unknown = run(&["completions", "tcsh"]);
+    assert_eq!(unknown.code, Some(2));
+    assert!(
+        unknown.stderr.contains("possible values: bash, zsh, fish"),
+        "{}",
+        unknown.stderr
+    );
+}

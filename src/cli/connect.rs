@@ -19,7 +19,7 @@ pub const DEFAULT_PASSWORD_ENV: &str = "AVX_PASSWORD";
 
 #[derive(Debug, Clone, Args)]
 pub struct ConnectArgs {
-    /// A controller profile from the config file (see assets/config.sample.toml).
+    /// A controller profile from the config file (`avx-upgrade config sample` shows one).
     #[arg(long, value_name = "P", conflicts_with = "controller")]
     pub profile: Option<String>,
     /// The controller, e.g. https://ctl.example.com (http:// only for loopback).

@@ -71,7 +71,7 @@ fn files(report: &mut Report) {
         Some(path) if !path.exists() => report.ok(
             "config file",
             format!(
-                "{} (none yet; see assets/config.sample.toml)",
+                "{} (none yet: `avx-upgrade config sample` prints a sample to start from)",
                 path.display()
             ),
         ),

@@ -2,6 +2,7 @@
 //! (0: no blocker, 1: a blocker was found, 2: invalid input, with a one-line error on stderr).
 
 mod check;
+mod config_files;
 mod connect;
 mod console;
 mod doctor;
@@ -11,6 +12,7 @@ mod prompt;
 mod render;
 mod report;
 mod rollout;
+mod shell;
 mod sim;
 mod status;
 
@@ -19,7 +21,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::catalog::Catalog;
 use crate::snapshot::Snapshot;
@@ -59,6 +61,13 @@ enum Command {
     History(history::HistoryArgs),
     /// Write the change record of one operation or rollout (Markdown, HTML or JSON).
     Report(report::ReportArgs),
+    /// Print the sample config file, or where the config file is read from.
+    #[command(subcommand)]
+    Config(config_files::ConfigCommand),
+    /// Print shell completions (bash, zsh or fish) to source or install.
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page, in roff (`avx-upgrade man | man -l -`).
+    Man,
 }
 
 impl Command {
@@ -66,7 +75,13 @@ impl Command {
     fn talks_to_a_controller(&self) -> bool {
         !matches!(
             self,
-            Command::Plan(_) | Command::Check(_) | Command::History(_) | Command::Report(_)
+            Command::Plan(_)
+                | Command::Check(_)
+                | Command::History(_)
+                | Command::Report(_)
+                | Command::Config(_)
+                | Command::Completions(_)
+                | Command::Man
         )
     }
 }
@@ -130,6 +145,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Some(Command::Rollout(command)) => rollout::run(&command),
         Some(Command::History(args)) => history::run(&args),
         Some(Command::Report(args)) => report::run(&args),
+        Some(Command::Config(command)) => config_files::run(&command),
+        Some(Command::Completions(args)) => shell::completions(&args, Cli::command()),
+        Some(Command::Man) => shell::man(Cli::command()),
         None => console::run_open(&cli.open),
     };
     match result {
