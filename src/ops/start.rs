@@ -84,8 +84,18 @@ impl Prepared {
             skipped: Vec::new(),
             confirmation: None,
             rollout: None,
-            dry_run: dry_run(snapshot, catalog, &request),
+            dry_run: None,
             request,
+        }
+    }
+
+    /// `request` prepared to be sent: as [`Prepared::new`], with the planner's dry run the
+    /// journal keeps (a dry run the operator only looks at does not need it).
+    pub fn to_send(snapshot: &Snapshot, catalog: &Catalog, request: Request) -> Self {
+        let dry_run = dry_run(snapshot, catalog, &request);
+        Self {
+            dry_run,
+            ..Self::new(snapshot, catalog, request)
         }
     }
 }

@@ -59,7 +59,7 @@ impl Run {
             hop.number, hop.from, hop.to
         ));
         let prepared = self.as_step(
-            Prepared::new(&loaded.snapshot, &loaded.catalog, request),
+            Prepared::to_send(&loaded.snapshot, &loaded.catalog, request),
             hop.number,
         );
         let (ok, message, _) = self.dispatch(rollouts, hop.number, prepared).await?;

@@ -161,7 +161,7 @@ impl Run {
             self.gate(wave.number, false, &message);
             return Err(RolloutEnd::Stopped(message));
         }
-        let prepared = Prepared::new(&loaded.snapshot, &loaded.catalog, narrowed.request);
+        let prepared = Prepared::to_send(&loaded.snapshot, &loaded.catalog, narrowed.request);
         Ok(Some(self.as_step(prepared, wave.number)))
     }
 }

@@ -5,6 +5,7 @@
 use crossterm::event::KeyEvent;
 
 use crate::api::actions::DryRun;
+use crate::catalog::Catalog;
 use crate::ops::{Job, Prepared};
 use crate::plan::checks::check;
 use crate::plan::path::resolve_target;
@@ -54,7 +55,7 @@ fn start(app: &mut App, dialog: Confirm) -> Vec<Job> {
         .iter()
         .map(|name| (name.clone(), skipped_reason.clone()))
         .collect();
-    let Some(mut prepared) = prepare(app, dialog.request) else {
+    let Some(mut prepared) = prepare(app, dialog.request, Prepared::to_send) else {
         return Vec::new();
     };
     prepared.confirmation = Some(confirmation);
@@ -70,12 +71,16 @@ fn start(app: &mut App, dialog: Confirm) -> Vec<Job> {
 
 /// `request` prepared from the fleet on screen; `None`, with an error, before the controller
 /// and its catalog were read.
-fn prepare(app: &mut App, request: Request) -> Option<Box<Prepared>> {
+fn prepare(
+    app: &mut App,
+    request: Request,
+    how: fn(&Snapshot, &Catalog, Request) -> Prepared,
+) -> Option<Box<Prepared>> {
     let (Some(snapshot), Some(catalog)) = (app.fleet.snapshot(), app.catalog.as_ref()) else {
         app.error("the controller has not been read yet: wait, or Ctrl-R");
         return None;
     };
-    Some(Box::new(Prepared::new(snapshot, catalog, request)))
+    Some(Box::new(how(snapshot, catalog, request)))
 }
 
 /// The dry run of the window's operation (never of one chosen before, e.g. in a cancelled
@@ -95,7 +100,10 @@ pub(super) fn dry_run(app: &mut App) -> Vec<Job> {
     app.focus = Focus::Overlay(Overlay::DryRun(DryRunPane::waiting(describe_request(
         app, &request,
     ))));
-    prepare(app, request).map(Job::DryRun).into_iter().collect()
+    prepare(app, request, Prepared::new)
+        .map(Job::DryRun)
+        .into_iter()
+        .collect()
 }
 
 pub(super) fn on_dry_run(app: &mut App, request: &Request, result: Result<DryRun, String>) {
