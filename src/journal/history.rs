@@ -45,6 +45,11 @@ impl Ending {
         }
     }
 
+    /// How the operation `story` tells ended.
+    pub fn of_story(story: &Story) -> Ending {
+        Ending::of_operation(story.outcome.as_ref().map(|outcome| outcome.ok))
+    }
+
     /// The ending of a rollout from its last gate (step 0 ends it; an aborted one does not pass).
     fn of_rollout(end: Option<&Gate>) -> Ending {
         match end {
@@ -138,17 +143,7 @@ fn open(id: &OperationId, at: Timestamp, entry: &Entry) -> Option<Summary> {
                 document.steps().len()
             );
             let controller = document.controller.as_deref().unwrap_or("(a snapshot)");
-            let gateways = document.rollout.changing()
-                + document
-                    .hops
-                    .iter()
-                    .map(|hop| {
-                        hop.waves
-                            .iter()
-                            .map(|wave| wave.gateways.len())
-                            .sum::<usize>()
-                    })
-                    .sum::<usize>();
+            let gateways = document.gateway_changes();
             Some(summary(Kind::Rollout, controller, what, gateways))
         }
         _ => None,
@@ -200,9 +195,7 @@ impl ChangeStory {
     /// How it ended.
     pub fn ending(&self) -> Ending {
         match self {
-            ChangeStory::Operation(story) => {
-                Ending::of_operation(story.outcome.as_ref().map(|outcome| outcome.ok))
-            }
+            ChangeStory::Operation(story) => Ending::of_story(story),
             ChangeStory::Rollout(rollout) => rollout.ending(),
         }
     }

@@ -8,7 +8,7 @@ use crate::journal::{DryRunRecord, GatewayAfter, GatewayBefore, Story, VerdictRe
 use crate::plan::{Action, counted};
 use crate::report::model::{
     ChangeRecord, CheckItem, Confirmation, DryRunSection, Failure, GatewayChange, GatewayOutcome,
-    GatewayState, PlanStep, RecordKind, RowOutcome, TimelineRow,
+    GatewayState, PlanStep, RecordKind, RecordOutcome, RowOutcome, TimelineRow,
 };
 
 /// The change record of what the journal told.
@@ -35,7 +35,7 @@ fn operation_record(story: &Story) -> ChangeRecord {
         local_user: operation.local_user.clone(),
         started: story.started,
         ended: story.ended,
-        outcome: ChangeStory::Operation(story.clone()).ending(),
+        outcome: RecordOutcome::of_story(story),
         outcome_message,
         plan: vec![PlanStep {
             number: 1,
@@ -85,11 +85,10 @@ fn rollout_record(rollout: &RolloutRecord) -> ChangeRecord {
             gateways: step_gateways(step),
         })
         .collect();
-    let changing: usize = plan_steps.iter().map(|step| step.gateways.len()).sum();
     let mut title = format!(
         "Rollout: {} of {} in {}",
         document.rollout.action.title(),
-        counted(changing, "gateway"),
+        counted(document.gateway_changes(), "gateway"),
         counted(steps.len(), "step")
     );
     if let Some(to) = document.final_platform().or(document.target) {

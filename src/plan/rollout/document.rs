@@ -125,11 +125,20 @@ impl Document {
 
     /// The gateways the failure budget is taken from: the largest stage's.
     pub fn budget_base(&self) -> usize {
-        let stage = |waves: &[Wave]| waves.iter().map(|wave| wave.gateways.len()).sum::<usize>();
         self.hops
             .iter()
-            .map(|hop| stage(&hop.waves))
-            .fold(stage(&self.rollout.waves), usize::max)
+            .map(|hop| stage_size(&hop.waves))
+            .fold(stage_size(&self.rollout.waves), usize::max)
+    }
+
+    /// Every gateway change of every stage: a gateway upgraded before and after a hop counts
+    /// twice.
+    pub fn gateway_changes(&self) -> usize {
+        self.hops
+            .iter()
+            .map(|hop| stage_size(&hop.waves))
+            .sum::<usize>()
+            + stage_size(&self.rollout.waves)
     }
 
     /// The failed gateways the policy tolerates across the whole rollout.
@@ -158,4 +167,9 @@ impl Document {
         }
         Ok(document)
     }
+}
+
+/// The gateways of a stage's waves.
+fn stage_size(waves: &[Wave]) -> usize {
+    waves.iter().map(|wave| wave.gateways.len()).sum()
 }
