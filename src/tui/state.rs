@@ -68,32 +68,43 @@ pub struct PlatformForm {
     /// The live preflight: the planner's checklist for a platform upgrade on the fleet as last
     /// read, refreshed with it; `None` until the controller has been read.
     pub preflight: Option<Report>,
+    /// The gateways the failing preflight findings name, each once, and those findings'
+    /// codes: worked out once per refresh ([`PlatformForm::set_preflight`]), not per frame.
+    preflight_names: Vec<String>,
+    preflight_codes: Vec<String>,
 }
 
 impl PlatformForm {
-    /// The gateways the failing preflight items name (unhealthy, behind the controller …),
-    /// each once, and the codes of those items.
-    pub fn preflight_gateways(&self) -> (Vec<String>, Vec<&str>) {
-        let Some(report) = &self.preflight else {
-            return (Vec::new(), Vec::new());
-        };
+    /// Takes the preflight of a refresh, and the gateways its failing findings (unhealthy,
+    /// behind the controller …) name.
+    pub fn set_preflight(&mut self, preflight: Option<Report>) {
         let mut seen = std::collections::HashSet::new();
-        let mut names = Vec::new();
-        let mut codes = Vec::new();
-        for finding in report.findings.iter().filter(|f| !f.gateways.is_empty()) {
+        self.preflight_names.clear();
+        self.preflight_codes.clear();
+        let findings = preflight.iter().flat_map(|report| &report.findings);
+        for finding in findings.filter(|f| !f.gateways.is_empty()) {
             if finding.severity == crate::plan::Severity::Info {
                 continue;
             }
-            codes.push(finding.code.as_str());
-            names.extend(
-                finding
-                    .gateways
-                    .iter()
-                    .filter(|name| seen.insert(name.as_str()))
-                    .cloned(),
-            );
+            self.preflight_codes.push(finding.code.as_str().to_owned());
+            let new = finding
+                .gateways
+                .iter()
+                .filter(|name| seen.insert(name.as_str()));
+            self.preflight_names.extend(new.cloned());
         }
-        (names, codes)
+        self.preflight = preflight;
+    }
+
+    /// The gateways the failing preflight items name, each once, and the codes of those items.
+    pub fn preflight_gateways(&self) -> (Vec<String>, Vec<&str>) {
+        let codes = self.preflight_codes.iter().map(String::as_str).collect();
+        (self.preflight_names.clone(), codes)
+    }
+
+    /// How many gateways the failing preflight items name, and their codes: for the window.
+    pub fn preflight_summary(&self) -> (usize, &[String]) {
+        (self.preflight_names.len(), &self.preflight_codes)
     }
 }
 

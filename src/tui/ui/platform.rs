@@ -87,13 +87,13 @@ fn preflight_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         Line::styled(format!("Preflight{read}"), theme.title),
     ];
     // The key first: the window may be too short for every item.
-    let (names, codes) = app.platform.preflight_gateways();
-    if !names.is_empty() {
+    let (names, codes) = app.platform.preflight_summary();
+    if names > 0 {
         let key = app.keymap.key_for(Command::MarkPreflight);
         lines.push(Line::styled(
             format!(
                 "{key}: mark the {} of {}, to see them",
-                crate::plan::counted(names.len(), "gateway"),
+                crate::plan::counted(names, "gateway"),
                 codes.join(", ")
             ),
             theme.muted,

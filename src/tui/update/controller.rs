@@ -38,7 +38,7 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Job> {
     }
     app.skipped = skipped;
     revalidate_target(app);
-    app.platform.preflight = preflight;
+    app.platform.set_preflight(preflight);
     if !app.busy() && !predates_end {
         jobs.extend(follow_running(app, platform_running, gateways_running));
     }
