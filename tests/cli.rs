@@ -1136,6 +1136,30 @@ fn config_sample_and_path_come_from_the_binary() {
     );
 }
 
+/// A column the config file names that does not exist stops the console before it opens,
+/// naming the file and the columns there are.
+#[test]
+fn an_unknown_column_in_the_config_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("a config directory");
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[console]\ncolumns = [\"name\", \"colour\"]\n",
+    )
+    .expect("write");
+    let run = finish(
+        command(&["demo"])
+            .env("AVX_UPGRADE_CONFIG_DIR", dir.path())
+            .env("AVX_UPGRADE_STATE_DIR", dir.path()),
+    );
+    let line = run.invalid();
+    assert!(
+        line.contains("config.toml: columns under [console]"),
+        "{line}"
+    );
+    assert!(line.contains("no column is called \"colour\""), "{line}");
+    assert!(line.contains("rollback-image"), "{line}");
+}
+
 /// Completions for each shell and the manual page are generated from the parser itself; the
 /// bash script is valid bash, and an unknown shell is refused with the known ones.
 #[test]

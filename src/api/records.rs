@@ -37,6 +37,8 @@ pub struct RawRecord<'a> {
     #[serde(borrow)]
     vpc_region: Cow<'a, str>,
     #[serde(borrow)]
+    vpc_id: Cow<'a, str>,
+    #[serde(borrow)]
     gw_software_version: Cow<'a, str>,
     #[serde(borrow)]
     gw_image_name: Cow<'a, str>,
@@ -179,6 +181,7 @@ fn gateway_from_record(record: &RawRecord<'_>) -> Result<Gateway, String> {
     );
     gateway.account = non_empty(&record.account_name);
     gateway.peer = peer(record);
+    gateway.vpc_id = non_empty(&record.vpc_id);
     gateway.image_version = non_empty(&record.gw_image_name);
     gateway.previous_software_version = optional_version(&record.previous_software_version);
     gateway.previous_image_version = non_empty(&record.previous_image_name);

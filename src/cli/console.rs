@@ -20,6 +20,7 @@ use crate::sim::clock::Clock;
 use crate::sim::faults::Faults;
 use crate::sim::fleet::{FleetSpec, generate};
 use crate::sim::{self, DEFAULT_BODY_LIMIT, DEFAULT_SESSION_TTL, SimConfig};
+use crate::tui::columns::{ColumnChoice, parse_choice};
 use crate::tui::keymap::Keymap;
 use crate::tui::ui::{MIN_HEIGHT, MIN_WIDTH};
 use crate::tui::{self, Ending, Options};
@@ -79,7 +80,7 @@ pub fn run_open(args: &OpenArgs) -> Result<(Outcome, String), InputError> {
         ));
     }
     let state_dir = crate::paths::state_dir();
-    let options = options(&args.console, PollSettings::default(), state_dir)?;
+    let options = options(&args.console, PollSettings::default(), state_dir, false)?;
     crate::api::trust::check_scheme(&crate::cli::connect::resolve(&args.connect)?.url)?;
     require_terminal()?;
     let runtime = runtime()?;
@@ -107,7 +108,7 @@ pub fn run_demo(args: &DemoArgs) -> Result<(Outcome, String), InputError> {
     }
     // The demo's controller lives as long as the console: its journals are kept apart.
     let state_dir = crate::paths::state_dir().map(|dir| dir.join("demo"));
-    let options = options(&args.console, demo_polling(args.speed), state_dir)?;
+    let options = options(&args.console, demo_polling(args.speed), state_dir, true)?;
     require_terminal()?;
     let config = demo_config(args)?;
     let runtime = runtime()?;
@@ -189,6 +190,7 @@ fn options(
     args: &ConsoleArgs,
     poll: PollSettings,
     state_dir: Option<PathBuf>,
+    demo: bool,
 ) -> Result<Options, InputError> {
     let settings = console_settings()?;
     let keymap = match keymap_path(args) {
@@ -197,12 +199,16 @@ fn options(
         }
         _ => Keymap::default(),
     };
+    let columns = column_choice(&settings)?;
     Ok(Options {
         readonly: args.readonly || settings.readonly,
         mouse: args.mouse || settings.mouse,
         keymap,
         poll,
         state_dir,
+        columns,
+        config_path: crate::config::default_path(),
+        demo,
     })
 }
 
@@ -210,6 +216,20 @@ fn keymap_path(args: &ConsoleArgs) -> Option<PathBuf> {
     args.keymap
         .clone()
         .or_else(|| crate::paths::config_dir().map(|dir| dir.join("keymap.toml")))
+}
+
+/// The columns `[console] columns` names, checked.
+fn column_choice(settings: &ConsoleSettings) -> Result<ColumnChoice, InputError> {
+    let Some(columns) = &settings.columns else {
+        return Ok(ColumnChoice::Auto);
+    };
+    parse_choice(&columns.join(",")).map_err(|error| {
+        let file = crate::config::default_path().unwrap_or_default();
+        InputError(format!(
+            "{}: columns under [console]: {error}",
+            file.display()
+        ))
+    })
 }
 
 fn console_settings() -> Result<ConsoleSettings, InputError> {
@@ -239,20 +259,8 @@ fn outcome(ending: &Ending) -> Outcome {
 
 /// What to say after the terminal is restored.
 fn farewell(ending: &Ending, demo: bool) -> String {
-    if let Some(rollout) = &ending.rollout {
-        return format!(
-            "{rollout} stopped with the console: a step in flight goes on at the controller, and no other is sent. avx-upgrade (window 3, r) or avx-upgrade rollout resume goes on from the journal.\n"
-        );
-    }
-    let Some(title) = &ending.running else {
-        return String::new();
-    };
-    if demo {
-        return format!(
-            "{title} was still running: the demo's simulated controller stops with the console.\n"
-        );
-    }
-    format!(
-        "{title} goes on at the controller. Start avx-upgrade again to follow it; it shows the operation in progress.\n"
-    )
+    ending
+        .consequence(demo)
+        .map(|words| format!("{words}\n"))
+        .unwrap_or_default()
 }

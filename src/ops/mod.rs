@@ -64,6 +64,11 @@ pub enum Job {
     FindRollout,
     /// Write the change record of the last finished operation or rollout ([`report`]).
     WriteReport,
+    /// Keep the console's column choice in the config file (`None`: as many as fit).
+    SaveColumns {
+        config: PathBuf,
+        columns: Option<Vec<String>>,
+    },
 }
 
 /// An operation found running at the controller, not started here.
@@ -124,6 +129,8 @@ pub enum Event {
     SupportSummaryWritten(Result<std::path::PathBuf, String>),
     /// Where the change record was written, or why it was not.
     ReportWritten(Result<std::path::PathBuf, String>),
+    /// Whether the column choice was saved in the config file, or why not.
+    ColumnsSaved(Result<PathBuf, String>),
     /// The running rollout moved.
     Rollout(rollout::RolloutEvent),
     /// The running rollout ended.
@@ -203,6 +210,11 @@ impl Runner {
                     None => Err(crate::journal::JournalError::NoStateDir.to_string()),
                 };
                 self.send(Event::ReportWritten(result));
+            }
+            Job::SaveColumns { config, columns } => {
+                let saved = crate::config::edit::set_console_columns(&config, columns.as_deref())
+                    .map(|()| config);
+                self.send(Event::ColumnsSaved(saved));
             }
         }
     }

@@ -137,6 +137,9 @@ pub fn generate(spec: &FleetSpec, catalog: &Catalog) -> Result<Snapshot, Snapsho
     while generator.gateways.len() < spec.gateways {
         generator.add_group();
     }
+    for (index, gateway) in generator.gateways.iter_mut().enumerate() {
+        gateway.vpc_id = Some(vpc_id(gateway, index));
+    }
     Snapshot::new(controller(spec), generator.gateways)
 }
 
@@ -304,6 +307,27 @@ impl Generator<'_> {
             2 => gateway.state = GatewayState::Waiting,
             _ => gateway.tunnels_up = false,
         }
+    }
+}
+
+/// A VPC id in the cloud's shape (controller-api.md §4), stable per gateway position.
+pub(crate) fn vpc_id(gateway: &Gateway, index: usize) -> String {
+    let vpc = index / 2;
+    match gateway.cloud {
+        Cloud::Gcp => format!("vpc-{vpc:05}~-~netops-prod-{}", vpc % 7),
+        Cloud::Azure | Cloud::AzureGov | Cloud::AzureChina => {
+            format!(
+                "vnet-{vpc:05}:rg-network-{}:{:08x}-0000-4000-8000-{vpc:012x}",
+                vpc % 5,
+                vpc
+            )
+        }
+        Cloud::Oci => format!("ocid1.vcn.oc1..aaaa{vpc:016x}"),
+        _ => format!(
+            "vpc-{:017x}~~{}",
+            vpc.wrapping_mul(0x9e37_79b9) & 0xffff_ffff_ffff,
+            gateway.name
+        ),
     }
 }
 

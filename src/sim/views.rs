@@ -111,7 +111,10 @@ pub fn record<'a>(
         vpc_name: &gateway.name,
         cloud_type: gateway.cloud.cloud_type(),
         account_name: text(&gateway.account),
-        vpc_id: vpc_id(gateway, index),
+        vpc_id: gateway
+            .vpc_id
+            .clone()
+            .unwrap_or_else(|| super::fleet::vpc_id(gateway, index)),
         vpc_region: &gateway.region,
         gateway_zone: zone(gateway),
         vpc_size: size(gateway.cloud),
@@ -238,27 +241,6 @@ fn zone(gateway: &Gateway) -> String {
         Cloud::Gcp => format!("{}-{}", gateway.region, ['b', 'c'][suffix]),
         Cloud::Oci => format!("AD-{}", suffix + 1),
         _ => format!("{}{}", gateway.region, ['a', 'b'][suffix]),
-    }
-}
-
-/// A VPC id in the cloud's shape (controller-api.md §4), stable per gateway position.
-fn vpc_id(gateway: &Gateway, index: usize) -> String {
-    let vpc = index / 2;
-    match gateway.cloud {
-        Cloud::Gcp => format!("vpc-{vpc:05}~-~netops-prod-{}", vpc % 7),
-        Cloud::Azure | Cloud::AzureGov | Cloud::AzureChina => {
-            format!(
-                "vnet-{vpc:05}:rg-network-{}:{:08x}-0000-4000-8000-{vpc:012x}",
-                vpc % 5,
-                vpc
-            )
-        }
-        Cloud::Oci => format!("ocid1.vcn.oc1..aaaa{vpc:016x}"),
-        _ => format!(
-            "vpc-{:017x}~~{}",
-            vpc.wrapping_mul(0x9e37_79b9) & 0xffff_ffff_ffff,
-            gateway.name
-        ),
     }
 }
 

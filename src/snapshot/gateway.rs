@@ -99,6 +99,10 @@ pub struct Gateway {
     pub role: Role,
     #[serde(default)]
     pub peer: Option<String>,
+    /// The VPC, VNet or VCN the gateway is in, as the controller names it (`vpc_id`). An
+    /// extension of the snapshot format: optional, and the simulator makes one up without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
     pub software_version: Version,
     #[serde(default)]
     pub previous_software_version: Option<Version>,
@@ -140,6 +144,7 @@ impl Gateway {
             gw_type,
             role,
             peer: None,
+            vpc_id: None,
             software_version,
             previous_software_version: None,
             image_version: None,

@@ -385,6 +385,12 @@ impl FleetView {
         self.resort();
     }
 
+    /// Sorts by `key`, descending or not (`:sort`).
+    pub fn sort_by(&mut self, key: SortKey, descending: bool) {
+        self.sort = Some((key, descending));
+        self.resort();
+    }
+
     /// Reverses the sort (sorting by name first when unsorted).
     pub fn reverse_sort(&mut self) {
         let (key, descending) = self.sort.unwrap_or((SortKey::Name, false));

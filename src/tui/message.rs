@@ -57,9 +57,9 @@ impl Command {
     /// What the command does, for the help screen.
     pub fn describe(self) -> &'static str {
         match self {
-            Command::Quit => "quit (an operation in flight goes on at the controller)",
+            Command::Quit => "quit (q asks first while an operation runs)",
             Command::Help => "show this help",
-            Command::CommandLine => "commands: :platform :gateways :refresh :mark failed :q",
+            Command::CommandLine => "command line (Tab completes, ↑↓ recall)",
             Command::Refresh => "read the controller again",
             Command::PlatformWindow => "Platform Upgrade window",
             Command::GatewayWindow => "Selective Gateway Upgrade window",
@@ -111,21 +111,20 @@ pub enum MarkSet {
     /// Those the last operation failed on (verification), and those the controller reports
     /// `upgrade_fail`.
     Failed,
+    /// Those on another software version than the controller.
+    Lagging,
+    /// Those not up, or with a tunnel down.
+    Unhealthy,
+    /// Every gateway shown (as `a`).
+    All,
+    /// None: the marks are cleared.
+    None,
 }
 
 impl MarkSet {
     /// The set's name, as typed after `:mark`.
     pub fn name(self) -> &'static str {
         self.into()
-    }
-}
-
-impl From<MarkSet> for Command {
-    /// The command bound to marking the set.
-    fn from(set: MarkSet) -> Command {
-        match set {
-            MarkSet::Failed => Command::MarkFailed,
-        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! One [`Focus`] says what takes the keys: the window, the prompt, the Target Release Version
 //! or an overlay, never two at once.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use jiff::Timestamp;
 use tui_input::Input;
@@ -11,12 +11,15 @@ use crate::api::actions::DryRun;
 use crate::catalog::Catalog;
 use crate::filter::query::Field;
 use crate::ops::Job;
+use crate::ops::Live;
 use crate::plan::ChecklistItem;
 use crate::plan::finding::{Finding, Report};
 use crate::plan::request::{Action, Request};
 use crate::plan::rollout::Policy;
 use crate::plan::runbook::Runbook;
-use crate::snapshot::UpdateStatus;
+use crate::snapshot::{Gateway, GatewayState, UpdateStatus};
+use crate::tui::columns::{Chooser, ColumnChoice, ColumnId};
+use crate::tui::command_line::Recall;
 use crate::tui::confirm::{Ask, Confirm};
 use crate::tui::fleet::FleetView;
 use crate::tui::keymap::Keymap;
@@ -190,6 +193,8 @@ pub enum Overlay {
     /// Every field of the gateway so named (by name: a refresh may reorder the fleet).
     Detail(String),
     Picker(Picker),
+    /// The column chooser (`:cols`).
+    Columns(Chooser),
 }
 
 /// What takes the keys.
@@ -250,6 +255,16 @@ pub struct App {
     /// The policy the next rollout is planned with (`:policy` edits it).
     pub rollout_policy: Policy,
     pub show_progress: bool,
+    /// The gateway table's columns: the operator's choice, or as many as fit.
+    pub columns: ColumnChoice,
+    /// The columns the table showed in its last frame (drawing writes it), for the chooser.
+    pub shown_columns: RefCell<Vec<ColumnId>>,
+    /// The command line's history and Tab candidates.
+    pub command_line: Recall,
+    /// The console runs on the demo's simulated controller (it stops with the console).
+    pub demo: bool,
+    /// Where `:cols` saves the column choice (`[console] columns`); `None`: not saved.
+    pub config_path: Option<std::path::PathBuf>,
     /// The id of the next operation started or followed.
     next_operation: u64,
     pub flash: Option<Flash>,
@@ -287,6 +302,11 @@ impl App {
             rollout: None,
             rollout_policy: Policy::default(),
             show_progress: true,
+            columns: ColumnChoice::Auto,
+            config_path: None,
+            demo: false,
+            shown_columns: RefCell::new(Vec::new()),
+            command_line: Recall::default(),
             next_operation: 1,
             flash: None,
             now,
@@ -301,7 +321,37 @@ impl App {
     pub fn named_set(&self, set: MarkSet) -> Vec<String> {
         match set {
             MarkSet::Failed => self.failed_gateways(),
+            MarkSet::Lagging => self.gateways_where(|gateway, _| {
+                self.fleet
+                    .snapshot()
+                    .is_some_and(|s| gateway.software_version != s.controller.current_version)
+            }),
+            MarkSet::Unhealthy => self.gateways_where(|gateway, live| {
+                let state = live.state.as_deref().unwrap_or(gateway.state.name());
+                state != GatewayState::Up.name() || !gateway.tunnels_up
+            }),
+            MarkSet::All => (0..self.fleet.shown_len())
+                .filter_map(|row| self.fleet.shown_index(row))
+                .filter_map(|index| self.fleet.gateway(index))
+                .map(|gateway| gateway.name.clone())
+                .collect(),
+            MarkSet::None => Vec::new(),
         }
+    }
+
+    /// The names of the gateways for which `test` holds, in fleet order.
+    fn gateways_where(&self, test: impl Fn(&Gateway, &Live) -> bool) -> Vec<String> {
+        self.fleet
+            .gateways()
+            .iter()
+            .enumerate()
+            .filter(|(index, gateway)| {
+                self.fleet
+                    .live(*index)
+                    .is_some_and(|live| test(gateway, live))
+            })
+            .map(|(_, gateway)| gateway.name.clone())
+            .collect()
     }
 
     /// The gateways the last operation failed on, then those the controller reports failed.

@@ -1,8 +1,8 @@
 //! The light confirmation: a question answered with `y` (or `n`/`Esc`), for what starts no
 //! operation — pausing, aborting or resuming a rollout between steps, skipping a gateway. It
 //! keeps the dialog's guard: keys pressed before it was on screen for
-//! [`KEY_GUARD`](super::KEY_GUARD) are ignored, and so is pasted text. It carries the exact
-//! job it confirms.
+//! [`KEY_GUARD`](super::KEY_GUARD) are ignored, and so is pasted text. It carries exactly what
+//! `y` does: the job it sends, or quitting while an operation runs.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use jiff::Timestamp;
@@ -10,12 +10,19 @@ use jiff::Timestamp;
 use crate::ops::Job;
 use crate::tui::confirm::{KEY_GUARD, Outcome};
 
+/// What `y` does.
+#[derive(Debug, Clone)]
+pub enum Then {
+    Send(Job),
+    /// Close the console (an operation in flight goes on at the controller).
+    Quit,
+}
+
 /// An open question.
 #[derive(Debug, Clone)]
 pub struct Ask {
     pub question: String,
-    /// What `y` sends.
-    pub job: Job,
+    pub then: Then,
     /// What the log and the status line say once it is sent.
     pub done: String,
     pub hint: Option<String>,
@@ -26,8 +33,19 @@ impl Ask {
     pub fn new(question: String, job: Job, done: String) -> Ask {
         Ask {
             question,
-            job,
+            then: Then::Send(job),
             done,
+            hint: None,
+            first_drawn: None,
+        }
+    }
+
+    /// Asks before quitting; `question` says what goes on without the console.
+    pub fn quit(question: String) -> Ask {
+        Ask {
+            question,
+            then: Then::Quit,
+            done: "quitting".into(),
             hint: None,
             first_drawn: None,
         }

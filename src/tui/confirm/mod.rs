@@ -31,7 +31,7 @@ use crate::plan::request::{Action, Request, Scope};
 use crate::plan::rollout::Document;
 use crate::tui::fleet::Named;
 
-mod ask;
+pub mod ask;
 
 pub use ask::Ask;
 

@@ -1,5 +1,7 @@
-//! Window 2, Selective Gateway Upgrade: the gateway table. Only the rows on screen are built,
-//! and columns that do not fit drop off by priority (the name, state and update status stay).
+//! Window 2, Selective Gateway Upgrade: the gateway table. Only the rows on screen are built.
+//! The columns are the operator's choice or, by default, as many as fit by priority
+//! ([`ColumnChoice`]); the Gateway column is as wide as the longest name on screen; a long
+//! list says which row the cursor is on.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -10,181 +12,117 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use crate::catalog::Catalog;
 use crate::ops::Live;
 use crate::snapshot::{Controller, Gateway, UpdateStatus};
-use crate::tui::fleet::{FleetView, SortKey};
+use crate::tui::columns::{ColumnChoice, ColumnId};
+use crate::tui::fleet::FleetView;
 use crate::tui::state::App;
 use crate::tui::theme::{Status, Theme, state_status, symbol, update_status};
 
 /// What a cell needs besides its gateway.
 struct Context<'a> {
-    name_width: usize,
+    name_width: u16,
     controller: &'a Controller,
     catalog: Option<&'a Catalog>,
     theme: &'a Theme,
 }
 
-/// One column: its header, width, priority (lower stays longer) and content.
-struct Column {
-    title: &'static str,
-    width: u16,
-    priority: u8,
-    sort: Option<SortKey>,
-    cell: fn(&Context, &Gateway, &Live) -> Span<'static>,
-}
-
-const NAME_MIN: u16 = 14;
+/// The Gateway column's width: the longest name among the rows on screen, within these.
+const NAME_MIN: u16 = 8;
 const NAME_MAX: u16 = 36;
 
-fn columns(name_width: u16) -> [Column; 17] {
-    [
-        Column {
-            title: "Gateway",
-            width: name_width,
-            priority: 0,
-            sort: Some(SortKey::Name),
-            cell: name_cell,
-        },
-        Column {
-            title: "State",
-            width: 10,
-            priority: 1,
-            sort: Some(SortKey::State),
-            cell: state_cell,
-        },
-        Column {
-            title: "Update Status",
-            width: 16,
-            priority: 2,
-            sort: Some(SortKey::UpdateStatus),
-            cell: update_cell,
-        },
-        Column {
-            title: "Current",
-            width: 10,
-            priority: 3,
-            sort: Some(SortKey::Version),
-            cell: |_, g, _| Span::raw(g.software_version.to_string()),
-        },
-        Column {
-            title: "Target",
-            width: 10,
-            priority: 4,
-            sort: None,
-            cell: target_cell,
-        },
-        Column {
-            title: "Previous",
-            width: 10,
-            priority: 9,
-            sort: None,
-            cell: |_, g, _| Span::raw(text(g.previous_software_version.map(|v| v.to_string()))),
-        },
-        Column {
-            title: "Cloud",
-            width: 11,
-            priority: 5,
-            sort: Some(SortKey::Cloud),
-            cell: |_, g, _| Span::raw(g.cloud.name()),
-        },
-        Column {
-            title: "Region",
-            width: 16,
-            priority: 6,
-            sort: Some(SortKey::Region),
-            cell: |_, g, _| Span::raw(g.region.clone()),
-        },
-        Column {
-            title: "Type",
-            width: 10,
-            priority: 7,
-            sort: Some(SortKey::Type),
-            cell: |_, g, _| Span::raw(g.gw_type.name()),
-        },
-        Column {
-            title: "Role",
-            width: 9,
-            priority: 8,
-            sort: Some(SortKey::Role),
-            cell: |_, g, _| Span::raw(g.role.name()),
-        },
-        Column {
-            title: "Account",
-            width: 14,
-            priority: 12,
-            sort: Some(SortKey::Account),
-            cell: |_, g, _| Span::raw(text(g.account.clone())),
-        },
-        Column {
-            title: "Image",
-            width: 16,
-            priority: 10,
-            sort: None,
-            cell: |_, g, _| Span::raw(text(g.image_version.clone())),
-        },
-        Column {
-            title: "Target Image",
-            width: 16,
-            priority: 11,
-            sort: None,
-            cell: target_image_cell,
-        },
-        Column {
-            title: "Prev Image",
-            width: 16,
-            priority: 16,
-            sort: None,
-            cell: |_, g, _| Span::raw(text(g.previous_image_version.clone())),
-        },
-        Column {
-            title: "Kernel",
-            width: 12,
-            priority: 13,
-            sort: None,
-            cell: |_, g, _| Span::raw(text(g.kernel_version.clone())),
-        },
-        Column {
-            title: "Rollback",
-            width: 10,
-            priority: 14,
-            sort: None,
-            cell: rollback_cell,
-        },
-        Column {
-            title: "Rollback Image",
-            width: 16,
-            priority: 15,
-            sort: None,
-            cell: rollback_image_cell,
-        },
-    ]
+/// A column's width on screen (the Gateway column's comes from the rows shown).
+fn width_of(column: ColumnId, name_width: u16) -> u16 {
+    match column {
+        ColumnId::Name => name_width,
+        ColumnId::State => 13,
+        ColumnId::Status => 19,
+        ColumnId::Current | ColumnId::Target | ColumnId::Previous | ColumnId::Rollback => 10,
+        ColumnId::Cloud => 11,
+        ColumnId::Region => 16,
+        ColumnId::Type => 10,
+        ColumnId::Role => 9,
+        ColumnId::Account => 14,
+        ColumnId::Vpc => 24,
+        ColumnId::Tunnels => 7,
+        ColumnId::Image | ColumnId::TargetImage | ColumnId::PrevImage | ColumnId::RollbackImage => {
+            24
+        }
+        ColumnId::Kernel => 16,
+    }
 }
 
-/// The name, or its start and `…` when longer than the column: never cut silently.
-fn name_cell(context: &Context, gateway: &Gateway, _: &Live) -> Span<'static> {
-    let name = &gateway.name;
-    if name.chars().count() <= context.name_width {
-        return Span::raw(name.clone());
+/// Which end of a long value says the most: a name's start, an image's end
+/// (`…ubuntu2204-7.2-20241118`, not the prefix every image shares).
+#[derive(Clone, Copy)]
+enum Keep {
+    Head,
+    Tail,
+}
+
+/// `text` whole when it fits in `width`, else the end that says the most with `…` where it
+/// was shortened: never cut silently.
+fn fitted(text: String, width: usize, keep: Keep) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        return text;
     }
-    let head: String = name
-        .chars()
-        .take(context.name_width.saturating_sub(1))
-        .collect();
-    Span::raw(format!("{head}…"))
+    let room = width.saturating_sub(1);
+    match keep {
+        Keep::Head => format!("{}…", text.chars().take(room).collect::<String>()),
+        Keep::Tail => format!("…{}", text.chars().skip(count - room).collect::<String>()),
+    }
+}
+
+/// One cell.
+fn cell(column: ColumnId, context: &Context, gateway: &Gateway, live: &Live) -> Span<'static> {
+    let width = usize::from(width_of(column, context.name_width));
+    let plain = |text: String, keep: Keep| Span::raw(fitted(text, width, keep));
+    match column {
+        ColumnId::Name => plain(gateway.name.clone(), Keep::Head),
+        ColumnId::State => state_cell(context, gateway, live, width),
+        ColumnId::Status => update_cell(context, live, width),
+        ColumnId::Current => plain(gateway.software_version.to_string(), Keep::Head),
+        ColumnId::Target => target_cell(context, gateway),
+        ColumnId::Previous => plain(
+            text(gateway.previous_software_version.map(|v| v.to_string())),
+            Keep::Head,
+        ),
+        ColumnId::Cloud => plain(gateway.cloud.name().to_owned(), Keep::Head),
+        ColumnId::Region => plain(gateway.region.clone(), Keep::Head),
+        ColumnId::Type => plain(gateway.gw_type.name().to_owned(), Keep::Head),
+        ColumnId::Role => plain(gateway.role.name().to_owned(), Keep::Head),
+        ColumnId::Account => plain(text(gateway.account.clone()), Keep::Head),
+        ColumnId::Vpc => plain(text(gateway.vpc_id.clone()), Keep::Head),
+        ColumnId::Tunnels => tunnels_cell(context, gateway),
+        ColumnId::Image => plain(text(gateway.image_version.clone()), Keep::Tail),
+        ColumnId::TargetImage => {
+            let train = context.controller.current_version.train();
+            plain(image(context, gateway, train), Keep::Tail)
+        }
+        ColumnId::PrevImage => plain(text(gateway.previous_image_version.clone()), Keep::Tail),
+        ColumnId::Kernel => plain(text(gateway.kernel_version.clone()), Keep::Tail),
+        ColumnId::Rollback => plain(
+            text(context.controller.previous_version.map(|v| v.to_string())),
+            Keep::Head,
+        ),
+        ColumnId::RollbackImage => match context.controller.previous_version {
+            Some(previous) => plain(image(context, gateway, previous.train()), Keep::Tail),
+            None => Span::raw("—"),
+        },
+    }
 }
 
 fn text(value: Option<String>) -> String {
     value.unwrap_or_else(|| "—".into())
 }
 
-fn state_cell(context: &Context, gateway: &Gateway, live: &Live) -> Span<'static> {
+fn state_cell(context: &Context, gateway: &Gateway, live: &Live, width: usize) -> Span<'static> {
     let state = live.state.as_deref().unwrap_or(gateway.state.name());
     let status = state_status(state);
-    Span::styled(
-        format!("{} {state}", symbol(status)),
-        context.theme.of(status),
-    )
+    let shown = fitted(format!("{} {state}", symbol(status)), width, Keep::Head);
+    Span::styled(shown, context.theme.of(status))
 }
 
-fn update_cell(context: &Context, _: &Gateway, live: &Live) -> Span<'static> {
+fn update_cell(context: &Context, live: &Live, width: usize) -> Span<'static> {
     let status = update_status(&live.update_status);
     let word = match &live.update_status {
         UpdateStatus::None => "—",
@@ -195,13 +133,15 @@ fn update_cell(context: &Context, _: &Gateway, live: &Live) -> Span<'static> {
         .filter(|_| status == Status::Pending)
         .map(|p| format!(" {p}%"))
         .unwrap_or_default();
-    Span::styled(
+    let shown = fitted(
         format!("{} {word}{progress}", symbol(status)),
-        context.theme.of(status),
-    )
+        width,
+        Keep::Head,
+    );
+    Span::styled(shown, context.theme.of(status))
 }
 
-fn target_cell(context: &Context, gateway: &Gateway, _: &Live) -> Span<'static> {
+fn target_cell(context: &Context, gateway: &Gateway) -> Span<'static> {
     let target = context.controller.current_version;
     if gateway.software_version == target {
         Span::styled(format!("= {target}"), context.theme.muted)
@@ -210,22 +150,17 @@ fn target_cell(context: &Context, gateway: &Gateway, _: &Live) -> Span<'static> 
     }
 }
 
-fn target_image_cell(context: &Context, gateway: &Gateway, _: &Live) -> Span<'static> {
-    let train = context.controller.current_version.train();
-    Span::raw(image(context, gateway, train))
-}
-
-fn rollback_cell(context: &Context, _: &Gateway, _: &Live) -> Span<'static> {
-    Span::raw(text(
-        context.controller.previous_version.map(|v| v.to_string()),
-    ))
-}
-
-fn rollback_image_cell(context: &Context, gateway: &Gateway, _: &Live) -> Span<'static> {
-    match context.controller.previous_version {
-        Some(previous) => Span::raw(image(context, gateway, previous.train())),
-        None => Span::raw("—"),
-    }
+fn tunnels_cell(context: &Context, gateway: &Gateway) -> Span<'static> {
+    let status = if gateway.tunnels_up {
+        Status::Ok
+    } else {
+        Status::Error
+    };
+    let word = if gateway.tunnels_up { "up" } else { "down" };
+    Span::styled(
+        format!("{} {word}", symbol(status)),
+        context.theme.of(status),
+    )
 }
 
 fn image(context: &Context, gateway: &Gateway, train: crate::version::Train) -> String {
@@ -237,16 +172,17 @@ fn image(context: &Context, gateway: &Gateway, train: crate::version::Train) -> 
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let fleet = &app.fleet;
-    let block = Block::bordered().title(title(app, theme));
+    let mut block = Block::bordered().title(title(app, theme));
     let inner = block.inner(area);
-    frame.render_widget(block, area);
     let Some(snapshot) = fleet.snapshot() else {
+        frame.render_widget(block, area);
         frame.render_widget(Paragraph::new(format!("reading {} …", app.url)), inner);
         return;
     };
     let rows_height = inner.height.saturating_sub(1);
     app.page_rows.set(rows_height);
     if fleet.shown_len() == 0 {
+        frame.render_widget(block, area);
         let message = if fleet.total() == 0 {
             "the controller lists no gateways"
         } else {
@@ -255,26 +191,42 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(Span::styled(message, theme.warn)), inner);
         return;
     }
-    let width = name_width(fleet);
+    let offset = scroll_offset(app, rows_height as usize);
+    let visible = offset..fleet.shown_len().min(offset + rows_height as usize);
+    let name_width = name_width(fleet, visible.clone());
     let context = Context {
-        name_width: usize::from(width),
+        name_width,
         controller: &snapshot.controller,
         catalog: app.catalog.as_ref(),
         theme,
     };
-    let all = columns(width);
-    let chosen = fit(&all, inner.width.saturating_sub(2));
-    let offset = scroll_offset(app, rows_height as usize);
+    let candidates = app.columns.by_priority(app.busy());
+    let mut chosen = fit(&candidates, name_width, inner.width.saturating_sub(2));
+    let left_out = match app.columns {
+        ColumnChoice::Auto => {
+            chosen.sort_unstable();
+            0
+        }
+        ColumnChoice::Chosen(_) => candidates.len() - chosen.len(),
+    };
+    app.shown_columns.replace(chosen.clone());
+    if let Some(position) = position(fleet, rows_height as usize, left_out) {
+        block = block.title_bottom(Line::from(position).right_aligned());
+    }
+    frame.render_widget(block, area);
     let mut header_cells = vec![Cell::from(" ")];
-    header_cells.extend(chosen.iter().map(|&i| header_cell(&all[i], fleet, theme)));
+    header_cells.extend(
+        chosen
+            .iter()
+            .map(|&column| header_cell(column, fleet, theme)),
+    );
     let header = Row::new(header_cells);
-    let rows = (offset..fleet.shown_len().min(offset + rows_height as usize)).filter_map(|row| {
+    let rows = visible.filter_map(|row| {
         let index = fleet.shown_index(row)?;
         let gateway = fleet.gateway(index)?;
         let live = fleet.live(index)?;
         Some(table_row(
             &context,
-            &all,
             &chosen,
             gateway,
             live,
@@ -283,11 +235,45 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ))
     });
     let mut widths = vec![Constraint::Length(1)];
-    widths.extend(chosen.iter().map(|&i| Constraint::Length(all[i].width)));
+    widths.extend(
+        chosen
+            .iter()
+            .map(|&column| Constraint::Length(width_of(column, name_width))),
+    );
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         inner,
     );
+}
+
+/// `row 1,204 of 19,938` when the rows do not all fit, and how many of the operator's
+/// columns do not.
+fn position(fleet: &FleetView, height: usize, left_out: usize) -> Option<String> {
+    let mut parts = Vec::new();
+    if fleet.shown_len() > height {
+        parts.push(format!(
+            "row {} of {}",
+            grouped(fleet.cursor() + 1),
+            grouped(fleet.shown_len())
+        ));
+    }
+    if left_out > 0 {
+        parts.push(format!("{left_out} chosen columns do not fit: :cols"));
+    }
+    (!parts.is_empty()).then(|| format!(" {} ", parts.join(" · ")))
+}
+
+/// `19938` as `19,938`.
+fn grouped(number: usize) -> String {
+    let digits = number.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 fn title(app: &App, theme: &Theme) -> Line<'static> {
@@ -317,8 +303,8 @@ fn title(app: &App, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-fn header_cell(column: &Column, fleet: &FleetView, theme: &Theme) -> Cell<'static> {
-    let arrow = match (fleet.sort(), column.sort) {
+fn header_cell(column: ColumnId, fleet: &FleetView, theme: &Theme) -> Cell<'static> {
+    let arrow = match (fleet.sort(), column.sort_key()) {
         (Some((key, descending)), Some(own)) if key == own => {
             if descending {
                 " ▼"
@@ -329,15 +315,14 @@ fn header_cell(column: &Column, fleet: &FleetView, theme: &Theme) -> Cell<'stati
         _ => "",
     };
     Cell::from(Span::styled(
-        format!("{}{arrow}", column.title),
+        format!("{}{arrow}", column.title()),
         theme.title,
     ))
 }
 
 fn table_row(
     context: &Context,
-    all: &[Column],
-    chosen: &[usize],
+    chosen: &[ColumnId],
     gateway: &Gateway,
     live: &Live,
     marked: bool,
@@ -353,34 +338,41 @@ fn table_row(
     cells.extend(
         chosen
             .iter()
-            .map(|&i| Cell::from((all[i].cell)(context, gateway, live))),
+            .map(|&column| Cell::from(cell(column, context, gateway, live))),
     );
     let style = if cursor { theme.cursor } else { Style::new() };
     Row::new(cells).style(style)
 }
 
-/// The longest name, within bounds.
-fn name_width(fleet: &FleetView) -> u16 {
-    u16::try_from(fleet.longest_name())
+/// The longest name among the rows on screen, within bounds.
+fn name_width(fleet: &FleetView, rows: std::ops::Range<usize>) -> u16 {
+    let longest = rows
+        .filter_map(|row| {
+            fleet
+                .shown_index(row)
+                .and_then(|index| fleet.gateway(index))
+        })
+        .map(|gateway| gateway.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(ColumnId::Name.title().len() + 2);
+    u16::try_from(longest)
         .unwrap_or(NAME_MAX)
         .clamp(NAME_MIN, NAME_MAX)
 }
 
-/// The columns that fit in `width`, by priority, in display order.
-fn fit(all: &[Column], width: u16) -> Vec<usize> {
-    let mut by_priority: Vec<usize> = (0..all.len()).collect();
-    by_priority.sort_by_key(|&i| all[i].priority);
+/// The columns that fit in `width`, trying `candidates` in order.
+fn fit(candidates: &[ColumnId], name_width: u16, width: u16) -> Vec<ColumnId> {
     let mut used: u16 = 0;
     let mut chosen = Vec::new();
-    for i in by_priority {
-        let needed = all[i].width + 1;
+    for &column in candidates {
+        let needed = width_of(column, name_width) + 1;
         if used + needed > width {
             continue;
         }
         used += needed;
-        chosen.push(i);
+        chosen.push(column);
     }
-    chosen.sort_unstable();
     chosen
 }
 

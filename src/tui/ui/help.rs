@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use crate::tui::command_line::{COMMANDS, HELP_COMMAND_WIDTH};
 use crate::tui::state::App;
 use crate::tui::theme::Theme;
 use crate::tui::ui::popup;
@@ -27,6 +28,25 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, scroll: u16, theme: &Theme
             ])
         })
         .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Commands (:) — Tab completes, Up and Down recall:",
+        theme.title,
+    ));
+    lines.extend(COMMANDS.iter().map(|spec| {
+        let command = format!(":{} {}", spec.name, spec.usage);
+        Line::from(vec![
+            Span::styled(
+                format!(
+                    "{:<width$}  ",
+                    command.trim_end(),
+                    width = HELP_COMMAND_WIDTH
+                ),
+                theme.key,
+            ),
+            Span::raw(spec.describe),
+        ])
+    }));
     lines.extend([
         Line::raw(""),
         Line::styled(

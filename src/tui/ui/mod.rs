@@ -3,6 +3,7 @@
 //! only a draw knows, live in `Cell`s).
 
 mod ask;
+mod columns;
 mod confirm;
 mod detail;
 mod dry_run;
@@ -73,6 +74,7 @@ fn draw_overlay(frame: &mut Frame, body: Rect, app: &App, overlay: &Overlay, the
         Overlay::Ask(dialog) => ask::draw(frame, body, dialog, theme),
         Overlay::Detail(name) => detail::draw(frame, body, app, name, theme),
         Overlay::Picker(picker) => picker::draw(frame, body, picker, theme),
+        Overlay::Columns(chooser) => columns::draw(frame, body, chooser, theme),
     }
 }
 

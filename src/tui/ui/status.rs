@@ -47,6 +47,14 @@ fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, prompt: &Prompt, theme:
         ));
     } else if let Prompt::Query(_) = prompt {
         spans.push(Span::styled("   Enter keeps · Esc clears", theme.muted));
+    } else if !app.command_line.candidates.is_empty() {
+        let candidates = app.command_line.candidates.join("  ");
+        spans.push(Span::styled(format!("   Tab: {candidates}"), theme.muted));
+    } else if input.value().is_empty() {
+        spans.push(Span::styled(
+            "   Tab completes · ↑↓ history · :help lists commands",
+            theme.muted,
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
     let x = area.x + 1 + input.visual_cursor() as u16;

@@ -14,10 +14,12 @@ use tui_input::backend::crossterm::EventHandler;
 use crate::ops::{self, Job};
 use crate::plan::request::Action;
 use crate::plan::runbook;
+use crate::tui::confirm::ask::Then;
 use crate::tui::message::{Command, MarkSet, Msg};
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, Focus, Overlay, Prompt, Window};
 
+mod command;
 mod controller;
 mod operations;
 mod prompt;
@@ -47,6 +49,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Job> {
             Vec::new()
         }
         Msg::Command(command) => {
+            if let Some(effects) = command::chooser_command(app, command) {
+                return effects;
+            }
             if let Some(effects) = overlay_command(app, command) {
                 return effects;
             }
@@ -129,6 +134,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Job> {
             }
             Vec::new()
         }
+        Msg::Ops(ops::Event::ColumnsSaved(saved)) => {
+            command::on_columns_saved(app, saved);
+            Vec::new()
+        }
         Msg::Ops(ops::Event::ReportWritten(result)) => {
             match result {
                 Ok(path) => app.info(format!("change record written to {}", path.display())),
@@ -172,6 +181,9 @@ fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
     let Some(command) = app.keymap.command(key) else {
         return Vec::new();
     };
+    if let Some(effects) = command::chooser_command(app, command) {
+        return effects;
+    }
     if let Some(effects) = overlay_command(app, command) {
         return effects;
     }
@@ -221,7 +233,7 @@ fn overlay_command(app: &mut App, command: Command) -> Option<Vec<Job>> {
             picker.cursor = picker.cursor.saturating_add_signed(step as isize).min(last);
         }
         Overlay::Confirm(dialog) => dialog.scroll_by(step),
-        Overlay::Detail(_) | Overlay::Ask(_) => {}
+        Overlay::Detail(_) | Overlay::Ask(_) | Overlay::Columns(_) => {}
     }
     Some(Vec::new())
 }
@@ -233,7 +245,7 @@ fn scrolled(scroll: u16, step: i32) -> u16 {
 /// A command with no overlay open.
 pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Job> {
     match command {
-        Command::Quit => app.quit = true,
+        Command::Quit => command::quit(app),
         Command::Help => app.focus = Focus::Overlay(Overlay::Help { scroll: 0 }),
         Command::CommandLine => app.focus = Focus::Prompt(Prompt::Command(Input::default())),
         Command::Refresh => return refresh(app),
@@ -318,10 +330,16 @@ fn ask_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
             Vec::new()
         }
         crate::tui::confirm::Outcome::Confirmed => {
-            let (job, done) = (dialog.job.clone(), dialog.done.clone());
+            let (then, done) = (dialog.then.clone(), dialog.done.clone());
             app.focus = Focus::Window;
             app.info(done);
-            vec![job]
+            match then {
+                Then::Send(job) => vec![job],
+                Then::Quit => {
+                    app.quit = true;
+                    Vec::new()
+                }
+            }
         }
     }
 }
@@ -388,7 +406,7 @@ fn mark_set(app: &mut App, set: MarkSet) {
 }
 
 /// Marks exactly `names`, shown or not, and says how many of `what` it marked.
-fn mark_exactly(app: &mut App, names: &[String], what: &str) {
+pub(super) fn mark_exactly(app: &mut App, names: &[String], what: &str) {
     app.fleet.mark_only(names);
     let hidden = app.fleet.hidden_marked_count();
     match (names.len(), hidden) {

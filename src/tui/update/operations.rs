@@ -154,7 +154,7 @@ pub fn describe_request(app: &App, request: &Request) -> String {
 /// Checks `action` with the planner and opens the confirmation dialog.
 pub(super) fn ask_to_confirm(app: &mut App, action: Action) {
     if app.readonly {
-        app.error("read-only console: upgrades, rollbacks and image upgrades are off (started with --readonly)");
+        app.error("read-only console: upgrades, rollbacks and image upgrades are off (--readonly or :readonly)");
         return;
     }
     if app.busy() {

@@ -1,5 +1,5 @@
-//! Typed input of the console: the filter query, `:` commands, pasted text and the filter
-//! picker.
+//! Typed input of the console: the filter query, pasted text and the filter picker (the `:`
+//! command line is `command`'s).
 
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
@@ -8,11 +8,10 @@ use tui_input::{Input, InputRequest};
 use crate::filter::query::Field;
 use crate::ops::Job;
 use crate::snapshot::Gateway;
-use strum::IntoEnumIterator;
 
-use crate::tui::message::{Command, MarkSet};
+use crate::tui::message::Command;
 use crate::tui::state::{App, Focus, Overlay, Picker, Prompt};
-use crate::tui::update::{dispatch, revalidate_target};
+use crate::tui::update::revalidate_target;
 
 pub(super) fn prompt_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
     let Focus::Prompt(prompt) = &mut app.focus else {
@@ -33,17 +32,7 @@ pub(super) fn prompt_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
                 set_filter(app, &text);
             }
         },
-        Prompt::Command(input) => match key.code {
-            KeyCode::Esc => app.focus = Focus::Window,
-            KeyCode::Enter => {
-                let line = input.value().trim().to_owned();
-                app.focus = Focus::Window;
-                return command_line(app, &line);
-            }
-            _ => {
-                input.handle_event(&Event::Key(*key));
-            }
-        },
+        Prompt::Command(_) => return super::command::key(app, key),
     }
     Vec::new()
 }
@@ -92,61 +81,6 @@ fn insert(input: &mut Input, text: &str) {
 
 pub(super) fn set_filter(app: &mut App, text: &str) {
     app.query_error = app.fleet.set_filter(text).err().map(|error| error.0);
-}
-
-/// Runs a `:` command.
-pub(super) fn command_line(app: &mut App, line: &str) -> Vec<Job> {
-    let line = line.trim_start_matches(':');
-    if let Some(set) = line.strip_prefix("mark") {
-        return mark_named(app, set.trim());
-    }
-    if let Some(edits) = line.strip_prefix("policy") {
-        super::rollout::policy(app, edits);
-        return Vec::new();
-    }
-    if let Some(name) = line.strip_prefix("skip ") {
-        super::rollout::skip(app, name.trim());
-        return Vec::new();
-    }
-    if line == "support" {
-        return match crate::tui::support::job(app) {
-            Ok(job) => vec![job],
-            Err(error) => {
-                app.error(error);
-                Vec::new()
-            }
-        };
-    }
-    let command = match line {
-        "q" | "q!" | "quit" | "exit" => Command::Quit,
-        "platform" | "p" | "1" => Command::PlatformWindow,
-        "gateways" | "gateway" | "gw" | "2" => Command::GatewayWindow,
-        "rollout" | "3" => Command::RolloutWindow,
-        "refresh" | "r" => Command::Refresh,
-        "help" | "h" => Command::Help,
-        "report" => Command::WriteReport,
-        "" => return Vec::new(),
-        other => {
-            app.error(format!(
-                "unknown command :{other}: use :platform, :gateways, :rollout, :policy, :skip NAME, :refresh, :mark failed, :support, :report, :help or :q"
-            ));
-            return Vec::new();
-        }
-    };
-    dispatch(app, command)
-}
-
-/// `:mark SET`: marks exactly the gateways of a named set, in the gateway window.
-fn mark_named(app: &mut App, set: &str) -> Vec<Job> {
-    let Ok(set) = set.parse::<MarkSet>() else {
-        let sets: Vec<&str> = MarkSet::iter().map(MarkSet::name).collect();
-        app.error(format!(
-            "unknown set \"{set}\" for :mark: use :mark {}",
-            sets.join(" | ")
-        ));
-        return Vec::new();
-    };
-    dispatch(app, Command::from(set))
 }
 
 /// Reads one field of a gateway, for the picker.

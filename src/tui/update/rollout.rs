@@ -45,7 +45,7 @@ pub(super) fn stage(app: &mut App, action: Action) {
 /// Why nothing may start now, if so.
 fn may_start(app: &App) -> Result<(), String> {
     if app.readonly {
-        return Err("read-only console: rollouts are off (started with --readonly)".into());
+        return Err("read-only console: rollouts are off (--readonly or :readonly)".into());
     }
     if app.busy() {
         return Err("an operation or a rollout is running: wait for it to end".into());

@@ -11,6 +11,8 @@
 //! fingerprint = "3F:0A:...:9C"     # or ca_cert = "/etc/ssl/avx-ca.pem"
 //! ```
 
+pub mod edit;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -89,7 +91,7 @@ impl ClientLimits {
 }
 
 /// The `[console]` section: how the console behaves.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsoleSettings {
     /// Capture the mouse (wheel scrolling); off by default so text selection works.
@@ -98,6 +100,10 @@ pub struct ConsoleSettings {
     /// Open every console read-only, as if `--readonly` were given.
     #[serde(default)]
     pub readonly: bool,
+    /// The gateway table's columns by name, in order (`:cols` writes it); none for as many as
+    /// fit. The console checks the names.
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
 }
 
 /// The config file and its profiles.
@@ -228,7 +234,7 @@ mod tests {
 
     #[test]
     fn the_sample_config_loads() {
-        let sample = include_str!("../assets/config.sample.toml");
+        let sample = include_str!("../../assets/config.sample.toml");
         let (_dir, path) = write(sample, 0o600);
         let config = Config::load(&path).expect("valid sample");
         let prod = config.profile("prod").expect("prod profile");

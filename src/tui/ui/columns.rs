@@ -1,0 +1,40 @@
+//! The column chooser (`:cols`): every column of the gateway table, on or off, with what it
+//! shows.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::tui::columns::Chooser;
+use crate::tui::theme::Theme;
+use crate::tui::ui::popup;
+
+pub fn draw(frame: &mut Frame, body: Rect, chooser: &Chooser, theme: &Theme) {
+    let area = popup(frame, body, 76, body.height);
+    let rows = usize::from(area.height.saturating_sub(3));
+    let offset = chooser.cursor.saturating_sub(rows.saturating_sub(1));
+    let mut lines: Vec<Line> = chooser
+        .rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(rows)
+        .map(|(i, (column, on))| {
+            let mark = if *on { "[x]" } else { "[ ]" };
+            let text = format!("{mark} {:<15} {}", column.name(), column.describe());
+            let style = if i == chooser.cursor {
+                theme.cursor
+            } else {
+                ratatui::style::Style::new()
+            };
+            Line::from(Span::styled(text, style))
+        })
+        .collect();
+    lines.push(Line::styled(
+        "space on/off · Enter shows and keeps · a as many as fit · Esc",
+        theme.muted,
+    ));
+    let block = Block::bordered().title(Span::styled(" Columns ", theme.title));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

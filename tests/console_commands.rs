@@ -1,0 +1,296 @@
+//! The `:` command line and the column chooser, driven through `update` with keys as an
+//! operator types them: every command, Tab completion, the history, `q` while an operation
+//! runs, and the columns kept in the config file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper fails its test by panicking, as the test itself would"
+)]
+
+mod common;
+mod console;
+
+use avx_upgrade::ops::{Event, Job, Loaded};
+use avx_upgrade::snapshot::{GatewayState, GatewayType, Snapshot};
+use avx_upgrade::tui::columns::{ColumnChoice, ColumnId};
+use avx_upgrade::tui::fleet::SortKey;
+use avx_upgrade::tui::message::Msg;
+use avx_upgrade::tui::state::{App, Overlay, Prompt, Window};
+use avx_upgrade::tui::theme::Theme;
+use avx_upgrade::tui::update::update;
+use common::{CURRENT, PREVIOUS};
+use console::{draw, loaded_app, press, shown, text_of, type_into};
+use crossterm::event::KeyCode;
+
+/// Two pairs on the controller's version, one pair behind, one gateway down.
+fn fleet() -> Snapshot {
+    let mut gateways = Vec::new();
+    gateways.extend(common::pair("transit-a", GatewayType::Transit, CURRENT));
+    gateways.extend(common::pair("spoke-b", GatewayType::Spoke, CURRENT));
+    gateways.extend(common::pair("spoke-c", GatewayType::Spoke, PREVIOUS));
+    let mut down = common::gateway(
+        "egress-d",
+        GatewayType::Standalone,
+        avx_upgrade::snapshot::Role::Primary,
+        CURRENT,
+    );
+    down.state = GatewayState::Down;
+    gateways.push(down);
+    Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("fleet")
+}
+
+fn command(app: &mut App, line: &str) -> Vec<Job> {
+    press(app, KeyCode::Char(':'));
+    type_into(app, line);
+    press(app, KeyCode::Enter)
+}
+
+fn flash(app: &App) -> String {
+    app.flash
+        .as_ref()
+        .map(|flash| flash.text.clone())
+        .unwrap_or_default()
+}
+
+fn typed(app: &App) -> String {
+    match app.prompt() {
+        Some(Prompt::Command(input)) => input.value().to_owned(),
+        other => panic!("the command line is not open: {other:?}"),
+    }
+}
+
+#[test]
+fn filter_sort_mark_and_readonly_from_the_command_line() {
+    let mut app = loaded_app(fleet(), false);
+    assert!(command(&mut app, "filter type:spoke").is_empty());
+    assert_eq!(app.window, Window::Gateways);
+    assert_eq!(app.fleet.shown_len(), 4);
+    assert_eq!(flash(&app), "filter type:spoke: 4 gateways shown");
+    command(&mut app, "filter colour:red");
+    assert!(flash(&app).starts_with("filter not changed: unknown filter key"));
+    assert_eq!(app.fleet.shown_len(), 4, "a bad query changes nothing");
+    command(&mut app, "filter");
+    assert_eq!(app.fleet.shown_len(), 7);
+
+    command(&mut app, "sort current desc");
+    assert_eq!(app.fleet.sort(), Some((SortKey::Version, true)));
+    command(&mut app, "sort name");
+    assert_eq!(app.fleet.sort(), Some((SortKey::Name, false)));
+
+    command(&mut app, "mark lagging");
+    assert_eq!(app.fleet.marked_names(), ["spoke-c", "spoke-c-hagw"]);
+    command(&mut app, "mark unhealthy");
+    assert_eq!(app.fleet.marked_names(), ["egress-d"]);
+    command(&mut app, "filter type:transit");
+    command(&mut app, "mark all");
+    assert_eq!(
+        app.fleet.marked_names(),
+        ["transit-a", "transit-a-hagw"],
+        "all is every gateway shown"
+    );
+    command(&mut app, "mark none");
+    assert_eq!(app.fleet.marked_count(), 0);
+
+    command(&mut app, "readonly");
+    assert!(app.readonly);
+    command(&mut app, "mark all");
+    press(&mut app, KeyCode::Char('U'));
+    assert!(app.overlay().is_none(), "read-only: nothing to confirm");
+    assert!(flash(&app).contains("read-only"), "{}", flash(&app));
+    command(&mut app, "readonly");
+    assert!(app.readonly, "one way");
+
+    command(&mut app, "frobnicate");
+    assert!(flash(&app).contains("unknown command :frobnicate"));
+}
+
+#[test]
+fn tab_completes_and_up_and_down_recall() {
+    let mut app = loaded_app(fleet(), false);
+    press(&mut app, KeyCode::Char(':'));
+    type_into(&mut app, "so");
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(typed(&app), "sort ");
+    type_into(&mut app, "cu");
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(typed(&app), "sort current ");
+    press(&mut app, KeyCode::Esc);
+
+    // Several candidates: listed under the line, and Tab again goes through them.
+    press(&mut app, KeyCode::Char(':'));
+    type_into(&mut app, "s");
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.command_line.candidates, ["skip", "sort", "support"]);
+    let screen = text_of(&draw(&app, 80, 24, &Theme::monochrome()));
+    assert!(screen.contains("Tab: skip  sort  support"), "{screen}");
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(typed(&app), "skip");
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(typed(&app), "sort");
+    press(&mut app, KeyCode::Char(' '));
+    assert!(app.command_line.candidates.is_empty());
+    type_into(&mut app, "name");
+    press(&mut app, KeyCode::Enter);
+    command(&mut app, "mark lagging");
+
+    press(&mut app, KeyCode::Char(':'));
+    press(&mut app, KeyCode::Up);
+    assert_eq!(typed(&app), "mark lagging");
+    press(&mut app, KeyCode::Up);
+    assert_eq!(typed(&app), "sort name");
+    press(&mut app, KeyCode::Up);
+    assert_eq!(typed(&app), "sort name", "the oldest stays");
+    press(&mut app, KeyCode::Down);
+    assert_eq!(typed(&app), "mark lagging");
+    press(&mut app, KeyCode::Down);
+    assert_eq!(typed(&app), "");
+}
+
+#[test]
+fn cols_sets_the_columns_and_keeps_them_in_the_config_file() {
+    let mut app = loaded_app(fleet(), false);
+    let config = std::path::PathBuf::from("/nonexistent/avx-upgrade/config.toml");
+    let effects = command(&mut app, "cols name,cloud,role,current,target");
+    assert!(effects.is_empty(), "without a config file: {effects:?}");
+    assert!(flash(&app).contains("for this session"), "{}", flash(&app));
+    app.config_path = Some(config.clone());
+    let effects = command(&mut app, "cols name,cloud,role,current,target");
+    let names: Vec<String> = ["name", "cloud", "role", "current", "target"]
+        .map(String::from)
+        .into();
+    assert_eq!(
+        effects,
+        [Job::SaveColumns {
+            config: config.clone(),
+            columns: Some(names)
+        }]
+    );
+    let screen = text_of(&draw(&app, 80, 24, &Theme::monochrome()));
+    let header = screen
+        .lines()
+        .find(|line| line.starts_with("│ ") && line.contains("Gateway"))
+        .expect("a header");
+    let titles: Vec<&str> = header
+        .trim_matches(|c| c == '│' || c == ' ')
+        .split_whitespace()
+        .collect();
+    assert_eq!(titles, ["Gateway", "Cloud", "Role", "Current", "Target"]);
+
+    command(&mut app, "cols name,colour");
+    assert!(flash(&app).contains("no column is called \"colour\""));
+    assert!(matches!(app.columns, ColumnChoice::Chosen(ref c) if c.len() == 5));
+
+    let effects = command(&mut app, "cols auto");
+    assert_eq!(
+        effects,
+        [Job::SaveColumns {
+            config: config.clone(),
+            columns: None
+        }]
+    );
+    update(
+        &mut app,
+        Msg::Ops(Event::ColumnsSaved(Err("disk full".into()))),
+    );
+    assert!(flash(&app).contains("not kept: disk full"));
+}
+
+#[test]
+fn the_column_chooser_turns_columns_on_and_off() {
+    let mut app = loaded_app(fleet(), false);
+    app.config_path = Some("/tmp/unused/config.toml".into());
+    press(&mut app, KeyCode::Char('2'));
+    draw(&app, 80, 24, &Theme::monochrome());
+    let before = app.shown_columns.borrow().clone();
+    assert!(
+        before.contains(&ColumnId::Cloud),
+        "cloud at 80 columns: {before:?}"
+    );
+    command(&mut app, "cols");
+    let Some(Overlay::Columns(chooser)) = app.overlay() else {
+        panic!("the chooser is open");
+    };
+    assert_eq!(chooser.rows.len(), 19);
+    let screen = text_of(&draw(&app, 80, 24, &Theme::monochrome()));
+    assert!(screen.contains("[x] name"), "{screen}");
+    assert!(screen.contains("[ ] vpc"), "{screen}");
+    // Off with the second column (state), on with the first column not shown.
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char(' '));
+    for _ in 0..before.len() - 1 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    press(&mut app, KeyCode::Char(' '));
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(app.overlay().is_none());
+    let ColumnChoice::Chosen(columns) = &app.columns else {
+        panic!("chosen");
+    };
+    assert!(!columns.contains(&ColumnId::State));
+    assert_eq!(columns.len(), before.len());
+    assert!(matches!(effects.as_slice(), [Job::SaveColumns { .. }]));
+    command(&mut app, "cols");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(flash(&app), "columns unchanged");
+}
+
+#[test]
+fn q_while_an_operation_runs_asks_first_and_says_what_goes_on() {
+    let mut app = loaded_app(fleet(), false);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "nothing runs: q quits at once");
+
+    let mut app = loaded_app(fleet(), false);
+    let loaded = Loaded {
+        snapshot: fleet(),
+        catalog: common::catalog(),
+        live: Vec::new(),
+        skipped: Vec::new(),
+        platform_running: None,
+        gateways_running: vec!["spoke-c".into()],
+        preflight: None,
+    };
+    update(&mut app, Msg::Ops(Event::Loaded(Box::new(loaded))));
+    assert!(app.busy());
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit);
+    let Some(Overlay::Ask(ask)) = app.overlay() else {
+        panic!("a question");
+    };
+    assert!(
+        ask.question.contains("goes on at the controller"),
+        "{}",
+        ask.question
+    );
+    assert!(
+        ask.question.contains("Start avx-upgrade again"),
+        "{}",
+        ask.question
+    );
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit, "q twice does not quit: the question wants y");
+    shown(&mut app);
+    press(&mut app, KeyCode::Char('n'));
+    assert!(!app.quit && app.overlay().is_none());
+    command(&mut app, "q");
+    shown(&mut app);
+    press(&mut app, KeyCode::Char('y'));
+    assert!(app.quit);
+}
+
+#[test]
+fn the_help_lists_every_command() {
+    let mut app = loaded_app(fleet(), false);
+    press(&mut app, KeyCode::Char('?'));
+    let mut seen = String::new();
+    for _ in 0..40 {
+        seen.push_str(&text_of(&draw(&app, 120, 40, &Theme::monochrome())));
+        press(&mut app, KeyCode::Char('j'));
+    }
+    for spec in avx_upgrade::tui::command_line::COMMANDS {
+        assert!(seen.contains(&format!(":{}", spec.name)), ":{}", spec.name);
+        assert!(seen.contains(spec.describe), "{}", spec.describe);
+    }
+}
