@@ -11,6 +11,8 @@
 
 mod common;
 mod console;
+#[path = "fuzz/mutate.rs"]
+mod mutate;
 
 use avx_upgrade::ops::{Event, Job, Loaded};
 use avx_upgrade::snapshot::{GatewayState, GatewayType, Snapshot};
@@ -293,4 +295,117 @@ fn the_help_lists_every_command() {
         assert!(seen.contains(&format!(":{}", spec.name)), ":{}", spec.name);
         assert!(seen.contains(spec.describe), "{}", spec.describe);
     }
+}
+
+/// 60 short names and one long one at the end; every image with the same long prefix.
+fn long_list() -> Snapshot {
+    let mut gateways: Vec<_> = (0..61)
+        .map(|i| {
+            let name = if i == 60 {
+                "a-long-gateway-name-at-the-end".to_owned()
+            } else {
+                format!("gw-{i:02}")
+            };
+            let mut gateway = common::gateway(
+                &name,
+                GatewayType::Spoke,
+                avx_upgrade::snapshot::Role::Primary,
+                CURRENT,
+            );
+            gateway.image_version = Some(format!(
+                "aviatrix-companion-gateway-v13-ubuntu2204-7.2-2024111{}",
+                i % 10
+            ));
+            gateway
+        })
+        .collect();
+    gateways.sort_by(|a, b| a.name.cmp(&b.name));
+    gateways.rotate_left(1);
+    Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("fleet")
+}
+
+#[test]
+fn the_gateway_column_fits_the_names_on_screen_and_a_long_list_says_where_you_are() {
+    let mut app = loaded_app(long_list(), false);
+    command(&mut app, "cols name,state,image");
+    let top = text_of(&draw(&app, 80, 24, &Theme::monochrome()));
+    assert!(top.contains("│  gw-00     ✓ up"), "{top}");
+    assert!(top.contains(" row 1 of 61 "), "{top}");
+    // The end of the image name tells them apart, not the prefix they share.
+    assert!(top.contains("…ubuntu2204-7.2-20241110"), "{top}");
+    assert!(!top.contains("aviatrix-compani"), "{top}");
+    press(&mut app, KeyCode::Char('G'));
+    let bottom = text_of(&draw(&app, 80, 24, &Theme::monochrome()));
+    assert!(
+        bottom.contains("│  a-long-gateway-name-at-the-end ✓ up"),
+        "{bottom}"
+    );
+    assert!(bottom.contains(" row 61 of 61 "), "{bottom}");
+    command(&mut app, "filter gw-0");
+    let short = text_of(&draw(&app, 80, 24, &Theme::monochrome()));
+    assert!(
+        !short.contains(" row "),
+        "ten rows fit: no position\n{short}"
+    );
+}
+
+/// Command lines a fuzz case starts from.
+const VALID_LINES: &[&str] = &[
+    "filter cloud:aws !role:secondary",
+    "sort current desc",
+    "cols name,cloud,role,current,target",
+    "cols auto",
+    "mark lagging",
+    "readonly",
+    "policy wave-size 25%",
+    "skip spoke-b",
+    "q",
+    "help",
+];
+
+/// Any line, typed and run in the console: no panic, never an operation sent, an error
+/// that says something; and Tab on it completes without losing what was typed before the
+/// last word.
+fn command_line_holds(app: &mut App, line: &str) {
+    use avx_upgrade::tui::command_line::{complete, last_word_start, parse};
+    let gateways = |_: &str| vec!["spoke-b".to_owned()];
+    let completion = complete(line, &gateways);
+    let head = &line[..last_word_start(line)];
+    assert!(
+        completion.line.starts_with(head),
+        "{line:?} → {completion:?}"
+    );
+    if let Err(error) = parse(line) {
+        assert!(!error.trim().is_empty(), "an error says why: {line:?}");
+    }
+    let effects = command(app, &line.replace(['\r', '\n', '\t', '\x1b'], " "));
+    for effect in effects {
+        assert!(
+            matches!(
+                effect,
+                Job::SaveColumns { .. }
+                    | Job::WriteReport
+                    | Job::Refresh
+                    | Job::WriteSupportSummary { .. }
+            ),
+            "a command line sent {effect:?} for {line:?}"
+        );
+    }
+    app.focus = avx_upgrade::tui::state::Focus::Window;
+    app.quit = false;
+}
+
+#[test]
+fn the_command_line_takes_any_text_and_any_mutation_of_a_valid_line() {
+    let app = std::sync::Mutex::new(loaded_app(fleet(), false));
+    let strategy = mutate::texts(VALID_LINES, 512);
+    mutate::check(
+        "the command line",
+        mutate::CASES * 4,
+        strategy,
+        move |line| {
+            let mut app = app.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            command_line_holds(&mut app, &line);
+        },
+    );
 }

@@ -292,10 +292,7 @@ pub struct Completion {
 /// Completes the last word of `line`: a command name first, then its argument. `gateways`
 /// gives the gateway names that start with a prefix, for `:skip`.
 pub fn complete(line: &str, gateways: &dyn Fn(&str) -> Vec<String>) -> Completion {
-    let (head, word) = match line.rfind(|c: char| c.is_whitespace() || c == ',') {
-        Some(at) => line.split_at(at + 1),
-        None => ("", line),
-    };
+    let (head, word) = line.split_at(last_word_start(line));
     let candidates = if head.trim().is_empty() {
         names().into_iter().map(str::to_owned).collect()
     } else {
@@ -316,6 +313,14 @@ pub fn complete(line: &str, gateways: &dyn Fn(&str) -> Vec<String>) -> Completio
         line: completed,
         candidates: matching,
     }
+}
+
+/// Where the last word of `line` starts: after its last space or comma.
+pub fn last_word_start(line: &str) -> usize {
+    line.char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace() || *c == ',')
+        .map_or(0, |(at, c)| at + c.len_utf8())
 }
 
 /// The values the argument of `spec` may take at this point.

@@ -100,10 +100,7 @@ fn next_candidate(line: &str, candidates: &[String]) -> Option<String> {
     if candidates.len() < 2 {
         return None;
     }
-    let at = line
-        .rfind(|c: char| c.is_whitespace() || c == ',')
-        .map_or(0, |at| at + 1);
-    let (head, word) = line.split_at(at);
+    let (head, word) = line.split_at(command_line::last_word_start(line));
     let next = match candidates.iter().position(|candidate| candidate == word) {
         Some(at) => &candidates[(at + 1) % candidates.len()],
         None => &candidates[0],
