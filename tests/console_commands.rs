@@ -395,17 +395,25 @@ fn command_line_holds(app: &mut App, line: &str) {
     app.quit = false;
 }
 
-#[test]
-fn the_command_line_takes_any_text_and_any_mutation_of_a_valid_line() {
+/// Runs `cases` arbitrary texts and mutated command lines through the console.
+fn fuzz_command_lines(cases: u32) {
     let app = std::sync::Mutex::new(loaded_app(fleet(), false));
     let strategy = mutate::texts(VALID_LINES, 512);
-    mutate::check(
-        "the command line",
-        mutate::CASES * 4,
-        strategy,
-        move |line| {
-            let mut app = app.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            command_line_holds(&mut app, &line);
-        },
-    );
+    mutate::check("the command line", cases, strategy, move |line| {
+        let mut app = app.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        command_line_holds(&mut app, &line);
+    });
+}
+
+#[test]
+fn the_command_line_takes_any_text_and_any_mutation_of_a_valid_line() {
+    fuzz_command_lines(mutate::CASES * 4);
+}
+
+/// The long run: `cargo test --release --test console_commands -- --ignored fuzz`
+/// (`FUZZ_CASES=N` sets the number of cases).
+#[test]
+#[ignore = "long: cargo test --release --test console_commands -- --ignored fuzz"]
+fn command_line_fuzz_long() {
+    fuzz_command_lines(mutate::long_cases());
 }
