@@ -217,7 +217,7 @@ fn the_column_chooser_turns_columns_on_and_off() {
     assert_eq!(chooser.rows.len(), 19);
     let screen = text_of(&draw(&app, 80, 24, &Theme::monochrome()));
     assert!(screen.contains("[x] name"), "{screen}");
-    assert!(screen.contains("[ ] vpc"), "{screen}");
+    assert!(screen.contains("[ ] kernel"), "{screen}");
     // Off with the second column (state), on with the first column not shown.
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Char(' '));
@@ -329,7 +329,7 @@ fn the_gateway_column_fits_the_names_on_screen_and_a_long_list_says_where_you_ar
     let mut app = loaded_app(long_list(), false);
     command(&mut app, "cols name,state,image");
     let top = text_of(&draw(&app, 80, 24, &Theme::monochrome()));
-    assert!(top.contains("│  gw-00     ✓ up"), "{top}");
+    assert!(top.contains("│  gw-00   ✓ up  …ubuntu"), "{top}");
     assert!(top.contains(" row 1 of 61 "), "{top}");
     // The end of the image name tells them apart, not the prefix they share.
     assert!(top.contains("…ubuntu2204-7.2-20241110"), "{top}");

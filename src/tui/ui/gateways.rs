@@ -1,7 +1,7 @@
 //! Window 2, Selective Gateway Upgrade: the gateway table. Only the rows on screen are built.
 //! The columns are the operator's choice or, by default, as many as fit by priority
-//! ([`ColumnChoice`]); the Gateway column is as wide as the longest name on screen; a long
-//! list says which row the cursor is on.
+//! ([`ColumnChoice`]); each column is as wide as its widest cell on screen; a long list says
+//! which row the cursor is on.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -19,20 +19,16 @@ use crate::tui::theme::{Status, Theme, state_status, symbol, update_status};
 
 /// What a cell needs besides its gateway.
 struct Context<'a> {
-    name_width: u16,
     controller: &'a Controller,
     catalog: Option<&'a Catalog>,
     theme: &'a Theme,
 }
 
-/// The Gateway column's width: the longest name among the rows on screen, within these.
-const NAME_MIN: u16 = 8;
-const NAME_MAX: u16 = 36;
-
-/// A column's width on screen (the Gateway column's comes from the rows shown).
-fn width_of(column: ColumnId, name_width: u16) -> u16 {
+/// The widest a column gets: on screen it is as wide as its header or its widest cell among
+/// the rows shown, up to this; a longer value is shortened with `…`.
+fn max_width(column: ColumnId) -> u16 {
     match column {
-        ColumnId::Name => name_width,
+        ColumnId::Name => 36,
         ColumnId::State => 13,
         ColumnId::Status => 19,
         ColumnId::Current | ColumnId::Target | ColumnId::Previous | ColumnId::Rollback => 10,
@@ -74,7 +70,7 @@ fn fitted(text: String, width: usize, keep: Keep) -> String {
 
 /// One cell.
 fn cell(column: ColumnId, context: &Context, gateway: &Gateway, live: &Live) -> Span<'static> {
-    let width = usize::from(width_of(column, context.name_width));
+    let width = usize::from(max_width(column));
     let plain = |text: String, keep: Keep| Span::raw(fitted(text, width, keep));
     match column {
         ColumnId::Name => plain(gateway.name.clone(), Keep::Head),
@@ -193,15 +189,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let offset = scroll_offset(app, rows_height as usize);
     let visible = offset..fleet.shown_len().min(offset + rows_height as usize);
-    let name_width = name_width(fleet, visible.clone());
     let context = Context {
-        name_width,
         controller: &snapshot.controller,
         catalog: app.catalog.as_ref(),
         theme,
     };
     let candidates = app.columns.by_priority(app.busy());
-    let mut chosen = fit(&candidates, name_width, inner.width.saturating_sub(2));
+    let widths = widths(&candidates, &context, fleet, visible.clone());
+    let mut chosen = fit(&candidates, &widths, inner.width.saturating_sub(2));
     let left_out = match app.columns {
         ColumnChoice::Auto => {
             chosen.sort_unstable();
@@ -209,7 +204,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         ColumnChoice::Chosen(_) => candidates.len() - chosen.len(),
     };
-    app.shown_columns.replace(chosen.clone());
+    app.shown_columns
+        .replace(chosen.iter().map(|(column, _)| *column).collect());
     if let Some(position) = position(fleet, rows_height as usize, left_out) {
         block = block.title_bottom(Line::from(position).right_aligned());
     }
@@ -218,7 +214,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     header_cells.extend(
         chosen
             .iter()
-            .map(|&column| header_cell(column, fleet, theme)),
+            .map(|&(column, _)| Cell::from(Span::styled(header_text(column, fleet), theme.title))),
     );
     let header = Row::new(header_cells);
     let rows = visible.filter_map(|row| {
@@ -235,11 +231,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ))
     });
     let mut widths = vec![Constraint::Length(1)];
-    widths.extend(
-        chosen
-            .iter()
-            .map(|&column| Constraint::Length(width_of(column, name_width))),
-    );
+    widths.extend(chosen.iter().map(|&(_, width)| Constraint::Length(width)));
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         inner,
@@ -303,7 +295,8 @@ fn title(app: &App, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-fn header_cell(column: ColumnId, fleet: &FleetView, theme: &Theme) -> Cell<'static> {
+/// A column's header, with the sort's arrow when the table is sorted by it.
+fn header_text(column: ColumnId, fleet: &FleetView) -> String {
     let arrow = match (fleet.sort(), column.sort_key()) {
         (Some((key, descending)), Some(own)) if key == own => {
             if descending {
@@ -314,15 +307,12 @@ fn header_cell(column: ColumnId, fleet: &FleetView, theme: &Theme) -> Cell<'stat
         }
         _ => "",
     };
-    Cell::from(Span::styled(
-        format!("{}{arrow}", column.title()),
-        theme.title,
-    ))
+    format!("{}{arrow}", column.title())
 }
 
 fn table_row(
     context: &Context,
-    chosen: &[ColumnId],
+    chosen: &[(ColumnId, u16)],
     gateway: &Gateway,
     live: &Live,
     marked: bool,
@@ -338,40 +328,53 @@ fn table_row(
     cells.extend(
         chosen
             .iter()
-            .map(|&column| Cell::from(cell(column, context, gateway, live))),
+            .map(|&(column, _)| Cell::from(cell(column, context, gateway, live))),
     );
     let style = if cursor { theme.cursor } else { Style::new() };
     Row::new(cells).style(style)
 }
 
-/// The longest name among the rows on screen, within bounds.
-fn name_width(fleet: &FleetView, rows: std::ops::Range<usize>) -> u16 {
-    let longest = rows
+/// Each candidate column's width: its header or its widest cell among the rows on screen,
+/// up to its [`max_width`].
+fn widths(
+    candidates: &[ColumnId],
+    context: &Context,
+    fleet: &FleetView,
+    rows: std::ops::Range<usize>,
+) -> Vec<u16> {
+    let shown: Vec<(&Gateway, &Live)> = rows
         .filter_map(|row| {
-            fleet
-                .shown_index(row)
-                .and_then(|index| fleet.gateway(index))
+            let index = fleet.shown_index(row)?;
+            Some((fleet.gateway(index)?, fleet.live(index)?))
         })
-        .map(|gateway| gateway.name.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(ColumnId::Name.title().len() + 2);
-    u16::try_from(longest)
-        .unwrap_or(NAME_MAX)
-        .clamp(NAME_MIN, NAME_MAX)
+        .collect();
+    candidates
+        .iter()
+        .map(|&column| {
+            let header = Span::raw(header_text(column, fleet)).width();
+            let widest = shown
+                .iter()
+                .map(|(gateway, live)| cell(column, context, gateway, live).width())
+                .max()
+                .unwrap_or(0);
+            u16::try_from(header.max(widest))
+                .unwrap_or(u16::MAX)
+                .min(max_width(column))
+        })
+        .collect()
 }
 
-/// The columns that fit in `width`, trying `candidates` in order.
-fn fit(candidates: &[ColumnId], name_width: u16, width: u16) -> Vec<ColumnId> {
+/// The columns that fit in `width`, trying `candidates` in order, each with its width.
+fn fit(candidates: &[ColumnId], widths: &[u16], width: u16) -> Vec<(ColumnId, u16)> {
     let mut used: u16 = 0;
     let mut chosen = Vec::new();
-    for &column in candidates {
-        let needed = width_of(column, name_width) + 1;
+    for (&column, &column_width) in candidates.iter().zip(widths) {
+        let needed = column_width + 1;
         if used + needed > width {
             continue;
         }
         used += needed;
-        chosen.push(column);
+        chosen.push((column, column_width));
     }
     chosen
 }
