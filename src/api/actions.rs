@@ -140,13 +140,25 @@ impl Client {
     /// `list_vpcs_summary`, mapped into the model (numeric `cloud_type` to [`Cloud`]).
     /// The answer is streamed: each record is decoded as it arrives.
     pub async fn gateways(&self) -> Result<Fleet, ApiError> {
-        let builder: records::FleetBuilder = self
-            .call_list(
-                &Call::read("list_vpcs_summary"),
-                ListAt::Results,
-                records::FleetBuilder::default,
-            )
-            .await?;
+        self.read_fleet(records::FleetBuilder::default).await
+    }
+
+    /// [`Client::gateways`], telling `on_reading` of the first rows and the count read as the
+    /// answer arrives (each attempt starts again from nothing).
+    pub async fn gateways_reporting(
+        &self,
+        on_reading: records::OnReading,
+    ) -> Result<Fleet, ApiError> {
+        self.read_fleet(|| records::FleetBuilder::reporting(std::sync::Arc::clone(&on_reading)))
+            .await
+    }
+
+    async fn read_fleet(
+        &self,
+        new_builder: impl Fn() -> records::FleetBuilder + Send,
+    ) -> Result<Fleet, ApiError> {
+        let call = Call::read("list_vpcs_summary");
+        let builder = self.call_list(&call, ListAt::Results, new_builder).await?;
         Ok(builder.finish())
     }
 

@@ -90,10 +90,39 @@ pub fn fleet_from_records(records: &[&RawValue]) -> Fleet {
     builder.finish()
 }
 
+/// How far a streamed fleet has been read: for a console that shows the first rows and a
+/// count while the rest arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    /// Records read so far, skipped ones included.
+    pub read: usize,
+    /// The first [`FIRST_ROWS`] gateways, once, when they have arrived.
+    pub first: Option<Vec<Gateway>>,
+}
+
+/// Hears how far the fleet has been read (called on the thread that parses the answer).
+pub type OnReading = std::sync::Arc<dyn Fn(Reading) + Send + Sync>;
+
+/// How many gateways make the first rows: more than a tall terminal shows.
+pub const FIRST_ROWS: usize = 500;
+
+/// How often the count of records read is reported.
+const READ_EVERY: usize = 5_000;
+
 /// Builds the fleet one record at a time, as a streamed answer arrives.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct FleetBuilder {
     fleet: Fleet,
+    on_reading: Option<OnReading>,
+}
+
+impl std::fmt::Debug for FleetBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FleetBuilder")
+            .field("gateways", &self.fleet.gateways.len())
+            .field("skipped", &self.fleet.skipped.len())
+            .finish()
+    }
 }
 
 impl ListSink for FleetBuilder {
@@ -107,10 +136,34 @@ impl ListSink for FleetBuilder {
             Ok(gateway) => self.fleet.gateways.push(gateway),
             Err((name, reason)) => self.fleet.skipped.push(Skipped { name, reason }),
         }
+        self.report();
     }
 }
 
 impl FleetBuilder {
+    /// A builder that tells `on_reading` how far it has got.
+    pub fn reporting(on_reading: OnReading) -> FleetBuilder {
+        FleetBuilder {
+            fleet: Fleet::default(),
+            on_reading: Some(on_reading),
+        }
+    }
+
+    /// Tells the listener, if any, of the first rows and of every [`READ_EVERY`] records.
+    fn report(&self) {
+        let Some(on_reading) = &self.on_reading else {
+            return;
+        };
+        let read = self.fleet.gateways.len() + self.fleet.skipped.len();
+        let first_rows = read == FIRST_ROWS && self.fleet.gateways.len() == FIRST_ROWS;
+        if first_rows {
+            let first = Some(self.fleet.gateways.clone());
+            on_reading(Reading { read, first });
+        } else if read.is_multiple_of(READ_EVERY) {
+            on_reading(Reading { read, first: None });
+        }
+    }
+
     /// The fleet, with HA links that do not name each other back dropped.
     pub fn finish(self) -> Fleet {
         let mut fleet = self.fleet;

@@ -31,7 +31,7 @@ pub mod support;
 pub mod verify;
 
 pub use live::Live;
-pub use refresh::{Loaded, preflight, refresh};
+pub use refresh::{Loaded, Reading, preflight, refresh};
 pub use resume::Resumed;
 pub use start::Prepared;
 
@@ -81,6 +81,8 @@ pub enum Follow {
 /// What `ops` reports back, in order, for each [`Job`].
 #[derive(Debug)]
 pub enum Event {
+    /// How far the refresh under way has got.
+    Reading(Reading),
     /// A refresh read everything.
     Loaded(Box<Loaded>),
     LoadFailed(String),
@@ -177,7 +179,12 @@ impl Runner {
     async fn run(self, job: Job) {
         match job {
             Job::Refresh => {
-                let event = match refresh(&self.client).await {
+                let messages = self.messages.clone();
+                let progress: refresh::Progress = Arc::new(move |reading| {
+                    // The console has quit when nobody receives.
+                    let _ = messages.send(Event::Reading(reading));
+                });
+                let event = match refresh::refresh_reporting(&self.client, Some(progress)).await {
                     Ok(loaded) => Event::Loaded(Box::new(loaded)),
                     Err(error) => Event::LoadFailed(error.to_string()),
                 };

@@ -1,5 +1,7 @@
 //! A refresh: everything the two windows show, read from the controller. The two long lists
 //! are streamed one after the other, and the statuses go straight to the gateways' positions.
+//! A console hears how far it has got ([`Reading`]): the first rows as soon as they arrive,
+//! then counts, so a large fleet is on screen long before it is read whole.
 
 use std::sync::Arc;
 
@@ -35,8 +37,32 @@ pub fn preflight(snapshot: &Snapshot, catalog: &Catalog) -> Option<Report> {
     crate::plan::check(snapshot, catalog, &request, jiff::Timestamp::now()).ok()
 }
 
+/// How far a refresh has got, before its [`Loaded`].
+#[derive(Debug)]
+pub enum Reading {
+    /// `read` gateway records so far; `first`, once, the first rows, on a controller with
+    /// more gateways than [`FIRST_ROWS`](crate::api::records::FIRST_ROWS).
+    Gateways {
+        read: usize,
+        first: Option<Box<Snapshot>>,
+    },
+    /// Every gateway is read (`total` records); their statuses are being read.
+    Statuses { total: usize },
+}
+
 /// Reads everything the two windows show.
 pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
+    refresh_reporting(client, None).await
+}
+
+/// Hears how far a refresh has got.
+pub type Progress = Arc<dyn Fn(Reading) + Send + Sync>;
+
+/// [`refresh`], telling `progress` how far it has got.
+pub async fn refresh_reporting(
+    client: &Client,
+    progress: Option<Progress>,
+) -> Result<Loaded, ApiError> {
     let (controller, no_checklist) = client.controller().await?;
     if let Some(error) = no_checklist {
         tracing::info!(%error, "no checklist from the controller: read its backup settings");
@@ -54,7 +80,17 @@ pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
     };
     // The two long lists (80 and 60 MB of JSON at 100,000 gateways) are streamed one after
     // the other; the statuses go straight to the gateways' positions.
-    let fleet = client.gateways().await?;
+    let fleet = match &progress {
+        Some(progress) => {
+            let on_reading = reading_of_gateways(&controller, Arc::clone(progress));
+            client.gateways_reporting(on_reading).await?
+        }
+        None => client.gateways().await?,
+    };
+    if let Some(progress) = &progress {
+        let total = fleet.gateways.len() + fleet.skipped.len();
+        progress(Reading::Statuses { total });
+    }
     let skipped = fleet
         .skipped
         .iter()
@@ -87,6 +123,53 @@ pub async fn refresh(client: &Client) -> Result<Loaded, ApiError> {
         platform_running,
         gateways_running: running,
     })
+}
+
+/// What the fleet's reader reports, as [`Reading::Gateways`]: its first rows as a fleet of
+/// their own (with the links to HA peers not read yet left out).
+fn reading_of_gateways(
+    controller: &crate::snapshot::Controller,
+    progress: Progress,
+) -> crate::api::records::OnReading {
+    let controller = controller.clone();
+    Arc::new(move |reading: crate::api::records::Reading| {
+        let first = reading
+            .first
+            .and_then(|gateways| first_rows(controller.clone(), gateways))
+            .map(Box::new);
+        progress(Reading::Gateways {
+            read: reading.read,
+            first,
+        });
+    })
+}
+
+/// The first rows as a fleet: links to peers not among them are left out; rows that do not
+/// make a fleet (a name twice) are not shown early, and wait for the whole answer.
+fn first_rows(
+    controller: crate::snapshot::Controller,
+    mut gateways: Vec<crate::snapshot::Gateway>,
+) -> Option<Snapshot> {
+    let names: std::collections::HashSet<String> = gateways
+        .iter()
+        .map(|gateway| gateway.name.clone())
+        .collect();
+    for gateway in &mut gateways {
+        if gateway
+            .peer
+            .as_ref()
+            .is_some_and(|peer| !names.contains(peer))
+        {
+            gateway.peer = None;
+        }
+    }
+    match Snapshot::new(controller, gateways) {
+        Ok(snapshot) => Some(snapshot),
+        Err(error) => {
+            tracing::info!(%error, "the first rows are not shown before the whole answer");
+            None
+        }
+    }
 }
 
 /// The platform upgrade running, with its message. Controllers before 7.1 do not know

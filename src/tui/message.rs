@@ -95,6 +95,20 @@ impl Command {
         }
     }
 
+    /// Whether the command marks gateways or acts on them: it waits for the whole fleet, so
+    /// that nobody acts on a selection they could not see whole.
+    pub fn needs_whole_fleet(self) -> bool {
+        self.mutates()
+            || matches!(
+                self,
+                Command::Mark
+                    | Command::MarkShown
+                    | Command::MarkFailed
+                    | Command::MarkPreflight
+                    | Command::DryRun
+            )
+    }
+
     /// Whether the command asks the controller to change something.
     pub fn mutates(self) -> bool {
         matches!(

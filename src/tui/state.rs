@@ -111,6 +111,18 @@ impl PlatformForm {
     }
 }
 
+/// A refresh under way, as far as it has got: shown while a large fleet is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Loading {
+    /// Gateway records read so far (all of them once `statuses` is set).
+    pub read: usize,
+    /// Every gateway is read; their statuses are being read.
+    pub statuses: bool,
+    /// The rows shown are only the first ones read: nothing may be marked or sent until the
+    /// whole fleet is in.
+    pub partial: bool,
+}
+
 /// A one-line input at the bottom: the filter query or a `:` command.
 #[derive(Debug, Clone)]
 pub enum Prompt {
@@ -255,6 +267,8 @@ pub struct App {
     /// The policy the next rollout is planned with (`:policy` edits it).
     pub rollout_policy: Policy,
     pub show_progress: bool,
+    /// The refresh under way, while it reads a large fleet.
+    pub loading: Option<Loading>,
     /// The gateway table's columns: the operator's choice, or as many as fit.
     pub columns: ColumnChoice,
     /// The columns the table showed in its last frame (drawing writes it), for the chooser.
@@ -302,6 +316,7 @@ impl App {
             rollout: None,
             rollout_policy: Policy::default(),
             show_progress: true,
+            loading: None,
             columns: ColumnChoice::Auto,
             config_path: None,
             demo: false,
@@ -375,6 +390,11 @@ impl App {
             }
         }
         names
+    }
+
+    /// Whether the rows shown are only the first ones of a fleet still being read.
+    pub fn fleet_is_partial(&self) -> bool {
+        self.loading.is_some_and(|loading| loading.partial)
     }
 
     /// Whether an operation or a rollout is in flight.

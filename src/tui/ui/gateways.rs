@@ -19,6 +19,8 @@ use crate::tui::theme::{Status, Theme, state_status, symbol, update_status};
 
 /// What a cell needs besides its gateway.
 struct Context<'a> {
+    /// The statuses are not read yet: the rows shown are the first of a fleet being read.
+    statuses_pending: bool,
     controller: &'a Controller,
     catalog: Option<&'a Catalog>,
     theme: &'a Theme,
@@ -75,6 +77,10 @@ fn cell(column: ColumnId, context: &Context, gateway: &Gateway, live: &Live) -> 
     match column {
         ColumnId::Name => plain(gateway.name.clone(), Keep::Head),
         ColumnId::State => state_cell(context, gateway, live, width),
+        ColumnId::Status if context.statuses_pending => Span::styled(
+            format!("{} reading", symbol(Status::Pending)),
+            context.theme.pending,
+        ),
         ColumnId::Status => update_cell(context, live, width),
         ColumnId::Current => plain(gateway.software_version.to_string(), Keep::Head),
         ColumnId::Target => target_cell(context, gateway),
@@ -190,6 +196,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let offset = scroll_offset(app, rows_height as usize);
     let visible = offset..fleet.shown_len().min(offset + rows_height as usize);
     let context = Context {
+        statuses_pending: app.fleet_is_partial(),
         controller: &snapshot.controller,
         catalog: app.catalog.as_ref(),
         theme,
@@ -206,7 +213,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     app.shown_columns
         .replace(chosen.iter().map(|(column, _)| *column).collect());
-    if let Some(position) = position(fleet, rows_height as usize, left_out) {
+    if let Some(position) = position(app, rows_height as usize, left_out) {
         block = block.title_bottom(Line::from(position).right_aligned());
     }
     frame.render_widget(block, area);
@@ -238,10 +245,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
-/// `row 1,204 of 19,938` when the rows do not all fit, and how many of the operator's
-/// columns do not.
-fn position(fleet: &FleetView, height: usize, left_out: usize) -> Option<String> {
+/// `row 1,204 of 19,938` when the rows do not all fit, how many of the operator's columns do
+/// not, and how far a fleet being read has got.
+fn position(app: &App, height: usize, left_out: usize) -> Option<String> {
+    let fleet = &app.fleet;
     let mut parts = Vec::new();
+    if let Some(loading) = app.loading {
+        let read = grouped(loading.read);
+        parts.push(match (loading.partial, loading.statuses) {
+            (true, false) => format!("loading: {read} gateways read, the first shown"),
+            (true, true) => format!("loading: {read} gateways read, their statuses next"),
+            (false, _) => format!("reading the controller again: {read} gateways"),
+        });
+    }
     if fleet.shown_len() > height {
         parts.push(format!(
             "row {} of {}",

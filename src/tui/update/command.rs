@@ -169,6 +169,10 @@ fn sort(app: &mut App, column: ColumnId, order: Order) {
 }
 
 fn mark(app: &mut App, set: MarkSet) {
+    if app.fleet_is_partial() {
+        super::refuse_on_partial_fleet(app);
+        return;
+    }
     app.window = Window::Gateways;
     match set {
         MarkSet::None => {

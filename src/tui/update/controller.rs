@@ -4,12 +4,35 @@
 //! read before the operation ended never replaces it.
 
 use crate::api::poll::Progress;
-use crate::ops::{Follow, Job, Live, Loaded};
+use crate::ops::{Follow, Job, Live, Loaded, Reading};
 use crate::plan::request::Action;
 use crate::tui::message::Command;
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, Connection};
 use crate::tui::update::{current, revalidate_target};
+
+/// How far the refresh under way has got. On the first refresh the first rows are shown at
+/// once, their statuses pending, and nothing can be marked or sent until the whole fleet is
+/// in; a later refresh keeps the fleet shown and only counts.
+pub(super) fn on_reading(app: &mut App, reading: Reading) {
+    let first_load = app.fleet.snapshot().is_none() || app.fleet_is_partial();
+    let mut loading = app.loading.unwrap_or_default();
+    match reading {
+        Reading::Gateways { read, first } => {
+            loading.read = read;
+            if let Some(snapshot) = first.filter(|_| first_load) {
+                let pending = vec![Live::default(); snapshot.gateways().len()];
+                app.fleet.replace(*snapshot, pending);
+                loading.partial = true;
+            }
+        }
+        Reading::Statuses { total } => {
+            loading.read = total;
+            loading.statuses = true;
+        }
+    }
+    app.loading = Some(loading);
+}
 
 pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Job> {
     let Loaded {
@@ -25,6 +48,7 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Job> {
     // replace the operation's story (its log, elapsed time and verdict) with a new one.
     let predates_end = app.refresh_predates_end();
     let mut jobs: Vec<Job> = app.refresh_answered().into_iter().collect();
+    app.loading = None;
     app.connection = Connection::Ok;
     app.last_refresh = Some(app.now);
     app.fleet.replace(snapshot, live);
@@ -75,6 +99,7 @@ fn follow_running(app: &mut App, platform: Option<String>, gateways: Vec<String>
 
 pub(super) fn on_load_failed(app: &mut App, error: String) -> Vec<Job> {
     let again = app.refresh_answered().into_iter().collect();
+    app.loading = app.loading.filter(|loading| loading.partial);
     if app.busy() && app.connection == Connection::Reconnecting {
         return again;
     }

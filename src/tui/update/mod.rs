@@ -57,6 +57,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Job> {
             }
             dispatch(app, command)
         }
+        Msg::Ops(ops::Event::Reading(reading)) => {
+            controller::on_reading(app, reading);
+            Vec::new()
+        }
         Msg::Ops(ops::Event::Loaded(loaded)) => on_loaded(app, *loaded),
         Msg::Ops(ops::Event::LoadFailed(error)) => on_load_failed(app, error),
         Msg::Ops(ops::Event::DryRunDone { request, result }) => {
@@ -244,6 +248,10 @@ fn scrolled(scroll: u16, step: i32) -> u16 {
 
 /// A command with no overlay open.
 pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Job> {
+    if command.needs_whole_fleet() && app.fleet_is_partial() {
+        refuse_on_partial_fleet(app);
+        return Vec::new();
+    }
     match command {
         Command::Quit => command::quit(app),
         Command::Help => app.focus = Focus::Overlay(Overlay::Help { scroll: 0 }),
@@ -293,6 +301,14 @@ pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Job> {
         table => gateway_only(app, table, |app| table_command(app, table)),
     }
     Vec::new()
+}
+
+/// Says why nothing can be marked or sent yet.
+pub(super) fn refuse_on_partial_fleet(app: &mut App) {
+    let read = app.loading.map_or(0, |loading| loading.read);
+    app.warn(format!(
+        "the fleet is still being read ({read} gateways so far): marking and operations wait until every gateway and its status is in"
+    ));
 }
 
 /// The gateway operation a mutating command stages in the Rollout window.
