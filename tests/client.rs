@@ -1123,6 +1123,9 @@ fn secrets_never_reach_logs_errors_or_debug_output() {
         .build()
         .expect("a runtime");
     let (texts, wire) = tracing::subscriber::with_default(recorder, || {
+        // A callsite another test's thread registered while this recorder was being set up
+        // may have cached "no one listens": ask every callsite again, now that it does.
+        tracing::callsite::rebuild_interest_cache();
         runtime.block_on(async {
             tokio::time::timeout(Duration::from_secs(40), logged_session())
                 .await
