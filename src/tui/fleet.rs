@@ -13,9 +13,9 @@ use std::collections::HashSet;
 
 use strum::{EnumIter, IntoEnumIterator};
 
-use crate::filter::{FilterIndex, Query, QueryError};
+use crate::filter::{FilterIndex, Query, QueryError, Shown};
 use crate::ops::Live;
-use crate::snapshot::{Gateway, Snapshot};
+use crate::snapshot::{Gateway, Snapshot, UpdateStatus};
 
 /// The gateways a request names, split as the table shows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -267,14 +267,16 @@ impl FleetView {
         } else {
             let gateways = self.snapshot.as_ref().map_or(&[][..], Snapshot::gateways);
             let live = &self.live;
-            let update_status = |index: usize| {
-                live.get(index)
-                    .map_or("", |live| live.update_status.as_str())
+            let shown_of = |index: usize| Shown {
+                update_status: live
+                    .get(index)
+                    .map_or(&UpdateStatus::None, |live| &live.update_status),
+                live_state: live.get(index).and_then(|live| live.state.as_deref()),
             };
             self.filter.select(
                 &self.query,
                 gateways,
-                update_status,
+                shown_of,
                 self.order.iter().copied(),
                 &mut shown,
             );
