@@ -15,6 +15,15 @@ use crate::snapshot::{GatewayState, GatewayType, Role, UpdateStatus};
 /// The word `status:` takes for a gateway with no update status, which the table shows as `—`.
 pub const NO_STATUS: &str = "none";
 
+/// The word the filter takes for `status`, as the table shows it: its label, or [`NO_STATUS`]
+/// for the `—` of no status.
+pub fn status_word(status: &UpdateStatus) -> &str {
+    match status {
+        UpdateStatus::None => NO_STATUS,
+        other => other.label(),
+    }
+}
+
 /// A set of the values of one field, a bit each (a value's bit is its position in its type).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Values(u32);

@@ -9,7 +9,9 @@
 //! filter hides their gateways; the view counts those apart, so they are never acted on unseen.
 
 use std::cmp::Reverse;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::hash::Hash;
 
 use strum::{EnumIter, IntoEnumIterator};
 
@@ -457,15 +459,19 @@ impl FleetView {
         self.snapshot.as_ref()?.index_of(name)
     }
 
-    /// Distinct values of `pick` over the fleet with their counts, most common first.
-    pub fn values<'a>(&'a self, pick: impl Fn(&'a Gateway) -> &'a str) -> Vec<(String, usize)> {
-        let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for gateway in self.gateways() {
-            *counts.entry(pick(gateway)).or_default() += 1;
+    /// Distinct values of `pick` (read from each gateway and what the table shows of it) over
+    /// the fleet with their counts, most common first. One pass, written out once per value.
+    pub fn values<'a, V: Hash + Eq + fmt::Display>(
+        &'a self,
+        pick: impl Fn(&'a Gateway, &'a Live) -> V,
+    ) -> Vec<(String, usize)> {
+        let mut counts: HashMap<V, usize> = HashMap::new();
+        for (gateway, live) in self.gateways().iter().zip(&self.live) {
+            *counts.entry(pick(gateway, live)).or_default() += 1;
         }
         let mut values: Vec<(String, usize)> = counts
             .into_iter()
-            .map(|(value, count)| (value.to_owned(), count))
+            .map(|(value, count)| (value.to_string(), count))
             .collect();
         values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         values

@@ -24,15 +24,6 @@ fn passes(query: &str, gateway: &Gateway, status: &UpdateStatus) -> bool {
     passes_shown(query, gateway, shown)
 }
 
-/// The word the table shows in the Update Status column, as the filter reads it: the label,
-/// or `none` for the `—` of no status.
-fn shown_status(status: &UpdateStatus) -> &str {
-    match status {
-        UpdateStatus::None => NO_STATUS,
-        other => other.label(),
-    }
-}
-
 /// The error `query` gives.
 fn refused(query: &str) -> String {
     Query::parse(query).expect_err(query).0
@@ -42,7 +33,7 @@ fn refused(query: &str) -> String {
 fn every_update_status_is_matched_by_its_shown_word_its_wire_word_and_a_prefix() {
     let gateway = plain();
     for (wire, status) in UpdateStatus::WORDS {
-        let shown = shown_status(&status);
+        let shown = status_word(&status);
         for word in [
             shown.to_owned(),
             shown.to_uppercase(),
@@ -214,7 +205,7 @@ fn every_hint_names_every_word_of_its_key() {
             "status",
             UpdateStatus::WORDS
                 .iter()
-                .map(|(_, status)| shown_status(status))
+                .map(|(_, status)| status_word(status))
                 .collect(),
         ),
     ];
