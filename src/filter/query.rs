@@ -300,12 +300,13 @@ impl Test {
             || self.word_in_state(subject)
     }
 
-    /// Whether this free word is in the update status the table shows.
+    /// Whether this free word is in the update status the table shows. Most words are in no
+    /// status, so the status is looked up only for those that are.
     fn word_in_status(&self, status: &UpdateStatus) -> bool {
-        match vocabulary::status_bit(status) {
-            Some(bit) => self.statuses.contains(Some(bit)),
-            None => contains_ignore_case(status.label(), &self.value),
+        if let UpdateStatus::Other(word) = status {
+            return contains_ignore_case(word, &self.value);
         }
+        !self.statuses.is_empty() && self.statuses.contains(vocabulary::status_bit(status))
     }
 
     /// Whether this free word is in the state the table shows.

@@ -38,7 +38,7 @@ impl Values {
         Values(self.0 | (1 << bit))
     }
 
-    fn is_empty(self) -> bool {
+    pub fn is_empty(self) -> bool {
         self.0 == 0
     }
 }
