@@ -18,9 +18,14 @@ pub const NO_STATUS: &str = "none";
 /// The word the filter takes for `status`, as the table shows it: its label, or [`NO_STATUS`]
 /// for the `—` of no status.
 pub fn status_word(status: &UpdateStatus) -> &str {
-    match status {
-        UpdateStatus::None => NO_STATUS,
-        other => other.label(),
+    word_for_label(status.label())
+}
+
+/// The filter's word for a status's label: the label, or [`NO_STATUS`] for the empty one.
+fn word_for_label(label: &str) -> &str {
+    match label {
+        "" => NO_STATUS,
+        label => label,
     }
 }
 
@@ -101,10 +106,7 @@ fn values(field: Field) -> Vec<Value> {
 /// The words of the update status written `wire` on the wire: the shown word, then the wire
 /// word when it differs.
 fn status_words(wire: &'static str) -> Vec<&'static str> {
-    let shown = match UpdateStatus::label_of(wire) {
-        "" => NO_STATUS,
-        label => label,
-    };
+    let shown = word_for_label(UpdateStatus::label_of(wire));
     if shown.eq_ignore_ascii_case(wire) {
         return vec![shown];
     }
