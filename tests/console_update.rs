@@ -141,6 +141,65 @@ fn same_key_twice_is_or_and_the_picker_adds_predicates() {
 }
 
 #[test]
+fn the_picker_offers_every_field_as_the_table_shows_it_with_counts() {
+    let mut app = gateways_window(false);
+    let failed = app.fleet.index_of("spoke-03").expect("spoke-03");
+    app.fleet.set_live(
+        failed,
+        Live {
+            update_status: "upgrade_fail".into(),
+            state: Some("down".into()),
+            progress: None,
+            message: None,
+        },
+    );
+    press(&mut app, KeyCode::Char('f'));
+    let Some(Overlay::Picker(picker)) = app.overlay() else {
+        panic!("the picker opens");
+    };
+    let mut fields: Vec<String> = picker
+        .entries
+        .iter()
+        .map(|(field, _, _)| field.to_string())
+        .collect();
+    fields.dedup();
+    assert_eq!(
+        fields,
+        [
+            "cloud", "region", "type", "role", "state", "status", "version", "account"
+        ]
+    );
+    let offered: Vec<String> = picker
+        .entries
+        .iter()
+        .map(|(field, value, count)| format!("{field}:{value} {count}"))
+        .collect();
+    for entry in [
+        "state:up 13",
+        "state:down 1",
+        "status:complete 13",
+        "status:FAILED 1",
+        &format!("version:{PREVIOUS} 14"),
+        "account:prod-aws 14",
+    ] {
+        assert!(
+            offered.iter().any(|offer| offer == entry),
+            "{entry} in {offered:?}"
+        );
+    }
+    let at = offered
+        .iter()
+        .position(|offer| offer == "status:FAILED 1")
+        .expect("offered");
+    for _ in 0..at {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.fleet.query().text(), "status:FAILED");
+    assert_eq!(shown_names(&app), ["spoke-03"]);
+}
+
+#[test]
 fn marks_space_a_and_capital_a_and_they_survive_a_refresh() {
     let mut app = gateways_window(false);
     press(&mut app, KeyCode::Char(' '));

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use crate::filter::query::{Dictionaries, Query, Subject};
+use crate::filter::query::{Dictionaries, Query, Shown, Subject};
 use crate::snapshot::Gateway;
 
 /// The filter's view of one fleet.
@@ -45,13 +45,13 @@ impl FilterIndex {
     }
 
     /// Appends to `shown` the `candidates` (gateway positions, in order) that `query` keeps;
-    /// `update_status` gives each gateway's update status word. `shown` is reused, so a
-    /// keystroke allocates nothing at 100,000 gateways.
+    /// `live` gives what the table shows of each gateway beyond its record. `shown` is reused,
+    /// so a keystroke allocates nothing at 100,000 gateways.
     pub fn select<'a>(
         &self,
         query: &Query,
         gateways: &[Gateway],
-        update_status: impl Fn(usize) -> &'a str,
+        live: impl Fn(usize) -> Shown<'a>,
         candidates: impl Iterator<Item = u32>,
         shown: &mut Vec<u32>,
     ) {
@@ -65,7 +65,7 @@ impl FilterIndex {
             gateways.get(index).is_some_and(|gateway| {
                 prepared.matches(&Subject {
                     gateway,
-                    update_status: update_status(index),
+                    shown: live(index),
                     region: self.regions.id(index),
                     account: self.accounts.id(index),
                     version: self.versions.id(index),

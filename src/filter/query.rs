@@ -1,17 +1,24 @@
 //! The gateway filter language typed after `/`.
 //!
-//! Free words match a gateway's name, region, account or version (case-insensitive substring).
-//! `key:value` predicates match one field: `cloud`, `region`, `type`, `role`, `state`,
-//! `version`, `account`, `name` and `status` (the update status, as the controller's word or as
-//! the console shows it: `status:failed` and `status:upgrade_fail` both match a failed gateway). Different keys combine with
-//! AND, the same key given twice means OR (`cloud:aws cloud:gcp`), and `!` negates a word or a
-//! predicate. A value ending in `*` matches as a prefix; `version:6.5` matches the whole train.
+//! Free words match a gateway's name, region, account or version, or the state or update status
+//! the table shows (case-insensitive substring: `FAILED`, `config`). `key:value` predicates
+//! match one field: `cloud`, `region`, `type`, `role`, `state`, `version`, `account`, `name` and
+//! `status` (the update status). Different keys combine with AND, the same key given twice means
+//! OR (`cloud:aws cloud:gcp`), and `!` negates a word or a predicate. A value ending in `*`
+//! matches as a prefix; `version:6.5` matches the whole train.
+//!
+//! `cloud`, `type`, `role`, `state` and `status` take the words the table shows, in any case,
+//! and the controller's words where they differ ([`vocabulary`]): `status:failed`,
+//! `status:fail*` and `status:upgrade_fail` all match a gateway shown as `FAILED`, and
+//! `status:none` one shown with no update status (`—`). Any other value is refused with the
+//! list of the words; `region`, `version`, `account` and `name` take any value.
 
 use std::fmt;
 
 use memchr::memmem::Finder;
 use strum::IntoEnumIterator;
 
+use crate::filter::vocabulary::{self, Values};
 use crate::snapshot::{Gateway, UpdateStatus};
 use crate::version::{Train, Version};
 
@@ -57,6 +64,11 @@ struct Test {
     train: Option<Train>,
     /// The value's searcher, built once per query, for free words.
     finder: Finder<'static>,
+    /// For a predicate on a field of fixed words: the values it names.
+    named: Option<Values>,
+    /// For a free word: the update statuses and the states whose shown word holds it.
+    statuses: Values,
+    states: Values,
 }
 
 /// A parsed query. The empty query matches every gateway.
@@ -79,11 +91,19 @@ impl fmt::Display for QueryError {
     }
 }
 
-/// What a gateway offers to the filter besides its record: its live update status, and the
-/// positions of its region, account and version in the fleet's [`Dictionaries`].
+/// What the table shows of a gateway beyond its record.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown<'a> {
+    pub update_status: &'a UpdateStatus,
+    /// The state during an operation, when the controller reported one.
+    pub live_state: Option<&'a str>,
+}
+
+/// What a gateway offers to the filter besides its record: what the table shows of it, and
+/// the positions of its region, account and version in the fleet's [`Dictionaries`].
 pub struct Subject<'a> {
     pub gateway: &'a Gateway,
-    pub update_status: &'a str,
+    pub shown: Shown<'a>,
     pub region: usize,
     pub account: usize,
     pub version: usize,
@@ -222,6 +242,14 @@ fn parse_word(word: &str) -> Result<Test, QueryError> {
         (Some(Field::Version), false) => (value.parse().ok(), value.parse().ok()),
         _ => (None, None),
     };
+    let named = match field {
+        Some(field) => vocabulary::named(field, &value, prefix)?,
+        None => None,
+    };
+    let (statuses, states) = match field {
+        Some(_) => (Values::default(), Values::default()),
+        None => vocabulary::shown_holding(&value),
+    };
     let finder = Finder::new(value.as_bytes()).into_owned();
     Ok(Test {
         field,
@@ -231,36 +259,64 @@ fn parse_word(word: &str) -> Result<Test, QueryError> {
         version,
         train,
         finder,
+        named,
+        statuses,
+        states,
     })
 }
 
 impl Test {
     fn holds(&self, subject: &Subject<'_>, hits: Option<&Hits>) -> bool {
-        let gateway = subject.gateway;
         let Some(field) = self.field else {
-            let hit = |values: Option<&Vec<bool>>, at: usize| {
-                values
-                    .and_then(|values| values.get(at).copied())
-                    .unwrap_or(false)
-            };
-            return self.word_in(&gateway.name, subject.lower_case)
-                || hit(hits.map(|hits| &hits.regions), subject.region)
-                || hit(hits.map(|hits| &hits.accounts), subject.account)
-                || hit(hits.map(|hits| &hits.versions), subject.version);
+            return self.word_holds(subject, hits);
         };
+        if let Some(named) = self.named {
+            return named.contains(vocabulary::bit(field, subject));
+        }
+        let gateway = subject.gateway;
         match field {
-            Field::Cloud => self.equals(gateway.cloud.name()),
             Field::Region => self.equals(&gateway.region),
-            Field::Type => self.equals(gateway.gw_type.name()),
-            Field::Role => self.equals(gateway.role.name()),
-            Field::State => self.equals(gateway.state.name()),
             Field::Version => self.version(gateway),
             Field::Account => self.equals(gateway.account.as_deref().unwrap_or("")),
             Field::Name => self.equals(&gateway.name),
-            Field::Status => {
-                self.equals(subject.update_status)
-                    || self.equals(UpdateStatus::label_of(subject.update_status))
-            }
+            // Always `named`: their values are a fixed list of words.
+            Field::Cloud | Field::Type | Field::Role | Field::State | Field::Status => false,
+        }
+    }
+
+    /// Whether this free word is in the gateway's name, region, account or version, or in the
+    /// state or update status the table shows.
+    fn word_holds(&self, subject: &Subject<'_>, hits: Option<&Hits>) -> bool {
+        let hit = |values: Option<&Vec<bool>>, at: usize| {
+            values
+                .and_then(|values| values.get(at).copied())
+                .unwrap_or(false)
+        };
+        self.word_in(&subject.gateway.name, subject.lower_case)
+            || hit(hits.map(|hits| &hits.regions), subject.region)
+            || hit(hits.map(|hits| &hits.accounts), subject.account)
+            || hit(hits.map(|hits| &hits.versions), subject.version)
+            || self.word_in_status(subject.shown.update_status)
+            || self.word_in_state(subject)
+    }
+
+    /// Whether this free word is in the update status the table shows. Most words are in no
+    /// status, so the status is looked up only for those that are.
+    fn word_in_status(&self, status: &UpdateStatus) -> bool {
+        if let UpdateStatus::Other(word) = status {
+            return contains_ignore_case(word, &self.value);
+        }
+        !self.statuses.is_empty() && self.statuses.contains(vocabulary::status_bit(status))
+    }
+
+    /// Whether this free word is in the state the table shows.
+    fn word_in_state(&self, subject: &Subject<'_>) -> bool {
+        match vocabulary::state_bit(subject) {
+            Some(bit) => self.states.contains(Some(bit)),
+            None => subject
+                .shown
+                .live_state
+                .is_some_and(|state| contains_ignore_case(state, &self.value)),
         }
     }
 
@@ -316,113 +372,4 @@ fn contains_ignore_case(text: &str, needle: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cloud::Cloud;
-    use crate::snapshot::{GatewayType, Role};
-
-    fn gateway(name: &str, cloud: Cloud, region: &str, gw_type: GatewayType) -> Gateway {
-        let mut gateway = Gateway::new(
-            name,
-            cloud,
-            region,
-            gw_type,
-            Role::Primary,
-            "6.5.250".parse().expect("version"),
-        );
-        gateway.account = Some("prod-acct".into());
-        gateway
-    }
-
-    fn passes(query: &str, gateway: &Gateway) -> bool {
-        let query = Query::parse(query).expect("query parses");
-        let regions = [gateway.region.clone()];
-        let accounts = [gateway.account.clone().unwrap_or_default()];
-        let versions = [gateway.software_version.to_string()];
-        let prepared = query.prepare(Dictionaries {
-            regions: &regions,
-            accounts: &accounts,
-            versions: &versions,
-        });
-        prepared.matches(&Subject {
-            gateway,
-            update_status: "complete",
-            region: 0,
-            account: 0,
-            version: 0,
-            // The fast path for lower-case names, the general one otherwise.
-            lower_case: gateway.name.bytes().all(|byte| !byte.is_ascii_uppercase()),
-        })
-    }
-
-    #[test]
-    fn free_text_matches_name_region_account_and_version() {
-        let east = gateway(
-            "Transit-East",
-            Cloud::Aws,
-            "us-east-1",
-            GatewayType::Transit,
-        );
-        assert!(passes("transit-e", &east));
-        assert!(passes("US-EAST", &east));
-        assert!(passes("prod-acct", &east));
-        assert!(passes("6.5.250", &east));
-        assert!(!passes("west", &east));
-    }
-
-    #[test]
-    fn different_keys_and_same_key_or() {
-        let aws = gateway("a", Cloud::Aws, "us-east-1", GatewayType::Transit);
-        let gcp = gateway("g", Cloud::Gcp, "us-east1", GatewayType::Spoke);
-        assert!(passes("cloud:aws type:transit", &aws));
-        assert!(!passes("cloud:aws type:spoke", &aws));
-        assert!(passes("cloud:aws cloud:gcp", &aws));
-        assert!(passes("cloud:aws cloud:gcp", &gcp));
-        assert!(!passes("cloud:azure cloud:oci", &gcp));
-    }
-
-    #[test]
-    fn negation_of_words_and_predicates() {
-        let aws = gateway("a-transit", Cloud::Aws, "us-east-1", GatewayType::Transit);
-        assert!(!passes("!cloud:aws", &aws));
-        assert!(passes("!cloud:gcp !cloud:azure", &aws));
-        assert!(!passes("!transit", &aws));
-        assert!(passes("cloud:aws !role:secondary", &aws));
-    }
-
-    #[test]
-    fn exact_values_prefixes_and_trains() {
-        let mut aws = gateway("a", Cloud::AwsGov, "us-gov-west-1", GatewayType::Spoke);
-        aws.role = Role::Secondary;
-        assert!(!passes("cloud:aws", &aws), "aws does not match aws-gov");
-        assert!(passes("cloud:aws*", &aws));
-        assert!(passes("region:us-gov-*", &aws));
-        assert!(passes("role:SECONDARY", &aws));
-        assert!(passes("version:6.5", &aws));
-        assert!(passes("version:6.5.250", &aws));
-        assert!(!passes("version:6.5.25", &aws));
-        assert!(passes("status:complete", &aws));
-        assert!(passes("state:up", &aws));
-    }
-
-    #[test]
-    fn case_is_ignored_for_ascii_and_other_text() {
-        assert!(contains_ignore_case("Transit-EAST", "t-east"));
-        assert!(contains_ignore_case("plain", "lai"));
-        assert!(!contains_ignore_case("plain", "lain!"));
-        assert!(contains_ignore_case("Zürich-GW", "zürich"));
-    }
-
-    #[test]
-    fn bad_queries_say_what_to_write() {
-        let unknown = Query::parse("colour:red").expect_err("unknown key");
-        assert!(
-            unknown.0.contains("unknown filter key \"colour\""),
-            "{unknown}"
-        );
-        assert!(unknown.0.contains("cloud, region"), "{unknown}");
-        let empty = Query::parse("cloud:").expect_err("no value");
-        assert!(empty.0.contains("nothing to match"), "{empty}");
-        assert!(Query::parse("   ").expect("blank").is_empty());
-    }
-}
+pub(super) mod tests;

@@ -4,12 +4,15 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use strum::EnumIter;
 
 use crate::cloud::Cloud;
 use crate::version::Version;
 
 /// The gateway persona: the window's "Gateway Type".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, EnumIter,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum GatewayType {
     Transit,
@@ -18,7 +21,9 @@ pub enum GatewayType {
 }
 
 /// Primary or HA secondary: the window's "Gateway Role".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, EnumIter,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Primary,
@@ -27,7 +32,18 @@ pub enum Role {
 
 /// The gateway state as the controller reports `vpc_state`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum GatewayState {

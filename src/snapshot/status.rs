@@ -26,7 +26,7 @@ pub enum UpdateStatus {
 
 impl UpdateStatus {
     /// Every word this build knows, with its status.
-    const WORDS: [(&'static str, UpdateStatus); 8] = [
+    pub const WORDS: [(&'static str, UpdateStatus); 8] = [
         ("", UpdateStatus::None),
         ("upgrading", UpdateStatus::Upgrading),
         ("downloading", UpdateStatus::Downloading),

@@ -9,13 +9,15 @@
 //! filter hides their gateways; the view counts those apart, so they are never acted on unseen.
 
 use std::cmp::Reverse;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::hash::Hash;
 
 use strum::{EnumIter, IntoEnumIterator};
 
-use crate::filter::{FilterIndex, Query, QueryError};
+use crate::filter::{FilterIndex, Query, QueryError, Shown};
 use crate::ops::Live;
-use crate::snapshot::{Gateway, Snapshot};
+use crate::snapshot::{Gateway, Snapshot, UpdateStatus};
 
 /// The gateways a request names, split as the table shows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -267,14 +269,16 @@ impl FleetView {
         } else {
             let gateways = self.snapshot.as_ref().map_or(&[][..], Snapshot::gateways);
             let live = &self.live;
-            let update_status = |index: usize| {
-                live.get(index)
-                    .map_or("", |live| live.update_status.as_str())
+            let shown_of = |index: usize| Shown {
+                update_status: live
+                    .get(index)
+                    .map_or(&UpdateStatus::None, |live| &live.update_status),
+                live_state: live.get(index).and_then(|live| live.state.as_deref()),
             };
             self.filter.select(
                 &self.query,
                 gateways,
-                update_status,
+                shown_of,
                 self.order.iter().copied(),
                 &mut shown,
             );
@@ -461,15 +465,19 @@ impl FleetView {
         self.snapshot.as_ref()?.index_of(name)
     }
 
-    /// Distinct values of `pick` over the fleet with their counts, most common first.
-    pub fn values<'a>(&'a self, pick: impl Fn(&'a Gateway) -> &'a str) -> Vec<(String, usize)> {
-        let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for gateway in self.gateways() {
-            *counts.entry(pick(gateway)).or_default() += 1;
+    /// Distinct values of `pick` (read from each gateway and what the table shows of it) over
+    /// the fleet with their counts, most common first. One pass, written out once per value.
+    pub fn values<'a, V: Hash + Eq + fmt::Display>(
+        &'a self,
+        pick: impl Fn(&'a Gateway, &'a Live) -> V,
+    ) -> Vec<(String, usize)> {
+        let mut counts: HashMap<V, usize> = HashMap::new();
+        for (gateway, live) in self.gateways().iter().zip(&self.live) {
+            *counts.entry(pick(gateway, live)).or_default() += 1;
         }
         let mut values: Vec<(String, usize)> = counts
             .into_iter()
-            .map(|(value, count)| (value.to_owned(), count))
+            .map(|(value, count)| (value.to_string(), count))
             .collect();
         values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         values

@@ -77,7 +77,7 @@ impl Command {
             Command::ClearMarks => "clear every mark",
             Command::SortNext => "sort by the next column",
             Command::SortReverse => "reverse the sort",
-            Command::Filter => "filter: text, cloud:aws, role:primary, !state:up …",
+            Command::Filter => "filter: words, cloud:aws, status:failed, !state:up …",
             Command::FilterPicker => "pick a filter from the values in the fleet",
             Command::Details => "every field of the gateway",
             Command::EditTarget => "edit the Target Release Version",

@@ -342,8 +342,7 @@ impl App {
                     .is_some_and(|s| gateway.software_version != s.controller.current_version)
             }),
             MarkSet::Unhealthy => self.gateways_where(|gateway, live| {
-                let state = live.state.as_deref().unwrap_or(gateway.state.name());
-                state != GatewayState::Up.name() || !gateway.tunnels_up
+                live.shown_state(gateway) != GatewayState::Up.name() || !gateway.tunnels_up
             }),
             MarkSet::All => (0..self.fleet.shown_len())
                 .filter_map(|row| self.fleet.shown_index(row))

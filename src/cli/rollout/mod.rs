@@ -14,14 +14,14 @@ use crate::cli::connect::{ConnectArgs, connect};
 use crate::cli::plan::to_json;
 use crate::cli::status::{catalog, read_snapshot, runtime};
 use crate::cli::{InputError, Outcome, load_catalog, load_snapshot};
-use crate::filter::{FilterIndex, Query};
+use crate::filter::{FilterIndex, Query, Shown};
 use crate::ops::rollout::describe;
 use crate::plan::path::resolve_target;
 use crate::plan::rollout::{
     self, Advance, Document, LeftOut, Order, Policy, RolloutError, Size, Step,
 };
 use crate::plan::{Action, Request, Selection, counted};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, UpdateStatus};
 use crate::version::Target;
 
 mod apply;
@@ -261,7 +261,11 @@ fn filtered(snapshot: &Snapshot, query: &str) -> Result<Vec<String>, InputError>
     let count = u32::try_from(gateways.len()).unwrap_or(u32::MAX);
     let mut shown = Vec::new();
     // The shell has no live statuses: every gateway counts as `complete` for `status:`.
-    FilterIndex::of(gateways).select(&query, gateways, |_| "complete", 0..count, &mut shown);
+    let complete = Shown {
+        update_status: &UpdateStatus::Complete,
+        live_state: None,
+    };
+    FilterIndex::of(gateways).select(&query, gateways, |_| complete, 0..count, &mut shown);
     if shown.is_empty() {
         return Err(InputError(format!(
             "--filter \"{}\" selects no gateway: check it in the console (/) first",

@@ -118,7 +118,7 @@ fn text(value: Option<String>) -> String {
 }
 
 fn state_cell(context: &Context, gateway: &Gateway, live: &Live, width: usize) -> Span<'static> {
-    let state = live.state.as_deref().unwrap_or(gateway.state.name());
+    let state = live.shown_state(gateway);
     let status = state_status(state);
     let shown = fitted(format!("{} {state}", symbol(status)), width, Keep::Head);
     Span::styled(shown, context.theme.of(status))

@@ -1,4 +1,5 @@
-//! The filter picker: the clouds, types, roles and regions present in the fleet, with counts.
+//! The filter picker: the clouds, regions, types, roles, states, update statuses, versions and
+//! accounts present in the fleet, as the table shows them, with counts.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -20,7 +21,7 @@ pub fn draw(frame: &mut Frame, body: Rect, picker: &Picker, theme: &Theme) {
         .skip(offset)
         .take(rows)
         .map(|(i, (field, value, count))| {
-            let text = format!("{:<7} {value:<24} {count:>7}", format!("{field}:"));
+            let text = format!("{:<8} {value:<24} {count:>7}", format!("{field}:"));
             let style = if i == picker.cursor {
                 theme.cursor
             } else {

@@ -5,9 +5,10 @@ use crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::{Input, InputRequest};
 
+use crate::filter::Query;
 use crate::filter::query::Field;
+use crate::filter::vocabulary::status_word;
 use crate::ops::Job;
-use crate::snapshot::Gateway;
 
 use crate::tui::message::Command;
 use crate::tui::state::{App, Focus, Overlay, Picker, Prompt};
@@ -83,31 +84,45 @@ pub(super) fn set_filter(app: &mut App, text: &str) {
     app.query_error = app.fleet.set_filter(text).err().map(|error| error.0);
 }
 
-/// Reads one field of a gateway, for the picker.
-type Pick = fn(&Gateway) -> &str;
-
+/// Opens the picker: each field's values as the table shows them, with their counts.
 pub(super) fn open_picker(app: &mut App) {
     let fleet = &app.fleet;
-    let mut entries = Vec::new();
-    let fields: [(Field, Pick); 4] = [
-        (Field::Cloud, |g| g.cloud.name()),
-        (Field::Type, |g| g.gw_type.name()),
-        (Field::Role, |g| g.role.name()),
-        (Field::Region, |g| g.region.as_str()),
+    let fields = [
+        (Field::Cloud, fleet.values(|g, _| g.cloud.name())),
+        (Field::Region, fleet.values(|g, _| g.region.as_str())),
+        (Field::Type, fleet.values(|g, _| g.gw_type.name())),
+        (Field::Role, fleet.values(|g, _| g.role.name())),
+        (Field::State, fleet.values(|g, live| live.shown_state(g))),
+        (
+            Field::Status,
+            fleet.values(|_, live| status_word(&live.update_status)),
+        ),
+        (Field::Version, fleet.values(|g, _| g.software_version)),
+        (
+            Field::Account,
+            fleet.values(|g, _| g.account.as_deref().unwrap_or("")),
+        ),
     ];
-    for (field, pick) in fields {
-        entries.extend(
-            fleet
-                .values(pick)
+    let entries: Vec<(Field, String, usize)> = fields
+        .into_iter()
+        .flat_map(|(field, values)| {
+            values
                 .into_iter()
-                .map(|(value, count)| (field, value, count)),
-        );
-    }
+                .filter(move |(value, _)| is_term(field, value))
+                .map(move |(value, count)| (field, value, count))
+        })
+        .collect();
     if entries.is_empty() {
         app.info("no gateways to pick from yet");
         return;
     }
     app.focus = Focus::Overlay(Overlay::Picker(Picker { entries, cursor: 0 }));
+}
+
+/// Whether `field:value` is one filter term that the filter takes: a gateway with no account,
+/// or a word the controller sent that the filter does not know, cannot be picked.
+fn is_term(field: Field, value: &str) -> bool {
+    !value.contains(char::is_whitespace) && Query::parse(&format!("{field}:{value}")).is_ok()
 }
 
 /// Adds the picker's entry to the filter (the same key twice means OR).
