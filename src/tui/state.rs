@@ -24,8 +24,8 @@ use crate::tui::message::{MarkSet, Signal};
 use crate::tui::operation::Operation;
 use crate::tui::rollout::RolloutView;
 
-/// The two windows of Settings › Maintenance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The two windows of Settings › Maintenance, and the Rollout window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
 pub enum Window {
     Platform,
     Gateways,
@@ -34,6 +34,15 @@ pub enum Window {
 }
 
 impl Window {
+    /// The window's title, on its tab and its border.
+    pub fn title(self) -> &'static str {
+        match self {
+            Window::Platform => "Platform Upgrade",
+            Window::Gateways => "Selective Gateway Upgrade",
+            Window::Rollout => "Rollout",
+        }
+    }
+
     /// The window's operation: what `U` asks to confirm (staged, in the Rollout window) and
     /// `d` dry-runs.
     pub fn operation(self) -> Action {

@@ -398,3 +398,11 @@ fn scroll_offset(app: &App, height: usize) -> usize {
     app.table_offset.set(offset);
     offset
 }
+
+/// Every column's title, in display order.
+pub fn column_titles() -> Vec<&'static str> {
+    columns(NAME_MIN)
+        .iter()
+        .map(|column| column.title)
+        .collect()
+}

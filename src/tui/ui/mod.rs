@@ -21,6 +21,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+pub use gateways::column_titles;
+
 use crate::tui::state::{App, Overlay, Window};
 use crate::tui::theme::Theme;
 
