@@ -6,6 +6,7 @@ mod ask;
 mod confirm;
 mod detail;
 mod dry_run;
+mod fit;
 mod gateways;
 mod header;
 mod help;
@@ -29,6 +30,10 @@ use crate::tui::theme::Theme;
 /// The smallest terminal the console draws in.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
+
+/// A dialog's width: four fifths of the window, within these bounds (and the window).
+const DIALOG_LEAST: u16 = 76;
+const DIALOG_MOST: u16 = 100;
 
 /// Lines the progress pane takes when shown.
 const PROGRESS_HEIGHT: u16 = 8;
@@ -99,6 +104,13 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
+/// How wide a dialog over `body` is: it widens with the terminal.
+fn dialog_width(body: Rect) -> u16 {
+    (body.width / 5 * 4)
+        .clamp(DIALOG_LEAST, DIALOG_MOST)
+        .min(body.width)
+}
+
 /// A box of `width`×`height` in the middle of `area`, cleared.
 fn popup(frame: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
@@ -111,6 +123,22 @@ fn popup(frame: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
     };
     frame.render_widget(Clear, rect);
     rect
+}
+
+/// Which rows a pane that scrolls shows, and the keys that scroll it; nothing when it shows
+/// all `rows` (from row `first`, `height` of them).
+fn scrolled_title(first: usize, height: usize, rows: usize, theme: &Theme) -> Line<'static> {
+    if rows <= height {
+        return Line::default();
+    }
+    let last = (first + height).min(rows);
+    Line::styled(
+        format!(
+            " rows {}–{last} of {rows} · ↑↓ PgUp PgDn scroll ",
+            first + 1
+        ),
+        theme.muted,
+    )
 }
 
 /// A finding on one line: symbol, severity word, code and message, in its severity's style.
