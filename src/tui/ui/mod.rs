@@ -74,11 +74,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 
 fn draw_overlay(frame: &mut Frame, body: Rect, app: &App, overlay: &Overlay, theme: &Theme) {
     match overlay {
-        Overlay::Help { scroll } => help::draw(frame, body, app, *scroll, theme),
+        Overlay::Help { scroll } => help::draw(frame, body, app, scroll, theme),
         Overlay::DryRun(pane) => dry_run::draw(frame, body, pane, theme),
         Overlay::Confirm(dialog) => confirm::draw(frame, body, dialog, theme),
         Overlay::Ask(dialog) => ask::draw(frame, body, dialog, theme),
-        Overlay::Detail(name) => detail::draw(frame, body, app, name, theme),
+        Overlay::Detail { name, scroll } => detail::draw(frame, body, app, (name, scroll), theme),
         Overlay::Picker(picker) => picker::draw(frame, body, picker, theme),
     }
 }
