@@ -155,11 +155,15 @@ fn finding_line(finding: &crate::plan::finding::Finding, theme: &Theme) -> Line<
     )
 }
 
+/// The word of a checklist item that passes, and of one that fails.
+pub const CHECK_PASSED: &str = "pass";
+pub const CHECK_FAILED: &str = "FAIL";
+
 /// One checklist item: its symbol, `pass` or `FAIL`, its name and what was found.
 fn checklist_line(passed: bool, item: &str, detail: &str, theme: &Theme) -> Line<'static> {
     let (status, word) = match passed {
-        true => (crate::tui::theme::Status::Ok, "pass"),
-        false => (crate::tui::theme::Status::Error, "FAIL"),
+        true => (crate::tui::theme::Status::Ok, CHECK_PASSED),
+        false => (crate::tui::theme::Status::Error, CHECK_FAILED),
     };
     Line::from(vec![
         ratatui::text::Span::styled(
