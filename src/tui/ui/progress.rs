@@ -1,6 +1,7 @@
 //! The progress pane: the operation, a gauge (done/total, failures), elapsed time and an
 //! estimate of the rest (none once it has run out), a warning with what to check when progress
-//! has stalled, and the latest events with their times, each wrapped at words.
+//! has stalled, and the latest events with their times: the newest wrapped at words, the
+//! ones before it shortened by words to a row each.
 
 use jiff::Timestamp;
 use ratatui::Frame;
@@ -11,7 +12,7 @@ use ratatui::widgets::{Block, LineGauge, Paragraph};
 use crate::plan::request::Action;
 use crate::tui::operation::{Operation, Phase};
 use crate::tui::theme::{Status, Theme, symbol};
-use crate::tui::ui::fit::{self, TitlePart, wrap_line, wrap_lines};
+use crate::tui::ui::fit::{self, TitlePart, shorten, wrap_line, wrap_lines};
 use crate::tui::ui::{clock, duration};
 
 /// The width of an event's time, and so the indent of its further rows.
@@ -48,23 +49,30 @@ pub fn draw(frame: &mut Frame, area: Rect, operation: &Operation, now: Timestamp
     );
 }
 
-/// The last `rows` rows of the event log, each event wrapped to `width` under its text.
+/// The last `rows` rows of the event log: the newest event wrapped to `width` under its
+/// text, the ones before it a row each, shortened by words (so the pane keeps showing what
+/// led up to it).
 fn latest(operation: &Operation, rows: usize, width: usize, theme: &Theme) -> Vec<Line<'static>> {
-    let mut lines: Vec<Line<'static>> = Vec::new();
-    for (time, text) in operation.log.iter().rev() {
-        if lines.len() >= rows {
-            break;
-        }
-        let line = Line::from(vec![
+    let Some(((newest_time, newest), earlier)) = operation.log.split_last() else {
+        return Vec::new();
+    };
+    let text_width = width.saturating_sub(CLOCK);
+    let event = |time: &Timestamp, text: String| {
+        Line::from(vec![
             Span::styled(format!("{} ", clock(*time)), theme.muted),
-            Span::raw(text.clone()),
-        ]);
-        let mut event = wrap_line(&line, width, CLOCK);
-        event.append(&mut lines);
-        lines = event;
-    }
-    let extra = lines.len().saturating_sub(rows);
-    lines.split_off(extra)
+            Span::raw(text),
+        ])
+    };
+    let mut lines = wrap_line(&event(newest_time, newest.clone()), width, CLOCK);
+    let room = rows.saturating_sub(lines.len());
+    let before = earlier.len().saturating_sub(room);
+    let mut shown: Vec<Line<'static>> = earlier[before..]
+        .iter()
+        .map(|(time, text)| event(time, shorten(text, text_width)))
+        .collect();
+    shown.append(&mut lines);
+    let extra = shown.len().saturating_sub(rows);
+    shown.split_off(extra)
 }
 
 /// The stall warning and what to check, when progress has not moved for well past its estimate.
