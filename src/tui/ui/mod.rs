@@ -1,6 +1,7 @@
 //! Drawing: one pure function of the state per widget, one widget per file. Nothing here
-//! changes the state (the table's scroll offset and how far a confirmation can scroll, which
-//! only a draw knows, live in `Cell`s).
+//! changes the state (the table's scroll offset and how far a confirmation or a pane can
+//! scroll, which only a draw knows, live in `Cell`s). Text is fitted to its width by
+//! `fit`: wrapped or shortened at words, never cut mid-word.
 
 mod ask;
 mod confirm;

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 use crate::ops::rollout::RolloutEnd;
 use crate::plan::counted;
@@ -15,7 +15,7 @@ use crate::tui::rollout::{Phase, RolloutView, StepRow, StepState};
 use crate::tui::state::{App, Window};
 use crate::tui::theme::{Status, Theme, symbol};
 use crate::tui::ui::duration;
-use crate::tui::ui::fit::shorten;
+use crate::tui::ui::fit::{shorten, wrap_lines};
 
 /// Log lines shown under the timeline.
 const LOG_ROWS: usize = 4;
@@ -57,16 +57,14 @@ fn empty(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.muted,
         ),
     ];
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+    let lines = wrap_lines(&lines, usize::from(area.width), 0);
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn timeline(frame: &mut Frame, area: Rect, app: &App, view: &RolloutView, theme: &Theme) {
     let width = usize::from(area.width);
-    let head = head(app, view, theme);
-    let head_rows: usize = head
-        .iter()
-        .map(|line| line.width().div_ceil(width.max(1)).max(1))
-        .sum();
+    let head = wrap_lines(&head(app, view, theme), width, 0);
+    let head_rows = head.len();
     let log_rows = view.log.len().min(LOG_ROWS);
     let what = what_width(view, width);
     let [head_area, table_area, log_area] = Layout::vertical([
@@ -75,7 +73,7 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App, view: &RolloutView, theme:
         Constraint::Length(log_rows as u16),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), head_area);
+    frame.render_widget(Paragraph::new(head), head_area);
     let visible = usize::from(table_area.height).saturating_sub(1);
     app.page_rows
         .set(u16::try_from(visible).unwrap_or(u16::MAX));
