@@ -37,6 +37,15 @@ impl UpdateStatus {
         ("upgrade_fail", UpdateStatus::UpgradeFail),
     ];
 
+    /// Every status this build knows a word for (not [`UpdateStatus::None`]).
+    pub fn known() -> Vec<UpdateStatus> {
+        Self::WORDS
+            .into_iter()
+            .map(|(_, status)| status)
+            .filter(|status| *status != UpdateStatus::None)
+            .collect()
+    }
+
     /// The status for a word on the wire.
     pub fn from_wire(word: &str) -> UpdateStatus {
         Self::WORDS

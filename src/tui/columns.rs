@@ -137,6 +137,11 @@ impl ColumnId {
         ColumnId::iter().map(ColumnId::name).collect()
     }
 
+    /// Every column's header, in the table's own order.
+    pub fn titles() -> Vec<&'static str> {
+        ColumnId::iter().map(ColumnId::title).collect()
+    }
+
     /// The names of the columns `:sort` takes.
     pub fn sortable_names() -> Vec<&'static str> {
         ColumnId::iter()

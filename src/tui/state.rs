@@ -27,8 +27,8 @@ use crate::tui::message::{MarkSet, Signal};
 use crate::tui::operation::Operation;
 use crate::tui::rollout::RolloutView;
 
-/// The two windows of Settings › Maintenance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The two windows of Settings › Maintenance, and the Rollout window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
 pub enum Window {
     Platform,
     Gateways,
@@ -37,6 +37,15 @@ pub enum Window {
 }
 
 impl Window {
+    /// The window's title, on its tab and its border.
+    pub fn title(self) -> &'static str {
+        match self {
+            Window::Platform => "Platform Upgrade",
+            Window::Gateways => "Selective Gateway Upgrade",
+            Window::Rollout => "Rollout",
+        }
+    }
+
     /// The window's operation: what `U` asks to confirm (staged, in the Rollout window) and
     /// `d` dry-runs.
     pub fn operation(self) -> Action {
@@ -145,7 +154,7 @@ pub struct DryRunPane {
     pub result: Option<Result<DryRun, String>>,
     /// The checklist items the planner checked for the request, computed from our snapshot.
     pub checklist: Vec<ChecklistItem>,
-    pub scroll: u16,
+    pub scroll: Scroll,
     /// Which of the [`DryRunPane::actionable`] findings is selected.
     pub selected: usize,
 }
@@ -157,7 +166,7 @@ impl DryRunPane {
             title,
             result: None,
             checklist: Vec::new(),
-            scroll: 0,
+            scroll: Scroll::default(),
             selected: 0,
         }
     }
@@ -192,18 +201,68 @@ impl DryRunPane {
     }
 }
 
+/// How far a pane is scrolled: never past its content. How far it can go is known only to a
+/// draw, which records it; until then a move is taken as asked and the draw bounds it.
+#[derive(Debug, Clone)]
+pub struct Scroll {
+    first: usize,
+    last_first: Cell<usize>,
+}
+
+impl Default for Scroll {
+    fn default() -> Self {
+        Scroll {
+            first: 0,
+            last_first: Cell::new(usize::MAX),
+        }
+    }
+}
+
+impl Scroll {
+    /// The first row shown, as far as the last draw bounds it.
+    pub fn first(&self) -> usize {
+        self.first.min(self.last_first.get())
+    }
+
+    /// Moves by `rows` (up when negative), within the content.
+    pub fn by(&mut self, rows: isize) {
+        self.first = self
+            .first()
+            .saturating_add_signed(rows)
+            .min(self.last_first.get());
+    }
+
+    pub fn to_top(&mut self) {
+        self.first = 0;
+    }
+
+    pub fn to_end(&mut self) {
+        self.first = self.last_first.get();
+    }
+
+    /// The first row to draw of `rows` rows in a pane `height` rows high; remembers how far
+    /// the pane can scroll.
+    pub fn first_drawn(&self, rows: usize, height: usize) -> usize {
+        self.last_first.set(rows.saturating_sub(height));
+        self.first()
+    }
+}
+
 /// What covers the window, at most one at a time.
 #[derive(Debug, Clone)]
 pub enum Overlay {
     Help {
-        scroll: u16,
+        scroll: Scroll,
     },
     DryRun(DryRunPane),
     Confirm(Box<Confirm>),
     /// A light confirmation (pause, abort, skip).
     Ask(Box<Ask>),
     /// Every field of the gateway so named (by name: a refresh may reorder the fleet).
-    Detail(String),
+    Detail {
+        name: String,
+        scroll: Scroll,
+    },
     Picker(Picker),
     /// The column chooser (`:cols`).
     Columns(Chooser),

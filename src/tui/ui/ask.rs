@@ -1,22 +1,21 @@
-//! The light confirmation: the question, and `y` / `n` under it.
+//! The light confirmation: the question, and `y` / `n` under it. It widens with the terminal
+//! and wraps its text.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 use crate::tui::confirm::Ask;
 use crate::tui::theme::Theme;
-use crate::tui::ui::popup;
+use crate::tui::ui::fit::wrap_lines;
+use crate::tui::ui::{dialog_width, popup};
 
-const WIDTH: u16 = 64;
+/// The dialog's least height; it grows with its text.
 const HEIGHT: u16 = 8;
 
 pub fn draw(frame: &mut Frame, body: Rect, dialog: &Ask, theme: &Theme) {
-    let area = popup(frame, body, WIDTH, HEIGHT);
-    let block = Block::bordered()
-        .title(Span::styled(" Confirm ", theme.warn))
-        .border_style(theme.warn);
+    let width = dialog_width(body);
     let mut lines = vec![
         Line::raw(dialog.question.clone()),
         Line::raw(""),
@@ -32,6 +31,11 @@ pub fn draw(frame: &mut Frame, body: Rect, dialog: &Ask, theme: &Theme) {
     if let Some(hint) = &dialog.hint {
         lines.push(Line::styled(hint.clone(), theme.warn));
     }
-    let text = Paragraph::new(lines).wrap(Wrap { trim: true }).block(block);
-    frame.render_widget(text, area);
+    let lines = wrap_lines(&lines, usize::from(width.saturating_sub(2)), 0);
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let area = popup(frame, body, width, height.max(HEIGHT));
+    let block = Block::bordered()
+        .title(Span::styled(" Confirm ", theme.warn))
+        .border_style(theme.warn);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }

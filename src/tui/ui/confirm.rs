@@ -4,9 +4,9 @@
 //! the restart and the age of the last backup; *Cancel* focused; what to type when the rules
 //! ask for it.
 //!
-//! The text is cut to the dialog's width here, one row at a time, so it scrolls exactly when
-//! it is longer than the dialog, and only the rows on screen are built (a list can name
-//! 100,000 gateways).
+//! The dialog widens with the terminal. Its text is wrapped to the dialog's width here, so it
+//! scrolls exactly when it is longer than the dialog, and only the rows on screen are built
+//! (a list can name 100,000 gateways).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -21,7 +21,8 @@ use crate::plan::request::Request;
 use crate::plan::rollout::{Document, Step};
 use crate::tui::confirm::{Choice, Confirm};
 use crate::tui::theme::{Theme, severity};
-use crate::tui::ui::{duration, finding_line, popup};
+use crate::tui::ui::fit::{self, TitlePart, shorten, wrap, wrap_line};
+use crate::tui::ui::{dialog_width, duration, finding_line, popup, scrolled_title};
 
 /// Findings listed before "and N more".
 const LISTED: usize = 6;
@@ -29,20 +30,26 @@ const LISTED: usize = 6;
 /// The width of a label, and so the indent of what follows it.
 const LABEL: usize = 11;
 
-/// The dialog's width and least height; it grows with its text up to the window's height.
-const WIDTH: u16 = 76;
+/// The indent of a finding's rows after its first.
+const FINDING_INDENT: usize = 2;
+
+/// The dialog's least height; it grows with its text up to the window's height.
 const HEIGHT: u16 = 20;
 
 /// What a platform upgrade does to everyone using the controller, and for how long.
 const RESTART: &str = "the controller restarts and logs everyone out (this console logs in again): it cannot be reached for about 3 minutes; the whole upgrade takes about 10";
 
 pub fn draw(frame: &mut Frame, body: Rect, dialog: &Confirm, theme: &Theme) {
-    let width = usize::from(WIDTH.min(body.width).saturating_sub(2));
+    let outer = dialog_width(body);
+    let width = usize::from(outer.saturating_sub(2));
     let mut bottom = controls(dialog, theme);
     if let Some(hint) = &dialog.hint {
         bottom.push(Line::styled(hint.clone(), theme.warn));
     }
-    let bottom: Vec<Line<'static>> = bottom.into_iter().flat_map(|l| cut(l, width)).collect();
+    let bottom: Vec<Line<'static>> = bottom
+        .iter()
+        .flat_map(|line| wrap_line(line, width, 0))
+        .collect();
     let text = Text::of(dialog, width, theme);
     // Borders, the text, a blank row and the controls; within the window, less a margin.
     let wanted = text.len() + bottom.len() + 3;
@@ -50,18 +57,14 @@ pub fn draw(frame: &mut Frame, body: Rect, dialog: &Confirm, theme: &Theme) {
     let area = popup(
         frame,
         body,
-        WIDTH,
+        outer,
         u16::try_from(wanted)
             .unwrap_or(u16::MAX)
             .clamp(HEIGHT, tallest),
     );
-    let (title, style) = if dialog.blocked() {
-        (format!(" {} — BLOCKED ", dialog.operation), theme.error)
-    } else {
-        (format!(" Confirm {} ", dialog.operation), theme.warn)
-    };
-    let mut block = Block::bordered()
-        .title(Span::styled(title, style))
+    let (title, style) = title(dialog, theme);
+    let block = Block::bordered()
+        .title(fit::title(title, usize::from(area.width)))
         .border_style(style);
     // The controls always show, after a blank row; the text takes what is left and scrolls.
     let [details, _, controls_area] = Layout::vertical([
@@ -74,20 +77,27 @@ pub fn draw(frame: &mut Frame, body: Rect, dialog: &Confirm, theme: &Theme) {
     let last_first = text.len().saturating_sub(height);
     dialog.scroll_max.set(last_first);
     let first = dialog.scroll.min(last_first);
-    if last_first > 0 {
-        let last = (first + height).min(text.len());
-        block = block.title_bottom(Span::styled(
-            format!(
-                " rows {}–{last} of {} · ↑↓ PgUp PgDn scroll ",
-                first + 1,
-                text.len()
-            ),
-            theme.muted,
-        ));
-    }
+    let block = block.title_bottom(scrolled_title(first, height, text.len(), theme));
     frame.render_widget(block, area);
     frame.render_widget(Paragraph::new(text.rows(first, height)), details);
     frame.render_widget(Paragraph::new(bottom), controls_area);
+}
+
+/// "Confirm Software Upgrade", or "Software Upgrade — BLOCKED", in the style that says which.
+fn title(dialog: &Confirm, theme: &Theme) -> (Vec<TitlePart>, Style) {
+    let operation = format!(" {} ", dialog.operation);
+    if dialog.blocked() {
+        let parts = vec![
+            TitlePart::new(operation, theme.error, 0),
+            TitlePart::new("— BLOCKED ", theme.error, 0),
+        ];
+        return (parts, theme.error);
+    }
+    let parts = vec![
+        TitlePart::new(" Confirm", theme.warn, 1),
+        TitlePart::new(operation, theme.warn, 0),
+    ];
+    (parts, theme.warn)
 }
 
 /// The dialog's text as rows of its width.
@@ -114,7 +124,7 @@ impl Part<'_> {
             Part::Rows(rows) => rows[at].clone(),
             Part::Names(names, width) => {
                 let room = width.saturating_sub(LABEL).max(1);
-                Line::raw(format!("{:LABEL$}{}", "", shortened(&names[at], room)))
+                Line::raw(format!("{:LABEL$}{}", "", shorten(&names[at], room)))
             }
         }
     }
@@ -176,7 +186,10 @@ impl<'a> Text<'a> {
             findings(&mut found, group, theme);
         }
         parts.push(Part::Rows(
-            found.into_iter().flat_map(|l| cut(l, width)).collect(),
+            found
+                .iter()
+                .flat_map(|line| wrap_line(line, width, FINDING_INDENT))
+                .collect(),
         ));
         if !named.shown.is_empty() {
             let what = format!("{} in the table:", named.shown.len());
@@ -285,7 +298,7 @@ fn backup(dialog: &Confirm) -> String {
     }
 }
 
-/// `label` and `value`, the value cut to the rows beside the label.
+/// `label` and `value`, the value wrapped to the rows beside the label.
 fn labelled(
     label: &str,
     value: &str,
@@ -364,76 +377,4 @@ fn controls(dialog: &Confirm, theme: &Theme) -> Vec<Line<'static>> {
             theme.muted,
         ),
     ]
-}
-
-/// `line` cut into rows of `width`: one row as it is when it fits (keeping its spans),
-/// otherwise its text in its style, cut at spaces.
-fn cut(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
-    if line.width() <= width {
-        return vec![line];
-    }
-    let style = line.style;
-    wrap(&line.to_string(), width)
-        .into_iter()
-        .map(|row| Line::styled(row, style))
-        .collect()
-}
-
-/// `text` in rows of at most `width` characters, cut at spaces (a longer word is cut where
-/// the row ends). Always at least one row.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut rows = Vec::new();
-    let mut row = String::new();
-    let mut used = 0;
-    for word in text.split(' ') {
-        let mut word = word;
-        let mut length = word.chars().count();
-        if used > 0 && used + 1 + length <= width {
-            row.push(' ');
-            row.push_str(word);
-            used += 1 + length;
-            continue;
-        }
-        if used > 0 {
-            rows.push(std::mem::take(&mut row));
-        }
-        while length > width {
-            let end = word
-                .char_indices()
-                .nth(width)
-                .map_or(word.len(), |(at, _)| at);
-            rows.push(word[..end].to_owned());
-            word = &word[end..];
-            length -= width;
-        }
-        row.push_str(word);
-        used = length;
-    }
-    rows.push(row);
-    rows
-}
-
-/// `name`, or its start and `…` when longer than `room`.
-fn shortened(name: &str, room: usize) -> String {
-    if name.chars().count() <= room {
-        return name.to_owned();
-    }
-    let head: String = name.chars().take(room.saturating_sub(1)).collect();
-    format!("{head}…")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_cut_at_spaces_and_long_words_where_the_row_ends() {
-        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
-        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("", 5), [""]);
-        assert_eq!(wrap("a bcdefgh", 3), ["a", "bcd", "efg", "h"]);
-        assert_eq!(shortened("transit-use1", 8), "transit…");
-        assert_eq!(shortened("short", 8), "short");
-    }
 }

@@ -1,5 +1,7 @@
 //! The detail pane: every field of one gateway, the guide's columns first. It follows the
-//! gateway by name across refreshes, and says so when the controller no longer lists it.
+//! gateway by name across refreshes, and says so when the controller no longer lists it. It
+//! widens with the terminal, wraps long values beside their labels, and scrolls when the
+//! window is too short for every field.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,11 +9,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::snapshot::UpdateStatus;
-use crate::tui::state::App;
+use crate::tui::state::{App, Scroll};
 use crate::tui::theme::Theme;
-use crate::tui::ui::popup;
+use crate::tui::ui::fit::{self, TitlePart, wrap_lines};
+use crate::tui::ui::{dialog_width, popup, scrolled_title};
 
-pub fn draw(frame: &mut Frame, body: Rect, app: &App, name: &str, theme: &Theme) {
+/// The width of a label, and so the indent of a long value's further rows.
+const LABEL: usize = 24;
+
+pub fn draw(frame: &mut Frame, body: Rect, app: &App, shown: (&str, &Scroll), theme: &Theme) {
+    let (name, scroll) = shown;
     let index = app.fleet.index_of(name);
     let (Some(gateway), Some(live), Some(snapshot)) = (
         index.and_then(|index| app.fleet.gateway(index)),
@@ -100,26 +107,53 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, name: &str, theme: &Theme)
         .into_iter()
         .map(|(label, value)| {
             Line::from(vec![
-                Span::styled(format!("{label:<24}"), theme.muted),
+                Span::styled(format!("{label:<LABEL$}"), theme.muted),
                 Span::raw(value),
             ])
         })
         .collect();
-    let height = lines.len() as u16 + 2;
-    let area = popup(frame, body, 72, height);
-    frame.render_widget(Paragraph::new(lines).block(titled(name, theme)), area);
+    draw_fields(frame, body, (name, scroll), &lines, theme);
+}
+
+/// The fields' lines in a pane as tall as they need, within the window, from the scrolled row.
+fn draw_fields(
+    frame: &mut Frame,
+    body: Rect,
+    (name, scroll): (&str, &Scroll),
+    lines: &[Line],
+    theme: &Theme,
+) {
+    let width = dialog_width(body);
+    let lines = wrap_lines(lines, usize::from(width.saturating_sub(2)), LABEL);
+    let wanted = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let area = popup(frame, body, width, wanted);
+    let height = usize::from(area.height.saturating_sub(2));
+    let first = scroll.first_drawn(lines.len(), height);
+    let block = titled(name, area.width, theme).title_bottom(scrolled_title(
+        first,
+        height,
+        lines.len(),
+        theme,
+    ));
+    let shown: Vec<Line> = lines.into_iter().skip(first).take(height).collect();
+    frame.render_widget(Paragraph::new(shown).block(block), area);
 }
 
 /// The pane of a gateway the last refresh did not list.
 fn gone(frame: &mut Frame, body: Rect, name: &str, theme: &Theme) {
-    let area = popup(frame, body, 72, 3);
+    let area = popup(frame, body, dialog_width(body), 3);
     let line = Line::styled("the controller no longer lists this gateway", theme.muted);
-    frame.render_widget(Paragraph::new(line).block(titled(name, theme)), area);
+    let block = titled(name, area.width, theme);
+    frame.render_widget(Paragraph::new(line).block(block), area);
 }
 
 /// The pane's border, titled with the gateway's name.
-fn titled(name: &str, theme: &Theme) -> Block<'static> {
-    Block::bordered().title(Span::styled(format!(" {name} — Esc closes "), theme.title))
+fn titled(name: &str, width: u16, theme: &Theme) -> Block<'static> {
+    let parts = vec![
+        TitlePart::new(format!(" {name} "), theme.title, 0),
+        TitlePart::new("— Esc closes ", theme.title, 1),
+    ];
+    Block::bordered().title(fit::title(parts, usize::from(width)))
 }
 
 fn yes_no(value: bool) -> String {

@@ -1,30 +1,27 @@
 //! The dry-run result pane: the checklist items checked, each ✓ pass or ✗ FAIL, then the
 //! findings grouped by blocker, warning and info, each with its code, message and gateways.
 //! The selected finding that names gateways is pointed at (`▶`): Tab moves on, space marks
-//! exactly its gateways.
+//! exactly its gateways. Its text wraps at words and it scrolls only as far as its content.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 use crate::plan::finding::{ChecklistItem, Finding, Severity};
 use crate::tui::state::DryRunPane;
 use crate::tui::theme::{Status, Theme, symbol};
-use crate::tui::ui::{checklist_line, popup};
+use crate::tui::ui::fit::{self, TitlePart, wrap_lines};
+use crate::tui::ui::{checklist_line, popup, scrolled_title};
 
 /// Gateway names listed under a finding before "and N more".
 const NAMES: usize = 8;
 
+/// The indent of a line's further rows.
+const INDENT: usize = 4;
+
 pub fn draw(frame: &mut Frame, body: Rect, pane: &DryRunPane, theme: &Theme) {
     let area = popup(frame, body, body.width.saturating_sub(4), body.height);
-    let block = Block::bordered().title(Span::styled(
-        format!(
-            " Upgrade Result — dry run of {} · j/k scroll · Esc closes ",
-            pane.title
-        ),
-        theme.title,
-    ));
     let lines = match &pane.result {
         None => vec![Line::styled(
             "… the controller is running the dry run",
@@ -36,13 +33,20 @@ pub fn draw(frame: &mut Frame, body: Rect, pane: &DryRunPane, theme: &Theme) {
         )],
         Some(Ok(result)) => findings(result, pane, theme),
     };
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((pane.scroll, 0)),
-        area,
-    );
+    let lines = wrap_lines(&lines, usize::from(area.width.saturating_sub(2)), INDENT);
+    let height = usize::from(area.height.saturating_sub(2));
+    let first = pane.scroll.first_drawn(lines.len(), height);
+    let parts = vec![
+        TitlePart::new(" Upgrade Result ", theme.title, 0),
+        TitlePart::shrinking(format!("— dry run of {} ", pane.title), theme.title, 2),
+        TitlePart::new("· j/k scroll ", theme.title, 1),
+        TitlePart::new("· Esc closes ", theme.title, 1),
+    ];
+    let block = Block::bordered()
+        .title(fit::title(parts, usize::from(area.width)))
+        .title_bottom(scrolled_title(first, height, lines.len(), theme));
+    let shown: Vec<Line> = lines.into_iter().skip(first).take(height).collect();
+    frame.render_widget(Paragraph::new(shown).block(block), area);
 }
 
 fn findings(

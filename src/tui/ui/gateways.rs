@@ -14,8 +14,9 @@ use crate::ops::Live;
 use crate::snapshot::{Controller, Gateway, UpdateStatus};
 use crate::tui::columns::{ColumnChoice, ColumnId};
 use crate::tui::fleet::FleetView;
-use crate::tui::state::App;
+use crate::tui::state::{App, Window};
 use crate::tui::theme::{Status, Theme, state_status, symbol, update_status};
+use crate::tui::ui::fit::{self, TitlePart};
 
 /// What a cell needs besides its gateway.
 struct Context<'a> {
@@ -174,7 +175,7 @@ fn image(context: &Context, gateway: &Gateway, train: crate::version::Train) -> 
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let fleet = &app.fleet;
-    let mut block = Block::bordered().title(title(app, theme));
+    let mut block = Block::bordered().title(title(app, area.width, theme));
     let inner = block.inner(area);
     let Some(snapshot) = fleet.snapshot() else {
         frame.render_widget(block, area);
@@ -284,31 +285,34 @@ fn grouped(number: usize) -> String {
     out
 }
 
-fn title(app: &App, theme: &Theme) -> Line<'static> {
+/// The window's title, its count shown, its marks and its filter; when narrow, it drops the
+/// window's name (its tab names it too), then the filter's last words, the filter and the
+/// count, never a mark.
+fn title(app: &App, width: u16, theme: &Theme) -> Line<'static> {
     let fleet = &app.fleet;
-    let mut spans = vec![
-        Span::styled(" Selective Gateway Upgrade ", theme.title),
-        Span::raw(format!("{}/{} shown ", fleet.shown_len(), fleet.total())),
+    let name = format!(" {} ", Window::Gateways.title());
+    let mut parts = vec![
+        TitlePart::new(name, theme.title, 3),
+        TitlePart::new(
+            format!("{}/{} shown ", fleet.shown_len(), fleet.total()),
+            Style::new(),
+            1,
+        ),
     ];
     if fleet.marked_count() > 0 {
-        spans.push(Span::styled(
-            format!("● {} marked", fleet.marked_count()),
-            theme.marked,
-        ));
+        let marked = format!("● {} marked", fleet.marked_count());
+        parts.push(TitlePart::new(marked, theme.marked, 0));
         let hidden = fleet.hidden_marked_count();
         if hidden > 0 {
-            spans.push(Span::styled(format!(", {hidden} hidden"), theme.warn));
+            parts.push(TitlePart::new(format!(", {hidden} hidden"), theme.warn, 0));
         }
-        spans.push(Span::raw(" "));
+        parts.push(TitlePart::new(" ", Style::new(), 0));
     }
-    // The filter last: a long one is cut at the border, the marks never are.
     if !fleet.query().is_empty() {
-        spans.push(Span::styled(
-            format!("filter: {} ", fleet.query().text()),
-            theme.pending,
-        ));
+        let filter = format!("filter: {} ", fleet.query().text());
+        parts.push(TitlePart::shrinking(filter, theme.pending, 2));
     }
-    Line::from(spans)
+    fit::title(parts, usize::from(width))
 }
 
 /// A column's header, with the sort's arrow when the table is sorted by it.

@@ -27,8 +27,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.readonly {
         first.push(Span::styled("  READ-ONLY", theme.warn));
     }
-    let tab = |window: Window, key: &str, name: &str| {
-        let text = format!(" {key} {name} ");
+    let tab = |window: Window, key: &str| {
+        let text = format!(" {key} {} ", window.title());
         if app.window == window {
             Span::styled(text, theme.focus)
         } else {
@@ -36,11 +36,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     };
     let second = Line::from(vec![
-        tab(Window::Platform, "1", "Platform Upgrade"),
+        tab(Window::Platform, "1"),
         Span::raw(" "),
-        tab(Window::Gateways, "2", "Selective Gateway Upgrade"),
+        tab(Window::Gateways, "2"),
         Span::raw(" "),
-        tab(Window::Rollout, "3", "Rollout"),
+        tab(Window::Rollout, "3"),
     ]);
     frame.render_widget(Paragraph::new(vec![Line::from(first), second]), area);
 }

@@ -1,12 +1,14 @@
 //! Drawing: one pure function of the state per widget, one widget per file. Nothing here
-//! changes the state (the table's scroll offset and how far a confirmation can scroll, which
-//! only a draw knows, live in `Cell`s).
+//! changes the state (the table's scroll offset and how far a confirmation or a pane can
+//! scroll, which only a draw knows, live in `Cell`s). Text is fitted to its width by
+//! `fit`: wrapped or shortened at words, never cut mid-word.
 
 mod ask;
 mod columns;
 mod confirm;
 mod detail;
 mod dry_run;
+mod fit;
 mod gateways;
 mod header;
 mod help;
@@ -28,6 +30,10 @@ use crate::tui::theme::Theme;
 /// The smallest terminal the console draws in.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
+
+/// A dialog's width: four fifths of the window, within these bounds (and the window).
+const DIALOG_LEAST: u16 = 76;
+const DIALOG_MOST: u16 = 100;
 
 /// Lines the progress pane takes when shown.
 const PROGRESS_HEIGHT: u16 = 8;
@@ -68,11 +74,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 
 fn draw_overlay(frame: &mut Frame, body: Rect, app: &App, overlay: &Overlay, theme: &Theme) {
     match overlay {
-        Overlay::Help { scroll } => help::draw(frame, body, app, *scroll, theme),
+        Overlay::Help { scroll } => help::draw(frame, body, app, scroll, theme),
         Overlay::DryRun(pane) => dry_run::draw(frame, body, pane, theme),
         Overlay::Confirm(dialog) => confirm::draw(frame, body, dialog, theme),
         Overlay::Ask(dialog) => ask::draw(frame, body, dialog, theme),
-        Overlay::Detail(name) => detail::draw(frame, body, app, name, theme),
+        Overlay::Detail { name, scroll } => detail::draw(frame, body, app, (name, scroll), theme),
         Overlay::Picker(picker) => picker::draw(frame, body, picker, theme),
         Overlay::Columns(chooser) => columns::draw(frame, body, chooser, theme),
     }
@@ -99,6 +105,13 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
+/// How wide a dialog over `body` is: it widens with the terminal.
+fn dialog_width(body: Rect) -> u16 {
+    (body.width / 5 * 4)
+        .clamp(DIALOG_LEAST, DIALOG_MOST)
+        .min(body.width)
+}
+
 /// A box of `width`×`height` in the middle of `area`, cleared.
 fn popup(frame: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
@@ -111,6 +124,22 @@ fn popup(frame: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
     };
     frame.render_widget(Clear, rect);
     rect
+}
+
+/// Which rows a pane that scrolls shows, and the keys that scroll it; nothing when it shows
+/// all `rows` (from row `first`, `height` of them).
+fn scrolled_title(first: usize, height: usize, rows: usize, theme: &Theme) -> Line<'static> {
+    if rows <= height {
+        return Line::default();
+    }
+    let last = (first + height).min(rows);
+    Line::styled(
+        format!(
+            " rows {}–{last} of {rows} · ↑↓ PgUp PgDn scroll ",
+            first + 1
+        ),
+        theme.muted,
+    )
 }
 
 /// A finding on one line: symbol, severity word, code and message, in its severity's style.
@@ -127,11 +156,15 @@ fn finding_line(finding: &crate::plan::finding::Finding, theme: &Theme) -> Line<
     )
 }
 
+/// The word of a checklist item that passes, and of one that fails.
+pub const CHECK_PASSED: &str = "pass";
+pub const CHECK_FAILED: &str = "FAIL";
+
 /// One checklist item: its symbol, `pass` or `FAIL`, its name and what was found.
 fn checklist_line(passed: bool, item: &str, detail: &str, theme: &Theme) -> Line<'static> {
     let (status, word) = match passed {
-        true => (crate::tui::theme::Status::Ok, "pass"),
-        false => (crate::tui::theme::Status::Error, "FAIL"),
+        true => (crate::tui::theme::Status::Ok, CHECK_PASSED),
+        false => (crate::tui::theme::Status::Error, CHECK_FAILED),
     };
     Line::from(vec![
         ratatui::text::Span::styled(

@@ -1,23 +1,32 @@
 //! Window 1, Platform Upgrade: the controller's versions, the upgrade path, the Target Release
 //! Version field with the planner's verdict, the runbook for that target, and the live
-//! preflight checklist, refreshed with the fleet.
+//! preflight checklist, refreshed with the fleet. Values and the verdict wrap beside their
+//! labels, never cut.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 use crate::plan::path::release_versions;
 use crate::plan::runbook::Runbook;
 use crate::tui::message::Command;
-use crate::tui::state::App;
+use crate::tui::state::{App, Window};
 use crate::tui::theme::{Status, Theme, symbol};
+use crate::tui::ui::fit::{wrap_line, wrap_lines};
 use crate::tui::ui::{checklist_line, finding_line};
 
 const LABEL_WIDTH: usize = 24;
 
+/// The indent of a runbook step's further rows, past its number.
+const RUNBOOK_INDENT: usize = 4;
+
+/// Where a value starts, after its label and a gap; a long value's further rows start here.
+const VALUE_COLUMN: usize = LABEL_WIDTH + 2;
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let block = Block::bordered().title(Span::styled(" Platform Upgrade ", theme.title));
+    let name = format!(" {} ", Window::Platform.title());
+    let block = Block::bordered().title(Span::styled(name, theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(snapshot) = app.fleet.snapshot() else {
@@ -28,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let releases = app.catalog.as_ref().map_or("…".into(), |catalog| {
         release_versions(controller.current_version, catalog)
     });
-    let mut lines = vec![
+    let head = vec![
         field(
             "Previous Version",
             optional(controller.previous_version),
@@ -49,8 +58,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ),
         field("Release Versions", releases, theme),
     ];
-    lines.push(target_line(app, theme));
-    lines.push(verdict_line(app, theme));
+    let width = usize::from(inner.width);
+    let mut lines = wrap_lines(&head, width, VALUE_COLUMN);
+    let target_row = lines.len() as u16;
+    lines.extend(wrap_line(&target_line(app, theme), width, VALUE_COLUMN));
+    lines.extend(wrap_line(&verdict_line(app, theme), width, VALUE_COLUMN));
     let [fields, runbook] = Layout::vertical([
         Constraint::Length(lines.len() as u16 + 1),
         Constraint::Min(1),
@@ -58,10 +70,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     .areas(inner);
     frame.render_widget(Paragraph::new(lines), fields);
     if app.editing_target() {
-        let x = fields.x + LABEL_WIDTH as u16 + 2 + app.platform.input.visual_cursor() as u16;
+        let x = fields.x + VALUE_COLUMN as u16 + app.platform.input.visual_cursor() as u16;
         frame.set_cursor_position(Position::new(
             x.min(fields.right().saturating_sub(1)),
-            fields.y + 4,
+            fields.y + target_row,
         ));
     }
     let mut lines = match &app.platform.verdict {
@@ -69,7 +81,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         _ => Vec::new(),
     };
     lines.extend(preflight_lines(app, theme));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), runbook);
+    let lines = wrap_lines(&lines, usize::from(runbook.width), RUNBOOK_INDENT);
+    frame.render_widget(Paragraph::new(lines), runbook);
 }
 
 /// The live preflight: the checklist of a platform upgrade on the fleet as last read, and
@@ -165,7 +178,7 @@ fn target_line(app: &App, theme: &Theme) -> Line<'static> {
 }
 
 fn verdict_line(app: &App, theme: &Theme) -> Line<'static> {
-    let pad = Span::raw(" ".repeat(LABEL_WIDTH + 2));
+    let pad = Span::raw(" ".repeat(VALUE_COLUMN));
     match &app.platform.verdict {
         None => Line::from(vec![pad, Span::styled("…", theme.pending)]),
         Some(Err(why)) => Line::from(vec![

@@ -1,6 +1,7 @@
 //! The progress pane: the operation, a gauge (done/total, failures), elapsed time and an
 //! estimate of the rest (none once it has run out), a warning with what to check when progress
-//! has stalled, and the latest events with their times.
+//! has stalled, and the latest events with their times: the newest wrapped at words, the
+//! ones before it shortened by words to a row each.
 
 use jiff::Timestamp;
 use ratatui::Frame;
@@ -11,17 +12,23 @@ use ratatui::widgets::{Block, LineGauge, Paragraph};
 use crate::plan::request::Action;
 use crate::tui::operation::{Operation, Phase};
 use crate::tui::theme::{Status, Theme, symbol};
+use crate::tui::ui::fit::{self, TitlePart, shorten, wrap_line, wrap_lines};
 use crate::tui::ui::{clock, duration};
+
+/// The width of an event's time, and so the indent of its further rows.
+const CLOCK: usize = 9;
 
 pub fn draw(frame: &mut Frame, area: Rect, operation: &Operation, now: Timestamp, theme: &Theme) {
     let (status, word) = phase(operation);
-    let block = Block::bordered().title(Line::from(vec![
-        Span::styled(format!(" {} ", operation.title), theme.title),
-        Span::styled(format!("{} {word} ", symbol(status)), theme.of(status)),
-    ]));
+    let parts = vec![
+        TitlePart::shrinking(format!(" {} ", operation.title), theme.title, 1),
+        TitlePart::new(format!("{} {word} ", symbol(status)), theme.of(status), 0),
+    ];
+    let block = Block::bordered().title(fit::title(parts, usize::from(area.width)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let warning = stall_lines(operation, now, theme);
+    let width = usize::from(inner.width);
+    let warning = wrap_lines(&stall_lines(operation, now, theme), width, 2);
     let [gauge_area, warning_area, log_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(warning.len() as u16),
@@ -36,17 +43,36 @@ pub fn draw(frame: &mut Frame, area: Rect, operation: &Operation, now: Timestamp
         .label(label);
     frame.render_widget(gauge, gauge_area);
     let rows = usize::from(log_area.height);
-    let start = operation.log.len().saturating_sub(rows);
-    let lines: Vec<Line> = operation.log[start..]
+    frame.render_widget(
+        Paragraph::new(latest(operation, rows, width, theme)),
+        log_area,
+    );
+}
+
+/// The last `rows` rows of the event log: the newest event wrapped to `width` under its
+/// text, the ones before it a row each, shortened by words (so the pane keeps showing what
+/// led up to it).
+fn latest(operation: &Operation, rows: usize, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(((newest_time, newest), earlier)) = operation.log.split_last() else {
+        return Vec::new();
+    };
+    let text_width = width.saturating_sub(CLOCK);
+    let event = |time: &Timestamp, text: String| {
+        Line::from(vec![
+            Span::styled(format!("{} ", clock(*time)), theme.muted),
+            Span::raw(text),
+        ])
+    };
+    let mut lines = wrap_line(&event(newest_time, newest.clone()), width, CLOCK);
+    let room = rows.saturating_sub(lines.len());
+    let before = earlier.len().saturating_sub(room);
+    let mut shown: Vec<Line<'static>> = earlier[before..]
         .iter()
-        .map(|(time, text)| {
-            Line::from(vec![
-                Span::styled(format!("{} ", clock(*time)), theme.muted),
-                Span::raw(text.clone()),
-            ])
-        })
+        .map(|(time, text)| event(time, shorten(text, text_width)))
         .collect();
-    frame.render_widget(Paragraph::new(lines), log_area);
+    shown.append(&mut lines);
+    let extra = shown.len().saturating_sub(rows);
+    shown.split_off(extra)
 }
 
 /// The stall warning and what to check, when progress has not moved for well past its estimate.

@@ -7,14 +7,15 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 use crate::ops::rollout::RolloutEnd;
 use crate::plan::counted;
 use crate::tui::rollout::{Phase, RolloutView, StepRow, StepState};
-use crate::tui::state::App;
+use crate::tui::state::{App, Window};
 use crate::tui::theme::{Status, Theme, symbol};
 use crate::tui::ui::duration;
+use crate::tui::ui::fit::{shorten, wrap_lines};
 
 /// Log lines shown under the timeline.
 const LOG_ROWS: usize = 4;
@@ -25,7 +26,8 @@ const STATE: usize = 9;
 const TIME: usize = 7;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let block = Block::bordered().title(Span::styled(" Rollout ", theme.title));
+    let name = format!(" {} ", Window::Rollout.title());
+    let block = Block::bordered().title(Span::styled(name, theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     match &app.rollout {
@@ -55,16 +57,14 @@ fn empty(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.muted,
         ),
     ];
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+    let lines = wrap_lines(&lines, usize::from(area.width), 0);
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn timeline(frame: &mut Frame, area: Rect, app: &App, view: &RolloutView, theme: &Theme) {
     let width = usize::from(area.width);
-    let head = head(app, view, theme);
-    let head_rows: usize = head
-        .iter()
-        .map(|line| line.width().div_ceil(width.max(1)).max(1))
-        .sum();
+    let head = wrap_lines(&head(app, view, theme), width, 0);
+    let head_rows = head.len();
     let log_rows = view.log.len().min(LOG_ROWS);
     let what = what_width(view, width);
     let [head_area, table_area, log_area] = Layout::vertical([
@@ -73,7 +73,7 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App, view: &RolloutView, theme:
         Constraint::Length(log_rows as u16),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), head_area);
+    frame.render_widget(Paragraph::new(head), head_area);
     let visible = usize::from(table_area.height).saturating_sub(1);
     app.page_rows
         .set(u16::try_from(visible).unwrap_or(u16::MAX));
@@ -92,7 +92,7 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App, view: &RolloutView, theme:
         .log
         .iter()
         .skip(view.log.len() - log_rows)
-        .map(|line| Line::styled(fit(line, width), theme.muted))
+        .map(|line| Line::styled(shorten(line, width), theme.muted))
         .collect();
     frame.render_widget(Paragraph::new(log), log_area);
 }
@@ -216,11 +216,11 @@ fn step_line(
     let fixed = format!(
         "{:>NUMBER$} {:<what$} {:>GATEWAYS$} ",
         row.number,
-        fit(&row.what, what),
+        shorten(&row.what, what),
         gateways
     );
     let used = NUMBER + what + GATEWAYS + STATE + TIME + 4;
-    let detail = fit(&row.detail, width.saturating_sub(used + 1));
+    let detail = shorten(&row.detail, width.saturating_sub(used + 1));
     let style = if cursor { theme.cursor } else { Style::new() };
     Line::from(vec![
         Span::styled(fixed, style),
@@ -235,38 +235,5 @@ fn state_status(state: StepState) -> Status {
         StepState::Running | StepState::Gate => Status::Pending,
         StepState::Done => Status::Ok,
         StepState::Failed => Status::Error,
-    }
-}
-
-/// `text` in `width` columns: whole, or cut after its last whole word that fits, with `…`.
-fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_owned();
-    }
-    let room = width.saturating_sub(1);
-    let head: String = text.chars().take(room).collect();
-    let cut = match head.rfind(' ') {
-        Some(space) if space > 0 => &head[..space],
-        _ => head.as_str(),
-    };
-    format!("{}…", cut.trim_end())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fit;
-
-    #[test]
-    fn text_that_does_not_fit_is_cut_after_a_whole_word() {
-        assert_eq!(fit("wave 12 (canary)", 20), "wave 12 (canary)");
-        assert_eq!(
-            fit("step 4, the platform upgrade from 7.0.2239", 24),
-            "step 4, the platform…"
-        );
-        assert_eq!(
-            fit("abcdefghij", 5),
-            "abcd…",
-            "one long word is cut where it must"
-        );
     }
 }

@@ -17,7 +17,7 @@ use crate::plan::runbook;
 use crate::tui::confirm::ask::Then;
 use crate::tui::message::{Command, MarkSet, Msg};
 use crate::tui::operation::Operation;
-use crate::tui::state::{App, Focus, Overlay, Prompt, Window};
+use crate::tui::state::{App, Focus, Overlay, Prompt, Scroll, Window};
 
 mod command;
 mod controller;
@@ -199,16 +199,18 @@ fn overlay_command(app: &mut App, command: Command) -> Option<Vec<Job>> {
     let Focus::Overlay(overlay) = &mut app.focus else {
         return None;
     };
-    let step: i32 = match command {
+    let movement = match command {
         Command::Close => {
             app.focus = Focus::Window;
             return Some(Vec::new());
         }
         Command::Quit => return None,
-        Command::Up => -1,
-        Command::Down => 1,
-        Command::PageUp => -10,
-        Command::PageDown => 10,
+        Command::Up => Move::By(-1),
+        Command::Down => Move::By(1),
+        Command::PageUp => Move::By(-OVERLAY_PAGE),
+        Command::PageDown => Move::By(OVERLAY_PAGE),
+        Command::Top => Move::Top,
+        Command::Bottom => Move::End,
         Command::NextWindow if matches!(overlay, Overlay::DryRun(_)) => {
             if let Overlay::DryRun(pane) = overlay {
                 pane.select_next();
@@ -229,21 +231,50 @@ fn overlay_command(app: &mut App, command: Command) -> Option<Vec<Job>> {
             return None;
         }
     };
-    match overlay {
-        Overlay::Help { scroll } => *scroll = scrolled(*scroll, step),
-        Overlay::DryRun(pane) => pane.scroll = scrolled(pane.scroll, step),
-        Overlay::Picker(picker) => {
-            let last = picker.entries.len().saturating_sub(1);
-            picker.cursor = picker.cursor.saturating_add_signed(step as isize).min(last);
-        }
-        Overlay::Confirm(dialog) => dialog.scroll_by(step),
-        Overlay::Detail(_) | Overlay::Ask(_) | Overlay::Columns(_) => {}
-    }
+    move_in(overlay, movement);
     Some(Vec::new())
 }
 
-fn scrolled(scroll: u16, step: i32) -> u16 {
-    u16::try_from((i32::from(scroll) + step).max(0)).unwrap_or(u16::MAX)
+/// Rows a page key moves in an overlay.
+const OVERLAY_PAGE: isize = 10;
+
+/// A move key in an overlay: it scrolls the overlay, never the window under it.
+#[derive(Debug, Clone, Copy)]
+enum Move {
+    By(isize),
+    Top,
+    End,
+}
+
+fn move_in(overlay: &mut Overlay, movement: Move) {
+    let scroll = match overlay {
+        Overlay::Help { scroll } | Overlay::Detail { scroll, .. } => scroll,
+        Overlay::DryRun(pane) => &mut pane.scroll,
+        Overlay::Picker(picker) => {
+            let last = picker.entries.len().saturating_sub(1);
+            picker.cursor = match movement {
+                Move::By(rows) => picker.cursor.saturating_add_signed(rows).min(last),
+                Move::Top => 0,
+                Move::End => last,
+            };
+            return;
+        }
+        Overlay::Confirm(dialog) => {
+            let rows = match movement {
+                Move::By(rows) => i32::try_from(rows).unwrap_or_default(),
+                Move::Top => i32::MIN,
+                Move::End => i32::MAX,
+            };
+            dialog.scroll_by(rows);
+            return;
+        }
+        Overlay::Ask(_) | Overlay::Columns(_) => return,
+    };
+    match movement {
+        Move::By(rows) => scroll.by(rows),
+        Move::Top => scroll.to_top(),
+        Move::End => scroll.to_end(),
+    }
 }
 
 /// A command with no overlay open.
@@ -254,7 +285,10 @@ pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Job> {
     }
     match command {
         Command::Quit => command::quit(app),
-        Command::Help => app.focus = Focus::Overlay(Overlay::Help { scroll: 0 }),
+        Command::Help => {
+            let scroll = Scroll::default();
+            app.focus = Focus::Overlay(Overlay::Help { scroll });
+        }
         Command::CommandLine => app.focus = Focus::Prompt(Prompt::Command(Input::default())),
         Command::Refresh => return refresh(app),
         Command::PlatformWindow => app.window = Window::Platform,
@@ -408,7 +442,9 @@ fn table_command(app: &mut App, command: Command) {
         Command::FilterPicker => open_picker(app),
         Command::Details => {
             if let Some(gateway) = fleet.cursor_gateway() {
-                app.focus = Focus::Overlay(Overlay::Detail(gateway.name.clone()));
+                let name = gateway.name.clone();
+                let scroll = Scroll::default();
+                app.focus = Focus::Overlay(Overlay::Detail { name, scroll });
             }
         }
         _ => {}
