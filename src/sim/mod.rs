@@ -9,10 +9,12 @@ pub mod clock;
 pub mod engine;
 pub mod faults;
 pub mod fleet;
+mod listing;
 pub mod params;
 mod server;
 pub mod sessions;
 pub mod state;
+mod streaming;
 pub mod tls;
 mod views;
 
