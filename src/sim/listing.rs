@@ -84,6 +84,11 @@ pub trait ChunkWriter {
 }
 
 impl Listing {
+    /// Whether this is `list_gateway_upgrade_status` (the list a test can hold back).
+    pub fn is_upgrade_status(&self) -> bool {
+        matches!(self, Listing::UpgradeStatus)
+    }
+
     /// Writes the listing's `results` JSON from `state`, flushing every [`CHUNK_RECORDS`]
     /// records; the last records stay in the buffer for the caller to close and send.
     pub fn write(&self, state: &SimState, out: &mut impl ChunkWriter) -> Result<(), ListingError> {

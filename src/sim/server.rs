@@ -4,7 +4,8 @@
 //! upgrade's restart the web tier answers an HTML 503 page or drops the connection, and the
 //! `flaky` and `slow` faults disturb calls, as real controllers do. A client that sends its
 //! request too slowly is cut off ([`ReadTimeouts`]). The long lists are written while they
-//! are sent ([`listed`]).
+//! are sent ([`listed`]); `list_gateway_upgrade_status` can be held back ([`StatusGate`]) or
+//! delayed (the `slow-status` fault).
 //!
 //! It is written on hyper directly rather than a framework such as axum because the faults
 //! need the connection itself: a restart or a `flaky` read drops it mid-request, with no
@@ -32,6 +33,7 @@ use crate::sim::actions::status::{self, Outcome};
 use crate::sim::actions::{self, Endpoint, Reply};
 use crate::sim::clock::Clock;
 use crate::sim::engine;
+use crate::sim::hold::StatusGate;
 use crate::sim::listing::{ChunkWriter, Listing};
 use crate::sim::params::{ParamError, Params};
 use crate::sim::state::SimState;
@@ -77,6 +79,10 @@ pub struct Shared {
     /// The largest request body read, in bytes.
     body_limit: usize,
     latency: Duration,
+    /// The `slow-status` fault: how late `list_gateway_upgrade_status` answers.
+    status_latency: Duration,
+    /// Holds `list_gateway_upgrade_status` back while a test keeps it closed.
+    status_gate: StatusGate,
     flaky: bool,
     restart_drop_chance: f64,
     /// The `sync-drop` fault: a synchronous platform upgrade's connection is dropped at the
@@ -94,6 +100,8 @@ impl Shared {
             timeouts,
             body_limit: state.settings.body_limit,
             latency: faults.latency,
+            status_latency: faults.status_latency,
+            status_gate: StatusGate::default(),
             flaky: faults.flaky,
             restart_drop_chance: if faults.long_restart { 0.4 } else { 0.15 },
             sync_drop: faults.sync_drop,
@@ -113,6 +121,11 @@ impl Shared {
     /// The clock every request reads "now" from.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// The gate `list_gateway_upgrade_status` passes before it answers.
+    pub fn status_gate(&self) -> &StatusGate {
+        &self.status_gate
     }
 }
 
@@ -337,10 +350,17 @@ enum Opening {
     Outage(Answer),
 }
 
-/// A long list, answered as it is written: the list is written under the lock on a blocking
-/// thread, from one moment of the state, and its first chunk is answered while the rest is
-/// written. A restart that began meanwhile answers its outage.
+/// A long list, answered as it is written: `list_gateway_upgrade_status` first waits while it is
+/// held back and for the `slow-status` fault, without the state lock; then the list is written
+/// under the lock on a blocking thread, from one moment of the state, and its first chunk is
+/// answered while the rest is written. A restart that began meanwhile answers its outage.
 async fn listed(shared: &Arc<Shared>, listing: Listing) -> Answer {
+    if listing.is_upgrade_status() {
+        shared.status_gate.passed().await;
+        if !shared.status_latency.is_zero() {
+            tokio::time::sleep(shared.status_latency).await;
+        }
+    }
     let (opened, opening) = oneshot::channel();
     let producer = Arc::clone(shared);
     tokio::task::spawn_blocking(move || produce(&producer, &listing, opened));
