@@ -15,6 +15,7 @@ gw-fail=P        each gateway operation fails (upgrade_fail) with probability P,
 config-fail      a replaced gateway (rollback, image upgrade) ends in config_fail (F10)
 no-op=P          each gateway job says complete but changes nothing, with probability P, 0..1
 slow=MS          every answer comes MS milliseconds late (the call itself is handled at once)
+slow-status=SECS list_gateway_upgrade_status answers SECS seconds late (such as 2.5), with the state at that moment; other calls are not delayed
 late-start=SECS  a platform upgrade starts SECS simulated seconds after it is accepted; until then platform_upgrade_status reads as before it
 sync-drop        a synchronous upgrade or upgrade_platform call has its connection dropped at the restart instead of answered";
 
@@ -31,6 +32,8 @@ pub struct Faults {
     /// Probability in 0..=1 that a gateway job ends `complete` without changing the gateway.
     pub no_op: f64,
     pub latency: Duration,
+    /// How late `list_gateway_upgrade_status` answers (`slow-status`), on top of `latency`.
+    pub status_latency: Duration,
     /// Simulated time between accepting a platform upgrade and starting its task.
     pub late_start: Duration,
     /// A synchronous platform upgrade's connection is dropped at the restart, not answered.
@@ -40,7 +43,7 @@ pub struct Faults {
 /// A `--faults` list that names an unknown fault or gives a bad value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid fault \"{fault}\": {problem}; the faults are flaky, restart, expire, stuck, gw-fail=P, config-fail, no-op=P, slow=MS, late-start=SECS, sync-drop"
+    "invalid fault \"{fault}\": {problem}; the faults are flaky, restart, expire, stuck, gw-fail=P, config-fail, no-op=P, slow=MS, slow-status=SECS, late-start=SECS, sync-drop"
 )]
 pub struct FaultError {
     fault: String,
@@ -89,13 +92,14 @@ impl Faults {
                     .map_err(|_| error("expected milliseconds such as 250"))?;
                 self.latency = Duration::from_millis(millis);
             }
+            ("slow-status", Some(value)) => self.status_latency = seconds(value, error)?,
             ("late-start", Some(value)) => {
                 let seconds: u64 = value
                     .parse()
                     .map_err(|_| error("expected simulated seconds such as 120"))?;
                 self.late_start = Duration::from_secs(seconds);
             }
-            ("gw-fail" | "no-op" | "slow" | "late-start", None) => {
+            ("gw-fail" | "no-op" | "slow" | "slow-status" | "late-start", None) => {
                 return Err(error("this fault needs a value"));
             }
             ("flaky" | "restart" | "expire" | "stuck" | "config-fail" | "sync-drop", Some(_)) => {
@@ -116,6 +120,13 @@ fn probability(value: &str, error: impl Fn(&str) -> FaultError) -> Result<f64, F
         return Err(error("the probability must be between 0 and 1"));
     }
     Ok(probability)
+}
+
+/// A delay in seconds, fractions allowed, from a fault's value.
+fn seconds(value: &str, error: impl Fn(&str) -> FaultError) -> Result<Duration, FaultError> {
+    let expected = || error("expected seconds such as 2.5");
+    let seconds: f64 = value.parse().map_err(|_| expected())?;
+    Duration::try_from_secs_f64(seconds).map_err(|_| expected())
 }
 
 impl fmt::Display for Faults {
@@ -145,6 +156,9 @@ impl fmt::Display for Faults {
         if !self.latency.is_zero() {
             names.push(format!("slow={}", self.latency.as_millis()));
         }
+        if !self.status_latency.is_zero() {
+            names.push(format!("slow-status={}", self.status_latency.as_secs_f64()));
+        }
         if !self.late_start.is_zero() {
             names.push(format!("late-start={}", self.late_start.as_secs()));
         }
@@ -163,7 +177,7 @@ mod tests {
     #[test]
     fn every_fault_parses_and_prints_back() {
         let faults: Faults =
-            "flaky, restart,expire,stuck,gw-fail=0.25,config-fail,no-op=0.5,slow=40,late-start=90,sync-drop"
+            "flaky, restart,expire,stuck,gw-fail=0.25,config-fail,no-op=0.5,slow=40,slow-status=2.5,late-start=90,sync-drop"
                 .parse()
                 .expect("valid");
         assert!(
@@ -177,9 +191,10 @@ mod tests {
         assert_eq!(faults.gateway_failure, 0.25);
         assert_eq!(faults.latency, Duration::from_millis(40));
         assert_eq!(faults.late_start, Duration::from_secs(90));
+        assert_eq!(faults.status_latency, Duration::from_millis(2500));
         assert_eq!(
             faults.to_string(),
-            "flaky,restart,expire,stuck,config-fail,sync-drop,gw-fail=0.25,no-op=0.5,slow=40,late-start=90"
+            "flaky,restart,expire,stuck,config-fail,sync-drop,gw-fail=0.25,no-op=0.5,slow=40,slow-status=2.5,late-start=90"
         );
         assert_eq!("".parse::<Faults>(), Ok(Faults::default()));
         assert_eq!(Faults::default().to_string(), "none");
@@ -198,6 +213,10 @@ mod tests {
             ("late-start", "needs a value"),
             ("late-start=soon", "simulated seconds"),
             ("sync-drop=1", "takes no value"),
+            ("slow-status", "needs a value"),
+            ("slow-status=-1", "seconds such as 2.5"),
+            ("slow-status=later", "seconds such as 2.5"),
+            ("slow-status=inf", "seconds such as 2.5"),
         ] {
             let error = list.parse::<Faults>().expect_err(list).to_string();
             assert!(error.contains(problem) && error.contains(list), "{error}");

@@ -9,10 +9,13 @@ pub mod clock;
 pub mod engine;
 pub mod faults;
 pub mod fleet;
+mod hold;
+mod listing;
 pub mod params;
 mod server;
 pub mod sessions;
 pub mod state;
+mod streaming;
 pub mod tls;
 mod views;
 
@@ -28,6 +31,7 @@ use crate::catalog::Catalog;
 use crate::secret::Credentials;
 use crate::sim::clock::Clock;
 use crate::sim::faults::Faults;
+pub use crate::sim::hold::StatusHold;
 pub use crate::sim::params::DEFAULT_BODY_LIMIT;
 pub use crate::sim::server::ReadTimeouts;
 use crate::sim::server::Shared;
@@ -101,6 +105,13 @@ impl RunningSim {
     /// The clock the simulator reads the time from.
     pub fn clock(&self) -> &Clock {
         self.shared.clock()
+    }
+
+    /// Holds back `list_gateway_upgrade_status` (an extension for tests): until the returned
+    /// hold is released or dropped, a request for it waits, then answers with the state at
+    /// that moment. Other calls are served meanwhile.
+    pub fn hold_statuses(&self) -> StatusHold {
+        self.shared.status_gate().hold()
     }
 
     /// Stops accepting connections and waits for the accept loop to end.

@@ -3,7 +3,9 @@
 //! `{"return", "results", "reason"}` envelope (controller-api.md §1.4). During a platform
 //! upgrade's restart the web tier answers an HTML 503 page or drops the connection, and the
 //! `flaky` and `slow` faults disturb calls, as real controllers do. A client that sends its
-//! request too slowly is cut off ([`ReadTimeouts`]).
+//! request too slowly is cut off ([`ReadTimeouts`]). The long lists are written while they
+//! are sent ([`listed`]); `list_gateway_upgrade_status` can be held back ([`StatusGate`]) or
+//! delayed (the `slow-status` fault).
 //!
 //! It is written on hyper directly rather than a framework such as axum because the faults
 //! need the connection itself: a restart or a `flaky` read drops it mid-request, with no
@@ -13,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::header::{CACHE_CONTROL, CONNECTION, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
@@ -23,7 +25,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use rand::RngExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
@@ -31,8 +33,11 @@ use crate::sim::actions::status::{self, Outcome};
 use crate::sim::actions::{self, Endpoint, Reply};
 use crate::sim::clock::Clock;
 use crate::sim::engine;
+use crate::sim::hold::StatusGate;
+use crate::sim::listing::{ChunkWriter, Listing};
 use crate::sim::params::{ParamError, Params};
 use crate::sim::state::SimState;
+use crate::sim::streaming::{Body, ChunkSink, whole};
 
 /// How often a synchronous request looks at its operation.
 const WAIT_POLL: Duration = Duration::from_millis(100);
@@ -74,6 +79,10 @@ pub struct Shared {
     /// The largest request body read, in bytes.
     body_limit: usize,
     latency: Duration,
+    /// The `slow-status` fault: how late `list_gateway_upgrade_status` answers.
+    status_latency: Duration,
+    /// Holds `list_gateway_upgrade_status` back while a test keeps it closed.
+    status_gate: StatusGate,
     flaky: bool,
     restart_drop_chance: f64,
     /// The `sync-drop` fault: a synchronous platform upgrade's connection is dropped at the
@@ -91,6 +100,8 @@ impl Shared {
             timeouts,
             body_limit: state.settings.body_limit,
             latency: faults.latency,
+            status_latency: faults.status_latency,
+            status_gate: StatusGate::default(),
             flaky: faults.flaky,
             restart_drop_chance: if faults.long_restart { 0.4 } else { 0.15 },
             sync_drop: faults.sync_drop,
@@ -111,6 +122,11 @@ impl Shared {
     pub fn clock(&self) -> &Clock {
         &self.clock
     }
+
+    /// The gate `list_gateway_upgrade_status` passes before it answers.
+    pub fn status_gate(&self) -> &StatusGate {
+        &self.status_gate
+    }
 }
 
 /// The connection is dropped without an answer, as a restarting controller does.
@@ -118,7 +134,7 @@ impl Shared {
 #[error("connection dropped by the simulated controller")]
 struct Dropped;
 
-type Answer = Result<Response<Full<Bytes>>, Dropped>;
+type Answer = Result<Response<Body>, Dropped>;
 
 /// Accepts connections until `shutdown` changes.
 pub async fn serve(
@@ -212,7 +228,10 @@ async fn respond(shared: Arc<Shared>, request: Request<Incoming>) -> Answer {
         }
         other => other,
     };
-    Ok(envelope(reply, shared.https))
+    match reply {
+        Reply::Listing(listing) => listed(&shared, listing).await,
+        other => Ok(envelope(other, shared.https)),
+    }
 }
 
 fn header(request: &Request<Incoming>, name: &str) -> Option<String> {
@@ -230,7 +249,7 @@ async fn read_params(
     request: Request<Incoming>,
     query: Option<&str>,
     content_type: Option<&str>,
-) -> Result<Params, Response<Full<Bytes>>> {
+) -> Result<Params, Response<Body>> {
     let reading = read_body(request, shared.body_limit);
     let body = match tokio::time::timeout(shared.timeouts.body, reading).await {
         Ok(body) => body,
@@ -252,7 +271,7 @@ async fn read_body(request: Request<Incoming>, limit: usize) -> Result<Bytes, Pa
 }
 
 /// The answer to a body that did not arrive in time; the connection closes after it.
-fn request_timeout() -> Response<Full<Bytes>> {
+fn request_timeout() -> Response<Body> {
     let mut response = html(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT);
     response
         .headers_mut()
@@ -325,22 +344,83 @@ async fn wait_for(shared: &Shared, request_id: u64) -> Result<Reply, Dropped> {
     }
 }
 
+/// How a long list's answer begins: the response, or the outage that came first.
+enum Opening {
+    Body(Body),
+    Outage(Answer),
+}
+
+/// A long list, answered as it is written: `list_gateway_upgrade_status` first waits while it is
+/// held back and for the `slow-status` fault, without the state lock; then the list is written
+/// under the lock on a blocking thread, from one moment of the state, and its first chunk is
+/// answered while the rest is written. A restart that began meanwhile answers its outage.
+async fn listed(shared: &Arc<Shared>, listing: Listing) -> Answer {
+    if listing.is_upgrade_status() {
+        shared.status_gate.passed().await;
+        if !shared.status_latency.is_zero() {
+            tokio::time::sleep(shared.status_latency).await;
+        }
+    }
+    let (opened, opening) = oneshot::channel();
+    let producer = Arc::clone(shared);
+    tokio::task::spawn_blocking(move || produce(&producer, &listing, opened));
+    match opening.await {
+        Ok(Opening::Body(body)) => Ok(json_response(body, shared.https)),
+        Ok(Opening::Outage(answer)) => answer,
+        // The producer failed before its first byte: drop the connection, as on a crash.
+        Err(_) => Err(Dropped),
+    }
+}
+
+/// Writes `listing` in its envelope into a [`ChunkSink`] that hands the body to `opened`.
+fn produce(shared: &Shared, listing: &Listing, opened: oneshot::Sender<Opening>) {
+    let mut state = shared.lock();
+    if let Some(answer) = outage(shared, &mut state, shared.clock.now()) {
+        let _ = opened.send(Opening::Outage(answer));
+        return;
+    }
+    let mut sink = ChunkSink::new(move |body| {
+        let _ = opened.send(Opening::Body(body));
+    });
+    sink.buffer().extend_from_slice(RESULTS_OPENING.as_bytes());
+    // A listing that stops early (the client went away) drops the sink, which cuts the body.
+    if listing.write(&state, &mut sink).is_ok() {
+        sink.buffer().push(b'}');
+        let _ = sink.finish();
+    }
+}
+
+/// How every successful envelope begins; `results` follows.
+const RESULTS_OPENING: &str = "{\"return\":true,\"results\":";
+
 /// The JSON envelope of a reply.
-fn envelope(reply: Reply, https: bool) -> Response<Full<Bytes>> {
-    let body = match reply {
-        Reply::Done(results) => format!("{{\"return\":true,\"results\":{results}}}"),
+fn envelope(reply: Reply, https: bool) -> Response<Body> {
+    json_response(whole(envelope_text(reply)), https)
+}
+
+fn envelope_text(reply: Reply) -> String {
+    match reply {
+        Reply::Done(results) => format!("{RESULTS_OPENING}{results}}}"),
+        // Written by `listed` as it is sent; never reaches here.
+        Reply::Listing(_) => refusal_text("internal error: a long list is answered as it is sent"),
         Reply::LoggedIn { cid, message } => format!(
             "{{\"return\":true,\"results\":{},\"CID\":{}}}",
             quote(&message),
             quote(&cid)
         ),
-        Reply::Refused(reason) | Reply::LoginFailed(reason) => {
-            format!("{{\"return\":false,\"reason\":{}}}", quote(&reason))
-        }
-        Reply::WaitFor(request_id) => format!("{{\"return\":true,\"results\":\"{request_id}\"}}"),
+        Reply::Refused(reason) | Reply::LoginFailed(reason) => refusal_text(&reason),
+        Reply::WaitFor(request_id) => format!("{RESULTS_OPENING}\"{request_id}\"}}"),
         Reply::Bare(fields) => fields,
-    };
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+    }
+}
+
+fn refusal_text(reason: &str) -> String {
+    format!("{{\"return\":false,\"reason\":{}}}", quote(reason))
+}
+
+/// An RPC answer's response: HTTP 200, `text/json`, and the controller's headers.
+fn json_response(body: Body, https: bool) -> Response<Body> {
+    let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/json"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -359,8 +439,8 @@ fn quote(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
 }
 
-fn html(status: StatusCode, page: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(page.as_bytes())));
+fn html(status: StatusCode, page: &'static str) -> Response<Body> {
+    let mut response = Response::new(whole(Bytes::from_static(page.as_bytes())));
     *response.status_mut() = status;
     response.headers_mut().insert(
         CONTENT_TYPE,

@@ -5,10 +5,10 @@ use serde::Serialize;
 
 use crate::cloud::Cloud;
 use crate::sim::actions::Reply;
+use crate::sim::listing::{GatewayFilter, Listing};
 use crate::sim::params::Params;
 use crate::sim::state::SimState;
 use crate::sim::views;
-use crate::snapshot::GatewayType;
 use crate::version::{Train, Version};
 
 #[derive(Serialize)]
@@ -40,26 +40,10 @@ pub fn list_version_info(state: &SimState, params: &Params) -> Result<Reply, Str
 }
 
 /// `list_vpcs_summary`, optionally narrowed by `gateway_name`, `account_name`, `transit_only`
-/// or `spoke_only`.
-pub fn list_vpcs_summary(state: &SimState, params: &Params) -> Result<Reply, String> {
-    let transit_only = params.flag("transit_only")?;
-    let spoke_only = params.flag("spoke_only")?;
-    let name = params.get("gateway_name").filter(|name| !name.is_empty());
-    let account = params.get("account_name").filter(|name| !name.is_empty());
-    let snapshot = &state.snapshot;
-    let records: Vec<views::GatewayRecord<'_>> = snapshot
-        .gateways()
-        .iter()
-        .enumerate()
-        .filter(|(_, gateway)| name.is_none_or(|name| gateway.name == name))
-        .filter(|(_, gateway)| {
-            account.is_none_or(|account| gateway.account.as_deref() == Some(account))
-        })
-        .filter(|(_, gateway)| !transit_only || gateway.gw_type == GatewayType::Transit)
-        .filter(|(_, gateway)| !spoke_only || gateway.gw_type == GatewayType::Spoke)
-        .map(|(index, _)| views::record(snapshot, &state.runtime, index))
-        .collect();
-    Ok(Reply::done(&records))
+/// or `spoke_only`; the records are written as the answer is sent ([`Listing`]).
+pub fn list_vpcs_summary(params: &Params) -> Result<Reply, String> {
+    let filter = GatewayFilter::read(params)?;
+    Ok(Reply::Listing(Listing::Gateways(filter)))
 }
 
 /// `get_gateway_info`: one gateway's record.
@@ -73,18 +57,10 @@ pub fn get_gateway_info(state: &SimState, params: &Params) -> Result<Reply, Stri
     )))
 }
 
-#[derive(Serialize)]
-struct UpgradeStatus<'a> {
-    gw_info: Vec<views::UpgradeStatusEntry<'a>>,
-}
-
 /// `list_gateway_upgrade_status`: every gateway with its State and Update Status, plus the
-/// window's other columns as extensions.
-pub fn list_gateway_upgrade_status(state: &SimState) -> Reply {
-    let gw_info = (0..state.snapshot.gateways().len())
-        .map(|index| views::upgrade_status(&state.snapshot, &state.catalog, &state.runtime, index))
-        .collect();
-    Reply::done(&UpgradeStatus { gw_info })
+/// window's other columns as extensions; written as the answer is sent ([`Listing`]).
+pub fn list_gateway_upgrade_status() -> Reply {
+    Reply::Listing(Listing::UpgradeStatus)
 }
 
 #[derive(Serialize)]

@@ -11,6 +11,7 @@ mod upgrade;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use crate::sim::listing::Listing;
 use crate::sim::params::Params;
 use crate::sim::sessions::CID_INVALID;
 use crate::sim::state::SimState;
@@ -32,6 +33,8 @@ pub enum Endpoint {
 pub enum Reply {
     /// `return: true` with `results` (already JSON).
     Done(String),
+    /// `return: true` with a long list as `results`, written by the server as it is sent.
+    Listing(Listing),
     /// `return: false` with a reason.
     Refused(String),
     /// A successful login: the CID sits at the top level.
@@ -146,14 +149,14 @@ const ACTIONS: &[Action] = &[
     action("list_version_info", Access::Read, |state, call| {
         inventory::list_version_info(state, call.params)
     }),
-    action("list_vpcs_summary", Access::Read, |state, call| {
-        inventory::list_vpcs_summary(state, call.params)
+    action("list_vpcs_summary", Access::Read, |_, call| {
+        inventory::list_vpcs_summary(call.params)
     }),
     action("get_gateway_info", Access::Read, |state, call| {
         inventory::get_gateway_info(state, call.params)
     }),
-    action("list_gateway_upgrade_status", Access::Read, |state, _| {
-        Ok(inventory::list_gateway_upgrade_status(state))
+    action("list_gateway_upgrade_status", Access::Read, |_, _| {
+        Ok(inventory::list_gateway_upgrade_status())
     }),
     action(
         "get_compatible_image_version",
