@@ -172,3 +172,48 @@ fn a_later_refresh_keeps_the_whole_fleet_and_counts() {
         "{screen}"
     );
 }
+
+/// The whole path, against the simulator with its status list held back: the console shows
+/// the first rows of 2,000 gateways with their statuses pending, refuses to mark, and takes
+/// marks once the statuses are released and arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_show_before_the_statuses_arrive_and_marking_waits_for_them() {
+    let sim = avx_upgrade::sim::start(common::config(fleet(2_000), 1.0))
+        .await
+        .expect("the simulator starts");
+    let hold = sim.hold_statuses();
+    let url = format!("http://{}", sim.addr);
+    let mut console = console::Console::open_on(&url).await;
+    console.press(KeyCode::Char('2'));
+    assert!(console.app.fleet_is_partial(), "the statuses are held back");
+    console
+        .until("the count of every gateway read", |app| {
+            app.loading.is_some_and(|loading| loading.statuses)
+        })
+        .await;
+    let screen = console.screen(120, 40);
+    assert!(screen.contains("spoke-00000"), "{screen}");
+    assert!(screen.contains("… reading"), "{screen}");
+    assert!(
+        screen.contains("loading: 2,000 gateways read, their statuses next"),
+        "{screen}"
+    );
+    console.press(KeyCode::Char(' '));
+    console.press(KeyCode::Char('a'));
+    assert_eq!(console.app.fleet.marked_count(), 0, "nothing marked yet");
+    assert!(flash(&console.app).contains("the fleet is still being read"));
+
+    hold.release();
+    console
+        .until("the whole fleet and its statuses", |app| {
+            app.loading.is_none()
+        })
+        .await;
+    assert_eq!(console.app.fleet.total(), 2_000);
+    let screen = console.screen(120, 40);
+    assert!(!screen.contains("… reading"), "{screen}");
+    console.press(KeyCode::Char('a'));
+    assert_eq!(console.app.fleet.marked_count(), 2_000);
+    console.close().await;
+    sim.stop().await;
+}

@@ -101,6 +101,19 @@ impl Console {
         Console::connect(sim, client, 20.0, readonly, state_dir).await
     }
 
+    /// A console on the simulator at `url` that the test runs itself (with the common user
+    /// and password), with its own state directory.
+    pub async fn open_on(url: &str) -> Console {
+        let credentials = Credentials {
+            user: common_user(),
+            password: Secret::new(common_password()),
+        };
+        let state_dir = Arc::new(tempfile::tempdir().expect("a state directory"));
+        let sim = Sim::Shared(url.to_owned());
+        let client = client(&sim, credentials, DEFAULT_MAX_REQUEST).await;
+        Console::connect(sim, client, 20.0, false, state_dir).await
+    }
+
     /// A console on the simulator of `other`, from another machine: its own state directory,
     /// with no journal.
     pub async fn attach_elsewhere(other: &Console) -> Console {
