@@ -8,10 +8,10 @@ use ratatui::widgets::{Block, Paragraph};
 
 use crate::tui::columns::Chooser;
 use crate::tui::theme::Theme;
-use crate::tui::ui::popup;
+use crate::tui::ui::{dialog_width, popup, scrolled_title};
 
 pub fn draw(frame: &mut Frame, body: Rect, chooser: &Chooser, theme: &Theme) {
-    let area = popup(frame, body, 76, body.height);
+    let area = popup(frame, body, dialog_width(body), body.height);
     let rows = usize::from(area.height.saturating_sub(3));
     let offset = chooser.cursor.saturating_sub(rows.saturating_sub(1));
     let mut lines: Vec<Line> = chooser
@@ -35,6 +35,8 @@ pub fn draw(frame: &mut Frame, body: Rect, chooser: &Chooser, theme: &Theme) {
         "space on/off · Enter shows and keeps · a as many as fit · Esc",
         theme.muted,
     ));
-    let block = Block::bordered().title(Span::styled(" Columns ", theme.title));
+    let block = Block::bordered()
+        .title(Span::styled(" Columns ", theme.title))
+        .title_bottom(scrolled_title(offset, rows, chooser.rows.len(), theme));
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
