@@ -233,7 +233,11 @@ fn the_column_chooser_turns_columns_on_and_off() {
     assert!(!columns.contains(&ColumnId::State));
     assert_eq!(columns.len(), before.len());
     assert!(matches!(effects.as_slice(), [Job::SaveColumns { .. }]));
-    command(&mut app, "cols");
+    press(&mut app, KeyCode::Char('C'));
+    assert!(
+        matches!(app.overlay(), Some(Overlay::Columns(_))),
+        "C opens it too"
+    );
     press(&mut app, KeyCode::Esc);
     assert_eq!(flash(&app), "columns unchanged");
 }

@@ -51,6 +51,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("S", Command::SortReverse),
     ("/", Command::Filter),
     ("f", Command::FilterPicker),
+    ("C", Command::ChooseColumns),
     ("enter", Command::Details),
     ("t", Command::EditTarget),
     ("d", Command::DryRun),

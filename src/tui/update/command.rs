@@ -197,7 +197,7 @@ fn readonly(app: &mut App) {
 }
 
 /// `:cols`: the chooser, starting from the columns on screen.
-fn open_chooser(app: &mut App) {
+pub(super) fn open_chooser(app: &mut App) {
     let shown = app.shown_columns.borrow().clone();
     let shown = if shown.is_empty() {
         ColumnChoice::Auto.by_priority(false)[..5].to_vec()

@@ -326,6 +326,7 @@ pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Job> {
             ask_to_confirm(app, Action::ImageUpgrade)
         }),
         Command::ToggleProgress => toggle_progress(app),
+        Command::ChooseColumns => command::open_chooser(app),
         Command::Close => {
             if app.window == Window::Gateways && !app.fleet.query().is_empty() {
                 set_filter(app, "");
