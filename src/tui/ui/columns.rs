@@ -8,11 +8,13 @@ use ratatui::widgets::{Block, Paragraph};
 
 use crate::tui::columns::Chooser;
 use crate::tui::theme::Theme;
-use crate::tui::ui::{dialog_width, popup, scrolled_title};
+use crate::tui::ui::fit::shorten;
+use crate::tui::ui::{dialog_width, list_row, popup, scrolled_title};
 
 pub fn draw(frame: &mut Frame, body: Rect, chooser: &Chooser, theme: &Theme) {
     let area = popup(frame, body, dialog_width(body), body.height);
     let rows = usize::from(area.height.saturating_sub(3));
+    let width = usize::from(area.width.saturating_sub(2));
     let offset = chooser.cursor.saturating_sub(rows.saturating_sub(1));
     let mut lines: Vec<Line> = chooser
         .rows
@@ -23,12 +25,7 @@ pub fn draw(frame: &mut Frame, body: Rect, chooser: &Chooser, theme: &Theme) {
         .map(|(i, (column, on))| {
             let mark = if *on { "[x]" } else { "[ ]" };
             let text = format!("{mark} {:<15} {}", column.name(), column.describe());
-            let style = if i == chooser.cursor {
-                theme.cursor
-            } else {
-                ratatui::style::Style::new()
-            };
-            Line::from(Span::styled(text, style))
+            list_row(shorten(&text, width), i == chooser.cursor, theme)
         })
         .collect();
     lines.push(Line::styled(

@@ -112,6 +112,16 @@ fn dialog_width(body: Rect) -> u16 {
         .min(body.width)
 }
 
+/// One row of a list with a cursor (the picker, the column chooser): reversed when selected.
+fn list_row(text: String, selected: bool, theme: &Theme) -> Line<'static> {
+    let style = if selected {
+        theme.cursor
+    } else {
+        ratatui::style::Style::new()
+    };
+    Line::from(ratatui::text::Span::styled(text, style))
+}
+
 /// A box of `width`×`height` in the middle of `area`, cleared.
 fn popup(frame: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);

@@ -4,13 +4,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::tui::state::Picker;
 use crate::tui::theme::Theme;
 use crate::tui::ui::fit::{self, TitlePart, shorten};
-use crate::tui::ui::{dialog_width, popup};
+use crate::tui::ui::{dialog_width, list_row, popup};
 
 pub fn draw(frame: &mut Frame, body: Rect, picker: &Picker, theme: &Theme) {
     let area = popup(frame, body, dialog_width(body), body.height);
@@ -25,13 +25,7 @@ pub fn draw(frame: &mut Frame, body: Rect, picker: &Picker, theme: &Theme) {
         .take(rows)
         .map(|(i, (field, value, count))| {
             let text = format!("{:<8} {value:<24} {count:>7}", format!("{field}:"));
-            let text = shorten(&text, width);
-            let style = if i == picker.cursor {
-                theme.cursor
-            } else {
-                ratatui::style::Style::new()
-            };
-            Line::from(Span::styled(text, style))
+            list_row(shorten(&text, width), i == picker.cursor, theme)
         })
         .collect();
     let parts = vec![
