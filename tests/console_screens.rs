@@ -1,4 +1,4 @@
-//! Whole-screen snapshots (insta) of every window, pane and dialog at 80×24 and 120×40 (a
+//! Whole-screen snapshots (insta) of every window, pane and dialog at 80×24, 120×40 and 200×60 (a
 //! confirmation with hidden marks, and one long enough to scroll, among them), and explicit
 //! style checks: snapshots show text, not colour.
 
@@ -27,7 +27,7 @@ use console::{draw, loaded_app, press, shown, text_of, type_into};
 use crossterm::event::KeyCode;
 use ratatui::style::Color;
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
 
 /// A small fleet with a gateway down, one behind and an HA pair.
 fn fleet() -> Snapshot {
