@@ -138,11 +138,6 @@ fn measure_all(
                 query: &args.query,
                 tmux_config,
                 scratch: &run_dir,
-                socket: &format!(
-                    "avx-compare-{}-{round}-{:?}",
-                    std::process::id(),
-                    program.kind
-                ),
             };
             match measure::run(&program, &setup) {
                 Ok(figures) => {

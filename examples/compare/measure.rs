@@ -27,7 +27,6 @@ pub struct Setup<'a> {
     pub query: &'a str,
     pub tmux_config: &'a Path,
     pub scratch: &'a Path,
-    pub socket: &'a str,
 }
 
 /// Measures one run of `program`.
@@ -39,7 +38,7 @@ pub fn run(program: &Program, setup: &Setup) -> Result<Figures> {
         config: setup.tmux_config,
     };
     let started = Instant::now();
-    let pane = Pane::launch(setup.socket, &launch)?;
+    let pane = Pane::launch(&setup.scratch.join("tmux.sock"), &launch)?;
     if !program.kind.launch_keys().is_empty() {
         pane.type_text(program.kind.launch_keys())?;
     }

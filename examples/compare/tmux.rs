@@ -13,7 +13,7 @@ pub const HEIGHT: u16 = 60;
 
 /// A tmux server with one pane running one program; the server is killed on drop.
 pub struct Pane {
-    socket: String,
+    socket: PathBuf,
 }
 
 /// What to run in a pane.
@@ -28,7 +28,9 @@ pub struct Launch<'a> {
 impl Pane {
     /// Starts a new tmux server running `launch` directly as the pane's command (no shell),
     /// so the pane's pid is the program's.
-    pub fn launch(socket: &str, launch: &Launch) -> Result<Pane> {
+    /// The server listens on `socket`, a path (in a scratch directory, so nothing is left
+    /// behind in /tmp/tmux-UID).
+    pub fn launch(socket: &Path, launch: &Launch) -> Result<Pane> {
         let pane = Pane {
             socket: socket.to_owned(),
         };
@@ -117,7 +119,7 @@ impl Pane {
 
     fn tmux(&self) -> Command {
         let mut command = Command::new("tmux");
-        command.args(["-L", &self.socket]);
+        command.arg("-S").arg(&self.socket);
         command
     }
 }
