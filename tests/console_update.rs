@@ -1119,14 +1119,64 @@ fn filter_holds(view: &mut FleetView, text: &str) {
     }
 }
 
-/// Runs `cases` arbitrary texts and mutated filters through the parser and the fleet.
+/// The rows a view shows, by gateway position.
+fn shown_rows(view: &FleetView) -> Vec<usize> {
+    (0..view.shown_len())
+        .filter_map(|row| view.shown_index(row))
+        .collect()
+}
+
+/// Types `text` into `view` one character at a time, as an operator does (each keystroke may
+/// narrow the rows shown rather than filter the fleet again), and checks that the rows are
+/// those a fresh view shows for the same query.
+fn typed_filter_matches_a_fresh_one(view: &mut FleetView, fresh: &mut FleetView, text: &str) {
+    let mut typed = String::new();
+    for c in text.chars().take(TYPED_LIMIT) {
+        typed.push(c);
+        if view.set_filter(&typed).is_err() {
+            continue;
+        }
+        fresh.set_filter("").expect("no filter");
+        fresh.set_filter(&typed).expect("the same query parses");
+        assert_eq!(shown_rows(view), shown_rows(fresh), "typed {typed:?}");
+    }
+}
+
+/// How many characters of a fuzz case are typed one at a time.
+const TYPED_LIMIT: usize = 48;
+
+/// Runs `cases` arbitrary texts and mutated filters through the parser and the fleet, whole
+/// and typed a character at a time.
 fn fuzz_filters(cases: u32) {
-    let view = std::sync::Mutex::new(fuzz_fleet());
+    let views = std::sync::Mutex::new((fuzz_fleet(), fuzz_fleet()));
     let strategy = mutate::texts(VALID_FILTERS, FILTER_FUZZ_LIMIT);
     mutate::check("the filter language", cases, strategy, move |text| {
-        let mut view = view.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        filter_holds(&mut view, &text);
+        let mut views = views
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (view, fresh) = &mut *views;
+        filter_holds(view, &text);
+        view.set_filter("").expect("no filter");
+        typed_filter_matches_a_fresh_one(view, fresh, &text);
     });
+}
+
+#[test]
+fn a_filter_typed_key_by_key_shows_what_the_whole_query_shows() {
+    let (mut view, mut fresh) = (fuzz_fleet(), fuzz_fleet());
+    for text in [
+        "spoke-0",
+        "spoke 0 hagw",
+        "gcp tr",
+        "!spoke x",
+        "cloud:aws spo",
+        "spoke-01-hagw",
+        "ZÜR",
+        "spoke* 1",
+    ] {
+        view.set_filter("").expect("no filter");
+        typed_filter_matches_a_fresh_one(&mut view, &mut fresh, text);
+    }
 }
 
 #[test]

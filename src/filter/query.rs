@@ -193,6 +193,23 @@ impl Query {
         self.any_of.is_empty() && self.all_of.is_empty()
     }
 
+    /// Whether this query only narrows `previous`: it lengthens its last free word
+    /// (`spoke` → `spoke-1`) or adds free words after it. Free words match by containment and
+    /// combine with AND, so every gateway this query keeps, `previous` kept too, and only
+    /// those need testing. A key, a negation or a `*` is never taken as narrowing.
+    pub fn narrows(&self, previous: &Query) -> bool {
+        let (old, new) = (previous.text(), self.text());
+        let Some(added) = new.strip_prefix(old).filter(|_| !old.is_empty()) else {
+            return false;
+        };
+        let new_words_plain = added.split_whitespace().all(plain_word);
+        if added.starts_with(char::is_whitespace) {
+            return new_words_plain;
+        }
+        let last_old_plain = old.split_whitespace().last().is_some_and(plain_word);
+        last_old_plain && new_words_plain
+    }
+
     /// The query matched against the fleet's distinct values, ready for each gateway.
     pub fn prepare(&self, dictionaries: Dictionaries<'_>) -> Prepared<'_> {
         let hits = self
@@ -208,6 +225,11 @@ impl Query {
             .collect();
         Prepared { query: self, hits }
     }
+}
+
+/// A free word with nothing that changes how it matches: no key, `!` or `*`.
+fn plain_word(word: &str) -> bool {
+    !word.starts_with('!') && !word.contains([':', '*'])
 }
 
 fn parse_word(word: &str) -> Result<Test, QueryError> {

@@ -66,6 +66,13 @@ impl SortKey {
     }
 }
 
+/// Which gateways a filter tests.
+#[derive(Debug, Clone, Copy)]
+enum Candidates {
+    All,
+    Shown,
+}
+
 /// The table's rows and selection.
 #[derive(Debug, Default)]
 pub struct FleetView {
@@ -77,6 +84,9 @@ pub struct FleetView {
     order: Vec<u32>,
     /// The rows shown: `order` filtered by `query`.
     shown: Vec<u32>,
+    /// The rows shown before the last filter, kept for their memory: a keystroke allocates
+    /// nothing.
+    spare: Vec<u32>,
     marked: Vec<bool>,
     marked_count: usize,
     /// Marked gateways among the rows shown.
@@ -255,17 +265,38 @@ impl FleetView {
         if query == self.query {
             return Ok(());
         }
+        let narrows = query.narrows(&self.query);
         self.query = query;
-        self.refilter();
+        if narrows {
+            self.refilter_shown();
+        } else {
+            self.refilter();
+        }
         Ok(())
     }
 
+    /// Filters every gateway, in sort order.
     fn refilter(&mut self) {
+        self.filter_from(Candidates::All);
+    }
+
+    /// Filters only the rows shown: the query narrows the one before (a keystroke that
+    /// lengthens a word tests hundreds of rows, not the whole fleet).
+    fn refilter_shown(&mut self) {
+        self.filter_from(Candidates::Shown);
+    }
+
+    fn filter_from(&mut self, candidates: Candidates) {
         let cursor_index = self.shown_index(self.cursor);
-        let mut shown = std::mem::take(&mut self.shown);
+        let previous = std::mem::take(&mut self.shown);
+        let mut shown = std::mem::take(&mut self.spare);
         shown.clear();
+        let candidates: &[u32] = match candidates {
+            Candidates::All => &self.order,
+            Candidates::Shown => &previous,
+        };
         if self.query.is_empty() {
-            shown.extend_from_slice(&self.order);
+            shown.extend_from_slice(candidates);
         } else {
             let gateways = self.snapshot.as_ref().map_or(&[][..], Snapshot::gateways);
             let live = &self.live;
@@ -279,11 +310,12 @@ impl FleetView {
                 &self.query,
                 gateways,
                 shown_of,
-                self.order.iter().copied(),
+                candidates.iter().copied(),
                 &mut shown,
             );
         }
         self.shown = shown;
+        self.spare = previous;
         self.count_marked_shown();
         self.cursor = cursor_index
             .and_then(|index| self.shown.iter().position(|&i| i as usize == index))

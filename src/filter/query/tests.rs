@@ -122,3 +122,28 @@ fn bad_queries_say_what_to_write() {
     assert!(empty.0.contains("nothing to match"), "{empty}");
     assert!(Query::parse("   ").expect("blank").is_empty());
 }
+
+#[test]
+fn a_query_narrows_the_one_before_only_by_lengthening_or_adding_plain_words() {
+    let narrows = |old: &str, new: &str| {
+        let old = Query::parse(old).expect("old parses");
+        Query::parse(new).expect("new parses").narrows(&old)
+    };
+    assert!(narrows("spoke", "spoke-1"));
+    assert!(narrows("spoke", "spoke 1"));
+    assert!(narrows("cloud:aws spo", "cloud:aws spoke"));
+    assert!(narrows("!transit", "!transit spoke"));
+    assert!(!narrows("", "spoke"), "from nothing, everything is tested");
+    assert!(
+        !narrows("region:us-east", "region:us-east-1"),
+        "an exact value is not a substring"
+    );
+    assert!(!narrows("!spo", "!spoke"), "a longer negation keeps more");
+    assert!(!narrows("spoke", "spoke*"));
+    assert!(!narrows("spoke", "spoke cloud:aws cloud:gcp"));
+    assert!(!narrows("spoke-1", "spoke"), "a shorter word keeps more");
+    assert!(
+        !narrows("cloud:aws", "cloud:aws cloud:gcp"),
+        "the same key twice is OR"
+    );
+}
