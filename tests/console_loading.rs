@@ -86,6 +86,10 @@ fn the_first_rows_show_with_pending_statuses_and_nothing_can_be_marked_until_all
         screen.contains("loading: 12,400 gateways read, the first shown"),
         "{screen}"
     );
+    assert!(
+        screen.contains("500/500 shown of 12,400 read so far"),
+        "the title never passes the first rows for the fleet:\n{screen}"
+    );
 
     // Every way of marking or acting waits for the whole fleet.
     for key in [' ', 'a', 'F', 'd', 'U', 'R', 'I'] {

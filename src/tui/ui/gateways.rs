@@ -293,11 +293,7 @@ fn title(app: &App, width: u16, theme: &Theme) -> Line<'static> {
     let name = format!(" {} ", Window::Gateways.title());
     let mut parts = vec![
         TitlePart::new(name, theme.title, 3),
-        TitlePart::new(
-            format!("{}/{} shown ", fleet.shown_len(), fleet.total()),
-            Style::new(),
-            1,
-        ),
+        TitlePart::new(count(app), Style::new(), 1),
     ];
     if fleet.marked_count() > 0 {
         let marked = format!("● {} marked", fleet.marked_count());
@@ -313,6 +309,21 @@ fn title(app: &App, width: u16, theme: &Theme) -> Line<'static> {
         parts.push(TitlePart::shrinking(filter, theme.pending, 2));
     }
     fit::title(parts, usize::from(width))
+}
+
+/// `12/200 shown`; while a fleet is read, how many of the first rows are shown of how many
+/// read so far, so a partial table never passes for the fleet.
+fn count(app: &App) -> String {
+    let fleet = &app.fleet;
+    match app.loading.filter(|loading| loading.partial) {
+        Some(loading) => format!(
+            "{}/{} shown of {} read so far ",
+            fleet.shown_len(),
+            fleet.total(),
+            grouped(loading.read)
+        ),
+        None => format!("{}/{} shown ", fleet.shown_len(), fleet.total()),
+    }
 }
 
 /// A column's header, with the sort's arrow when the table is sorted by it.
