@@ -250,7 +250,7 @@ fn q_while_an_operation_runs_asks_first_and_says_what_goes_on() {
 
     let mut app = loaded_app(fleet(), false);
     let loaded = Loaded {
-        snapshot: fleet(),
+        snapshot: fleet().into(),
         catalog: common::catalog(),
         live: Vec::new(),
         skipped: Vec::new(),

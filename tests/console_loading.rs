@@ -111,7 +111,13 @@ fn the_first_rows_show_with_pending_statuses_and_nothing_can_be_marked_until_all
     press(&mut app, KeyCode::Char('j'));
     assert_eq!(app.fleet.cursor(), 1);
 
-    reading(&mut app, Reading::Statuses { total: 2_000 });
+    reading(
+        &mut app,
+        Reading::Statuses {
+            total: 2_000,
+            fleet: std::sync::Arc::new(fleet(2_000)),
+        },
+    );
     let screen = text_of(&draw(&app, 120, 40, &Theme::monochrome()));
     assert!(
         screen.contains("loading: 2,000 gateways read, their statuses next"),
@@ -132,7 +138,7 @@ fn the_first_rows_show_with_pending_statuses_and_nothing_can_be_marked_until_all
         &mut app,
         Msg::Ops(Event::Loaded(Box::new(Loaded {
             preflight: None,
-            snapshot: whole,
+            snapshot: whole.into(),
             catalog: common::catalog(),
             live,
             skipped: Vec::new(),
@@ -200,6 +206,15 @@ async fn rows_show_before_the_statuses_arrive_and_marking_waits_for_them() {
     assert!(screen.contains("… reading"), "{screen}");
     assert!(
         screen.contains("loading: 2,000 gateways read, their statuses next"),
+        "{screen}"
+    );
+    assert_eq!(
+        console.app.fleet.total(),
+        2_000,
+        "every gateway is shown once read, before its status"
+    );
+    assert!(
+        screen.contains("2000/2000 shown of 2,000 read so far"),
         "{screen}"
     );
     console.press(KeyCode::Char(' '));

@@ -215,7 +215,7 @@ fn marks_space_a_and_capital_a_and_they_survive_a_refresh() {
         "a marks the shown gateways, keeping others"
     );
     let loaded = Loaded {
-        snapshot: fleet(),
+        snapshot: fleet().into(),
         catalog: common::catalog(),
         live: Vec::new(),
         skipped: Vec::new(),
@@ -515,7 +515,7 @@ fn a_refused_start_is_shown_and_frees_the_console() {
 fn an_operation_found_running_is_followed() {
     let mut app = loaded_app(fleet(), false);
     let loaded = Loaded {
-        snapshot: fleet(),
+        snapshot: fleet().into(),
         catalog: common::catalog(),
         live: Vec::new(),
         skipped: Vec::new(),
@@ -557,7 +557,7 @@ fn a_failed_refresh_marks_the_data_stale_and_keeps_it() {
 /// A refresh's answer with `snapshot`, nothing running at the controller.
 fn loaded(snapshot: Snapshot) -> Msg {
     Msg::Ops(Event::Loaded(Box::new(Loaded {
-        snapshot,
+        snapshot: snapshot.into(),
         catalog: common::catalog(),
         live: Vec::new(),
         skipped: Vec::new(),
@@ -1297,7 +1297,7 @@ fn mark_failed_marks_exactly_the_failed_gateways_by_key_or_command() {
     update(
         &mut app,
         Msg::Ops(Event::Loaded(Box::new(Loaded {
-            snapshot,
+            snapshot: snapshot.into(),
             catalog: common::catalog(),
             live,
             skipped: Vec::new(),

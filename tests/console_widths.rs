@@ -431,7 +431,7 @@ fn command_screens(screens: &mut Vec<(String, App)>) {
     screens.push(("command line with candidates".into(), app));
     let mut app = window(fleet(), '2');
     let loaded = avx_upgrade::ops::Loaded {
-        snapshot: fleet(),
+        snapshot: fleet().into(),
         catalog: common::catalog(),
         live: Vec::new(),
         skipped: Vec::new(),

@@ -15,7 +15,8 @@ use crate::snapshot::Snapshot;
 /// Everything the controller told us in one refresh.
 #[derive(Debug)]
 pub struct Loaded {
-    pub snapshot: Snapshot,
+    /// The fleet, shared with the console that showed it before its statuses were read.
+    pub snapshot: Arc<Snapshot>,
     pub catalog: Catalog,
     /// Live status by gateway position in `snapshot`.
     pub live: Vec<Live>,
@@ -46,8 +47,9 @@ pub enum Reading {
         read: usize,
         first: Option<Box<Snapshot>>,
     },
-    /// Every gateway is read (`total` records); their statuses are being read.
-    Statuses { total: usize },
+    /// Every gateway is read (`total` records, `fleet` those that could be read: shared, not
+    /// copied); their statuses are being read.
+    Statuses { total: usize, fleet: Arc<Snapshot> },
 }
 
 /// Reads everything the two windows show.
@@ -87,10 +89,7 @@ pub async fn refresh_reporting(
         }
         None => client.gateways().await?,
     };
-    if let Some(progress) = &progress {
-        let total = fleet.gateways.len() + fleet.skipped.len();
-        progress(Reading::Statuses { total });
-    }
+    let total = fleet.gateways.len() + fleet.skipped.len();
     let skipped = fleet
         .skipped
         .iter()
@@ -101,19 +100,14 @@ pub async fn refresh_reporting(
         detail: format!("the gateways do not form a valid fleet: {error}"),
     })?;
     let snapshot = Arc::new(snapshot);
+    if let Some(progress) = &progress {
+        let fleet = Arc::clone(&snapshot);
+        progress(Reading::Statuses { total, fleet });
+    }
     let statuses = client
         .gateway_statuses_into(|| LiveStatuses::new(Arc::clone(&snapshot)))
         .await?;
-    let LiveStatuses {
-        live,
-        running,
-        snapshot: shared,
-    } = statuses;
-    drop(shared);
-    let snapshot = Arc::try_unwrap(snapshot).map_err(|_| ApiError::Decode {
-        action: "list_gateway_upgrade_status".into(),
-        detail: "the fleet is still shared after the statuses were read".into(),
-    })?;
+    let LiveStatuses { live, running, .. } = statuses;
     Ok(Loaded {
         preflight: preflight(&snapshot, &catalog),
         snapshot,

@@ -12,6 +12,7 @@ use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use strum::{EnumIter, IntoEnumIterator};
 
@@ -76,7 +77,9 @@ enum Candidates {
 /// The table's rows and selection.
 #[derive(Debug, Default)]
 pub struct FleetView {
-    snapshot: Option<Snapshot>,
+    /// Shared with the refresh that read it, so the fleet is shown before its statuses are
+    /// read without a second copy.
+    snapshot: Option<Arc<Snapshot>>,
     live: Vec<Live>,
     /// What the filter runs over, built once per refresh.
     filter: FilterIndex,
@@ -104,7 +107,8 @@ pub struct FleetView {
 impl FleetView {
     /// Replaces the gateways after a refresh, keeping the filter, sort, marks (by name) and
     /// the cursor's gateway.
-    pub fn replace(&mut self, snapshot: Snapshot, live: Vec<Live>) {
+    pub fn replace(&mut self, snapshot: impl Into<Arc<Snapshot>>, live: Vec<Live>) {
+        let snapshot: Arc<Snapshot> = snapshot.into();
         let marked_names: HashSet<String> = self.marked_names().into_iter().collect();
         let cursor_name = self.cursor_gateway().map(|gateway| gateway.name.clone());
         // The previous fleet goes before the new one's tables are built: at 100,000 gateways
@@ -140,11 +144,11 @@ impl FleetView {
 
     /// The controller and gateways as last read; `None` before the first refresh.
     pub fn snapshot(&self) -> Option<&Snapshot> {
-        self.snapshot.as_ref()
+        self.snapshot.as_deref()
     }
 
     pub fn gateways(&self) -> &[Gateway] {
-        self.snapshot.as_ref().map_or(&[], Snapshot::gateways)
+        self.snapshot.as_deref().map_or(&[], Snapshot::gateways)
     }
 
     /// The longest gateway name, in characters.
@@ -298,7 +302,7 @@ impl FleetView {
         if self.query.is_empty() {
             shown.extend_from_slice(candidates);
         } else {
-            let gateways = self.snapshot.as_ref().map_or(&[][..], Snapshot::gateways);
+            let gateways = self.snapshot.as_deref().map_or(&[][..], Snapshot::gateways);
             let live = &self.live;
             let shown_of = |index: usize| Shown {
                 update_status: live
@@ -454,12 +458,12 @@ impl FleetView {
     }
 
     fn sort_keys(&mut self, key: SortKey) -> Vec<u64> {
-        let gateways = self.snapshot.as_ref().map_or(&[][..], Snapshot::gateways);
+        let gateways = self.snapshot.as_deref().map_or(&[][..], Snapshot::gateways);
         if self.name_rank.len() != gateways.len() {
             self.name_rank = vec![0; gateways.len()];
             let in_order = self
                 .snapshot
-                .as_ref()
+                .as_deref()
                 .map_or(&[][..], Snapshot::in_name_order);
             for (rank, &index) in in_order.iter().enumerate() {
                 self.name_rank[index as usize] = rank as u32;

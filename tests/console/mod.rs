@@ -84,7 +84,7 @@ impl Console {
         let state_dir = Arc::new(tempfile::tempdir().expect("a state directory"));
         let sim = Sim::Owned(running);
         let client = client(&sim, credentials, max_request).await;
-        Console::connect(sim, client, speed, readonly, state_dir).await
+        Console::connect(sim, client, speed, readonly, state_dir, false).await
     }
 
     /// A second console on the simulator of `other`, on the same machine (its state
@@ -98,11 +98,12 @@ impl Console {
         let state_dir = Arc::clone(&other.state_dir);
         let sim = Sim::Shared(url);
         let client = client(&sim, credentials, DEFAULT_MAX_REQUEST).await;
-        Console::connect(sim, client, 20.0, readonly, state_dir).await
+        Console::connect(sim, client, 20.0, readonly, state_dir, false).await
     }
 
     /// A console on the simulator at `url` that the test runs itself (with the common user
-    /// and password), with its own state directory.
+    /// and password), with its own state directory; it is handed over as soon as the first
+    /// rows are shown, before their statuses are in.
     pub async fn open_on(url: &str) -> Console {
         let credentials = Credentials {
             user: common_user(),
@@ -111,7 +112,7 @@ impl Console {
         let state_dir = Arc::new(tempfile::tempdir().expect("a state directory"));
         let sim = Sim::Shared(url.to_owned());
         let client = client(&sim, credentials, DEFAULT_MAX_REQUEST).await;
-        Console::connect(sim, client, 20.0, false, state_dir).await
+        Console::connect(sim, client, 20.0, false, state_dir, true).await
     }
 
     /// A console on the simulator of `other`, from another machine: its own state directory,
@@ -125,7 +126,7 @@ impl Console {
         let state_dir = Arc::new(tempfile::tempdir().expect("a state directory"));
         let sim = Sim::Shared(url);
         let client = client(&sim, credentials, DEFAULT_MAX_REQUEST).await;
-        Console::connect(sim, client, 20.0, false, state_dir).await
+        Console::connect(sim, client, 20.0, false, state_dir, false).await
     }
 
     async fn connect(
@@ -134,6 +135,7 @@ impl Console {
         speed: f64,
         readonly: bool,
         state_dir: Arc<tempfile::TempDir>,
+        shown_early: bool,
     ) -> Console {
         let (sender, events) = tokio::sync::mpsc::unbounded_channel();
         let app = App::new(
@@ -157,7 +159,9 @@ impl Console {
         // As the real loop does: the journal's unfinished rollout, if any, is offered.
         console.runner.spawn(Job::FindRollout);
         console
-            .until("the first refresh", |app| app.fleet.snapshot().is_some())
+            .until("the first refresh", |app| {
+                app.fleet.snapshot().is_some() && (shown_early || app.loading.is_none())
+            })
             .await;
         console
     }
@@ -379,7 +383,7 @@ pub fn loaded_app(snapshot: avx_upgrade::snapshot::Snapshot, readonly: bool) -> 
     let catalog = avx_upgrade::catalog::Catalog::builtin().expect("catalog");
     let loaded = Loaded {
         preflight: avx_upgrade::ops::preflight(&snapshot, &catalog),
-        snapshot,
+        snapshot: snapshot.into(),
         catalog,
         live,
         skipped: Vec::new(),

@@ -12,8 +12,9 @@ use crate::tui::state::{App, Connection};
 use crate::tui::update::{current, revalidate_target};
 
 /// How far the refresh under way has got. On the first refresh the first rows are shown at
-/// once, their statuses pending, and nothing can be marked or sent until the whole fleet is
-/// in; a later refresh keeps the fleet shown and only counts.
+/// once, then every gateway once all are read, their statuses pending; nothing can be marked
+/// or sent until the statuses are in too. A later refresh keeps the fleet shown and only
+/// counts.
 pub(super) fn on_reading(app: &mut App, reading: Reading) {
     let first_load = app.fleet.snapshot().is_none() || app.fleet_is_partial();
     let mut loading = app.loading.unwrap_or_default();
@@ -26,9 +27,14 @@ pub(super) fn on_reading(app: &mut App, reading: Reading) {
                 loading.partial = true;
             }
         }
-        Reading::Statuses { total } => {
+        Reading::Statuses { total, fleet } => {
             loading.read = total;
             loading.statuses = true;
+            if first_load {
+                let pending = vec![Live::default(); fleet.gateways().len()];
+                app.fleet.replace(fleet, pending);
+                loading.partial = true;
+            }
         }
     }
     app.loading = Some(loading);
