@@ -67,6 +67,14 @@ impl SortKey {
     }
 }
 
+/// What a gateway whose status is not read yet shows: no status.
+static PENDING: Live = Live {
+    update_status: UpdateStatus::None,
+    state: None,
+    progress: None,
+    message: None,
+};
+
 /// Which gateways a filter tests.
 #[derive(Debug, Clone, Copy)]
 enum Candidates {
@@ -106,7 +114,8 @@ pub struct FleetView {
 
 impl FleetView {
     /// Replaces the gateways after a refresh, keeping the filter, sort, marks (by name) and
-    /// the cursor's gateway.
+    /// the cursor's gateway. An empty `live` means the statuses are not read yet: every
+    /// gateway reads as [`PENDING`], with no memory spent on it.
     pub fn replace(&mut self, snapshot: impl Into<Arc<Snapshot>>, live: Vec<Live>) {
         let snapshot: Arc<Snapshot> = snapshot.into();
         let marked_names: HashSet<String> = self.marked_names().into_iter().collect();
@@ -132,7 +141,9 @@ impl FleetView {
         self.snapshot = Some(snapshot);
         self.name_rank.clear();
         self.live = live;
-        self.live.resize(total, Live::default());
+        if !self.live.is_empty() {
+            self.live.resize(total, Live::default());
+        }
         self.order = (0..total as u32).collect();
         self.resort();
         self.cursor = cursor_name
@@ -169,7 +180,10 @@ impl FleetView {
     }
 
     pub fn live(&self, index: usize) -> Option<&Live> {
-        self.live.get(index)
+        match self.live.get(index) {
+            Some(live) => Some(live),
+            None => (self.live.is_empty() && index < self.total()).then_some(&PENDING),
+        }
     }
 
     /// The gateway index of shown row `row`.
@@ -473,7 +487,12 @@ impl FleetView {
             SortKey::Name => vec![0; gateways.len()],
             SortKey::State => ranks(gateways.iter().map(|g| g.state)),
             SortKey::UpdateStatus => {
-                ranks(self.live.iter().map(|live| live.update_status.as_str()))
+                let live = &self.live;
+                let word = move |index: usize| {
+                    live.get(index)
+                        .map_or("", |live| live.update_status.as_str())
+                };
+                ranks((0..gateways.len()).map(word))
             }
             SortKey::Version => ranks(gateways.iter().map(|g| g.software_version)),
             SortKey::Cloud => ranks(gateways.iter().map(|g| g.cloud)),
@@ -491,6 +510,9 @@ impl FleetView {
 
     /// Records what the controller says about gateway `index`.
     pub fn set_live(&mut self, index: usize, live: Live) {
+        if self.live.is_empty() {
+            self.live.resize(self.total(), Live::default());
+        }
         if let Some(slot) = self.live.get_mut(index) {
             *slot = live;
         }
@@ -508,8 +530,10 @@ impl FleetView {
         pick: impl Fn(&'a Gateway, &'a Live) -> V,
     ) -> Vec<(String, usize)> {
         let mut counts: HashMap<V, usize> = HashMap::new();
-        for (gateway, live) in self.gateways().iter().zip(&self.live) {
-            *counts.entry(pick(gateway, live)).or_default() += 1;
+        for (index, gateway) in self.gateways().iter().enumerate() {
+            if let Some(live) = self.live(index) {
+                *counts.entry(pick(gateway, live)).or_default() += 1;
+            }
         }
         let mut values: Vec<(String, usize)> = counts
             .into_iter()

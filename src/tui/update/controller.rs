@@ -22,8 +22,7 @@ pub(super) fn on_reading(app: &mut App, reading: Reading) {
         Reading::Gateways { read, first } => {
             loading.read = read;
             if let Some(snapshot) = first.filter(|_| first_load) {
-                let pending = vec![Live::default(); snapshot.gateways().len()];
-                app.fleet.replace(*snapshot, pending);
+                app.fleet.replace(*snapshot, Vec::new());
                 loading.partial = true;
             }
         }
@@ -31,8 +30,7 @@ pub(super) fn on_reading(app: &mut App, reading: Reading) {
             loading.read = total;
             loading.statuses = true;
             if first_load {
-                let pending = vec![Live::default(); fleet.gateways().len()];
-                app.fleet.replace(fleet, pending);
+                app.fleet.replace(fleet, Vec::new());
                 loading.partial = true;
             }
         }
