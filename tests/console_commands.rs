@@ -316,10 +316,13 @@ fn long_list() -> Snapshot {
                 avx_upgrade::snapshot::Role::Primary,
                 CURRENT,
             );
-            gateway.image_version = Some(format!(
-                "aviatrix-companion-gateway-v13-ubuntu2204-7.2-2024111{}",
-                i % 10
-            ));
+            gateway.image_version = Some(
+                format!(
+                    "aviatrix-companion-gateway-v13-ubuntu2204-7.2-2024111{}",
+                    i % 10
+                )
+                .into(),
+            );
             gateway
         })
         .collect();

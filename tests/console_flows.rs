@@ -33,7 +33,7 @@ fn mixed_fleet(software: &str) -> Snapshot {
         gateway.region = "us-central1".into();
         gateway.image_version = common::catalog()
             .image_for(Cloud::Gcp, gateway.software_version.train())
-            .map(|entry| entry.image.clone());
+            .map(|entry| entry.image.as_str().into());
     }
     gateways.extend(gcp);
     Snapshot::new(common::controller(CURRENT, Some(PREVIOUS)), gateways).expect("valid fleet")

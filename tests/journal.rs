@@ -40,7 +40,7 @@ fn before(gateway: &Gateway, target: Version) -> GatewayBefore {
     GatewayBefore {
         name: gateway.name.clone(),
         software: gateway.software_version,
-        image: gateway.image_version.clone(),
+        image: gateway.image_version.as_deref().map(str::to_owned),
         state: gateway.state.to_string(),
         tunnels_up: gateway.tunnels_up,
         expect_software: Some(target),

@@ -515,7 +515,7 @@ fn snapshot(
                 gateway.active_mesh = seed.active_mesh;
             }
             if seed.on_target_image {
-                gateway.image_version = Some(image_name(seed.cloud, current.train()));
+                gateway.image_version = Some(image_name(seed.cloud, current.train()).into());
             }
             gateway.openvpn = seed.openvpn;
             gateway.openvpn_users = if seed.openvpn { 3 } else { 0 };
@@ -1392,7 +1392,7 @@ impl<'a> Placed<'a> {
             .filter(|name| {
                 self.snapshot
                     .gateway(name)
-                    .is_some_and(|g| g.region == region)
+                    .is_some_and(|g| &*g.region == region)
             })
             .count()
     }

@@ -373,7 +373,7 @@ fn old_images(pairs: usize) -> Snapshot {
         let mut pair = common::pair(&format!("spoke-{number:03}"), GatewayType::Spoke, CURRENT);
         for gateway in &mut pair {
             gateway.image_version = Some(common::AWS_IMAGE_70.into());
-            gateway.region = format!("region-{}", number % 4);
+            gateway.region = format!("region-{}", number % 4).into();
         }
         gateways.extend(pair);
     }

@@ -12,6 +12,7 @@ use crate::api::stream::ListSink;
 
 use crate::api::actions::{Fleet, Skipped};
 use crate::cloud::Cloud;
+use crate::snapshot::shared_text::Interner;
 use crate::snapshot::{Gateway, GatewayState, GatewayType, Role};
 use crate::version::Version;
 
@@ -114,6 +115,8 @@ const READ_EVERY: usize = 5_000;
 pub struct FleetBuilder {
     fleet: Fleet,
     on_reading: Option<OnReading>,
+    /// The regions, accounts, images and kernels read so far, each kept once.
+    shared: Interner,
 }
 
 impl std::fmt::Debug for FleetBuilder {
@@ -130,7 +133,8 @@ impl ListSink for FleetBuilder {
         let decoded = serde_json::from_str::<RawRecord<'_>>(raw.get())
             .map_err(|error| (name_of(raw), format!("unexpected record: {error}")))
             .and_then(|record| {
-                gateway_from_record(&record).map_err(|reason| (record.vpc_name.to_string(), reason))
+                gateway_from_record(&record, &mut self.shared)
+                    .map_err(|reason| (record.vpc_name.to_string(), reason))
             });
         match decoded {
             Ok(gateway) => self.fleet.gateways.push(gateway),
@@ -144,8 +148,8 @@ impl FleetBuilder {
     /// A builder that tells `on_reading` how far it has got.
     pub fn reporting(on_reading: OnReading) -> FleetBuilder {
         FleetBuilder {
-            fleet: Fleet::default(),
             on_reading: Some(on_reading),
+            ..FleetBuilder::default()
         }
     }
 
@@ -207,7 +211,7 @@ fn non_empty(text: &str) -> Option<String> {
     Some(text.to_owned()).filter(|text| !text.is_empty())
 }
 
-fn gateway_from_record(record: &RawRecord<'_>) -> Result<Gateway, String> {
+fn gateway_from_record(record: &RawRecord<'_>, shared: &mut Interner) -> Result<Gateway, String> {
     if record.vpc_name.is_empty() {
         return Err("no vpc_name".into());
     }
@@ -227,18 +231,18 @@ fn gateway_from_record(record: &RawRecord<'_>) -> Result<Gateway, String> {
     let mut gateway = Gateway::new(
         record.vpc_name.as_ref(),
         cloud,
-        record.vpc_region.as_ref(),
+        shared.text(&record.vpc_region),
         gateway_type(record),
         role(record),
         software,
     );
-    gateway.account = non_empty(&record.account_name);
+    gateway.account = shared.optional(&record.account_name);
     gateway.peer = peer(record);
     gateway.vpc_id = non_empty(&record.vpc_id);
-    gateway.image_version = non_empty(&record.gw_image_name);
+    gateway.image_version = shared.optional(&record.gw_image_name);
     gateway.previous_software_version = optional_version(&record.previous_software_version);
-    gateway.previous_image_version = non_empty(&record.previous_image_name);
-    gateway.kernel_version = non_empty(&record.kernel_version);
+    gateway.previous_image_version = shared.optional(&record.previous_image_name);
+    gateway.kernel_version = shared.optional(&record.kernel_version);
     gateway.state = match record.vpc_state.as_ref() {
         "down" => GatewayState::Down,
         "waiting" => GatewayState::Waiting,

@@ -22,9 +22,7 @@ impl FilterIndex {
     /// The index of `gateways`.
     pub fn of(gateways: &[Gateway]) -> FilterIndex {
         FilterIndex {
-            regions: Dictionary::of(gateways.iter().map(|g| g.region.as_str()), |r| {
-                (*r).to_owned()
-            }),
+            regions: Dictionary::of(gateways.iter().map(|g| &*g.region), |r| (*r).to_owned()),
             accounts: Dictionary::of(
                 gateways.iter().map(|g| g.account.as_deref().unwrap_or("")),
                 |a| (*a).to_owned(),

@@ -50,7 +50,7 @@ pub fn expectations(snapshot: &Snapshot, catalog: &Catalog, request: &Request) -
             GatewayBefore {
                 name: gateway.name.clone(),
                 software: gateway.software_version,
-                image: gateway.image_version.clone(),
+                image: gateway.image_version.as_deref().map(str::to_owned),
                 state: gateway.state.name().to_owned(),
                 tunnels_up: gateway.tunnels_up,
                 expect_software: software,
@@ -104,7 +104,7 @@ pub fn verify(expected: &[Expected], after: &Snapshot, live: &[Live]) -> Vec<Ver
 fn read_back(gateway: &Gateway) -> GatewayAfter {
     GatewayAfter {
         software: gateway.software_version,
-        image: gateway.image_version.clone(),
+        image: gateway.image_version.as_deref().map(str::to_owned),
         state: gateway.state.name().to_owned(),
         tunnels_up: gateway.tunnels_up,
     }

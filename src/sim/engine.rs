@@ -14,6 +14,7 @@
 //! refuses the request, with the finding's code at the start of the reason. Which selected
 //! gateways an operation works on is the planner's answer too ([`plan::will_change`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -509,7 +510,11 @@ fn finish_software(
     };
     if gateway.image_version.as_deref() != Some(entry.image.as_str()) {
         gateway.previous_image_version = gateway.image_version.take();
-        gateway.image_version = Some(entry.image.clone());
-        gateway.kernel_version = entry.kernel.clone().or(gateway.kernel_version.take());
+        gateway.image_version = Some(Arc::from(entry.image.as_str()));
+        gateway.kernel_version = entry
+            .kernel
+            .as_deref()
+            .map(Arc::from)
+            .or(gateway.kernel_version.take());
     }
 }

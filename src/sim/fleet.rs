@@ -277,14 +277,14 @@ impl Generator<'_> {
             .filter(|_| self.per_mille(spec.lagging_per_mille));
         let software = lagging.unwrap_or(spec.controller_version);
         let mut gateway = Gateway::new(name, cloud, region, gw_type, role, software);
-        gateway.account = Some(account_name(cloud, env));
+        gateway.account = Some(account_name(cloud, env).into());
         gateway.previous_software_version = match lagging {
             Some(_) => None,
             None => spec.previous_version,
         };
         if let Some(entry) = self.catalog.image_for(cloud, software.train()) {
-            gateway.image_version = Some(entry.image.clone());
-            gateway.kernel_version = entry.kernel.clone();
+            gateway.image_version = Some(entry.image.as_str().into());
+            gateway.kernel_version = entry.kernel.as_deref().map(Into::into);
         }
         gateway.bgp_peers = match gw_type {
             GatewayType::Transit => self.rng.random_range(1..5),

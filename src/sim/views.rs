@@ -206,8 +206,8 @@ pub fn upgrade_status<'a>(
     }
 }
 
-fn text(value: &Option<String>) -> &str {
-    value.as_deref().unwrap_or("")
+fn text<T: AsRef<str>>(value: &Option<T>) -> &str {
+    value.as_ref().map_or("", AsRef::as_ref)
 }
 
 fn optional_version(version: Option<crate::version::Version>) -> String {

@@ -2,6 +2,7 @@
 //! Selective Gateway Upgrade window that belongs to the gateway itself.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use strum::EnumIter;
@@ -108,9 +109,11 @@ impl fmt::Display for GatewayState {
 pub struct Gateway {
     pub name: String,
     pub cloud: Cloud,
-    pub region: String,
+    /// Shared text: a fleet has a few dozen regions, accounts, images and kernels, and each
+    /// gateway points at its own rather than holding a copy.
+    pub region: Arc<str>,
     #[serde(default)]
-    pub account: Option<String>,
+    pub account: Option<Arc<str>>,
     pub gw_type: GatewayType,
     pub role: Role,
     #[serde(default)]
@@ -123,11 +126,11 @@ pub struct Gateway {
     #[serde(default)]
     pub previous_software_version: Option<Version>,
     #[serde(default)]
-    pub image_version: Option<String>,
+    pub image_version: Option<Arc<str>>,
     #[serde(default)]
-    pub previous_image_version: Option<String>,
+    pub previous_image_version: Option<Arc<str>>,
     #[serde(default)]
-    pub kernel_version: Option<String>,
+    pub kernel_version: Option<Arc<str>>,
     #[serde(default)]
     pub state: GatewayState,
     #[serde(default = "super::controller::yes")]
@@ -147,7 +150,7 @@ impl Gateway {
     pub fn new(
         name: impl Into<String>,
         cloud: Cloud,
-        region: impl Into<String>,
+        region: impl Into<Arc<str>>,
         gw_type: GatewayType,
         role: Role,
         software_version: Version,

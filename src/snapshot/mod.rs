@@ -16,6 +16,7 @@ use crate::load::{self, LoadError};
 mod controller;
 mod gateway;
 mod index;
+pub mod shared_text;
 mod status;
 
 pub use controller::{Account, Backup, Checklist, Controller, ControllerHa};

@@ -496,7 +496,7 @@ impl FleetView {
             }
             SortKey::Version => ranks(gateways.iter().map(|g| g.software_version)),
             SortKey::Cloud => ranks(gateways.iter().map(|g| g.cloud)),
-            SortKey::Region => ranks(gateways.iter().map(|g| g.region.as_str())),
+            SortKey::Region => ranks(gateways.iter().map(|g| &*g.region)),
             SortKey::Type => ranks(gateways.iter().map(|g| g.gw_type)),
             SortKey::Role => ranks(gateways.iter().map(|g| g.role)),
             SortKey::Account => ranks(gateways.iter().map(|g| g.account.as_deref())),

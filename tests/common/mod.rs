@@ -400,8 +400,8 @@ pub fn gateway(name: &str, gw_type: GatewayType, role: Role, software: &str) -> 
         .image_for(Cloud::Aws, software.train())
         .map(|entry| (entry.image.clone(), entry.kernel.clone()));
     if let Some((image, kernel)) = image {
-        gateway.image_version = Some(image);
-        gateway.kernel_version = kernel;
+        gateway.image_version = Some(image.into());
+        gateway.kernel_version = kernel.map(Into::into);
     }
     gateway
 }

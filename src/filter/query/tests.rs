@@ -33,8 +33,8 @@ fn passes(query: &str, gateway: &Gateway) -> bool {
 /// Whether `gateway`, shown as `shown`, passes `query`, which must parse.
 pub(in crate::filter) fn passes_shown(query: &str, gateway: &Gateway, shown: Shown<'_>) -> bool {
     let query = Query::parse(query).expect("query parses");
-    let regions = [gateway.region.clone()];
-    let accounts = [gateway.account.clone().unwrap_or_default()];
+    let regions = [gateway.region.to_string()];
+    let accounts = [gateway.account.as_deref().unwrap_or_default().to_owned()];
     let versions = [gateway.software_version.to_string()];
     let prepared = query.prepare(Dictionaries {
         regions: &regions,

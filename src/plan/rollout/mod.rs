@@ -217,7 +217,7 @@ impl<'a> Waves<'a> {
         let mut region_total: HashMap<&str, usize> = HashMap::new();
         for &index in candidates {
             *region_total
-                .entry(snapshot.gateways()[index].region.as_str())
+                .entry(snapshot.gateways()[index].region.as_ref())
                 .or_default() += 1;
         }
         Self {
@@ -283,7 +283,7 @@ impl<'a> Waves<'a> {
     }
 
     fn region(&self, index: usize) -> &'a str {
-        self.snapshot.gateways()[index].region.as_str()
+        self.snapshot.gateways()[index].region.as_ref()
     }
 
     /// Whether `index` may join wave `number`, which already holds `regions`.

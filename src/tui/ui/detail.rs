@@ -45,14 +45,20 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, shown: (&str, &Scroll), th
         ("Target Version", controller.current_version.to_string()),
         (
             "Previous Image Version",
-            text(gateway.previous_image_version.clone()),
+            text(gateway.previous_image_version.as_deref().map(str::to_owned)),
         ),
-        ("Current Image Version", text(gateway.image_version.clone())),
+        (
+            "Current Image Version",
+            text(gateway.image_version.as_deref().map(str::to_owned)),
+        ),
         (
             "Target Image Version",
             image(Some(controller.current_version.train())),
         ),
-        ("Kernel Version", text(gateway.kernel_version.clone())),
+        (
+            "Kernel Version",
+            text(gateway.kernel_version.as_deref().map(str::to_owned)),
+        ),
         (
             "Rollback Version",
             text(controller.previous_version.map(|v| v.to_string())),
@@ -61,9 +67,12 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, shown: (&str, &Scroll), th
             "Rollback Image Version",
             image(controller.previous_version.map(|v| v.train())),
         ),
-        ("Account", text(gateway.account.clone())),
+        (
+            "Account",
+            text(gateway.account.as_deref().map(str::to_owned)),
+        ),
         ("Cloud", gateway.cloud.name().to_owned()),
-        ("Region", gateway.region.clone()),
+        ("Region", gateway.region.to_string()),
         ("Gateway Type", gateway.gw_type.name().to_owned()),
         ("Gateway Role", gateway.role.name().to_owned()),
         ("HA Peer", text(gateway.peer.clone())),

@@ -86,25 +86,36 @@ fn cell(column: ColumnId, context: &Context, gateway: &Gateway, live: &Live) -> 
         ColumnId::Current => plain(gateway.software_version.to_string(), Keep::Head),
         ColumnId::Target => target_cell(context, gateway),
         ColumnId::Previous => plain(
-            text(gateway.previous_software_version.map(|v| v.to_string())),
+            text(
+                gateway
+                    .previous_software_version
+                    .map(|v| v.to_string())
+                    .as_deref(),
+            ),
             Keep::Head,
         ),
         ColumnId::Cloud => plain(gateway.cloud.name().to_owned(), Keep::Head),
-        ColumnId::Region => plain(gateway.region.clone(), Keep::Head),
+        ColumnId::Region => plain(gateway.region.to_string(), Keep::Head),
         ColumnId::Type => plain(gateway.gw_type.name().to_owned(), Keep::Head),
         ColumnId::Role => plain(gateway.role.name().to_owned(), Keep::Head),
-        ColumnId::Account => plain(text(gateway.account.clone()), Keep::Head),
-        ColumnId::Vpc => plain(text(gateway.vpc_id.clone()), Keep::Head),
+        ColumnId::Account => plain(text(gateway.account.as_deref()), Keep::Head),
+        ColumnId::Vpc => plain(text(gateway.vpc_id.as_deref()), Keep::Head),
         ColumnId::Tunnels => tunnels_cell(context, gateway),
-        ColumnId::Image => plain(text(gateway.image_version.clone()), Keep::Tail),
+        ColumnId::Image => plain(text(gateway.image_version.as_deref()), Keep::Tail),
         ColumnId::TargetImage => {
             let train = context.controller.current_version.train();
             plain(image(context, gateway, train), Keep::Tail)
         }
-        ColumnId::PrevImage => plain(text(gateway.previous_image_version.clone()), Keep::Tail),
-        ColumnId::Kernel => plain(text(gateway.kernel_version.clone()), Keep::Tail),
+        ColumnId::PrevImage => plain(text(gateway.previous_image_version.as_deref()), Keep::Tail),
+        ColumnId::Kernel => plain(text(gateway.kernel_version.as_deref()), Keep::Tail),
         ColumnId::Rollback => plain(
-            text(context.controller.previous_version.map(|v| v.to_string())),
+            text(
+                context
+                    .controller
+                    .previous_version
+                    .map(|v| v.to_string())
+                    .as_deref(),
+            ),
             Keep::Head,
         ),
         ColumnId::RollbackImage => match context.controller.previous_version {
@@ -114,8 +125,9 @@ fn cell(column: ColumnId, context: &Context, gateway: &Gateway, live: &Live) -> 
     }
 }
 
-fn text(value: Option<String>) -> String {
-    value.unwrap_or_else(|| "—".into())
+/// A value, or `—` for none.
+fn text(value: Option<&str>) -> String {
+    value.unwrap_or("—").to_owned()
 }
 
 fn state_cell(context: &Context, gateway: &Gateway, live: &Live, width: usize) -> Span<'static> {

@@ -89,7 +89,7 @@ pub(super) fn open_picker(app: &mut App) {
     let fleet = &app.fleet;
     let fields = [
         (Field::Cloud, fleet.values(|g, _| g.cloud.name())),
-        (Field::Region, fleet.values(|g, _| g.region.as_str())),
+        (Field::Region, fleet.values(|g, _| &*g.region)),
         (Field::Type, fleet.values(|g, _| g.gw_type.name())),
         (Field::Role, fleet.values(|g, _| g.role.name())),
         (Field::State, fleet.values(|g, live| live.shown_state(g))),
