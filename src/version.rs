@@ -21,7 +21,7 @@ const TARGET_FORM: &str = "a train such as 6.5 or a version such as 6.5.750";
 
 /// The largest number one part of a release number may be. No real release comes near it;
 /// anything larger is refused so that absurd values cannot reach the planner.
-pub const PART_MAX: u64 = u32::MAX as u64;
+pub const PART_MAX: u32 = u32::MAX;
 
 /// Input that is not a version, a train or a target, with the form that was expected. The
 /// input is kept quoted (a short prefix, see [`crate::quote`]), never whole.
@@ -75,19 +75,15 @@ impl VersionError {
 }
 
 /// `part` when it is at most [`PART_MAX`].
-fn bounded(part: u64) -> Result<u64, Problem> {
-    if part <= PART_MAX {
-        Ok(part)
-    } else {
-        Err(Problem::TooLarge)
-    }
+fn bounded(part: u64) -> Result<u32, Problem> {
+    u32::try_from(part).map_err(|_| Problem::TooLarge)
 }
 
 /// A minor release line, `MAJOR.MINOR`. Upgrades move one train at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Train {
-    pub major: u64,
-    pub minor: u64,
+    pub major: u32,
+    pub minor: u32,
 }
 
 /// The first train of the 7.1 protocol: asynchronous calls answer a string request id and a
@@ -99,13 +95,13 @@ pub const STATUS_API_TRAIN: Train = Train { major: 7, minor: 1 };
 /// One published build, `MAJOR.MINOR.BUILD`. Ordered by major, then minor, then build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version {
-    pub major: u64,
-    pub minor: u64,
-    pub build: u64,
+    pub major: u32,
+    pub minor: u32,
+    pub build: u32,
 }
 
 impl Train {
-    pub const fn new(major: u64, minor: u64) -> Self {
+    pub const fn new(major: u32, minor: u32) -> Self {
         Self { major, minor }
     }
 
@@ -116,7 +112,7 @@ impl Train {
 }
 
 impl Version {
-    pub const fn new(major: u64, minor: u64, build: u64) -> Self {
+    pub const fn new(major: u32, minor: u32, build: u32) -> Self {
         Self {
             major,
             minor,
@@ -186,14 +182,14 @@ impl FromStr for Train {
 
 /// A decimal number as semver writes one (digits only, no sign, no leading zero), at most
 /// [`PART_MAX`].
-fn parse_number(text: &str) -> Result<u64, Problem> {
+fn parse_number(text: &str) -> Result<u32, Problem> {
     let digits_only = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     let leading_zero = text.len() > 1 && text.starts_with('0');
     if !digits_only || leading_zero {
         return Err(Problem::Form(TRAIN_FORM));
     }
     // Digits only, so a number that does not fit a u64 is too large as well.
-    text.parse()
+    text.parse::<u64>()
         .map_err(|_| Problem::TooLarge)
         .and_then(bounded)
 }
@@ -336,7 +332,7 @@ mod tests {
             Ok(Version::new(PART_MAX, PART_MAX, PART_MAX))
         );
         let huge = u64::MAX;
-        let just_over = PART_MAX + 1;
+        let just_over = u64::from(PART_MAX) + 1;
         for bad in [
             format!("6.5.{huge}"),
             format!("{huge}.5.750"),

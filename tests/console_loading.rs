@@ -127,13 +127,7 @@ fn the_first_rows_show_with_pending_statuses_and_nothing_can_be_marked_until_all
     assert_eq!(app.fleet.marked_count(), 0);
 
     let whole = fleet(2_000);
-    let live = vec![
-        Live {
-            update_status: "complete".into(),
-            ..Live::default()
-        };
-        whole.gateways().len()
-    ];
+    let live = vec![Live::new("complete".into(), None); whole.gateways().len()];
     let effects = update(
         &mut app,
         Msg::Ops(Event::Loaded(Box::new(Loaded {

@@ -146,12 +146,7 @@ fn the_picker_offers_every_field_as_the_table_shows_it_with_counts() {
     let failed = app.fleet.index_of("spoke-03").expect("spoke-03");
     app.fleet.set_live(
         failed,
-        Live {
-            update_status: "upgrade_fail".into(),
-            state: Some("down".into()),
-            progress: None,
-            message: None,
-        },
+        Live::new("upgrade_fail".into(), None).with_state(Some("down".into())),
     );
     press(&mut app, KeyCode::Char('f'));
     let Some(Overlay::Picker(picker)) = app.overlay() else {
@@ -457,12 +452,7 @@ fn the_operation_follows_progress_updates_the_table_and_refreshes_at_the_end() {
     let index = app.fleet.index_of("spoke-00").expect("gateway");
     assert_eq!(
         app.fleet.live(index),
-        Some(&Live {
-            update_status: "upgrading".into(),
-            state: Some("waiting".into()),
-            progress: Some(40),
-            message: None,
-        })
+        Some(&Live::new("upgrading".into(), Some(40)).with_state(Some("waiting".into())))
     );
     let stale = update(
         &mut app,
@@ -1287,12 +1277,7 @@ fn mark_failed_marks_exactly_the_failed_gateways_by_key_or_command() {
             "spoke-02" | "gcp-transit-hagw" => "upgrade_fail",
             _ => "complete",
         };
-        live.push(Live {
-            update_status: word.into(),
-            state: None,
-            progress: None,
-            message: None,
-        });
+        live.push(Live::new(word.into(), None));
     }
     update(
         &mut app,
@@ -1392,7 +1377,9 @@ fn verification_checks_status_state_version_image_and_tunnels_in_that_order() {
     });
     let mut statuses = live(&broken);
     let index = broken.index_of("spoke-00").expect("spoke-00");
-    statuses[index].message = Some("config_fail: routes not restored".into());
+    statuses[index] = statuses[index]
+        .clone()
+        .with_message(Some("config_fail: routes not restored".into()));
     assert_eq!(
         reasons(&broken, &statuses),
         [

@@ -59,10 +59,10 @@ const CLOUDS: [Cloud; 4] = [Cloud::Aws, Cloud::Azure, Cloud::Gcp, Cloud::Oci];
 
 /// Majors and minors of generated versions: trains 5.0 to 8.6, so 6.5 (the first train with
 /// selective upgrades) falls in the middle.
-const MAJORS: std::ops::RangeInclusive<u64> = 5..=8;
-const MINORS: std::ops::RangeInclusive<u64> = 0..=6;
+const MAJORS: std::ops::RangeInclusive<u32> = 5..=8;
+const MINORS: std::ops::RangeInclusive<u32> = 0..=6;
 /// Builds are small numbers so that random versions often hit catalog builds.
-const BUILDS: std::ops::RangeInclusive<u64> = 1..=60;
+const BUILDS: std::ops::RangeInclusive<u32> = 1..=60;
 
 /// Proptest's defaults (256 cases, or `PROPTEST_CASES`), with failures persisted beside this
 /// file (`planner_properties.proptest-regressions`).
@@ -99,7 +99,7 @@ fn now() -> Result<Timestamp, TestCaseError> {
 /// the (cloud, train) pairs the image matrix covers.
 #[derive(Debug, Clone)]
 struct Releases {
-    trains: Vec<(Train, Vec<u64>)>,
+    trains: Vec<(Train, Vec<u32>)>,
     images: BTreeSet<(Cloud, Train)>,
 }
 
@@ -180,7 +180,7 @@ fn releases() -> impl Strategy<Value = Releases> {
         prop::collection::vec(prop::bool::weighted(0.9), 8 * CLOUDS.len()),
     )
         .prop_map(|(map, image_mask)| {
-            let trains: Vec<(Train, Vec<u64>)> = map
+            let trains: Vec<(Train, Vec<u32>)> = map
                 .into_iter()
                 .map(|((major, minor), builds)| {
                     (Train::new(major, minor), builds.into_iter().collect())
@@ -207,7 +207,7 @@ fn releases() -> impl Strategy<Value = Releases> {
 #[derive(Debug, Clone)]
 enum VersionSeed {
     InCatalog(Index),
-    Anywhere(u64, u64, u64),
+    Anywhere(u32, u32, u32),
 }
 
 impl VersionSeed {
@@ -246,9 +246,9 @@ enum TargetSeed {
     /// The running version.
     Running,
     /// Any train, in the catalog or not.
-    AnyTrain(u64, u64),
+    AnyTrain(u32, u32),
     /// Any version, in the catalog or not.
-    AnyVersion(u64, u64, u64),
+    AnyVersion(u32, u32, u32),
 }
 
 impl TargetSeed {

@@ -208,11 +208,7 @@ impl StatusSink for LiveStatuses {
         if status.in_progress() {
             self.running.push(status.name.clone());
         }
-        self.live[index] = Live {
-            message: status.reason(),
-            update_status: status.update_status,
-            state: None,
-            progress: status.progress,
-        };
+        let message = status.reason();
+        self.live[index] = Live::new(status.update_status, status.progress).with_message(message);
     }
 }

@@ -113,14 +113,14 @@ fn read_back(gateway: &Gateway) -> GatewayAfter {
 /// Why `gateway` does not meet `expected`, the first check that fails; `None` when it does.
 fn failure(expected: &Expected, gateway: &Gateway, live: Live) -> Option<String> {
     let reason = check(expected, gateway, &live)?;
-    let Some(message) = live.message else {
+    let Some(message) = live.message() else {
         return Some(reason);
     };
     // The controller's message starts with the word the reason ends with: say it once.
     let word = format!("{}: ", live.update_status.as_str());
     let message = match reason.ends_with(word.trim_end_matches(": ")) {
-        true => message.strip_prefix(&word).unwrap_or(&message),
-        false => &message,
+        true => message.strip_prefix(&word).unwrap_or(message),
+        false => message,
     };
     Some(format!("{reason}: {message}"))
 }
@@ -194,12 +194,9 @@ mod tests {
             expect_software: Some(Version::new(7, 1, 4183)),
             expect_image: None,
         };
-        let live = Live {
-            update_status: UpdateStatus::UpgradeFail,
-            state: None,
-            progress: None,
-            message: Some("upgrade_fail: the package could not be downloaded".into()),
-        };
+        let live = Live::new(UpdateStatus::UpgradeFail, None).with_message(Some(
+            "upgrade_fail: the package could not be downloaded".into(),
+        ));
         assert_eq!(
             failure(&expected, &gateway, live).as_deref(),
             Some("the controller reports upgrade_fail: the package could not be downloaded")

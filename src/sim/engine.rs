@@ -14,7 +14,6 @@
 //! refuses the request, with the finding's code at the start of the reason. Which selected
 //! gateways an operation works on is the planner's answer too ([`plan::will_change`]).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -23,6 +22,7 @@ use tokio::time::Instant;
 
 use crate::plan::{self, Action, Code, Report, Request, Severity};
 use crate::sim::state::{GatewayRuntime, SimState};
+use crate::snapshot::shared_text::SharedText;
 use crate::snapshot::{GatewayState, Snapshot, UpdateStatus};
 use crate::version::{Target, Version};
 
@@ -510,11 +510,11 @@ fn finish_software(
     };
     if gateway.image_version.as_deref() != Some(entry.image.as_str()) {
         gateway.previous_image_version = gateway.image_version.take();
-        gateway.image_version = Some(Arc::from(entry.image.as_str()));
+        gateway.image_version = Some(SharedText::from(entry.image.as_str()));
         gateway.kernel_version = entry
             .kernel
             .as_deref()
-            .map(Arc::from)
+            .map(SharedText::from)
             .or(gateway.kernel_version.take());
     }
 }

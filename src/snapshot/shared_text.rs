@@ -1,28 +1,117 @@
 //! Text that many gateways share (a fleet has a few dozen regions, accounts, images and
 //! kernels), kept once and pointed at: at 100,000 gateways a copy each would cost megabytes.
+//! [`SharedText`] is one pointer wide (`Option<SharedText>` too), where an `Arc<str>` is two.
 
+use std::borrow::Borrow;
 use std::collections::HashSet;
+use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Text shared by every holder, read as a `str`; written and read as a plain JSON string.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SharedText(Arc<String>);
+
+impl SharedText {
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// True when both are the same kept text, not only equal texts.
+    pub fn is_same(&self, other: &SharedText) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Deref for SharedText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for SharedText {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Borrow<str> for SharedText {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for SharedText {
+    fn from(text: &str) -> Self {
+        SharedText(Arc::new(text.to_owned()))
+    }
+}
+
+impl From<String> for SharedText {
+    fn from(text: String) -> Self {
+        SharedText(Arc::new(text))
+    }
+}
+
+impl PartialEq<str> for SharedText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for SharedText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Debug for SharedText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for SharedText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SharedText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(SharedText::from)
+    }
+}
 
 /// The texts seen so far, each kept once.
 #[derive(Debug, Default)]
 pub struct Interner {
-    texts: HashSet<Arc<str>>,
+    texts: HashSet<SharedText>,
 }
 
 impl Interner {
     /// `text`, shared with every earlier text equal to it.
-    pub fn text(&mut self, text: &str) -> Arc<str> {
+    pub fn text(&mut self, text: &str) -> SharedText {
         if let Some(known) = self.texts.get(text) {
-            return Arc::clone(known);
+            return known.clone();
         }
-        let shared: Arc<str> = Arc::from(text);
-        self.texts.insert(Arc::clone(&shared));
+        let shared = SharedText::from(text);
+        self.texts.insert(shared.clone());
         shared
     }
 
     /// [`Interner::text`], or `None` for empty text.
-    pub fn optional(&mut self, text: &str) -> Option<Arc<str>> {
+    pub fn optional(&mut self, text: &str) -> Option<SharedText> {
         (!text.is_empty()).then(|| self.text(text))
     }
 }
@@ -36,9 +125,19 @@ mod tests {
         let mut interner = Interner::default();
         let first = interner.text("us-east-1");
         let second = interner.text(&String::from("us-east-1"));
-        assert!(Arc::ptr_eq(&first, &second));
-        assert!(!Arc::ptr_eq(&first, &interner.text("us-west-2")));
+        assert!(first.is_same(&second));
+        assert!(!first.is_same(&interner.text("us-west-2")));
         assert_eq!(interner.optional(""), None);
         assert_eq!(interner.optional("a").as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn shared_text_is_one_pointer_wide_and_reads_as_a_json_string() {
+        assert_eq!(size_of::<Option<SharedText>>(), size_of::<usize>());
+        let text = SharedText::from("asia-east1");
+        let json = serde_json::to_string(&text).expect("serializes");
+        assert_eq!(json, "\"asia-east1\"");
+        let back: SharedText = serde_json::from_str(&json).expect("deserializes");
+        assert_eq!(back, text);
     }
 }

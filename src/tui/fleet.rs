@@ -68,12 +68,7 @@ impl SortKey {
 }
 
 /// What a gateway whose status is not read yet shows: no status.
-static PENDING: Live = Live {
-    update_status: UpdateStatus::None,
-    state: None,
-    progress: None,
-    message: None,
-};
+static PENDING: Live = Live::new(UpdateStatus::None, None);
 
 /// Which gateways a filter tests.
 #[derive(Debug, Clone, Copy)]
@@ -322,7 +317,7 @@ impl FleetView {
                 update_status: live
                     .get(index)
                     .map_or(&UpdateStatus::None, |live| &live.update_status),
-                live_state: live.get(index).and_then(|live| live.state.as_deref()),
+                live_state: live.get(index).and_then(|live| live.state()),
             };
             self.filter.select(
                 &self.query,

@@ -373,12 +373,7 @@ pub fn loaded_app(snapshot: avx_upgrade::snapshot::Snapshot, readonly: bool) -> 
     let live = snapshot
         .gateways()
         .iter()
-        .map(|_| Live {
-            update_status: "complete".into(),
-            state: None,
-            progress: None,
-            message: None,
-        })
+        .map(|_| Live::new("complete".into(), None))
         .collect();
     let catalog = avx_upgrade::catalog::Catalog::builtin().expect("catalog");
     let loaded = Loaded {

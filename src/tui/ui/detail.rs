@@ -76,12 +76,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, shown: (&str, &Scroll), th
         ("Gateway Type", gateway.gw_type.name().to_owned()),
         ("Gateway Role", gateway.role.name().to_owned()),
         ("HA Peer", text(gateway.peer.clone())),
-        (
-            "State",
-            live.state
-                .clone()
-                .unwrap_or_else(|| gateway.state.name().to_owned()),
-        ),
+        ("State", live.shown_state(gateway).to_owned()),
         (
             "Update Status",
             match &live.update_status {
@@ -91,7 +86,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, shown: (&str, &Scroll), th
         ),
         (
             "Controller Message",
-            live.message.clone().unwrap_or_else(|| "—".into()),
+            live.message().unwrap_or("—").to_owned(),
         ),
         (
             "Tunnels",

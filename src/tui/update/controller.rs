@@ -160,12 +160,9 @@ pub(super) fn on_progress(app: &mut App, id: u64, progress: Progress) -> Vec<Job
         if let Some(index) = app.fleet.index_of(&gateway.name) {
             app.fleet.set_live(
                 index,
-                Live {
-                    update_status: gateway.update_status,
-                    state: Some(gateway.state),
-                    progress: gateway.progress,
-                    message: gateway.message,
-                },
+                Live::new(gateway.update_status, gateway.progress)
+                    .with_state(Some(gateway.state))
+                    .with_message(gateway.message),
             );
         }
     }
