@@ -1,7 +1,7 @@
 //! Benchmarks of the simulated controller at 100,000 gateways: building its state (generating
 //! or loading the fleet, starting the server) and serving `list_vpcs_summary` for every gateway
 //! over HTTP on loopback, raw (the whole body, and the time to its first bytes, which the
-//! simulator sends while it writes the rest) and through the typed client; and a dry run of every one of the
+//! simulator sends while it writes the rest), decoded alone, and through the typed client; and a dry run of every one of the
 //! 100,000 gateways as the console makes it (the planner over the whole selection, then the
 //! requests under the client's size limit, sent at once, and their answers merged).
 
@@ -17,6 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use avx_upgrade::api::poll::PollSettings;
+use avx_upgrade::api::records::FleetBuilder;
+use avx_upgrade::api::stream::{self, ListAt};
 use avx_upgrade::api::{Client, ClientSettings, TrustMode};
 use avx_upgrade::catalog::Catalog;
 use avx_upgrade::ops::{Event, Job, Prepared, Runner};
@@ -146,6 +148,13 @@ fn bench_serve(c: &mut Criterion) {
             })
         })
     });
+    let body = runtime.block_on(async {
+        let response = client.get(&url).send().await.expect("answered");
+        response.bytes().await.expect("body")
+    });
+    group.bench_function("decode-list_vpcs_summary/100k", |b| {
+        b.iter(|| runtime.block_on(decode(&body)))
+    });
     let settings = client_settings(&running.url);
     let typed = Client::new(settings).expect("client");
     group.bench_function("client-gateways-typed/100k", |b| {
@@ -158,6 +167,24 @@ fn bench_serve(c: &mut Criterion) {
     });
     group.finish();
     runtime.block_on(running.stop());
+}
+
+/// The client's side alone: `body` decoded into gateways as it would arrive, in 64 KiB chunks.
+async fn decode(body: &bytes::Bytes) {
+    let parser = stream::parser(ListAt::Results, FleetBuilder::default());
+    for start in (0..body.len()).step_by(64 * 1024) {
+        let end = (start + 64 * 1024).min(body.len());
+        let chunk = body.slice(start..end);
+        parser
+            .chunks
+            .send(Ok(chunk))
+            .await
+            .expect("the parser reads");
+    }
+    drop(parser.chunks);
+    let (head, builder) = parser.done.await.expect("the parser ends");
+    assert_eq!(head.expect("decodes").ok, Some(true));
+    assert_eq!(builder.finish().gateways.len(), GATEWAYS);
 }
 
 fn bench_dry_run(c: &mut Criterion) {

@@ -44,7 +44,6 @@ use avx_upgrade::tui::keymap::Keymap;
 use avx_upgrade::version::{Target, Train, Version};
 use bytes::Bytes;
 use mutate::{CASES, check, inputs, long_cases, texts};
-use serde_json::value::RawValue;
 
 const VERSIONS: &[&str] = &["7.0.2239", "UserConnect-6.5.750", " 6.5 ", "7.2", "6.4.321"];
 const KEYMAP: &str = "[keys]\n\"x\" = \"mark\"\n\"space\" = \"none\"\n\"ctrl-r\" = \"refresh\"\n";
@@ -247,12 +246,16 @@ fn journals(cases: u32) {
     });
 }
 
+/// Counts the list's elements, refusing one that is not JSON as a real sink does.
 #[derive(Debug, Default)]
 struct Count(usize);
 
 impl ListSink for Count {
-    fn push(&mut self, _element: &RawValue) {
+    fn push(&mut self, element: &str) -> Result<(), String> {
+        serde_json::from_str::<serde::de::IgnoredAny>(element)
+            .map_err(|error| error.to_string())?;
         self.0 += 1;
+        Ok(())
     }
 }
 
@@ -267,7 +270,7 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 }
 
 /// Feeds `body` to the streaming list decoder in chunks of a size taken from its first byte.
-fn stream_list(body: &[u8], at: ListAt) -> Count {
+fn stream_list(body: &[u8], at: ListAt) -> (Result<stream::Head, String>, Count) {
     let chunk = usize::from(body.first().copied().unwrap_or(1)).max(1);
     let chunks: Vec<Bytes> = body.chunks(chunk).map(Bytes::copy_from_slice).collect();
     runtime().block_on(async move {
@@ -278,15 +281,38 @@ fn stream_list(body: &[u8], at: ListAt) -> Count {
             }
         }
         drop(parser.chunks);
-        parser.done.await.expect("the parser thread ends").1
+        parser.done.await.expect("the parser thread ends")
     })
+}
+
+/// The streamed answer reads as the same answer decoded whole: the same envelope and count
+/// of elements, or an error both ways.
+fn streams_as_whole(body: &[u8], at: ListAt) {
+    let (streamed, streamed_count) = stream_list(body, at);
+    let mut whole_count = Count::default();
+    let whole = stream::parse(body, at, &mut whole_count);
+    match (streamed, whole) {
+        (Ok(streamed), Ok(whole)) => {
+            assert_eq!(
+                (streamed.ok, streamed.reason, streamed_count.0),
+                (whole.ok, whole.reason, whole_count.0),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        (Err(_), Err(_)) => {}
+        (streamed, whole) => panic!(
+            "streamed {streamed:?}, whole {whole:?}: {:?}",
+            String::from_utf8_lossy(body)
+        ),
+    }
 }
 
 fn streamed_lists(cases: u32) {
     let strategy = inputs(vec![LIST.as_bytes().to_vec()], 1 << 20);
     check("streamed lists", cases, strategy, |bytes| {
-        stream_list(&bytes, ListAt::Field("gw_info"));
-        stream_list(&bytes, ListAt::Results);
+        streams_as_whole(&bytes, ListAt::Field("gw_info"));
+        streams_as_whole(&bytes, ListAt::Results);
         if let Ok(text) = std::str::from_utf8(&bytes) {
             let _ = stream::feed(text, ListAt::Results, &mut Count::default());
         }
@@ -304,7 +330,10 @@ fn the_samples_are_valid_so_mutations_start_from_real_inputs() {
     assert!(Snapshot::parse("state.json", snapshot_sample().as_bytes()).is_ok());
     assert!(Catalog::parse("releases.json", CATALOG.as_bytes()).is_ok());
     assert!(rollout::Document::parse("plan.json", &rollout_plan_sample()).is_ok());
-    assert_eq!(stream_list(LIST.as_bytes(), ListAt::Field("gw_info")).0, 2);
+    assert_eq!(
+        stream_list(LIST.as_bytes(), ListAt::Field("gw_info")).1.0,
+        2
+    );
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("journal.jsonl");
     std::fs::write(&path, journal_sample()).expect("writes");

@@ -20,7 +20,6 @@ use std::time::Duration;
 use avx_upgrade::api::stream::{ListAt, ListSink};
 use avx_upgrade::api::{ApiError, Call, Client, ClientSettings, TrustMode};
 use avx_upgrade::secret::{Credentials, Secret};
-use serde_json::value::RawValue;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -255,8 +254,9 @@ async fn an_endless_answer_fails_at_the_limit() {
 struct Count(u64);
 
 impl ListSink for Count {
-    fn push(&mut self, _element: &RawValue) {
+    fn push(&mut self, _element: &str) -> Result<(), String> {
         self.0 += 1;
+        Ok(())
     }
 }
 

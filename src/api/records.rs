@@ -86,7 +86,8 @@ pub struct RawHa<'a> {
 pub fn fleet_from_records(records: &[&RawValue]) -> Fleet {
     let mut builder = FleetBuilder::default();
     for raw in records {
-        builder.push(raw);
+        // A RawValue is JSON already: only its content can be refused, and that is skipped.
+        let _ = builder.push(raw.get());
     }
     builder.finish()
 }
@@ -129,18 +130,23 @@ impl std::fmt::Debug for FleetBuilder {
 }
 
 impl ListSink for FleetBuilder {
-    fn push(&mut self, raw: &RawValue) {
-        let decoded = serde_json::from_str::<RawRecord<'_>>(raw.get())
-            .map_err(|error| (name_of(raw), format!("unexpected record: {error}")))
-            .and_then(|record| {
-                gateway_from_record(&record, &mut self.shared)
-                    .map_err(|reason| (record.vpc_name.to_string(), reason))
-            });
+    /// A record that is not JSON fails the answer; one that is JSON but not a gateway this
+    /// tool can read is skipped with its reason.
+    fn push(&mut self, element: &str) -> Result<(), String> {
+        let decoded = match serde_json::from_str::<RawRecord<'_>>(element) {
+            Err(error) if error.is_syntax() || error.is_eof() => {
+                return Err(format!("a gateway record is not JSON: {error}"));
+            }
+            Err(error) => Err((name_of(element), format!("unexpected record: {error}"))),
+            Ok(record) => gateway_from_record(&record, &mut self.shared)
+                .map_err(|reason| (record.vpc_name.to_string(), reason)),
+        };
         match decoded {
             Ok(gateway) => self.fleet.gateways.push(gateway),
             Err((name, reason)) => self.fleet.skipped.push(Skipped { name, reason }),
         }
         self.report();
+        Ok(())
     }
 }
 
@@ -195,13 +201,13 @@ impl FleetBuilder {
 }
 
 /// The `vpc_name` of a record that does not decode as a whole, when it can be read.
-fn name_of(raw: &RawValue) -> String {
+fn name_of(element: &str) -> String {
     #[derive(Deserialize)]
     struct Named {
         #[serde(default)]
         vpc_name: serde_json::Value,
     }
-    serde_json::from_str::<Named>(raw.get())
+    serde_json::from_str::<Named>(element)
         .ok()
         .and_then(|named| named.vpc_name.as_str().map(str::to_owned))
         .unwrap_or_else(|| "(unnamed)".to_owned())

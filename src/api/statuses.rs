@@ -31,8 +31,8 @@ pub struct GatewayStatus {
 
 impl GatewayStatus {
     /// One `gw_info` entry of `list_gateway_upgrade_status`, or why it does not decode.
-    pub fn decode(element: &serde_json::value::RawValue) -> Result<GatewayStatus, String> {
-        serde_json::from_str(element.get()).map_err(|error| format!("gw_info entry: {error}"))
+    pub fn decode(element: &str) -> Result<GatewayStatus, String> {
+        serde_json::from_str(element).map_err(|error| format!("gw_info entry: {error}"))
     }
 
     /// True while an operation works on the gateway.
@@ -68,14 +68,15 @@ struct Decoded<T> {
 }
 
 impl<T: StatusSink> ListSink for Decoded<T> {
-    fn push(&mut self, element: &serde_json::value::RawValue) {
+    fn push(&mut self, element: &str) -> Result<(), String> {
         if self.error.is_some() {
-            return;
+            return Ok(());
         }
         match GatewayStatus::decode(element) {
             Ok(status) => self.sink.take(status),
             Err(error) => self.error = Some(error),
         }
+        Ok(())
     }
 }
 

@@ -1,21 +1,27 @@
 //! Long list answers decoded as they arrive. `list_vpcs_summary` and
 //! `list_gateway_upgrade_status` are 80 and 60 MB of JSON at 100,000 gateways; holding such
 //! an answer whole while the console still shows the previous fleet would double its memory.
-//! Here the body's chunks feed a parser on a blocking thread, and each element of the list is
-//! handed to a [`ListSink`] and dropped, so only the decoded records stay.
+//! Here the body's chunks go to a [`split::Splitter`] on a blocking thread, which hands each
+//! element of the list to a [`ListSink`] as soon as it is complete; the rest of the answer,
+//! small, is decoded whole at the end.
+
+mod split;
 
 use std::fmt;
-use std::io::{self, BufRead, BufReader, Read};
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
+pub use split::Splitter;
+
 /// Takes the elements of a list answer one at a time.
 pub trait ListSink: Send + 'static {
-    fn push(&mut self, element: &RawValue);
+    /// One element's JSON text, as the controller wrote it. Its structure has not been
+    /// checked: an element that is not JSON is refused with why, and fails the whole answer.
+    fn push(&mut self, element: &str) -> Result<(), String>;
 }
 
 /// Where the list is: `results` itself, or `results.<key>`.
@@ -32,27 +38,6 @@ pub struct Head {
     pub reason: String,
 }
 
-/// Chunks of a body, as a blocking reader.
-struct Chunks {
-    receiver: mpsc::Receiver<Result<Bytes, String>>,
-    current: Bytes,
-}
-
-impl Read for Chunks {
-    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-        while !self.current.has_remaining() {
-            match self.receiver.blocking_recv() {
-                Some(Ok(chunk)) => self.current = chunk,
-                Some(Err(error)) => return Err(io::Error::other(error)),
-                None => return Ok(0),
-            }
-        }
-        let count = buffer.len().min(self.current.remaining());
-        self.current.copy_to_slice(&mut buffer[..count]);
-        Ok(count)
-    }
-}
-
 /// A sender of body chunks and the parser that consumes them on a blocking thread.
 pub struct Parser<S> {
     pub chunks: mpsc::Sender<Result<Bytes, String>>,
@@ -61,23 +46,30 @@ pub struct Parser<S> {
 
 /// Starts parsing an envelope whose list at `at` goes to `sink`.
 pub fn parser<S: ListSink>(at: ListAt, mut sink: S) -> Parser<S> {
-    let (chunks, receiver) = mpsc::channel(8);
+    let (chunks, mut receiver) = mpsc::channel(8);
     let done = tokio::task::spawn_blocking(move || {
-        let reader = BufReader::with_capacity(
-            64 * 1024,
-            Chunks {
-                receiver,
-                current: Bytes::new(),
-            },
-        );
-        let head = parse(reader, at, &mut sink).map_err(|error| error.to_string());
+        let head = split_and_parse(&mut receiver, at, &mut sink);
         (head, sink)
     });
     Parser { chunks, done }
 }
 
-fn parse<R: BufRead, S: ListSink>(reader: R, at: ListAt, sink: &mut S) -> serde_json::Result<Head> {
-    let mut deserializer = serde_json::Deserializer::from_reader(reader);
+/// The list's elements to `sink` as the chunks arrive, then the envelope decoded.
+fn split_and_parse<S: ListSink>(
+    receiver: &mut mpsc::Receiver<Result<Bytes, String>>,
+    at: ListAt,
+    sink: &mut S,
+) -> Result<Head, String> {
+    let mut splitter = Splitter::new(at);
+    while let Some(chunk) = receiver.blocking_recv() {
+        splitter.feed(&chunk?, &mut |element| sink.push(element))?;
+    }
+    parse(&splitter.envelope(), at, sink).map_err(|error| error.to_string())
+}
+
+/// Decodes a whole answer in memory, its list at `at` going to `sink`.
+pub fn parse<S: ListSink>(answer: &[u8], at: ListAt, sink: &mut S) -> serde_json::Result<Head> {
+    let mut deserializer = serde_json::Deserializer::from_slice(answer);
     let head = EnvelopeSeed { at, sink }.deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(head)
@@ -163,8 +155,8 @@ impl<'de, S: ListSink> Visitor<'de> for ResultsSeed<'_, S> {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
             return Ok(());
         }
-        while let Some(element) = seq.next_element::<Box<RawValue>>()? {
-            self.sink.push(&element);
+        while let Some(element) = seq.next_element::<&'de RawValue>()? {
+            self.sink.push(element.get()).map_err(de::Error::custom)?;
         }
         Ok(())
     }
@@ -224,8 +216,9 @@ mod tests {
     struct Names(Vec<String>);
 
     impl ListSink for Names {
-        fn push(&mut self, element: &RawValue) {
-            self.0.push(element.get().to_owned());
+        fn push(&mut self, element: &str) -> Result<(), String> {
+            self.0.push(element.to_owned());
+            Ok(())
         }
     }
 
