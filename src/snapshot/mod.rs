@@ -24,6 +24,7 @@ pub use gateway::{Gateway, GatewayState, GatewayType, Role};
 pub use status::UpdateStatus;
 
 use index::{find, index_names, resolve_peers};
+use shared_text::Interner;
 
 /// The only snapshot format this build reads and writes.
 pub const SNAPSHOT_FORMAT: u32 = 1;
@@ -80,7 +81,7 @@ impl Snapshot {
 
     /// Parses snapshot JSON; `file` names the document in errors.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<Self, LoadError> {
-        let document: SnapshotFile = load::parse_json(file, bytes)?;
+        let document: SnapshotFile = Interner::sharing(|| load::parse_json(file, bytes))?;
         if document.format != SNAPSHOT_FORMAT {
             return Err(LoadError::at(
                 file,
