@@ -50,16 +50,20 @@ pub(super) fn index_names(gateways: &[Gateway]) -> Result<Vec<u32>, SnapshotErro
     Ok(by_name)
 }
 
-/// The position of each gateway's peer; every peer must exist, name its gateway back and have
-/// the other role (one primary, one secondary).
+/// In the peers' list, a gateway without a peer. No position reaches it: [`index_names`]
+/// refuses more than `u32::MAX` gateways.
+pub(super) const NO_PEER: u32 = u32::MAX;
+
+/// The position of each gateway's peer, or [`NO_PEER`], four bytes each; every peer must
+/// exist, name its gateway back and have the other role (one primary, one secondary).
 pub(super) fn resolve_peers(
     gateways: &[Gateway],
     by_name: &[u32],
-) -> Result<Vec<Option<usize>>, SnapshotError> {
+) -> Result<Vec<u32>, SnapshotError> {
     let mut peers = Vec::with_capacity(gateways.len());
     for (index, gateway) in gateways.iter().enumerate() {
         let Some(peer_name) = gateway.peer.as_deref() else {
-            peers.push(None);
+            peers.push(NO_PEER);
             continue;
         };
         let error = |message: String| SnapshotError {
@@ -94,7 +98,8 @@ pub(super) fn resolve_peers(
                 ),
             });
         }
-        peers.push(Some(peer_index));
+        // Below NO_PEER: positions are checked to fit a u32 by index_names.
+        peers.push(u32::try_from(peer_index).unwrap_or(NO_PEER));
     }
     Ok(peers)
 }

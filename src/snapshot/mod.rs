@@ -54,7 +54,8 @@ pub struct Snapshot {
     /// cloned names cost 9 MB more at 100,000 gateways.)
     by_name: Vec<u32>,
     /// The position of each gateway's HA peer, resolved once at construction.
-    peers: Vec<Option<usize>>,
+    /// (Four bytes each: [`index::NO_PEER`] for none.)
+    peers: Vec<u32>,
 }
 
 impl Snapshot {
@@ -139,7 +140,8 @@ impl Snapshot {
 
     /// The HA peer of the gateway at `index`.
     pub fn peer_of(&self, index: usize) -> Option<usize> {
-        self.peers[index]
+        let peer = self.peers[index];
+        (peer != index::NO_PEER).then_some(peer as usize)
     }
 }
 
