@@ -1389,7 +1389,8 @@ fn verification_checks_status_state_version_image_and_tunnels_in_that_order() {
     );
 
     // The controller's failure comes first, whatever else is true.
-    statuses[index].update_status = "upgrade_fail".into();
+    let message = statuses[index].message().map(str::to_owned);
+    statuses[index] = Live::new("upgrade_fail".into(), None).with_message(message);
     assert_eq!(
         reasons(&broken, &statuses)[0].as_deref(),
         Some("the controller reports upgrade_fail: config_fail: routes not restored")

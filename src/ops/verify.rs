@@ -117,7 +117,7 @@ fn failure(expected: &Expected, gateway: &Gateway, live: Live) -> Option<String>
         return Some(reason);
     };
     // The controller's message starts with the word the reason ends with: say it once.
-    let word = format!("{}: ", live.update_status.as_str());
+    let word = format!("{}: ", live.update_status().as_str());
     let message = match reason.ends_with(word.trim_end_matches(": ")) {
         true => message.strip_prefix(&word).unwrap_or(message),
         false => message,
@@ -126,10 +126,10 @@ fn failure(expected: &Expected, gateway: &Gateway, live: Live) -> Option<String>
 }
 
 fn check(expected: &Expected, gateway: &Gateway, live: &Live) -> Option<String> {
-    if live.update_status == UpdateStatus::UpgradeFail {
+    if *live.update_status() == UpdateStatus::UpgradeFail {
         return Some(format!(
             "the controller reports {}",
-            live.update_status.as_str()
+            live.update_status().as_str()
         ));
     }
     if gateway.state != GatewayState::Up {

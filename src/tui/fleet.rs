@@ -67,9 +67,6 @@ impl SortKey {
     }
 }
 
-/// What a gateway whose status is not read yet shows: no status.
-static PENDING: Live = Live::new(UpdateStatus::None, None);
-
 /// Which gateways a filter tests.
 #[derive(Debug, Clone, Copy)]
 enum Candidates {
@@ -110,7 +107,7 @@ pub struct FleetView {
 impl FleetView {
     /// Replaces the gateways after a refresh, keeping the filter, sort, marks (by name) and
     /// the cursor's gateway. An empty `live` means the statuses are not read yet: every
-    /// gateway reads as [`PENDING`], with no memory spent on it.
+    /// gateway reads as [`Live::PENDING`], with no memory spent on it.
     pub fn replace(&mut self, snapshot: impl Into<Arc<Snapshot>>, live: Vec<Live>) {
         let snapshot: Arc<Snapshot> = snapshot.into();
         let marked_names: HashSet<String> = self.marked_names().into_iter().collect();
@@ -177,7 +174,7 @@ impl FleetView {
     pub fn live(&self, index: usize) -> Option<&Live> {
         match self.live.get(index) {
             Some(live) => Some(live),
-            None => (self.live.is_empty() && index < self.total()).then_some(&PENDING),
+            None => (self.live.is_empty() && index < self.total()).then_some(&Live::PENDING),
         }
     }
 
@@ -316,7 +313,7 @@ impl FleetView {
             let shown_of = |index: usize| Shown {
                 update_status: live
                     .get(index)
-                    .map_or(&UpdateStatus::None, |live| &live.update_status),
+                    .map_or(&UpdateStatus::None, |live| live.update_status()),
                 live_state: live.get(index).and_then(|live| live.state()),
             };
             self.filter.select(
@@ -485,7 +482,7 @@ impl FleetView {
                 let live = &self.live;
                 let word = move |index: usize| {
                     live.get(index)
-                        .map_or("", |live| live.update_status.as_str())
+                        .map_or("", |live| live.update_status().as_str())
                 };
                 ranks((0..gateways.len()).map(word))
             }

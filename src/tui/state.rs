@@ -437,7 +437,7 @@ impl App {
         let reported = (0..self.fleet.total()).filter(|&index| {
             self.fleet
                 .live(index)
-                .is_some_and(|live| live.update_status == UpdateStatus::UpgradeFail)
+                .is_some_and(|live| *live.update_status() == UpdateStatus::UpgradeFail)
         });
         let mut seen: std::collections::HashSet<String> = names.iter().cloned().collect();
         for index in reported {

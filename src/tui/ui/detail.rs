@@ -79,7 +79,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, shown: (&str, &Scroll), th
         ("State", live.shown_state(gateway).to_owned()),
         (
             "Update Status",
-            match &live.update_status {
+            match live.update_status() {
                 UpdateStatus::None => "—".into(),
                 other => other.as_str().to_owned(),
             },

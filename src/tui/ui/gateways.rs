@@ -138,8 +138,8 @@ fn state_cell(context: &Context, gateway: &Gateway, live: &Live, width: usize) -
 }
 
 fn update_cell(context: &Context, live: &Live, width: usize) -> Span<'static> {
-    let status = update_status(&live.update_status);
-    let word = match &live.update_status {
+    let status = update_status(live.update_status());
+    let word = match live.update_status() {
         UpdateStatus::None => "—",
         other => other.label(),
     };

@@ -95,7 +95,7 @@ pub(super) fn open_picker(app: &mut App) {
         (Field::State, fleet.values(|g, live| live.shown_state(g))),
         (
             Field::Status,
-            fleet.values(|_, live| status_word(&live.update_status)),
+            fleet.values(|_, live| status_word(live.update_status())),
         ),
         (Field::Version, fleet.values(|g, _| g.software_version)),
         (
