@@ -3,7 +3,6 @@
 //! extension fields when present (a real controller's records take the snapshot defaults).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -12,6 +11,7 @@ use crate::api::stream::ListSink;
 
 use crate::api::actions::{Fleet, Skipped};
 use crate::cloud::Cloud;
+use crate::snapshot::index;
 use crate::snapshot::shared_text::Interner;
 use crate::snapshot::{Gateway, GatewayState, GatewayType, Role};
 use crate::version::Version;
@@ -177,19 +177,21 @@ impl FleetBuilder {
     /// The fleet, with HA links that do not name each other back dropped.
     pub fn finish(self) -> Fleet {
         let mut fleet = self.fleet;
-        let peers: HashMap<&str, Option<&str>> = fleet
-            .gateways
-            .iter()
-            .map(|gateway| (gateway.name.as_str(), gateway.peer.as_deref()))
-            .collect();
-        let broken: Vec<usize> = fleet
-            .gateways
+        let gateways = &fleet.gateways;
+        let count = u32::try_from(gateways.len()).unwrap_or(u32::MAX);
+        let by_name = index::name_order(gateways, count);
+        let names_back = |gateway: &Gateway, peer: &str| {
+            index::find(gateways, &by_name, peer)
+                .is_some_and(|at| gateways[at].peer.as_deref() == Some(gateway.name.as_str()))
+        };
+        let broken: Vec<usize> = gateways
             .iter()
             .enumerate()
             .filter(|(_, gateway)| {
-                gateway.peer.as_deref().is_some_and(|peer| {
-                    peers.get(peer).copied().flatten() != Some(gateway.name.as_str())
-                })
+                gateway
+                    .peer
+                    .as_deref()
+                    .is_some_and(|peer| !names_back(gateway, peer))
             })
             .map(|(index, _)| index)
             .collect();

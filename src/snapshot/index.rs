@@ -4,8 +4,19 @@
 
 use crate::snapshot::{Gateway, SnapshotError};
 
+/// The first `count` positions of `gateways` in name order (equal names by position), for
+/// [`find`]: four bytes a gateway, where a map of names would copy them.
+pub(crate) fn name_order(gateways: &[Gateway], count: u32) -> Vec<u32> {
+    let mut by_name: Vec<u32> = (0..count).collect();
+    by_name.sort_unstable_by(|&a, &b| {
+        let (a, b) = (a as usize, b as usize);
+        gateways[a].name.cmp(&gateways[b].name).then(a.cmp(&b))
+    });
+    by_name
+}
+
 /// The position of the gateway called `name`, by bisection of `by_name`.
-pub(super) fn find(gateways: &[Gateway], by_name: &[u32], name: &str) -> Option<usize> {
+pub(crate) fn find(gateways: &[Gateway], by_name: &[u32], name: &str) -> Option<usize> {
     by_name
         .binary_search_by(|&index| gateways[index as usize].name.as_str().cmp(name))
         .ok()
@@ -26,11 +37,7 @@ pub(super) fn index_names(gateways: &[Gateway]) -> Result<Vec<u32>, SnapshotErro
         path: "gateways".into(),
         message: format!("{} gateways: expected at most {}", gateways.len(), u32::MAX),
     })?;
-    let mut by_name: Vec<u32> = (0..count).collect();
-    by_name.sort_unstable_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        gateways[a].name.cmp(&gateways[b].name).then(a.cmp(&b))
-    });
+    let by_name = name_order(gateways, count);
     // Equal names sit side by side, the earlier position first; report the repeat that comes
     // first in the document.
     let repeat = by_name

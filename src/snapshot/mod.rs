@@ -15,7 +15,7 @@ use crate::load::{self, LoadError};
 
 mod controller;
 mod gateway;
-mod index;
+pub(crate) mod index;
 pub mod shared_text;
 mod status;
 
