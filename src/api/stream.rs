@@ -44,9 +44,13 @@ pub struct Parser<S> {
     pub done: tokio::task::JoinHandle<(Result<Head, String>, S)>,
 }
 
+/// How many chunks may wait for the parser: it is slower than loopback, and each waiting
+/// chunk (up to hyper's read buffer, hundreds of KB) is memory held for nothing.
+const CHUNKS_WAITING: usize = 2;
+
 /// Starts parsing an envelope whose list at `at` goes to `sink`.
 pub fn parser<S: ListSink>(at: ListAt, mut sink: S) -> Parser<S> {
-    let (chunks, mut receiver) = mpsc::channel(8);
+    let (chunks, mut receiver) = mpsc::channel(CHUNKS_WAITING);
     let done = tokio::task::spawn_blocking(move || {
         let head = split_and_parse(&mut receiver, at, &mut sink);
         (head, sink)
