@@ -199,7 +199,11 @@ fn bench_dry_run(c: &mut Criterion) {
     let settings = client_settings(&running.url);
     let client = Arc::new(Client::new(settings).expect("client"));
     runtime.block_on(client.login()).expect("login");
-    let names: Vec<String> = snapshot.gateways().iter().map(|g| g.name.clone()).collect();
+    let names: Vec<String> = snapshot
+        .gateways()
+        .iter()
+        .map(|g| g.name.to_string())
+        .collect();
     let request = Request::SoftwareUpgrade {
         gateways: Selection::Named(names),
         target: None,

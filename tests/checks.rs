@@ -208,7 +208,7 @@ fn one_member_selected_drains_traffic_to_its_peer() {
 /// `fleet()` with `change` applied to the gateway called `name`.
 fn with_gateway(name: &str, change: impl Fn(&mut Gateway)) -> Snapshot {
     with_gateways(&fleet(), |gateway| {
-        if gateway.name == name {
+        if &*gateway.name == name {
             change(gateway);
         }
     })
@@ -310,7 +310,7 @@ fn both_members_selected_with_one_down_is_the_pair_warning_and_the_health_blocke
 fn a_software_upgrade_with_the_peer_out_of_service_only_warns() {
     let lagging = with_gateways(&fleet(), |gateway| gateway.software_version = v("6.5.250"));
     let peer_down = with_gateways(&lagging, |gateway| {
-        if gateway.name == "spoke-1-hagw" {
+        if &*gateway.name == "spoke-1-hagw" {
             gateway.state = GatewayState::Waiting;
         }
     });
@@ -392,7 +392,7 @@ fn replacing_the_only_openvpn_gateway_in_service_warns() {
         "vpn-b stays in service"
     );
     let other_down = with_gateways(&fleet(), |gateway| {
-        if gateway.name == "vpn-b" {
+        if &*gateway.name == "vpn-b" {
             gateway.state = GatewayState::Down;
         }
     });
@@ -403,7 +403,7 @@ fn replacing_the_only_openvpn_gateway_in_service_warns() {
 #[test]
 fn image_upgrades_need_a_compatible_image_and_activemesh() {
     let legacy = with_gateways(&fleet(), |gateway| {
-        if gateway.name == "spoke-1" {
+        if &*gateway.name == "spoke-1" {
             gateway.active_mesh = false;
         }
     });
@@ -490,7 +490,7 @@ fn a_blocked_rollback_does_not_also_warn_that_it_replaces_gateways() {
 
 #[test]
 fn unhealthy_gateways_block_their_operation_and_any_platform_upgrade() {
-    let sick = with_gateways(&fleet(), |gateway| match gateway.name.as_str() {
+    let sick = with_gateways(&fleet(), |gateway| match gateway.name.as_ref() {
         "spoke-gcp" => gateway.state = GatewayState::ConfigFail,
         "vpn-b" => gateway.tunnels_up = false,
         _ => {}
@@ -658,7 +658,7 @@ fn every_finding_code_has_a_scenario() {
     )
     .expect("valid");
     let peer_down = with_gateways(&base, |g| {
-        if g.name == "spoke-1-hagw" {
+        if &*g.name == "spoke-1-hagw" {
             g.state = GatewayState::Down;
         }
     });

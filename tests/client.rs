@@ -80,7 +80,7 @@ fn lagging(snapshot: &Snapshot) -> Vec<String> {
         .gateways()
         .iter()
         .filter(|gateway| gateway.software_version != current)
-        .map(|gateway| gateway.name.clone())
+        .map(|gateway| gateway.name.to_string())
         .collect();
     names.sort();
     names
@@ -629,7 +629,7 @@ async fn a_gateway_upgrade_is_followed_to_completion_by_the_pollers() {
     let read = fleet
         .gateways
         .iter()
-        .find(|g| g.name == gateway)
+        .find(|g| *g.name == *gateway)
         .expect("listed");
     assert_eq!(read.software_version, current);
     running.stop().await;
@@ -1201,7 +1201,7 @@ async fn logged_session() -> (Vec<String>, Vec<u8>) {
         .gateways
         .iter()
         .take(2)
-        .map(|g| g.name.clone())
+        .map(|g| g.name.to_string())
         .collect();
     client
         .gateway_dry_run(Action::SoftwareUpgrade, &names)

@@ -713,7 +713,11 @@ fn requests_sent(console: &Console) -> Option<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_selection_over_the_request_limit_goes_in_several_requests_at_once() {
     let fleet = spoke_pairs(150);
-    let names: Vec<String> = fleet.gateways().iter().map(|g| g.name.clone()).collect();
+    let names: Vec<String> = fleet
+        .gateways()
+        .iter()
+        .map(|g| g.name.to_string())
+        .collect();
     let mut config = common::config(fleet, 120.0);
     config.body_limit = 4096;
     let mut console = Console::open_sending_at_most(config, false, 4096).await;

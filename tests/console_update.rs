@@ -61,7 +61,7 @@ fn shown_names(app: &App) -> Vec<String> {
     (0..app.fleet.shown_len())
         .filter_map(|row| app.fleet.shown_index(row))
         .filter_map(|index| app.fleet.gateway(index))
-        .map(|gateway| gateway.name.clone())
+        .map(|gateway| gateway.name.to_string())
         .collect()
 }
 
@@ -1273,7 +1273,7 @@ fn mark_failed_marks_exactly_the_failed_gateways_by_key_or_command() {
     let mut live = Vec::new();
     let snapshot = app.fleet.snapshot().expect("fleet").clone();
     for gateway in snapshot.gateways() {
-        let word = match gateway.name.as_str() {
+        let word = match gateway.name.as_ref() {
             "spoke-02" | "gcp-transit-hagw" => "upgrade_fail",
             _ => "complete",
         };
@@ -1369,7 +1369,7 @@ fn verification_checks_status_state_version_image_and_tunnels_in_that_order() {
 
     let broken = fleet_after(|gateway| {
         gateway.software_version = common::v(CURRENT);
-        match gateway.name.as_str() {
+        match gateway.name.as_ref() {
             "spoke-00" => gateway.state = GatewayState::ConfigFail,
             "spoke-01" => gateway.tunnels_up = false,
             _ => {}
@@ -1402,7 +1402,7 @@ fn verification_checks_status_state_version_image_and_tunnels_in_that_order() {
         before
             .gateways()
             .iter()
-            .filter(|gateway| gateway.name != "spoke-01" && gateway.name != "spoke-01-hagw")
+            .filter(|gateway| &*gateway.name != "spoke-01" && &*gateway.name != "spoke-01-hagw")
             .cloned()
             .collect(),
     )

@@ -505,7 +505,7 @@ fn rolled_back(snapshot: Snapshot, names: &[&str], from: &str) -> Snapshot {
         .iter()
         .cloned()
         .map(|mut gateway| {
-            if names.contains(&gateway.name.as_str()) {
+            if names.contains(&gateway.name.as_ref()) {
                 gateway.previous_software_version = Some(v(from));
             }
             gateway

@@ -38,7 +38,7 @@ fn fleet(gateways: usize) -> Snapshot {
 
 fn before(gateway: &Gateway, target: Version) -> GatewayBefore {
     GatewayBefore {
-        name: gateway.name.clone(),
+        name: gateway.name.to_string(),
         software: gateway.software_version,
         image: gateway.image_version.as_deref().map(str::to_owned),
         state: gateway.state.to_string(),
@@ -68,7 +68,7 @@ fn intent(snapshot: &Snapshot, controller: &str, user: &str) -> Operation {
             .collect(),
         skipped: skipped
             .iter()
-            .map(|gateway| Skipped::new(&gateway.name, format!("already at {target}")))
+            .map(|gateway| Skipped::new(&*gateway.name, format!("already at {target}")))
             .collect(),
         confirmation: Some(changing.len().to_string()),
         dry_run: Some(DryRunRecord {

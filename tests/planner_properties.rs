@@ -505,7 +505,7 @@ fn snapshot(
             );
             let peer = index ^ 1;
             if fleet.paired && peer < count {
-                gateway.peer = Some(format!("gw-{peer}"));
+                gateway.peer = Some(format!("gw-{peer}").into());
             }
             gateway.previous_software_version =
                 seed.previous.as_ref().map(|seed| seed.resolve(releases));
@@ -712,7 +712,7 @@ fn peers_out_of_service(snapshot: &Snapshot, concerned: &[usize]) -> BTreeSet<St
                 .and_then(|peer| snapshot.index_of(peer))
                 .is_some_and(|peer| !concerned.contains(&peer) && !is_healthy(&gateways[peer]))
         })
-        .map(|&index| gateways[index].name.clone())
+        .map(|&index| gateways[index].name.to_string())
         .collect()
 }
 
@@ -890,7 +890,7 @@ fn expected_at_target(
     concerned
         .iter()
         .filter(|&&index| destination(releases, snapshot, request, &gateways[index]).0)
-        .map(|&index| gateways[index].name.clone())
+        .map(|&index| gateways[index].name.to_string())
         .collect()
 }
 
@@ -1233,7 +1233,7 @@ proptest! {
         let changing: BTreeSet<String> =
             expected_changes(&releases, &snapshot, &request, &concerned)
                 .into_iter()
-                .map(|index| snapshot.gateways()[index].name.clone())
+                .map(|index| snapshot.gateways()[index].name.to_string())
                 .collect();
         // A platform upgrade's release notes name the OpenVPN gateways it will restart later.
         let openvpn = request.selection().map(|_| Code::OpenvpnRestart);
@@ -1284,7 +1284,7 @@ proptest! {
         extra_budget in 0usize..40,
     ) {
         let snapshot = snapshot(&releases, &controller, &fleet)?;
-        let names: Vec<String> = snapshot.gateways().iter().map(|gateway| gateway.name.clone()).collect();
+        let names: Vec<String> = snapshot.gateways().iter().map(|gateway| gateway.name.to_string()).collect();
         if names.is_empty() {
             return Ok(());
         }
@@ -1304,11 +1304,12 @@ proptest! {
             prop_assert!(used <= budget, "{} over {}: {:?}", used, budget, request);
         }
         for gateway in snapshot.gateways() {
-            let Some(peer) = &gateway.peer else { continue };
-            if !(distinct.contains(&gateway.name) && distinct.contains(peer)) {
+            let Some(peer) = gateway.peer.as_deref().map(str::to_owned) else { continue };
+            let name = gateway.name.to_string();
+            if !(distinct.contains(&name) && distinct.contains(&peer)) {
                 continue;
             }
-            let together = requests.iter().any(|request| request.contains(&gateway.name) && request.contains(peer));
+            let together = requests.iter().any(|request| request.contains(&name) && request.contains(&peer));
             prop_assert!(together, "{} and {} are split: {:?}", gateway.name, peer, requests);
         }
         let total: usize = distinct.iter().map(|name| cost(name)).sum();
@@ -1381,7 +1382,7 @@ impl<'a> Placed<'a> {
         let gateway = self.snapshot.gateway(name)?;
         let peer = self.snapshot.gateway(gateway.peer.as_deref()?)?;
         self.wave_of
-            .contains_key(peer.name.as_str())
+            .contains_key(peer.name.as_ref())
             .then_some(peer)
     }
 
@@ -1404,7 +1405,7 @@ impl<'a> Placed<'a> {
             return false;
         };
         if let Some(peer) = self.peer(name) {
-            let peer_wave = self.wave_of[peer.name.as_str()];
+            let peer_wave = self.wave_of[peer.name.as_ref()];
             if peer_wave == number || (!self.first_role(gateway) && peer_wave > number) {
                 return false;
             }
@@ -1454,7 +1455,7 @@ proptest! {
         let gateways = snapshot.gateways();
         let changes: BTreeSet<String> = expected_changes(&releases, &snapshot, &request, &concerned)
             .into_iter()
-            .map(|index| gateways[index].name.clone())
+            .map(|index| gateways[index].name.to_string())
             .collect();
         // As the console does: the gateways that change are checked as the request sent.
         let report = match changes.is_empty() {
@@ -1488,7 +1489,7 @@ proptest! {
         prop_assert_eq!(&waved, &changes.difference(&named).cloned().collect::<BTreeSet<_>>());
         let blocked: BTreeSet<String> = rollout.blocked.iter().map(|left| left.name.clone()).collect();
         prop_assert_eq!(&blocked, &changes.intersection(&named).cloned().collect::<BTreeSet<_>>());
-        let selected: BTreeSet<String> = concerned.iter().map(|&index| gateways[index].name.clone()).collect();
+        let selected: BTreeSet<String> = concerned.iter().map(|&index| gateways[index].name.to_string()).collect();
         let skipped: BTreeSet<String> = rollout.skipped.iter().map(|left| left.name.clone()).collect();
         prop_assert_eq!(&skipped, &selected.difference(&changes).cloned().collect::<BTreeSet<_>>());
         prop_assert!(rollout.waves.iter().all(|wave| !wave.gateways.is_empty()), "an empty wave: {:?}", rollout.waves);
@@ -1497,7 +1498,7 @@ proptest! {
         for name in &waved {
             let gateway = snapshot.gateway(name).expect("in the fleet");
             let Some(peer) = placed.peer(name) else { continue };
-            let (mine, theirs) = (placed.wave_of[name.as_str()], placed.wave_of[peer.name.as_str()]);
+            let (mine, theirs) = (placed.wave_of[name.as_str()], placed.wave_of[peer.name.as_ref()]);
             prop_assert_ne!(mine, theirs, "{} and its peer share a wave", name);
             if placed.first_role(gateway) {
                 prop_assert!(mine < theirs, "{} goes first but is in wave {} after its peer's {}", name, mine, theirs);

@@ -169,7 +169,12 @@ fn versions(running: &RunningSim) -> Vec<(String, String)> {
             .snapshot
             .gateways()
             .iter()
-            .map(|gateway| (gateway.name.clone(), gateway.software_version.to_string()))
+            .map(|gateway| {
+                (
+                    gateway.name.to_string(),
+                    gateway.software_version.to_string(),
+                )
+            })
             .collect()
     })
 }

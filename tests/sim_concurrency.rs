@@ -148,7 +148,7 @@ async fn a_second_operation_on_a_gateway_an_unfinished_job_holds_is_refused_with
                 sim.running.with_state(|state| {
                     let op = &state.gateway_ops[0];
                     let done = op.jobs.iter().find(|job| job.finished)?;
-                    (!op.finished).then(|| state.snapshot.gateways()[done.index].name.clone())
+                    (!op.finished).then(|| state.snapshot.gateways()[done.index].name.to_string())
                 })
             },
         )

@@ -795,7 +795,7 @@ async fn the_demo_fleet_blocks_the_platform_upgrade_until_the_lagging_gateways_c
         .gateways()
         .iter()
         .filter(|gateway| gateway.software_version != v(CURRENT))
-        .map(|gateway| gateway.name.clone())
+        .map(|gateway| gateway.name.to_string())
         .collect();
     assert!(lagging.len() > 1, "the demo fleet is mid-rollout");
     let sim = Sim::start(manual(snapshot)).await;

@@ -117,7 +117,7 @@ async fn list_vpcs_summary_of_20000_gateways_arrives_in_pieces_that_make_the_sam
     let expected: Vec<&str> = snapshot
         .gateways()
         .iter()
-        .map(|g| g.name.as_str())
+        .map(|g| g.name.as_ref())
         .collect();
     assert_eq!(names, expected, "every gateway once, in order");
     for index in [0, 999, 1_000, 1_001, 12_345, LARGE - 1] {
@@ -140,7 +140,7 @@ async fn list_gateway_upgrade_status_of_20000_gateways_arrives_in_pieces() {
     assert_eq!(gw_info.len(), LARGE);
     assert_eq!(
         text(&gw_info[LARGE - 1]["name"]),
-        snapshot.gateways()[LARGE - 1].name
+        &*snapshot.gateways()[LARGE - 1].name
     );
     sim.stop().await;
 }

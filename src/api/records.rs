@@ -182,7 +182,7 @@ impl FleetBuilder {
         let by_name = index::name_order(gateways, count);
         let names_back = |gateway: &Gateway, peer: &str| {
             index::find(gateways, &by_name, peer)
-                .is_some_and(|at| gateways[at].peer.as_deref() == Some(gateway.name.as_str()))
+                .is_some_and(|at| gateways[at].peer.as_deref() == Some(gateway.name.as_ref()))
         };
         let broken: Vec<usize> = gateways
             .iter()
@@ -215,8 +215,8 @@ fn name_of(element: &str) -> String {
         .unwrap_or_else(|| "(unnamed)".to_owned())
 }
 
-fn non_empty(text: &str) -> Option<String> {
-    Some(text.to_owned()).filter(|text| !text.is_empty())
+fn non_empty(text: &str) -> Option<Box<str>> {
+    (!text.is_empty()).then(|| text.into())
 }
 
 fn gateway_from_record(record: &RawRecord<'_>, shared: &mut Interner) -> Result<Gateway, String> {
@@ -284,7 +284,7 @@ fn role(record: &RawRecord<'_>) -> Role {
     }
 }
 
-fn peer(record: &RawRecord<'_>) -> Option<String> {
+fn peer(record: &RawRecord<'_>) -> Option<Box<str>> {
     let nested = record
         .hagw_details
         .as_ref()
@@ -293,7 +293,7 @@ fn peer(record: &RawRecord<'_>) -> Option<String> {
     [nested, record.primary_gw_name.as_ref()]
         .into_iter()
         .find(|name| !name.is_empty())
-        .map(str::to_owned)
+        .map(Box::from)
 }
 
 #[cfg(test)]
@@ -326,7 +326,7 @@ mod tests {
         let names: Vec<&str> = fleet
             .gateways
             .iter()
-            .map(|gateway| gateway.name.as_str())
+            .map(|gateway| gateway.name.as_ref())
             .collect();
         assert_eq!(names, ["a", "a-hagw", "c"]);
         assert_eq!(fleet.gateways[0].gw_type, GatewayType::Transit);

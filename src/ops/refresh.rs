@@ -146,13 +146,13 @@ fn first_rows(
 ) -> Option<Snapshot> {
     let names: std::collections::HashSet<String> = gateways
         .iter()
-        .map(|gateway| gateway.name.clone())
+        .map(|gateway| gateway.name.to_string())
         .collect();
     for gateway in &mut gateways {
         if gateway
             .peer
             .as_ref()
-            .is_some_and(|peer| !names.contains(peer))
+            .is_some_and(|peer| !names.contains(&**peer))
         {
             gateway.peer = None;
         }

@@ -48,7 +48,7 @@ pub fn expectations(snapshot: &Snapshot, catalog: &Catalog, request: &Request) -
         .map(|index| {
             let gateway = &snapshot.gateways()[index];
             GatewayBefore {
-                name: gateway.name.clone(),
+                name: gateway.name.to_string(),
                 software: gateway.software_version,
                 image: gateway.image_version.as_deref().map(str::to_owned),
                 state: gateway.state.name().to_owned(),

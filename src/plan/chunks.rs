@@ -54,7 +54,7 @@ fn selected_peer<'a>(
 ) -> Option<&'a str> {
     let index = snapshot.index_of(name)?;
     let peer = &snapshot.gateways()[snapshot.peer_of(index)?].name;
-    selected.get(peer.as_str()).copied()
+    selected.get(peer.as_ref()).copied()
 }
 
 /// Packs `groups`, in order, into as few requests as fit: each request's names cost at most

@@ -105,7 +105,7 @@ pub(super) fn peer_out_of_service(
     }
     let names: Vec<String> = stranded
         .iter()
-        .map(|&(index, _)| gateways[index].name.clone())
+        .map(|&(index, _)| gateways[index].name.to_string())
         .collect();
     let noun = if names.len() == 1 {
         "gateway"

@@ -25,7 +25,7 @@ pub(super) fn names_of(snapshot: &Snapshot, indices: &[usize]) -> Vec<String> {
     let gateways = snapshot.gateways();
     indices
         .iter()
-        .map(|&index| gateways[index].name.clone())
+        .map(|&index| gateways[index].name.to_string())
         .collect()
 }
 

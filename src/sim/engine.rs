@@ -255,7 +255,7 @@ pub fn start_gateway_op(
         .map(|&index| new_job(state, action, index))
         .collect();
     for job in &jobs {
-        let name = state.snapshot.gateways()[job.index].name.clone();
+        let name = state.snapshot.gateways()[job.index].name.to_string();
         *state.jobs_per_gateway.entry(name).or_default() += 1;
         state.runtime[job.index] = GatewayRuntime {
             update_status: UpdateStatus::Upgrading,
@@ -429,7 +429,7 @@ fn note_peer(state: &mut SimState, position: usize, index: usize, replacing: boo
     if state.gateway_ops[position].job_of(peer).is_some() || state.gateway_busy(peer) {
         return;
     }
-    let name = state.snapshot.gateways()[index].name.clone();
+    let name = state.snapshot.gateways()[index].name.to_string();
     state.runtime[peer].note =
         replacing.then(|| format!("carrying the traffic of {name} while it is replaced"));
 }

@@ -138,7 +138,7 @@ pub fn generate(spec: &FleetSpec, catalog: &Catalog) -> Result<Snapshot, Snapsho
         generator.add_group();
     }
     for (index, gateway) in generator.gateways.iter_mut().enumerate() {
-        gateway.vpc_id = Some(vpc_id(gateway, index));
+        gateway.vpc_id = Some(vpc_id(gateway, index).into());
     }
     Snapshot::new(controller(spec), generator.gateways)
 }
@@ -214,8 +214,8 @@ impl Generator<'_> {
             gw_type,
             Role::Secondary,
         );
-        primary.peer = Some(secondary_name);
-        secondary.peer = Some(name);
+        primary.peer = Some(secondary_name.into());
+        secondary.peer = Some(name.into());
         self.gateways.push(primary);
         self.gateways.push(secondary);
     }

@@ -54,7 +54,7 @@ impl GatewayFilter {
     fn admits(&self, gateway: &Gateway) -> bool {
         let name = self.name.as_deref();
         let account = self.account.as_deref();
-        name.is_none_or(|name| gateway.name == name)
+        name.is_none_or(|name| &*gateway.name == name)
             && account.is_none_or(|account| gateway.account.as_deref() == Some(account))
             && (!self.transit_only || gateway.gw_type == GatewayType::Transit)
             && (!self.spoke_only || gateway.gw_type == GatewayType::Spoke)

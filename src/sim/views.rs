@@ -113,8 +113,8 @@ pub fn record<'a>(
         account_name: text(&gateway.account),
         vpc_id: gateway
             .vpc_id
-            .clone()
-            .unwrap_or_else(|| super::fleet::vpc_id(gateway, index)),
+            .as_deref()
+            .map_or_else(|| super::fleet::vpc_id(gateway, index), str::to_owned),
         vpc_region: &gateway.region,
         gateway_zone: zone(gateway),
         vpc_size: size(gateway.cloud),

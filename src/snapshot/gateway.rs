@@ -107,7 +107,7 @@ impl fmt::Display for GatewayState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Gateway {
-    pub name: String,
+    pub name: Box<str>,
     pub cloud: Cloud,
     /// Shared text: a fleet has a few dozen regions, accounts, images and kernels, and each
     /// gateway points at its own rather than holding a copy.
@@ -117,11 +117,11 @@ pub struct Gateway {
     pub gw_type: GatewayType,
     pub role: Role,
     #[serde(default)]
-    pub peer: Option<String>,
+    pub peer: Option<Box<str>>,
     /// The VPC, VNet or VCN the gateway is in, as the controller names it (`vpc_id`). An
     /// extension of the snapshot format: optional, and the simulator makes one up without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<String>,
+    pub vpc_id: Option<Box<str>>,
     pub software_version: Version,
     #[serde(default)]
     pub previous_software_version: Option<Version>,
@@ -148,7 +148,7 @@ pub struct Gateway {
 impl Gateway {
     /// A healthy gateway with the defaults of the format for every optional field.
     pub fn new(
-        name: impl Into<String>,
+        name: impl Into<Box<str>>,
         cloud: Cloud,
         region: impl Into<SharedText>,
         gw_type: GatewayType,

@@ -18,7 +18,7 @@ pub(crate) fn name_order(gateways: &[Gateway], count: u32) -> Vec<u32> {
 /// The position of the gateway called `name`, by bisection of `by_name`.
 pub(crate) fn find(gateways: &[Gateway], by_name: &[u32], name: &str) -> Option<usize> {
     by_name
-        .binary_search_by(|&index| gateways[index as usize].name.as_str().cmp(name))
+        .binary_search_by(|&index| gateways[index as usize].name.as_ref().cmp(name))
         .ok()
         .map(|found| by_name[found] as usize)
 }
@@ -77,7 +77,7 @@ pub(super) fn resolve_peers(
             path: format!("gateways[{index}].peer"),
             message,
         };
-        if peer_name == gateway.name {
+        if peer_name == &*gateway.name {
             return Err(error(format!(
                 "gateway \"{peer_name}\" names itself as its peer: expected the other member of its HA pair"
             )));
@@ -88,7 +88,7 @@ pub(super) fn resolve_peers(
                 gateway.name
             )));
         };
-        let named_back = gateways[peer_index].peer.as_deref() == Some(gateway.name.as_str());
+        let named_back = gateways[peer_index].peer.as_deref() == Some(gateway.name.as_ref());
         if !named_back {
             return Err(error(format!(
                 "peer \"{peer_name}\" of gateway \"{}\" does not name it back: expected both members of an HA pair to name each other",

@@ -111,7 +111,9 @@ impl FleetView {
     pub fn replace(&mut self, snapshot: impl Into<Arc<Snapshot>>, live: Vec<Live>) {
         let snapshot: Arc<Snapshot> = snapshot.into();
         let marked_names: HashSet<String> = self.marked_names().into_iter().collect();
-        let cursor_name = self.cursor_gateway().map(|gateway| gateway.name.clone());
+        let cursor_name = self
+            .cursor_gateway()
+            .map(|gateway| gateway.name.to_string());
         // The previous fleet goes before the new one's tables are built: at 100,000 gateways
         // holding both would double the console's memory for a moment.
         self.snapshot = None;
@@ -127,7 +129,7 @@ impl FleetView {
         self.marked = snapshot
             .gateways()
             .iter()
-            .map(|gateway| marked_names.contains(&gateway.name))
+            .map(|gateway| marked_names.contains(&*gateway.name))
             .collect();
         self.marked_count = self.marked.iter().filter(|&&marked| marked).count();
         self.snapshot = Some(snapshot);
@@ -234,7 +236,7 @@ impl FleetView {
             .iter()
             .zip(self.gateways())
             .filter(|(marked, _)| **marked)
-            .map(|(_, gateway)| gateway.name.clone())
+            .map(|(_, gateway)| gateway.name.to_string())
             .collect()
     }
 
@@ -244,7 +246,7 @@ impl FleetView {
             return self.marked_names();
         }
         self.cursor_gateway()
-            .map(|gateway| vec![gateway.name.clone()])
+            .map(|gateway| vec![gateway.name.to_string()])
             .unwrap_or_default()
     }
 
@@ -257,7 +259,7 @@ impl FleetView {
         (0..self.shown_len())
             .filter_map(|row| self.shown_index(row))
             .filter_map(|index| self.gateway(index))
-            .map(|gateway| gateway.name.clone())
+            .map(|gateway| gateway.name.to_string())
             .collect()
     }
 

@@ -406,7 +406,7 @@ impl App {
             MarkSet::All => (0..self.fleet.shown_len())
                 .filter_map(|row| self.fleet.shown_index(row))
                 .filter_map(|index| self.fleet.gateway(index))
-                .map(|gateway| gateway.name.clone())
+                .map(|gateway| gateway.name.to_string())
                 .collect(),
             MarkSet::None => Vec::new(),
         }
@@ -423,7 +423,7 @@ impl App {
                     .live(*index)
                     .is_some_and(|live| test(gateway, live))
             })
-            .map(|(_, gateway)| gateway.name.clone())
+            .map(|(_, gateway)| gateway.name.to_string())
             .collect()
     }
 
@@ -442,9 +442,9 @@ impl App {
         let mut seen: std::collections::HashSet<String> = names.iter().cloned().collect();
         for index in reported {
             if let Some(gateway) = self.fleet.gateway(index)
-                && seen.insert(gateway.name.clone())
+                && seen.insert(gateway.name.to_string())
             {
-                names.push(gateway.name.clone());
+                names.push(gateway.name.to_string());
             }
         }
         names

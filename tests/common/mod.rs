@@ -411,8 +411,8 @@ pub fn pair(name: &str, gw_type: GatewayType, software: &str) -> [Gateway; 2] {
     let ha_name = format!("{name}-hagw");
     let mut primary = gateway(name, gw_type, Role::Primary, software);
     let mut secondary = gateway(&ha_name, gw_type, Role::Secondary, software);
-    primary.peer = Some(ha_name);
-    secondary.peer = Some(name.to_owned());
+    primary.peer = Some(ha_name.into());
+    secondary.peer = Some(name.into());
     [primary, secondary]
 }
 
@@ -474,6 +474,6 @@ pub fn fleet_with(software: &str, change: impl FnOnce(&mut Vec<Gateway>)) -> Sna
 pub fn named<'a>(gateways: &'a mut [Gateway], name: &str) -> &'a mut Gateway {
     gateways
         .iter_mut()
-        .find(|gateway| gateway.name == name)
+        .find(|gateway| &*gateway.name == name)
         .unwrap_or_else(|| panic!("{name} is in the fleet"))
 }

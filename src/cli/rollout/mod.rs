@@ -274,7 +274,7 @@ fn filtered(snapshot: &Snapshot, query: &str) -> Result<Vec<String>, InputError>
     }
     Ok(shown
         .into_iter()
-        .map(|index| gateways[index as usize].name.clone())
+        .map(|index| gateways[index as usize].name.to_string())
         .collect())
 }
 

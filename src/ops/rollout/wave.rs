@@ -183,7 +183,7 @@ fn peers_down(snapshot: &Snapshot, wave: &[String]) -> Option<String> {
     wave.iter().find_map(|name| {
         let index = snapshot.index_of(name)?;
         let peer = &snapshot.gateways()[snapshot.peer_of(index)?];
-        if in_wave.contains(peer.name.as_str()) {
+        if in_wave.contains(peer.name.as_ref()) {
             return None;
         }
         let healthy = peer.state == GatewayState::Up && peer.tunnels_up;

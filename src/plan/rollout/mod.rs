@@ -114,7 +114,7 @@ pub fn plan(
     };
     let candidates: Vec<usize> = will_change(snapshot, catalog, request)?
         .into_iter()
-        .filter(|&index| !blocked.contains_key(&snapshot.gateways()[index].name))
+        .filter(|&index| !blocked.contains_key(&*snapshot.gateways()[index].name))
         .collect();
     let disruptive = matches!(
         request.action(),
@@ -273,7 +273,7 @@ impl<'a> Waves<'a> {
         }
         let gateways = taken
             .into_iter()
-            .map(|index| self.snapshot.gateways()[index].name.clone())
+            .map(|index| self.snapshot.gateways()[index].name.to_string())
             .collect();
         Wave {
             number,

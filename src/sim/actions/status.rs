@@ -94,7 +94,7 @@ fn gateway_outcome(state: &SimState, op: &GatewayOp) -> Outcome {
     let names: Vec<&str> = op
         .failed
         .iter()
-        .map(|&index| state.snapshot.gateways()[index].name.as_str())
+        .map(|&index| state.snapshot.gateways()[index].name.as_ref())
         .collect();
     Outcome::Failed(format!(
         "upgrade_fail: {} of {total} {} failed: {}",

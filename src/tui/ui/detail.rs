@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, shown: (&str, &Scroll), th
     };
     let text = |value: Option<String>| value.unwrap_or_else(|| "—".into());
     let fields: Vec<(&str, String)> = vec![
-        ("Gateway", gateway.name.clone()),
+        ("Gateway", gateway.name.to_string()),
         ("Current Version", gateway.software_version.to_string()),
         (
             "Previous Version",
@@ -75,7 +75,7 @@ pub fn draw(frame: &mut Frame, body: Rect, app: &App, shown: (&str, &Scroll), th
         ("Region", gateway.region.to_string()),
         ("Gateway Type", gateway.gw_type.name().to_owned()),
         ("Gateway Role", gateway.role.name().to_owned()),
-        ("HA Peer", text(gateway.peer.clone())),
+        ("HA Peer", text(gateway.peer.as_deref().map(str::to_owned))),
         ("State", live.shown_state(gateway).to_owned()),
         (
             "Update Status",

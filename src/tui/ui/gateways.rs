@@ -76,7 +76,7 @@ fn cell(column: ColumnId, context: &Context, gateway: &Gateway, live: &Live) -> 
     let width = usize::from(max_width(column));
     let plain = |text: String, keep: Keep| Span::raw(fitted(text, width, keep));
     match column {
-        ColumnId::Name => plain(gateway.name.clone(), Keep::Head),
+        ColumnId::Name => plain(gateway.name.to_string(), Keep::Head),
         ColumnId::State => state_cell(context, gateway, live, width),
         ColumnId::Status if context.statuses_pending => Span::styled(
             format!("{} reading", symbol(Status::Pending)),

@@ -78,7 +78,7 @@ fn complete(app: &mut App) {
             .map(|gateway| &gateway.name)
             .filter(|name| name.starts_with(prefix))
             .take(GATEWAY_CANDIDATES)
-            .cloned()
+            .map(|name| name.to_string())
             .collect()
     };
     let recall = &mut app.command_line;

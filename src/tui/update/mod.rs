@@ -443,7 +443,7 @@ fn table_command(app: &mut App, command: Command) {
         Command::FilterPicker => open_picker(app),
         Command::Details => {
             if let Some(gateway) = fleet.cursor_gateway() {
-                let name = gateway.name.clone();
+                let name = gateway.name.to_string();
                 let scroll = Scroll::default();
                 app.focus = Focus::Overlay(Overlay::Detail { name, scroll });
             }
