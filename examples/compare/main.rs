@@ -6,6 +6,8 @@
 //!
 //! The console reads the fleet from `avx-upgrade sim --state` over loopback HTTP; the viewers
 //! read the same rows as a CSV. Needs tmux; a viewer that is not installed is skipped.
+//! Then the console alone upgrades 100 gateways of the demo, and the bytes it writes over a
+//! minute are counted (`--upgrade-seconds 0` skips it).
 
 mod fleet;
 mod measure;
@@ -15,6 +17,7 @@ mod screen;
 mod sim;
 mod table;
 mod tmux;
+mod upgrade;
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +48,12 @@ struct Args {
     /// The avx-upgrade binary (default: next to this example, target/release/avx-upgrade).
     #[arg(long)]
     binary: Option<PathBuf>,
+    /// How long to count the bytes the console writes while gateways upgrade; 0 skips it.
+    #[arg(long, default_value_t = 60)]
+    upgrade_seconds: u64,
+    /// How many gateways upgrade while the bytes are counted.
+    #[arg(long, default_value_t = 100)]
+    upgrading: usize,
 }
 
 fn main() -> Result<()> {
@@ -79,6 +88,26 @@ fn main() -> Result<()> {
     )?;
     println!("{}", table::render(&columns));
     println!("{}", ratios_line(&columns));
+    drop(sim);
+    if args.upgrade_seconds > 0 {
+        let window = std::time::Duration::from_secs(args.upgrade_seconds);
+        eprintln!("upgrading {} gateways of the demo…", args.upgrading);
+        let written = upgrade::measure(
+            &binary,
+            args.upgrading,
+            window,
+            &tmux_config,
+            scratch.path(),
+        )?;
+        println!(
+            "\nWhile {} gateways upgrade: {} bytes written in {} s = {:.0} B/s (still running at the end: {}).",
+            written.gateways,
+            written.bytes,
+            written.window.as_secs(),
+            written.per_second(),
+            if written.running_at_end { "yes" } else { "no" }
+        );
+    }
     Ok(())
 }
 
