@@ -78,7 +78,9 @@ pub fn measure(
 fn start_the_upgrade(pane: &Pane) -> Result<()> {
     wait(pane, "the first refresh", |screen| screen.contains("✓ OK"))?;
     pane.type_text("2")?;
-    wait(pane, "the gateway window", |screen| screen.contains("shown"))?;
+    wait(pane, "the gateway window", |screen| {
+        screen.contains("shown")
+    })?;
     pane.type_text("/")?;
     pane.type_text("state:up")?;
     pane.press("Enter")?;
@@ -122,7 +124,9 @@ fn count_field_ready(pane: &Pane) -> Result<()> {
     for _ in 0..8 {
         pane.press("BSpace")?;
     }
-    wait(pane, "the empty count field", |screen| !screen.contains("[9"))?;
+    wait(pane, "the empty count field", |screen| {
+        !screen.contains("[9")
+    })?;
     Ok(())
 }
 

@@ -3,6 +3,9 @@
 //! extension fields when present (a real controller's records take the snapshot defaults).
 
 use std::borrow::Cow;
+use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::HashTable;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -11,7 +14,6 @@ use crate::api::stream::ListSink;
 
 use crate::api::actions::{Fleet, Skipped};
 use crate::cloud::Cloud;
-use crate::snapshot::index;
 use crate::snapshot::shared_text::Interner;
 use crate::snapshot::{Gateway, GatewayState, GatewayType, Role};
 use crate::version::Version;
@@ -178,11 +180,11 @@ impl FleetBuilder {
     pub fn finish(self) -> Fleet {
         let mut fleet = self.fleet;
         let gateways = &fleet.gateways;
-        let count = u32::try_from(gateways.len()).unwrap_or(u32::MAX);
-        let by_name = index::name_order(gateways, count);
+        let by_name = NameTable::of(gateways);
         let names_back = |gateway: &Gateway, peer: &str| {
-            index::find(gateways, &by_name, peer)
-                .is_some_and(|at| gateways[at].peer.as_deref() == Some(gateway.name.as_ref()))
+            by_name
+                .find(gateways, peer)
+                .is_some_and(|at| gateways[at].peer.as_deref() == Some(&*gateway.name))
         };
         let broken: Vec<usize> = gateways
             .iter()
@@ -199,6 +201,34 @@ impl FleetBuilder {
             fleet.gateways[index].peer = None;
         }
         fleet
+    }
+}
+
+/// Gateway positions by name, four bytes a gateway: the HA links are checked as the list ends
+/// without sorting 100,000 names or copying them into a map.
+struct NameTable {
+    positions: HashTable<u32>,
+    hasher: RandomState,
+}
+
+impl NameTable {
+    fn of(gateways: &[Gateway]) -> NameTable {
+        let hasher = RandomState::new();
+        let mut positions = HashTable::with_capacity(gateways.len());
+        let rehash = |&at: &u32| hasher.hash_one(&*gateways[at as usize].name);
+        for (at, gateway) in (0u32..).zip(gateways) {
+            positions.insert_unique(hasher.hash_one(&*gateway.name), at, rehash);
+        }
+        NameTable { positions, hasher }
+    }
+
+    /// The position of a gateway called `name`.
+    fn find(&self, gateways: &[Gateway], name: &str) -> Option<usize> {
+        self.positions
+            .find(self.hasher.hash_one(name), |&at| {
+                *gateways[at as usize].name == *name
+            })
+            .map(|&at| at as usize)
     }
 }
 

@@ -6,7 +6,7 @@ use crate::snapshot::{Gateway, SnapshotError};
 
 /// The first `count` positions of `gateways` in name order (equal names by position), for
 /// [`find`]: four bytes a gateway, where a map of names would copy them.
-pub(crate) fn name_order(gateways: &[Gateway], count: u32) -> Vec<u32> {
+fn name_order(gateways: &[Gateway], count: u32) -> Vec<u32> {
     let mut by_name: Vec<u32> = (0..count).collect();
     by_name.sort_unstable_by(|&a, &b| {
         let (a, b) = (a as usize, b as usize);
@@ -16,7 +16,7 @@ pub(crate) fn name_order(gateways: &[Gateway], count: u32) -> Vec<u32> {
 }
 
 /// The position of the gateway called `name`, by bisection of `by_name`.
-pub(crate) fn find(gateways: &[Gateway], by_name: &[u32], name: &str) -> Option<usize> {
+pub(super) fn find(gateways: &[Gateway], by_name: &[u32], name: &str) -> Option<usize> {
     by_name
         .binary_search_by(|&index| gateways[index as usize].name.as_ref().cmp(name))
         .ok()

@@ -15,7 +15,7 @@ use crate::load::{self, LoadError};
 
 mod controller;
 mod gateway;
-pub(crate) mod index;
+mod index;
 pub mod shared_text;
 mod status;
 
