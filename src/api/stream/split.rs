@@ -37,6 +37,8 @@ struct List {
     /// The current element is whole (closed, or followed by whitespace): only `,` or `]` may
     /// come next.
     complete: bool,
+    /// A comma came last: another element must follow before `]`.
+    after_comma: bool,
 }
 
 /// Follows an answer's bytes and hands its list's elements over as they complete.
@@ -207,10 +209,13 @@ impl Splitter {
             }
             b',' | b']' => {
                 let started = list.element.take();
+                let after_comma = std::mem::replace(&mut list.after_comma, byte == b',');
                 list.complete = false;
                 match started {
                     Some(start) => self.hand_over(start, at, element)?,
-                    None if byte == b',' => return Err(unexpected(byte, "a list element")),
+                    None if byte == b',' || after_comma => {
+                        return Err(unexpected(byte, "a list element"));
+                    }
                     None => {}
                 }
                 if byte == b']' {
@@ -292,6 +297,7 @@ impl Splitter {
                 depth: self.frames.len(),
                 element: None,
                 complete: false,
+                after_comma: false,
             });
         }
         Ok(())
@@ -405,6 +411,8 @@ mod tests {
             (r#"{"results":[1 2]}"#, "after a list element"),
             (r#"{"results":[1,,2]}"#, "expected a list element"),
             (r#"{"results":[,1]}"#, "expected a list element"),
+            (r#"{"results":[1,]}"#, "expected a list element"),
+            (r#"{"results":[1, ]}"#, "expected a list element"),
             (r#"{"results":[1:2]}"#, "expected a list element"),
         ] {
             let error = split(answer, ListAt::Results, 4).expect_err(answer);
