@@ -378,4 +378,20 @@ mod tests {
             fleet.skipped[1]
         );
     }
+
+    #[test]
+    fn a_record_that_is_not_json_fails_the_answer_and_one_of_the_wrong_shape_is_skipped() {
+        let mut builder = FleetBuilder::default();
+        let error = builder
+            .push(r#"{"vpc_name":"a","cloud_type":1,}"#)
+            .expect_err("not JSON");
+        assert!(error.contains("not JSON"), "{error}");
+        builder
+            .push(r#"{"vpc_name":"b","cloud_type":"one"}"#)
+            .expect("JSON, skipped");
+        let fleet = builder.finish();
+        assert!(fleet.gateways.is_empty());
+        assert_eq!(fleet.skipped.len(), 1);
+        assert_eq!(fleet.skipped[0].name, "b");
+    }
 }
