@@ -13,6 +13,10 @@ use memchr::memchr2;
 
 use super::ListAt;
 
+/// The most the answer may hold outside its list, kept to be decoded at the end: a real
+/// envelope is a few fields; a hostile one must not make the client hold its junk.
+const ENVELOPE_LIMIT: usize = 16 << 20;
+
 /// Nesting deeper than this is refused, as serde refuses it: the count of open frames stays
 /// bounded however hostile the answer.
 const DEPTH_LIMIT: usize = 127;
@@ -96,6 +100,12 @@ impl Splitter {
             }
         }
         self.keep_unread();
+        if self.envelope.len() > ENVELOPE_LIMIT {
+            return Err(format!(
+                "the answer holds over {} MB outside its list: expected a list in a small envelope",
+                ENVELOPE_LIMIT >> 20
+            ));
+        }
         Ok(())
     }
 
@@ -418,6 +428,16 @@ mod tests {
             let error = split(answer, ListAt::Results, 4).expect_err(answer);
             assert!(error.contains(expected), "{answer}: {error}");
         }
+    }
+
+    #[test]
+    fn an_envelope_too_large_to_hold_is_refused() {
+        let junk = "x".repeat(ENVELOPE_LIMIT);
+        let answer = format!(r#"{{"return":true,"results":[1],"junk":"{junk}"}}"#);
+        let error = split(&answer, ListAt::Results, 1 << 16).expect_err("too large");
+        assert!(error.contains("outside its list"), "{error}");
+        let (elements, _) = split(&answer[..1000], ListAt::Results, 64).expect("a part fits");
+        assert_eq!(elements, ["1"]);
     }
 
     #[test]
