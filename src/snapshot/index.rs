@@ -4,17 +4,6 @@
 
 use crate::snapshot::{Gateway, SnapshotError};
 
-/// The first `count` positions of `gateways` in name order (equal names by position), for
-/// [`find`]: four bytes a gateway, where a map of names would copy them.
-fn name_order(gateways: &[Gateway], count: u32) -> Vec<u32> {
-    let mut by_name: Vec<u32> = (0..count).collect();
-    by_name.sort_unstable_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        gateways[a].name.cmp(&gateways[b].name).then(a.cmp(&b))
-    });
-    by_name
-}
-
 /// The position of the gateway called `name`, by bisection of `by_name`.
 pub(super) fn find(gateways: &[Gateway], by_name: &[u32], name: &str) -> Option<usize> {
     by_name
@@ -37,7 +26,11 @@ pub(super) fn index_names(gateways: &[Gateway]) -> Result<Vec<u32>, SnapshotErro
         path: "gateways".into(),
         message: format!("{} gateways: expected at most {}", gateways.len(), u32::MAX),
     })?;
-    let by_name = name_order(gateways, count);
+    let mut by_name: Vec<u32> = (0..count).collect();
+    by_name.sort_unstable_by(|&a, &b| {
+        let (a, b) = (a as usize, b as usize);
+        gateways[a].name.cmp(&gateways[b].name).then(a.cmp(&b))
+    });
     // Equal names sit side by side, the earlier position first; report the repeat that comes
     // first in the document.
     let repeat = by_name
