@@ -14,7 +14,6 @@ use tui_input::backend::crossterm::EventHandler;
 use crate::ops::{self, Job};
 use crate::plan::request::Action;
 use crate::plan::runbook;
-use crate::tui::confirm::ask::Then;
 use crate::tui::message::{Command, MarkSet, Msg};
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, Focus, Overlay, Prompt, Scroll, Window};
@@ -22,12 +21,14 @@ use crate::tui::state::{App, Focus, Overlay, Prompt, Scroll, Window};
 mod command;
 mod controller;
 mod operations;
+mod overlay;
 mod prompt;
 mod rollout;
 
 use controller::{on_load_failed, on_loaded, on_progress};
 use operations::{ask_to_confirm, confirm_key, dry_run, on_dry_run};
-use prompt::{on_paste, open_picker, pick, prompt_key, set_filter};
+use overlay::{ask_key, overlay_command};
+use prompt::{on_paste, open_picker, prompt_key, set_filter};
 
 pub use operations::describe_request;
 
@@ -194,89 +195,6 @@ fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
     dispatch(app, command)
 }
 
-/// Commands while an overlay is open; `None` lets the command through (after closing it).
-fn overlay_command(app: &mut App, command: Command) -> Option<Vec<Job>> {
-    let Focus::Overlay(overlay) = &mut app.focus else {
-        return None;
-    };
-    let movement = match command {
-        Command::Close => {
-            app.focus = Focus::Window;
-            return Some(Vec::new());
-        }
-        Command::Quit => return None,
-        Command::Up => Move::By(-1),
-        Command::Down => Move::By(1),
-        Command::PageUp => Move::By(-OVERLAY_PAGE),
-        Command::PageDown => Move::By(OVERLAY_PAGE),
-        Command::Top => Move::Top,
-        Command::Bottom => Move::End,
-        Command::NextWindow if matches!(overlay, Overlay::DryRun(_)) => {
-            if let Overlay::DryRun(pane) = overlay {
-                pane.select_next();
-            }
-            return Some(Vec::new());
-        }
-        Command::Mark if matches!(overlay, Overlay::DryRun(_)) => {
-            mark_selected_finding(app);
-            return Some(Vec::new());
-        }
-        Command::Details | Command::Mark if matches!(overlay, Overlay::Picker(_)) => {
-            let keep_open = command == Command::Mark;
-            pick(app, keep_open);
-            return Some(Vec::new());
-        }
-        _ => {
-            app.focus = Focus::Window;
-            return None;
-        }
-    };
-    move_in(overlay, movement);
-    Some(Vec::new())
-}
-
-/// Rows a page key moves in an overlay.
-const OVERLAY_PAGE: isize = 10;
-
-/// A move key in an overlay: it scrolls the overlay, never the window under it.
-#[derive(Debug, Clone, Copy)]
-enum Move {
-    By(isize),
-    Top,
-    End,
-}
-
-fn move_in(overlay: &mut Overlay, movement: Move) {
-    let scroll = match overlay {
-        Overlay::Help { scroll } | Overlay::Detail { scroll, .. } => scroll,
-        Overlay::DryRun(pane) => &mut pane.scroll,
-        Overlay::Picker(picker) => {
-            let last = picker.entries.len().saturating_sub(1);
-            picker.cursor = match movement {
-                Move::By(rows) => picker.cursor.saturating_add_signed(rows).min(last),
-                Move::Top => 0,
-                Move::End => last,
-            };
-            return;
-        }
-        Overlay::Confirm(dialog) => {
-            let rows = match movement {
-                Move::By(rows) => i32::try_from(rows).unwrap_or_default(),
-                Move::Top => i32::MIN,
-                Move::End => i32::MAX,
-            };
-            dialog.scroll_by(rows);
-            return;
-        }
-        Overlay::Ask(_) | Overlay::Columns(_) => return,
-    };
-    match movement {
-        Move::By(rows) => scroll.by(rows),
-        Move::Top => scroll.to_top(),
-        Move::End => scroll.to_end(),
-    }
-}
-
 /// A command with no overlay open.
 pub(super) fn dispatch(app: &mut App, command: Command) -> Vec<Job> {
     if command.needs_whole_fleet() && app.fleet_is_partial() {
@@ -368,33 +286,6 @@ fn move_rollout_cursor(app: &mut App, command: Command) {
     }
 }
 
-/// A key while a light confirmation is open.
-fn ask_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
-    let Focus::Overlay(Overlay::Ask(dialog)) = &mut app.focus else {
-        return Vec::new();
-    };
-    match dialog.handle_key(key, app.now) {
-        crate::tui::confirm::Outcome::Open => Vec::new(),
-        crate::tui::confirm::Outcome::Cancelled => {
-            app.focus = Focus::Window;
-            app.info("cancelled: nothing was sent");
-            Vec::new()
-        }
-        crate::tui::confirm::Outcome::Confirmed => {
-            let (then, done) = (dialog.then.clone(), dialog.done.clone());
-            app.focus = Focus::Window;
-            app.info(done);
-            match then {
-                Then::Send(job) => vec![job],
-                Then::Quit => {
-                    app.quit = true;
-                    Vec::new()
-                }
-            }
-        }
-    }
-}
-
 fn refresh(app: &mut App) -> Vec<Job> {
     let job = app.request_refresh();
     if job.is_none() {
@@ -469,22 +360,6 @@ pub(super) fn mark_exactly(app: &mut App, names: &[String], what: &str) {
             "marked the {count} {what} ({hidden} hidden by the filter)"
         )),
     }
-}
-
-/// In the dry-run pane: closes it and marks exactly the gateways of the selected finding, in
-/// the gateway window, so the operator acts on the set the finding names.
-fn mark_selected_finding(app: &mut App) {
-    let Focus::Overlay(Overlay::DryRun(pane)) = &app.focus else {
-        return;
-    };
-    let Some(finding) = pane.selected_finding() else {
-        app.info("no finding here names gateways to mark");
-        return;
-    };
-    let (names, code) = (finding.gateways.clone(), finding.code.as_str().to_owned());
-    app.focus = Focus::Window;
-    app.window = Window::Gateways;
-    mark_exactly(app, &names, &format!("gateways of {code}"));
 }
 
 fn toggle_progress(app: &mut App) {
