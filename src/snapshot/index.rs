@@ -1,56 +1,81 @@
-//! The snapshot's name index (gateway positions in name order, searched by bisection) and its
-//! HA pairs (one primary and one secondary naming each other), built and checked once when a
+//! The snapshot's name index (gateway positions by name, hashed), its name order (sorted when
+//! first asked for) and its HA pairs (one primary and one secondary naming each other), built and checked once when a
 //! snapshot is made.
+
+use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::hash_table::{Entry, HashTable};
 
 use crate::snapshot::{Gateway, SnapshotError};
 
-/// The position of the gateway called `name`, by bisection of `by_name`.
-pub(super) fn find(gateways: &[Gateway], by_name: &[u32], name: &str) -> Option<usize> {
-    by_name
-        .binary_search_by(|&index| gateways[index as usize].name.as_ref().cmp(name))
-        .ok()
-        .map(|found| by_name[found] as usize)
+/// Gateway positions by name: a hash table of positions, four bytes a gateway, with the
+/// names themselves left in the gateways. Built in one pass, where sorting 100,000 names
+/// and bisecting them for each HA peer took 60 ms.
+#[derive(Debug, Clone)]
+pub struct NameIndex {
+    positions: HashTable<u32>,
+    hasher: RandomState,
 }
 
-pub(super) fn index_names(gateways: &[Gateway]) -> Result<Vec<u32>, SnapshotError> {
-    if let Some(index) = gateways
-        .iter()
-        .position(|gateway| gateway.name.trim().is_empty())
-    {
-        return Err(SnapshotError {
-            path: format!("gateways[{index}].name"),
-            message: "expected a gateway name, found an empty string".into(),
-        });
+impl NameIndex {
+    /// Indexes `gateways` by name; names must be present and unique.
+    pub fn of(gateways: &[Gateway]) -> Result<NameIndex, SnapshotError> {
+        if u32::try_from(gateways.len()).is_err() {
+            return Err(SnapshotError {
+                path: "gateways".into(),
+                message: format!("{} gateways: expected at most {}", gateways.len(), u32::MAX),
+            });
+        }
+        let hasher = RandomState::new();
+        let mut positions = HashTable::with_capacity(gateways.len());
+        let rehash = |&at: &u32| hasher.hash_one(&*gateways[at as usize].name);
+        for (at, gateway) in (0u32..).zip(gateways) {
+            let name = &*gateway.name;
+            if name.trim().is_empty() {
+                return Err(SnapshotError {
+                    path: format!("gateways[{at}].name"),
+                    message: "expected a gateway name, found an empty string".into(),
+                });
+            }
+            let hash = hasher.hash_one(name);
+            let same_name = |&seen: &u32| *gateways[seen as usize].name == *name;
+            match positions.entry(hash, same_name, rehash) {
+                Entry::Occupied(first) => {
+                    return Err(SnapshotError {
+                        path: format!("gateways[{at}].name"),
+                        message: format!(
+                            "gateway \"{name}\" is listed twice (also at gateways[{}]): expected unique names",
+                            first.get()
+                        ),
+                    });
+                }
+                Entry::Vacant(place) => {
+                    place.insert(at);
+                }
+            }
+        }
+        Ok(NameIndex { positions, hasher })
     }
-    let count = u32::try_from(gateways.len()).map_err(|_| SnapshotError {
-        path: "gateways".into(),
-        message: format!("{} gateways: expected at most {}", gateways.len(), u32::MAX),
-    })?;
-    let mut by_name: Vec<u32> = (0..count).collect();
-    by_name.sort_unstable_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        gateways[a].name.cmp(&gateways[b].name).then(a.cmp(&b))
-    });
-    // Equal names sit side by side, the earlier position first; report the repeat that comes
-    // first in the document.
-    let repeat = by_name
-        .windows(2)
-        .filter(|pair| gateways[pair[0] as usize].name == gateways[pair[1] as usize].name)
-        .min_by_key(|pair| pair[1]);
-    if let Some(pair) = repeat {
-        let (first, index) = (pair[0], pair[1]);
-        return Err(SnapshotError {
-            path: format!("gateways[{index}].name"),
-            message: format!(
-                "gateway \"{}\" is listed twice (also at gateways[{first}]): expected unique names",
-                gateways[index as usize].name
-            ),
-        });
+
+    /// The position of the gateway called `name`.
+    pub fn find(&self, gateways: &[Gateway], name: &str) -> Option<usize> {
+        self.positions
+            .find(self.hasher.hash_one(name), |&at| {
+                *gateways[at as usize].name == *name
+            })
+            .map(|&at| at as usize)
     }
-    Ok(by_name)
 }
 
-/// In the peers' list, a gateway without a peer. No position reaches it: [`index_names`]
+/// Gateway positions in name order.
+pub(super) fn name_order(gateways: &[Gateway]) -> Vec<u32> {
+    // Positions fit a u32: `NameIndex::of` refuses more gateways.
+    let mut in_order: Vec<u32> = (0..gateways.len() as u32).collect();
+    in_order.sort_unstable_by(|&a, &b| gateways[a as usize].name.cmp(&gateways[b as usize].name));
+    in_order
+}
+
+/// In the peers' list, a gateway without a peer. No position reaches it: [`NameIndex::of`]
 /// refuses more than `u32::MAX` gateways.
 pub(super) const NO_PEER: u32 = u32::MAX;
 
@@ -58,7 +83,7 @@ pub(super) const NO_PEER: u32 = u32::MAX;
 /// exist, name its gateway back and have the other role (one primary, one secondary).
 pub(super) fn resolve_peers(
     gateways: &[Gateway],
-    by_name: &[u32],
+    by_name: &NameIndex,
 ) -> Result<Vec<u32>, SnapshotError> {
     let mut peers = Vec::with_capacity(gateways.len());
     for (index, gateway) in gateways.iter().enumerate() {
@@ -75,7 +100,7 @@ pub(super) fn resolve_peers(
                 "gateway \"{peer_name}\" names itself as its peer: expected the other member of its HA pair"
             )));
         }
-        let Some(peer_index) = find(gateways, by_name, peer_name) else {
+        let Some(peer_index) = by_name.find(gateways, peer_name) else {
             return Err(error(format!(
                 "peer \"{peer_name}\" of gateway \"{}\" does not exist: expected the name of a gateway in this snapshot",
                 gateway.name
@@ -98,7 +123,7 @@ pub(super) fn resolve_peers(
                 ),
             });
         }
-        // Below NO_PEER: positions are checked to fit a u32 by index_names.
+        // Below NO_PEER: positions are checked to fit a u32 by NameIndex::of.
         peers.push(u32::try_from(peer_index).unwrap_or(NO_PEER));
     }
     Ok(peers)

@@ -8,6 +8,7 @@
 //! Release numbers are bounded ([`crate::version::PART_MAX`]).
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +24,8 @@ pub use controller::{Account, Backup, Checklist, Controller, ControllerHa};
 pub use gateway::{Gateway, GatewayState, GatewayType, Role};
 pub use status::UpdateStatus;
 
-use index::{find, index_names, resolve_peers};
+pub use index::NameIndex;
+use index::{name_order, resolve_peers};
 use shared_text::Interner;
 
 /// The only snapshot format this build reads and writes.
@@ -46,13 +48,15 @@ pub struct SnapshotError {
 }
 
 /// A controller and its gateways, with gateway names indexed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Snapshot {
     pub controller: Controller,
     gateways: Vec<Gateway>,
-    /// Gateway positions in name order: the name index, searched by bisection. (A hash map of
-    /// cloned names cost 9 MB more at 100,000 gateways.)
-    by_name: Vec<u32>,
+    /// Gateway positions by name. (A hash map of cloned names cost 9 MB more at 100,000
+    /// gateways; this one holds positions only.)
+    by_name: NameIndex,
+    /// Gateway positions in name order, sorted the first time they are asked for.
+    name_order: OnceLock<Vec<u32>>,
     /// The position of each gateway's HA peer, resolved once at construction.
     /// (Four bytes each: [`index::NO_PEER`] for none.)
     peers: Vec<u32>,
@@ -64,12 +68,13 @@ impl Snapshot {
     /// gateway of the other role that names it back.
     pub fn new(controller: Controller, gateways: Vec<Gateway>) -> Result<Self, SnapshotError> {
         check_versions(&controller)?;
-        let by_name = index_names(&gateways)?;
+        let by_name = NameIndex::of(&gateways)?;
         let peers = resolve_peers(&gateways, &by_name)?;
         Ok(Self {
             controller,
             gateways,
             by_name,
+            name_order: OnceLock::new(),
             peers,
         })
     }
@@ -125,12 +130,12 @@ impl Snapshot {
 
     /// The position of the gateway called `name`.
     pub fn index_of(&self, name: &str) -> Option<usize> {
-        find(&self.gateways, &self.by_name, name)
+        self.by_name.find(&self.gateways, name)
     }
 
     /// Gateway positions in name order.
     pub fn in_name_order(&self) -> &[u32] {
-        &self.by_name
+        self.name_order.get_or_init(|| name_order(&self.gateways))
     }
 
     /// The gateway called `name`.
@@ -142,6 +147,14 @@ impl Snapshot {
     pub fn peer_of(&self, index: usize) -> Option<usize> {
         let peer = self.peers[index];
         (peer != index::NO_PEER).then_some(peer as usize)
+    }
+}
+
+/// Two snapshots are equal when their controllers and gateways are: the index, the name
+/// order and the peers follow from the gateways.
+impl PartialEq for Snapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.controller == other.controller && self.gateways == other.gateways
     }
 }
 
