@@ -27,6 +27,7 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 
 use avx_upgrade::api::known::KnownControllers;
+use avx_upgrade::api::records::FleetBuilder;
 use avx_upgrade::api::stream::{self, ListAt, ListSink};
 use avx_upgrade::catalog::Catalog;
 use avx_upgrade::config::Config;
@@ -51,6 +52,9 @@ const CONFIG: &str = include_str!("../assets/config.sample.toml");
 const KNOWN: &str = "# avx-upgrade known controllers: HOST:PORT SHA256-FINGERPRINT\nctl.example.com:443 3F:0A:91:5C:2B:7E:44:D8:10:A6:C3:9F:5E:21:B8:77:0D:E4:6A:93:F2:18:CB:55:7A:0E:39:D1:84:6C:2F:9C\n";
 const CATALOG: &str = include_str!("../assets/releases.json");
 const LIST: &str = r#"{"return":true,"results":{"gw_info":[{"name":"a","status":"complete"},{"name":"b","status":"upgrade_fail","message":"x"}]},"reason":""}"#;
+
+/// A `list_vpcs_summary` answer: an HA pair and a gateway on its own.
+const GATEWAYS: &str = r#"{"return":true,"results":[{"vpc_name":"spoke-1","cloud_type":1,"account_name":"prod","vpc_region":"us-east-1","gw_software_version":"7.1.4183","gw_image_name":"hvm-cloudx-aws-022021","spoke_vpc":"yes","vpc_state":"up","is_hagw":"no","hagw_details":{"vpc_name":"spoke-1-hagw"}},{"vpc_name":"spoke-1-hagw","cloud_type":1,"vpc_region":"us-east-1","gw_software_version":"7.1.4183","spoke_vpc":"yes","vpc_state":"up","is_hagw":"yes","primary_gw_name":"spoke-1"},{"vpc_name":"transit-1","cloud_type":8,"vpc_region":"West Europe","gw_software_version":"UserConnect-7.0.2639","transit_vpc":"yes","vpc_state":"down"}],"reason":""}"#;
 
 /// The largest snapshot fed to the parser: the real limit is 512 MB, beyond a test's budget.
 const SNAPSHOT_FUZZ_LIMIT: usize = 4 << 20;
@@ -246,16 +250,29 @@ fn journals(cases: u32) {
     });
 }
 
-/// Counts the list's elements, refusing one that is not JSON as a real sink does.
+/// Counts the list's elements, refusing one that is not JSON as a real sink does; with
+/// `leading`, takes those that are JSON where they start, as the real sinks do.
 #[derive(Debug, Default)]
-struct Count(usize);
+struct Count {
+    elements: usize,
+    leading: bool,
+}
 
 impl ListSink for Count {
     fn push(&mut self, element: &str) -> Result<(), String> {
         serde_json::from_str::<serde::de::IgnoredAny>(element)
             .map_err(|error| error.to_string())?;
-        self.0 += 1;
+        self.elements += 1;
         Ok(())
+    }
+
+    fn push_leading(&mut self, text: &str) -> Option<usize> {
+        if !self.leading {
+            return None;
+        }
+        let (_, length) = stream::leading::<serde::de::IgnoredAny>(text)?;
+        self.elements += 1;
+        Some(length)
     }
 }
 
@@ -270,11 +287,11 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 }
 
 /// Feeds `body` to the streaming list decoder in chunks of a size taken from its first byte.
-fn stream_list(body: &[u8], at: ListAt) -> (Result<stream::Head, String>, Count) {
+fn stream_list<S: ListSink>(body: &[u8], at: ListAt, sink: S) -> (Result<stream::Head, String>, S) {
     let chunk = usize::from(body.first().copied().unwrap_or(1)).max(1);
     let chunks: Vec<Bytes> = body.chunks(chunk).map(Bytes::copy_from_slice).collect();
     runtime().block_on(async move {
-        let parser = stream::parser(at, Count::default());
+        let parser = stream::parser(at, sink);
         for piece in chunks {
             if parser.chunks.send(Ok(piece)).await.is_err() {
                 break;
@@ -285,17 +302,22 @@ fn stream_list(body: &[u8], at: ListAt) -> (Result<stream::Head, String>, Count)
     })
 }
 
-/// The streamed answer reads as the same answer decoded whole: the same envelope and count
-/// of elements, or an error both ways.
-fn streams_as_whole(body: &[u8], at: ListAt) {
-    let (streamed, streamed_count) = stream_list(body, at);
-    let mut whole_count = Count::default();
-    let whole = stream::parse(body, at, &mut whole_count);
+/// The streamed answer reads as the same answer decoded whole: the same envelope and what
+/// the sink kept (its `summary`), or an error both ways.
+fn streams_as_whole<S: ListSink, T: PartialEq + std::fmt::Debug>(
+    body: &[u8],
+    at: ListAt,
+    new_sink: impl Fn() -> S,
+    summary: impl Fn(S) -> T,
+) {
+    let (streamed, streamed_sink) = stream_list(body, at, new_sink());
+    let mut whole_sink = new_sink();
+    let whole = stream::parse(body, at, &mut whole_sink);
     match (streamed, whole) {
         (Ok(streamed), Ok(whole)) => {
             assert_eq!(
-                (streamed.ok, streamed.reason, streamed_count.0),
-                (whole.ok, whole.reason, whole_count.0),
+                (streamed.ok, streamed.reason, summary(streamed_sink)),
+                (whole.ok, whole.reason, summary(whole_sink)),
                 "{:?}",
                 String::from_utf8_lossy(body)
             );
@@ -308,19 +330,56 @@ fn streams_as_whole(body: &[u8], at: ListAt) {
     }
 }
 
+/// Every element counted, taken where it starts or followed to its end.
+fn counts_as_whole(body: &[u8], at: ListAt) {
+    for leading in [false, true] {
+        let new_sink = || Count {
+            elements: 0,
+            leading,
+        };
+        streams_as_whole(body, at, new_sink, |count| count.elements);
+    }
+}
+
+/// The gateways and the records skipped, as the console's reader keeps them.
+fn reads_gateways_as_whole(body: &[u8]) {
+    streams_as_whole(
+        body,
+        ListAt::Results,
+        FleetBuilder::default,
+        FleetBuilder::finish,
+    );
+}
+
 fn streamed_lists(cases: u32) {
     let strategy = inputs(vec![LIST.as_bytes().to_vec()], 1 << 20);
     check("streamed lists", cases, strategy, |bytes| {
-        streams_as_whole(&bytes, ListAt::Field("gw_info"));
-        streams_as_whole(&bytes, ListAt::Results);
+        counts_as_whole(&bytes, ListAt::Field("gw_info"));
+        counts_as_whole(&bytes, ListAt::Results);
         if let Ok(text) = std::str::from_utf8(&bytes) {
             let _ = stream::feed(text, ListAt::Results, &mut Count::default());
         }
     });
 }
 
+fn streamed_gateways(cases: u32) {
+    let strategy = inputs(vec![GATEWAYS.as_bytes().to_vec()], 1 << 20);
+    check("streamed gateways", cases, strategy, |bytes| {
+        reads_gateways_as_whole(&bytes);
+    });
+}
+
 #[test]
 fn the_samples_are_valid_so_mutations_start_from_real_inputs() {
+    let mut gateways = FleetBuilder::default();
+    stream::parse(GATEWAYS.as_bytes(), ListAt::Results, &mut gateways).expect("gateways");
+    let fleet = gateways.finish();
+    assert_eq!(
+        (fleet.gateways.len(), fleet.skipped.len()),
+        (3, 0),
+        "{fleet:?}"
+    );
+    assert!(fleet.gateways[0].peer.is_some(), "the HA pair is linked");
     for text in VERSIONS {
         assert!(Target::from_str(text).is_ok(), "{text}");
     }
@@ -330,10 +389,8 @@ fn the_samples_are_valid_so_mutations_start_from_real_inputs() {
     assert!(Snapshot::parse("state.json", snapshot_sample().as_bytes()).is_ok());
     assert!(Catalog::parse("releases.json", CATALOG.as_bytes()).is_ok());
     assert!(rollout::Document::parse("plan.json", &rollout_plan_sample()).is_ok());
-    assert_eq!(
-        stream_list(LIST.as_bytes(), ListAt::Field("gw_info")).1.0,
-        2
-    );
+    let (_, count) = stream_list(LIST.as_bytes(), ListAt::Field("gw_info"), Count::default());
+    assert_eq!(count.elements, 2);
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("journal.jsonl");
     std::fs::write(&path, journal_sample()).expect("writes");
@@ -391,6 +448,11 @@ fn streamed_lists_never_panic() {
     streamed_lists(CASES);
 }
 
+#[test]
+fn streamed_gateways_never_panic() {
+    streamed_gateways(CASES);
+}
+
 /// The long run: `cargo test --release --test fuzz -- --ignored fuzz`.
 #[test]
 #[ignore = "long: cargo test --release --test fuzz -- --ignored fuzz"]
@@ -405,4 +467,5 @@ fn fuzz_every_parser_long() {
     journals(cases);
     rollout_plans(cases);
     streamed_lists(cases);
+    streamed_gateways(cases);
 }

@@ -2,20 +2,17 @@
 //! numeric `cloud_type`, HA peers from `hagw_details` / `primary_gw_name`, and the simulator's
 //! extension fields when present (a real controller's records take the snapshot defaults).
 
-use std::borrow::Cow;
-use std::hash::{BuildHasher, RandomState};
-
-use hashbrown::HashTable;
-
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 use crate::api::stream::ListSink;
 
 use crate::api::actions::{Fleet, Skipped};
 use crate::cloud::Cloud;
 use crate::snapshot::shared_text::Interner;
-use crate::snapshot::{Gateway, GatewayState, GatewayType, Role};
+use crate::snapshot::{Gateway, GatewayState, GatewayType, NameIndex, Role};
 use crate::version::Version;
 
 /// A version, or `None` for an empty field.
@@ -135,20 +132,31 @@ impl ListSink for FleetBuilder {
     /// A record that is not JSON fails the answer; one that is JSON but not a gateway this
     /// tool can read is skipped with its reason.
     fn push(&mut self, element: &str) -> Result<(), String> {
-        let decoded = match serde_json::from_str::<RawRecord<'_>>(element) {
+        match serde_json::from_str::<RawRecord<'_>>(element) {
             Err(error) if error.is_syntax() || error.is_eof() => {
-                return Err(format!("a gateway record is not JSON: {error}"));
+                Err(format!("a gateway record is not JSON: {error}"))
             }
-            Err(error) => Err((name_of(element), format!("unexpected record: {error}"))),
-            Ok(record) => gateway_from_record(&record, &mut self.shared)
-                .map_err(|reason| (record.vpc_name.to_string(), reason)),
-        };
-        match decoded {
-            Ok(gateway) => self.fleet.gateways.push(gateway),
-            Err((name, reason)) => self.fleet.skipped.push(Skipped { name, reason }),
+            // The decoder stops at the first field of the wrong shape: the rest must be JSON too.
+            Err(_) if let Err(error) = serde_json::from_str::<IgnoredAny>(element) => {
+                Err(format!("a gateway record is not JSON: {error}"))
+            }
+            Err(error) => {
+                let reason = format!("unexpected record: {error}");
+                self.keep(Err((name_of(element), reason)));
+                Ok(())
+            }
+            Ok(record) => {
+                self.keep_record(&record);
+                Ok(())
+            }
         }
-        self.report();
-        Ok(())
+    }
+
+    /// A record that decodes where it starts is kept as `push` keeps it.
+    fn push_leading(&mut self, text: &str) -> Option<usize> {
+        let (record, length) = crate::api::stream::leading::<RawRecord<'_>>(text)?;
+        self.keep_record(&record);
+        Some(length)
     }
 }
 
@@ -159,6 +167,21 @@ impl FleetBuilder {
             on_reading: Some(on_reading),
             ..FleetBuilder::default()
         }
+    }
+
+    fn keep_record(&mut self, record: &RawRecord<'_>) {
+        let gateway = gateway_from_record(record, &mut self.shared)
+            .map_err(|reason| (record.vpc_name.to_string(), reason));
+        self.keep(gateway);
+    }
+
+    /// A gateway, or the name and reason of a record skipped.
+    fn keep(&mut self, gateway: Result<Gateway, (String, String)>) {
+        match gateway {
+            Ok(gateway) => self.fleet.gateways.push(gateway),
+            Err((name, reason)) => self.fleet.skipped.push(Skipped { name, reason }),
+        }
+        self.report();
     }
 
     /// Tells the listener, if any, of the first rows and of every [`READ_EVERY`] records.
@@ -179,8 +202,11 @@ impl FleetBuilder {
     /// The fleet, with HA links that do not name each other back dropped.
     pub fn finish(self) -> Fleet {
         let mut fleet = self.fleet;
+        // Names missing or listed twice: the links are left for the snapshot to refuse.
+        let Ok(by_name) = NameIndex::of(&fleet.gateways) else {
+            return fleet;
+        };
         let gateways = &fleet.gateways;
-        let by_name = NameTable::of(gateways);
         let names_back = |gateway: &Gateway, peer: &str| {
             by_name
                 .find(gateways, peer)
@@ -201,34 +227,6 @@ impl FleetBuilder {
             fleet.gateways[index].peer = None;
         }
         fleet
-    }
-}
-
-/// Gateway positions by name, four bytes a gateway: the HA links are checked as the list ends
-/// without sorting 100,000 names or copying them into a map.
-struct NameTable {
-    positions: HashTable<u32>,
-    hasher: RandomState,
-}
-
-impl NameTable {
-    fn of(gateways: &[Gateway]) -> NameTable {
-        let hasher = RandomState::new();
-        let mut positions = HashTable::with_capacity(gateways.len());
-        let rehash = |&at: &u32| hasher.hash_one(&*gateways[at as usize].name);
-        for (at, gateway) in (0u32..).zip(gateways) {
-            positions.insert_unique(hasher.hash_one(&*gateway.name), at, rehash);
-        }
-        NameTable { positions, hasher }
-    }
-
-    /// The position of a gateway called `name`.
-    fn find(&self, gateways: &[Gateway], name: &str) -> Option<usize> {
-        self.positions
-            .find(self.hasher.hash_one(name), |&at| {
-                *gateways[at as usize].name == *name
-            })
-            .map(|&at| at as usize)
     }
 }
 
@@ -393,5 +391,28 @@ mod tests {
         assert!(fleet.gateways.is_empty());
         assert_eq!(fleet.skipped.len(), 1);
         assert_eq!(fleet.skipped[0].name, "b");
+    }
+
+    /// Found by the differential fuzz: the decoder stopped at the field of the wrong shape
+    /// and never saw the broken JSON after it, so the record was skipped, not refused.
+    #[test]
+    fn a_record_of_the_wrong_shape_must_still_be_json_after_the_wrong_field() {
+        let mut builder = FleetBuilder::default();
+        let error = builder
+            .push(r#"{"vpc_name":"a","cloud_type":"one","vpc_region":"x":"y"}"#)
+            .expect_err("not JSON");
+        assert!(error.contains("not JSON"), "{error}");
+    }
+
+    #[test]
+    fn a_record_is_taken_where_it_starts_as_push_takes_it() {
+        let record = r#"{"vpc_name":"a","cloud_type":1,"vpc_region":"us-east-1","gw_software_version":"7.1.4183"}"#;
+        let mut pushed = FleetBuilder::default();
+        pushed.push(record).expect("pushed");
+        let mut leading = FleetBuilder::default();
+        let followed = format!("{record},{record}");
+        assert_eq!(leading.push_leading(&followed), Some(record.len()));
+        assert_eq!(leading.push_leading(record), None, "it may go on in the next bytes");
+        assert_eq!(leading.finish(), pushed.finish());
     }
 }

@@ -78,6 +78,16 @@ impl<T: StatusSink> ListSink for Decoded<T> {
         }
         Ok(())
     }
+
+    /// An entry that decodes where it starts is taken as `push` takes it.
+    fn push_leading(&mut self, text: &str) -> Option<usize> {
+        if self.error.is_some() {
+            return None;
+        }
+        let (status, length) = crate::api::stream::leading::<GatewayStatus>(text)?;
+        self.sink.take(status);
+        Some(length)
+    }
 }
 
 impl Client {

@@ -10,6 +10,7 @@ mod split;
 use std::fmt;
 
 use bytes::Bytes;
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -22,6 +23,30 @@ pub trait ListSink: Send + 'static {
     /// One element's JSON text, as the controller wrote it. Its structure has not been
     /// checked: an element that is not JSON is refused with why, and fails the whole answer.
     fn push(&mut self, element: &str) -> Result<(), String>;
+
+    /// Takes the element `text` starts with, when it decodes whole as what the sink keeps,
+    /// and says how many bytes it took (see [`leading`]); `None` when it does not (it is cut
+    /// short by the end of the text, or is not what the sink keeps), and the element then
+    /// goes to [`push`](ListSink::push) once its end is found. A sink that takes an element
+    /// here must keep it exactly as `push` would.
+    fn push_leading(&mut self, _text: &str) -> Option<usize> {
+        None
+    }
+}
+
+/// The JSON value `text` starts with, decoded as `T`, and how many bytes it takes; `None`
+/// when the text ends before it does (or with it), or it is not a `T`. The splitter then
+/// finds the element's end itself. Decoding where the element starts reads each element once
+/// instead of twice (its end found, then decoded).
+pub fn leading<'a, T: Deserialize<'a>>(text: &'a str) -> Option<(T, usize)> {
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<T>();
+    let value = values.next()?.ok()?;
+    let length = values.byte_offset();
+    // A value at the very end may go on in the next bytes (a number cut in two).
+    if length >= text.len() {
+        return None;
+    }
+    Some((value, length))
 }
 
 /// Where the list is: `results` itself, or `results.<key>`.
@@ -66,7 +91,7 @@ fn split_and_parse<S: ListSink>(
 ) -> Result<Head, String> {
     let mut splitter = Splitter::new(at);
     while let Some(chunk) = receiver.blocking_recv() {
-        splitter.feed(&chunk?, &mut |element| sink.push(element))?;
+        splitter.feed(&chunk?, sink)?;
     }
     parse(&splitter.envelope(), at, sink).map_err(|error| error.to_string())
 }

@@ -4,18 +4,47 @@ use serde_json::{Value, json};
 
 use super::*;
 
+/// Keeps each element's text; with `leading`, takes those that decode where they start as
+/// serde reads them (written back tight).
+#[derive(Default)]
+struct Texts {
+    elements: Vec<String>,
+    leading: bool,
+}
+
+impl ListSink for Texts {
+    fn push(&mut self, element: &str) -> Result<(), String> {
+        self.elements.push(element.to_owned());
+        Ok(())
+    }
+
+    fn push_leading(&mut self, text: &str) -> Option<usize> {
+        if !self.leading {
+            return None;
+        }
+        let (value, length) = super::super::leading::<Value>(text)?;
+        self.elements.push(value.to_string());
+        Some(length)
+    }
+}
+
 /// The elements and envelope `answer` gives when fed in pieces of `piece` bytes.
 fn split(answer: &str, at: ListAt, piece: usize) -> Result<(Vec<String>, String), String> {
+    split_into(Texts::default(), answer, at, piece)
+}
+
+fn split_into(
+    mut sink: Texts,
+    answer: &str,
+    at: ListAt,
+    piece: usize,
+) -> Result<(Vec<String>, String), String> {
     let mut splitter = Splitter::new(at);
-    let mut elements = Vec::new();
     for bytes in answer.as_bytes().chunks(piece.max(1)) {
-        splitter.feed(bytes, &mut |element| {
-            elements.push(element.to_owned());
-            Ok(())
-        })?;
+        splitter.feed(bytes, &mut sink)?;
     }
     let envelope = String::from_utf8(splitter.envelope()).expect("UTF-8");
-    Ok((elements, envelope))
+    Ok((sink.elements, envelope))
 }
 
 #[test]
@@ -108,13 +137,15 @@ fn values() -> impl Strategy<Value = Value> {
 
 proptest! {
     /// Any list, in either place, written tight or pretty and fed in pieces of any size,
-    /// is cut into exactly the elements serde reads, and the envelope reads as the rest.
+    /// is cut into exactly the elements serde reads, and the envelope reads as the rest;
+    /// whether the sink takes elements where they start or not.
     #[test]
     fn every_list_is_cut_as_serde_reads_it(
         list in prop::collection::vec(values(), 0..6),
         nested in any::<bool>(),
         pretty in any::<bool>(),
         piece in 1usize..64,
+        leading in any::<bool>(),
     ) {
         let (answer, at) = if nested {
             (json!({"return": true, "results": {"x": [1], "gw_info": list.clone()}}), ListAt::Field("gw_info"))
@@ -126,7 +157,8 @@ proptest! {
         } else {
             serde_json::to_string(&answer)
         }.expect("serializes");
-        let (elements, envelope) = split(&text, at, piece).expect("splits");
+        let sink = Texts { leading, ..Texts::default() };
+        let (elements, envelope) = split_into(sink, &text, at, piece).expect("splits");
         let read: Vec<Value> = elements
             .iter()
             .map(|element| serde_json::from_str(element).expect("an element is JSON"))
