@@ -412,7 +412,11 @@ mod tests {
         let mut leading = FleetBuilder::default();
         let followed = format!("{record},{record}");
         assert_eq!(leading.push_leading(&followed), Some(record.len()));
-        assert_eq!(leading.push_leading(record), None, "it may go on in the next bytes");
+        assert_eq!(
+            leading.push_leading(record),
+            None,
+            "it may go on in the next bytes"
+        );
         assert_eq!(leading.finish(), pushed.finish());
     }
 }

@@ -3,7 +3,6 @@
 //! free word is matched against each distinct value once per filter, not once per gateway;
 //! and whether each name is lower-case ASCII (the fast path for free words).
 
-use std::collections::HashMap;
 use std::hash::Hash;
 
 use crate::filter::query::{Dictionaries, Query, Shown, Subject};
@@ -19,26 +18,25 @@ pub struct FilterIndex {
 }
 
 impl FilterIndex {
-    /// The index of `gateways`.
+    /// The index of `gateways`, in one pass over them.
     pub fn of(gateways: &[Gateway]) -> FilterIndex {
+        let mut regions = DictionaryBuilder::default();
+        let mut accounts = DictionaryBuilder::default();
+        let mut versions = DictionaryBuilder::default();
+        let mut lower_case = Vec::with_capacity(gateways.len());
+        for gateway in gateways {
+            regions.add(&*gateway.region, |region| (*region).to_owned());
+            let account = gateway.account.as_deref().unwrap_or("");
+            accounts.add(account, |account| (*account).to_owned());
+            versions.add(gateway.software_version, ToString::to_string);
+            let lower = |byte: u8| byte.is_ascii() && !byte.is_ascii_uppercase();
+            lower_case.push(gateway.name.bytes().all(lower));
+        }
         FilterIndex {
-            regions: Dictionary::of(gateways.iter().map(|g| &*g.region), |r| (*r).to_owned()),
-            accounts: Dictionary::of(
-                gateways.iter().map(|g| g.account.as_deref().unwrap_or("")),
-                |a| (*a).to_owned(),
-            ),
-            versions: Dictionary::of(
-                gateways.iter().map(|g| g.software_version),
-                ToString::to_string,
-            ),
-            lower_case: gateways
-                .iter()
-                .map(|g| {
-                    g.name
-                        .bytes()
-                        .all(|byte| byte.is_ascii() && !byte.is_ascii_uppercase())
-                })
-                .collect(),
+            regions: regions.dictionary,
+            accounts: accounts.dictionary,
+            versions: versions.dictionary,
+            lower_case,
         }
     }
 
@@ -81,21 +79,37 @@ struct Dictionary {
     ids: Vec<u32>,
 }
 
-impl Dictionary {
-    fn of<K: Hash + Eq>(keys: impl Iterator<Item = K>, text: impl Fn(&K) -> String) -> Self {
-        let mut dictionary = Dictionary::default();
-        let mut known: HashMap<K, u32> = HashMap::new();
-        for key in keys {
-            let next = u32::try_from(dictionary.texts.len()).unwrap_or(u32::MAX);
-            let id = *known.entry(key).or_insert_with_key(|key| {
-                dictionary.texts.push(text(key));
-                next
-            });
-            dictionary.ids.push(id);
-        }
-        dictionary
-    }
+/// A [`Dictionary`] being made, with each distinct value's entry. The values come from the
+/// controller: the map's hasher is seeded (hashbrown's default), and a hash of each value is
+/// a few nanoseconds where std's SipHash took a third of the time of a refresh's index.
+struct DictionaryBuilder<K> {
+    dictionary: Dictionary,
+    known: hashbrown::HashMap<K, u32>,
+}
 
+impl<K> Default for DictionaryBuilder<K> {
+    fn default() -> Self {
+        DictionaryBuilder {
+            dictionary: Dictionary::default(),
+            known: hashbrown::HashMap::default(),
+        }
+    }
+}
+
+impl<K: Hash + Eq> DictionaryBuilder<K> {
+    /// One more gateway's value; `text` writes a value seen for the first time.
+    fn add(&mut self, key: K, text: impl Fn(&K) -> String) {
+        let dictionary = &mut self.dictionary;
+        let next = u32::try_from(dictionary.texts.len()).unwrap_or(u32::MAX);
+        let id = *self.known.entry(key).or_insert_with_key(|key| {
+            dictionary.texts.push(text(key));
+            next
+        });
+        dictionary.ids.push(id);
+    }
+}
+
+impl Dictionary {
     /// Gateway `index`'s entry.
     fn id(&self, index: usize) -> usize {
         self.ids.get(index).map_or(usize::MAX, |&id| id as usize)

@@ -60,8 +60,6 @@ pub struct FleetView {
     query: Query,
     sort: Option<(SortKey, bool)>,
     cursor: usize,
-    /// The longest gateway name, in characters.
-    longest_name: usize,
     /// Each gateway's rank by name (from the snapshot's name index), made at the first sort
     /// after a refresh.
     name_rank: Vec<u32>,
@@ -83,12 +81,6 @@ impl FleetView {
         self.live = Vec::new();
         let total = snapshot.gateways().len();
         self.filter = FilterIndex::of(snapshot.gateways());
-        self.longest_name = snapshot
-            .gateways()
-            .iter()
-            .map(|gateway| gateway.name.chars().count())
-            .max()
-            .unwrap_or(0);
         self.marked = snapshot
             .gateways()
             .iter()
@@ -117,11 +109,6 @@ impl FleetView {
 
     pub fn gateways(&self) -> &[Gateway] {
         self.snapshot.as_deref().map_or(&[], Snapshot::gateways)
-    }
-
-    /// The longest gateway name, in characters.
-    pub fn longest_name(&self) -> usize {
-        self.longest_name
     }
 
     pub fn total(&self) -> usize {
