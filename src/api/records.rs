@@ -2,10 +2,11 @@
 //! numeric `cloud_type`, HA peers from `hagw_details` / `primary_gw_name`, and the simulator's
 //! extension fields when present (a real controller's records take the snapshot defaults).
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
-use std::borrow::Cow;
 
 use crate::api::stream::ListSink;
 

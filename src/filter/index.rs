@@ -80,8 +80,8 @@ struct Dictionary {
 }
 
 /// A [`Dictionary`] being made, with each distinct value's entry. The values come from the
-/// controller: the map's hasher is seeded (hashbrown's default), and a hash of each value is
-/// a few nanoseconds where std's SipHash took a third of the time of a refresh's index.
+/// controller, so the map's hasher is seeded at random: hashbrown's default, foldhash, where
+/// std's SipHash was two fifths of the time this index took at 100,000 gateways.
 struct DictionaryBuilder<K> {
     dictionary: Dictionary,
     known: hashbrown::HashMap<K, u32>,

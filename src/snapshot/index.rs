@@ -1,6 +1,6 @@
 //! The snapshot's name index (gateway positions by name, hashed), its name order (sorted when
-//! first asked for) and its HA pairs (one primary and one secondary naming each other), built and checked once when a
-//! snapshot is made.
+//! first asked for) and its HA pairs (one primary and one secondary naming each other), built
+//! and checked once when a snapshot is made.
 
 use std::hash::BuildHasher;
 
