@@ -13,7 +13,7 @@ mod common;
 mod console;
 
 use avx_upgrade::api::records::FIRST_ROWS;
-use avx_upgrade::ops::{Event, Job, Live, Loaded, Reading};
+use avx_upgrade::ops::{Event, Job, Live, Loaded, Reading, Taken};
 use avx_upgrade::snapshot::{GatewayType, Snapshot};
 use avx_upgrade::tui::keymap::Keymap;
 use avx_upgrade::tui::message::Msg;
@@ -111,12 +111,19 @@ fn the_first_rows_show_with_pending_statuses_and_nothing_can_be_marked_until_all
     press(&mut app, KeyCode::Char('j'));
     assert_eq!(app.fleet.cursor(), 1);
 
+    let (taken, mut refresh_waits) = Taken::new();
     reading(
         &mut app,
         Reading::Statuses {
             total: 2_000,
             fleet: std::sync::Arc::new(fleet(2_000)),
+            taken,
         },
+    );
+    assert_eq!(
+        refresh_waits.try_recv(),
+        Ok(()),
+        "the refresh asks for the statuses once the table holds the whole fleet"
     );
     let screen = text_of(&draw(&app, 120, 40, &Theme::monochrome()));
     assert!(

@@ -31,7 +31,7 @@ pub mod support;
 pub mod verify;
 
 pub use live::Live;
-pub use refresh::{Loaded, Reading, preflight, refresh};
+pub use refresh::{Loaded, Reading, Taken, preflight, refresh};
 pub use resume::Resumed;
 pub use start::Prepared;
 

@@ -4,6 +4,9 @@
 //! then counts, so a large fleet is on screen long before it is read whole.
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
 
 use crate::api::statuses::{GatewayStatus, StatusSink};
 use crate::api::{ApiError, Client};
@@ -48,8 +51,34 @@ pub enum Reading {
         first: Option<Box<Snapshot>>,
     },
     /// Every gateway is read (`total` records, `fleet` those that could be read: shared, not
-    /// copied); their statuses are being read.
-    Statuses { total: usize, fleet: Arc<Snapshot> },
+    /// copied); their statuses are asked for once `taken` is done (or dropped).
+    Statuses {
+        total: usize,
+        fleet: Arc<Snapshot>,
+        taken: Taken,
+    },
+}
+
+/// Done once the console has taken the whole fleet into its table (or dropped, when it does
+/// not want it): only then are the statuses asked for, so their 60 MB at 100,000 gateways are
+/// not read while the console builds its table and draws it, both wanting the processor.
+#[derive(Debug)]
+pub struct Taken(oneshot::Sender<()>);
+
+/// How long a refresh waits for [`Taken`] at most.
+const TAKEN_WAIT: Duration = Duration::from_secs(1);
+
+impl Taken {
+    /// A `Taken`, and what a refresh waits on.
+    pub fn new() -> (Taken, oneshot::Receiver<()>) {
+        let (sender, receiver) = oneshot::channel();
+        (Taken(sender), receiver)
+    }
+
+    pub fn done(self) {
+        // The refresh may have stopped waiting: nothing to tell then.
+        let _ = self.0.send(());
+    }
 }
 
 /// Reads everything the two windows show.
@@ -102,7 +131,14 @@ pub async fn refresh_reporting(
     let snapshot = Arc::new(snapshot);
     if let Some(progress) = &progress {
         let fleet = Arc::clone(&snapshot);
-        progress(Reading::Statuses { total, fleet });
+        let (taken, waiting) = Taken::new();
+        progress(Reading::Statuses {
+            total,
+            fleet,
+            taken,
+        });
+        // Done, dropped or late alike: the statuses are read next.
+        let _ = tokio::time::timeout(TAKEN_WAIT, waiting).await;
     }
     let statuses = client
         .gateway_statuses_into(|| LiveStatuses::new(Arc::clone(&snapshot)))

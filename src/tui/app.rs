@@ -69,13 +69,17 @@ pub async fn run(
                 continue;
             }
         };
+        let mut whole_fleet = false;
         if let Some(msg) = msg {
+            whole_fleet |= brings_the_whole_fleet(&msg);
             dirty |= handle(&mut app, &runner, msg);
         }
         while let Ok(event) = events_of_ops.try_recv() {
-            dirty |= handle(&mut app, &runner, Msg::Ops(event));
+            let msg = Msg::Ops(event);
+            whole_fleet |= brings_the_whole_fleet(&msg);
+            dirty |= handle(&mut app, &runner, msg);
         }
-        if dirty && Instant::now() >= next_frame && !app.quit {
+        if dirty && (whole_fleet || Instant::now() >= next_frame) && !app.quit {
             draw(terminal, &mut app, &theme)?;
             last_draw = Instant::now();
             dirty = false;
@@ -106,6 +110,15 @@ async fn on_terminal(
         next = events.next().await.transpose()?;
     }
     Ok(dirty)
+}
+
+/// True for the message that brings every gateway of a refresh: its frame is drawn at once,
+/// not after the frame limit (once a refresh, it adds nothing to the bytes written).
+fn brings_the_whole_fleet(msg: &Msg) -> bool {
+    matches!(
+        msg,
+        Msg::Ops(ops::Event::Reading(ops::Reading::Statuses { .. }))
+    )
 }
 
 /// Applies one message; true when the screen may have changed.

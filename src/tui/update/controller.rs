@@ -26,13 +26,18 @@ pub(super) fn on_reading(app: &mut App, reading: Reading) {
                 loading.partial = true;
             }
         }
-        Reading::Statuses { total, fleet } => {
+        Reading::Statuses {
+            total,
+            fleet,
+            taken,
+        } => {
             loading.read = total;
             loading.statuses = true;
             if first_load {
                 app.fleet.replace(fleet, Vec::new());
                 loading.partial = true;
             }
+            taken.done();
         }
     }
     app.loading = Some(loading);
