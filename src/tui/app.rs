@@ -113,7 +113,7 @@ async fn on_terminal(
 }
 
 /// True for the message that brings every gateway of a refresh: its frame is drawn at once,
-/// not after the frame limit (once a refresh, it adds nothing to the bytes written).
+/// not after the frame limit (once a refresh: at most one frame more than the limit allows).
 fn brings_the_whole_fleet(msg: &Msg) -> bool {
     matches!(
         msg,
