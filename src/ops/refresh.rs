@@ -1,6 +1,6 @@
 //! A refresh: everything the two windows show, read from the controller. The two long lists
-//! are streamed one after the other, the statuses once a console has taken the gateways
-//! ([`Taken`]), and the statuses go straight to the gateways' positions.
+//! are streamed one after the other (the statuses once a console has taken the gateways:
+//! [`Taken`]), and the statuses go straight to the gateways' positions.
 //! A console hears how far it has got ([`Reading`]): the first rows as soon as they arrive,
 //! then counts, so a large fleet is on screen long before it is read whole.
 
