@@ -14,6 +14,7 @@ use crate::snapshot::Snapshot;
 use crate::tui::confirm::{Confirm, Outcome};
 use crate::tui::operation::Operation;
 use crate::tui::state::{App, DryRunPane, Focus, Overlay};
+use crate::tui::update::overlay::cancelled;
 
 pub(super) fn confirm_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
     let Focus::Overlay(Overlay::Confirm(dialog)) = &mut app.focus else {
@@ -21,11 +22,7 @@ pub(super) fn confirm_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
     };
     match dialog.handle_key(key, app.now) {
         Outcome::Open => Vec::new(),
-        Outcome::Cancelled => {
-            app.focus = Focus::Window;
-            app.info("cancelled: nothing was sent");
-            Vec::new()
-        }
+        Outcome::Cancelled => cancelled(app),
         Outcome::Confirmed => {
             let dialog = *dialog.clone();
             app.focus = Focus::Window;

@@ -95,6 +95,13 @@ fn move_in(overlay: &mut Overlay, movement: Move) {
     }
 }
 
+/// Closes a confirmation that was cancelled, saying so.
+pub(super) fn cancelled(app: &mut App) -> Vec<Job> {
+    app.focus = Focus::Window;
+    app.info("cancelled: nothing was sent");
+    Vec::new()
+}
+
 /// A key while a light confirmation is open.
 pub(super) fn ask_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
     let Focus::Overlay(Overlay::Ask(dialog)) = &mut app.focus else {
@@ -102,11 +109,7 @@ pub(super) fn ask_key(app: &mut App, key: &KeyEvent) -> Vec<Job> {
     };
     match dialog.handle_key(key, app.now) {
         Outcome::Open => Vec::new(),
-        Outcome::Cancelled => {
-            app.focus = Focus::Window;
-            app.info("cancelled: nothing was sent");
-            Vec::new()
-        }
+        Outcome::Cancelled => cancelled(app),
         Outcome::Confirmed => {
             let (then, done) = (dialog.then.clone(), dialog.done.clone());
             app.focus = Focus::Window;
