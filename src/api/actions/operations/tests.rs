@@ -1,4 +1,4 @@
-//! Tests of `actions`.
+//! Tests of `actions::operations`.
 
 use super::*;
 
