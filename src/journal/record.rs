@@ -17,6 +17,12 @@ use serde::{Deserialize, Serialize, Serializer};
 use crate::plan::Action;
 use crate::version::Version;
 
+mod id;
+mod outcome;
+
+pub use id::OperationId;
+pub use outcome::{GatewayAfter, Outcome, VerdictRecord};
+
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -47,71 +53,6 @@ impl Record {
     /// A record written now.
     pub fn now(op: OperationId, entry: impl Into<Entry>) -> Self {
         Self::new(op, Timestamp::now(), entry)
-    }
-}
-
-/// Names one operation across its records, e.g. `20261130T211500Z-3fa2`: the UTC time of the
-/// intent and 4 random hex digits, so two consoles starting in the same second differ.
-/// A record whose id is not in this shape is not a record of this format: the reader counts it
-/// as a bad line, so everything `history` lists can be named to `report`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct OperationId(String);
-
-impl TryFrom<String> for OperationId {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        text.parse()
-    }
-}
-
-impl From<OperationId> for String {
-    fn from(id: OperationId) -> String {
-        id.0
-    }
-}
-
-impl OperationId {
-    /// A new id for an operation whose intent is recorded at `now`.
-    pub fn new(now: Timestamp) -> Self {
-        let suffix: u16 = rand::random();
-        Self(format!("{}-{suffix:04x}", now.strftime("%Y%m%dT%H%M%SZ")))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::str::FromStr for OperationId {
-    type Err = String;
-
-    /// An id as `history` shows it: `YYYYMMDDTHHMMSSZ-xxxx`.
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let text = text.trim();
-        let well_formed = text.len() == 21
-            && text.is_char_boundary(16)
-            && text[..16].chars().enumerate().all(|(at, c)| match at {
-                8 => c == 'T',
-                15 => c == 'Z',
-                _ => c.is_ascii_digit(),
-            })
-            && text[16..].starts_with('-')
-            && text[17..].chars().all(|c| c.is_ascii_hexdigit());
-        match well_formed {
-            true => Ok(Self(text.to_owned())),
-            false => Err(format!(
-                "\"{}\" is not an operation id: expected one such as 20261130T211500Z-3fa2, as `avx-upgrade history` lists them",
-                crate::quote::quoted(text)
-            )),
-        }
-    }
-}
-
-impl fmt::Display for OperationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -397,78 +338,6 @@ impl Answer {
             message: message.into(),
             request_id: None,
         }
-    }
-}
-
-/// The end of the operation, verified gateway by gateway.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outcome {
-    pub ok: bool,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub message: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub verdicts: Vec<VerdictRecord>,
-}
-
-impl Outcome {
-    /// An outcome that is ok when every gateway passed.
-    pub fn from_verdicts(message: impl Into<String>, verdicts: Vec<VerdictRecord>) -> Self {
-        Self {
-            ok: verdicts.iter().all(VerdictRecord::passed),
-            message: message.into(),
-            verdicts,
-        }
-    }
-}
-
-/// One gateway's verdict after the operation: `failure` says what is wrong, if anything.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VerdictRecord {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<String>,
-    /// The gateway as read back after the operation; absent when it was not listed, and in
-    /// records written before the change record needed it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<GatewayAfter>,
-}
-
-/// A gateway as read back after an operation: what the change record's before-and-after
-/// table shows next to [`GatewayBefore`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GatewayAfter {
-    pub software: Version,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
-    pub state: String,
-    pub tunnels_up: bool,
-}
-
-impl VerdictRecord {
-    pub fn pass(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            failure: None,
-            after: None,
-        }
-    }
-
-    pub fn fail(name: impl Into<String>, failure: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            failure: Some(failure.into()),
-            after: None,
-        }
-    }
-
-    /// The same verdict, with the gateway as read back after the operation.
-    pub fn with_after(mut self, after: Option<GatewayAfter>) -> Self {
-        self.after = after;
-        self
-    }
-
-    pub fn passed(&self) -> bool {
-        self.failure.is_none()
     }
 }
 

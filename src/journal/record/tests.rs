@@ -7,7 +7,7 @@ fn at() -> Timestamp {
 }
 
 fn id() -> OperationId {
-    OperationId("20261130T211500Z-3fa2".to_owned())
+    "20261130T211500Z-3fa2".parse().expect("an operation id")
 }
 
 fn operation() -> Operation {
